@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Owns the process entry point of `virtune`: parse, run one command, exit with the contract's code.
+
+import { readFileSync } from 'node:fs';
+import { CommanderError } from 'commander';
+import { buildProgram, normaliseArgv } from './program.js';
+import { reportError } from './runtime.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram(packageVersion());
+  const args = normaliseArgv(argv);
+  const json = args.includes('--json');
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (json) process.stdout.write(JSON.stringify({ error: { code: 2, message: e.message.replace(/^error: /, '') } }) + '\n');
+      return 2; // commander already printed the one-line message
+    }
+    return reportError(e, json);
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exit(code);

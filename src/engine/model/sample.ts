@@ -1,0 +1,224 @@
+// Owns the RawSample: cumulative counters and settings exactly as read from the host, before any
+// derivation. Every value is `T | null`; null means "not known" and is never replaced by 0.
+//
+// Conversion rule for big counters (done once, at the parser edge): the kernel and QMP give some
+// counters in nanoseconds that pass 2^53 on long-running hosts. Parsers read them as BigInt and store
+// time counters in MICROSECONDS as plain numbers (2^53 µs is 285 years), byte counters as numbers
+// (2^53 bytes is 8 PiB). Nothing in a RawSample is a bigint, so it serialises to JSON unchanged
+// (recorder, transports).
+
+/** `max` in cgroup v2, -1 / a huge number in v1: a tagged value, never a sentinel number. */
+export type Limit = number | 'max';
+
+export type Manager = 'libvirt' | 'proxmox' | 'qemu';
+
+export interface SourceErrorInfo {
+  /** Which part of the collector: `cgroup`, `proc`, `sysfs`, `qmp`, `tc`, `libvirt`, `discovery`, … */
+  source: string;
+  /** Guest id when the error belongs to one guest. */
+  guest: string | null;
+  message: string;
+  /** missing | vanished | permission | parse | timeout | unsupported | io */
+  kind?: string;
+}
+
+export interface RawCpuTimes {
+  /** USER_HZ ticks from /proc/stat. */
+  user: number; nice: number; system: number; idle: number; iowait: number;
+  irq: number; softirq: number; steal: number; guest: number; guestNice: number;
+}
+
+export interface RawHugepagePool {
+  total: number | null; free: number | null; reserved: number | null; surplus: number | null;
+}
+
+export interface RawNumaNode {
+  node: number;
+  cpus: string;                     // kernel list syntax
+  memTotalBytes: number | null;
+  memFreeBytes: number | null;
+  /** Inactive(file): numad counts it as free. */
+  inactiveFileBytes: number | null;
+  /** keyed by page size in KiB; per-node pools only know total/free/surplus. */
+  hugepages: Record<string, { total: number | null; free: number | null }>;
+  distances: number[] | null;
+  hasMemory: boolean | null;
+}
+
+export interface RawPsiTotals {
+  /** cumulative stall time in µs (`total=`), null when the line/file is absent. */
+  cpuSomeUsec: number | null;
+  cpuFullUsec: number | null;
+  ioSomeUsec: number | null;
+  ioFullUsec: number | null;
+  memSomeUsec: number | null;
+  memFullUsec: number | null;
+}
+
+export interface RawKsm {
+  run: number | null;
+  pagesToScan: number | null;
+  sleepMillisecs: number | null;
+  pagesShared: number | null;
+  pagesSharing: number | null;
+  pagesUnshared: number | null;
+  pagesVolatile: number | null;
+  fullScans: number | null;
+  mergeAcrossNodes: number | null;
+  zeroPages: number | null;
+  pageSizeBytes: number;
+}
+
+export interface RawHost {
+  hostname: string | null;
+  kernel: string | null;
+  cgroupVersion: 1 | 2 | null;
+  cpuCount: number | null;
+  onlineCpus: string | null;
+  clkTck: number;
+  pageSizeBytes: number;
+  /** /proc/stat aggregate and per-CPU times. */
+  cpuTotal: RawCpuTimes | null;
+  cpuPerCpu: Record<string, RawCpuTimes> | null;
+  memTotalBytes: number | null;
+  memAvailableBytes: number | null;
+  numaNodes: RawNumaNode[];
+  /** keyed by page size in KiB */
+  hugepages: Record<string, RawHugepagePool>;
+  thp: { enabled: string | null; defrag: string | null } | null;
+  ksm: RawKsm | null;
+  psi: RawPsiTotals | null;
+  /** static inventory (CPU model, sockets), filled rarely */
+  inventory: { cpuModel: string | null; sockets: number | null; cores: number | null } | null;
+}
+
+export interface RawVcpu {
+  index: number;
+  tid: number | null;
+  /** where the index↔tid mapping came from */
+  source: 'qmp' | 'cgroup' | 'comm' | 'libvirt' | 'demo';
+  /** /proc/<pid>/task/<tid>/schedstat: on-CPU ns and run-queue wait ns, stored as µs */
+  runUsec: number | null;
+  waitUsec: number | null;
+  timeslices: number | null;
+  /** field 39 of stat: CPU last run on */
+  lastCpu: number | null;
+  cpusAllowed: string | null;
+  /** per-vCPU cgroup when the manager made one (libvirt vcpuN) */
+  cgroupPath: string | null;
+}
+
+export interface RawGuestCpu {
+  usageUsec: number | null;
+  userUsec: number | null;
+  systemUsec: number | null;
+  nrPeriods: number | null;
+  nrThrottled: number | null;
+  throttledUsec: number | null;
+  weight: number | null;      // v2 cpu.weight
+  shares: number | null;      // v1 cpu.shares
+  quotaUsec: Limit | null;    // 'max' = unlimited
+  periodUsec: number | null;
+  cpuset: string | null;
+  cpusetEffective: string | null;
+}
+
+export interface RawGuestMemory {
+  currentBytes: number | null;
+  rssBytes: number | null;
+  maxBytes: Limit | null;
+  hugetlbBytes: number | null;
+  anonHugeBytes: number | null;
+  ksmMergingPages: number | null;
+  ksmZeroPages: number | null;
+  mems: string | null;
+  memsEffective: string | null;
+  /** resident bytes per NUMA node (hugetlb included); keys are decimal strings */
+  perNodeBytes: Record<string, number> | null;
+  /** monotonic ms when perNodeBytes was read (sampled at a slower cadence) */
+  perNodeReadAtMs: number | null;
+  balloonActualBytes: number | null;
+  /** from QMP query-memdev, when known */
+  backends: Array<{
+    id: string | null; sizeBytes: number | null; merge: boolean | null; share: boolean | null;
+    hugepages: boolean | null; pageSizeBytes: number | null;
+    hostNodes: number[] | null; policy: string | null; type: string | null;
+  }> | null;
+}
+
+export interface RawDiskLimits {
+  readIops: number | null; writeIops: number | null;
+  readBytesPerSec: number | null; writeBytesPerSec: number | null;
+  totalIops: number | null; totalBytesPerSec: number | null;
+  /** QEMU throttling extras (burst, group, iops_size), verbatim QMP names */
+  extra?: Record<string, number | string>;
+}
+
+export interface RawDisk {
+  /** `qmp`: the virtual disk id (qdev id / device / node name); `cgroup`: host device name (vda) */
+  name: string;
+  source: 'qmp' | 'cgroup' | 'libvirt';
+  /** `MAJ:MIN` for cgroup disks */
+  device: string | null;
+  /** QMP qdev path or node name, for QMP keyed disks */
+  qdev: string | null;
+  readOps: number | null; writeOps: number | null; flushOps: number | null;
+  readBytes: number | null; writeBytes: number | null;
+  /** summed latency, µs */
+  readTimeUsec: number | null; writeTimeUsec: number | null; flushTimeUsec: number | null;
+  limits: RawDiskLimits;
+}
+
+export interface RawNic {
+  ifname: string;
+  mac: string | null;
+  /** true for macvtap (counters not inverted) */
+  macvtap: boolean;
+  /** Counters already in the GUEST's direction: rx = received by the guest (tap tx). */
+  rxBytes: number | null; txBytes: number | null;
+  rxPackets: number | null; txPackets: number | null;
+  rxDropped: number | null; txDropped: number | null;
+  shaping: { inKbitPerSec: number | null; outKbitPerSec: number | null } | null;
+}
+
+export interface RawGuest {
+  id: string;
+  name: string;
+  uuid: string | null;
+  manager: Manager;
+  pid: number;
+  vmid: string | null;
+  state: string | null;
+  cgroup: {
+    /** path relative to the cgroup mount, e.g. `/machine.slice/machine-qemu\x2d1\x2dweb01.scope` */
+    path: string;
+    version: 1 | 2;
+    /** false when the QEMU process only sits in a shared cgroup (a shell's session scope) */
+    own: boolean;
+  } | null;
+  qmp: { socket: string; dedicated: boolean; reachable: boolean | null } | null;
+  /** -smp count and -cpu model from the command line, when known */
+  smp: number | null;
+  cpuModel: string | null;
+  vcpus: RawVcpu[];
+  emulatorCpus: string | null;
+  cpu: RawGuestCpu;
+  memory: RawGuestMemory;
+  disks: RawDisk[];
+  nics: RawNic[];
+  psi: RawPsiTotals | null;
+}
+
+export interface RawSample {
+  schemaVersion: 1;
+  /** monotonic ms of the read (interval math uses this only) */
+  monoMs: number;
+  /** wall-clock ms since the epoch (labels only) */
+  wallMs: number;
+  demo: boolean;
+  host: RawHost;
+  guests: RawGuest[];
+  errors: SourceErrorInfo[];
+  /** what this sample cost to read, µs of wall time */
+  costUsec?: number | null;
+}

@@ -1,0 +1,126 @@
+// Owns the Snapshot: the derived, per-second view of the host that every face shows and that
+// `snapshot --json` prints. Field names and meanings follow the public contract exactly; fields may be
+// added, never renamed. `null` = not known (missing file, no previous sample), never 0.
+
+export interface HostNumaNodeSnap {
+  node: number;
+  cpus: string;
+  memTotalBytes: number | null;
+  memFreeBytes: number | null;
+  /** numad's free: MemFree + Inactive(file) (extra field) */
+  inactiveFileBytes: number | null;
+  /** percent of one CPU, summed over the node's CPUs */
+  cpuUsagePct: number | null;
+  hugepages: Record<string, { total: number | null; free: number | null }>;
+  distances: number[] | null;
+}
+
+export interface HostPsiSnap {
+  cpuSomePct: number | null;
+  ioSomePct: number | null;
+  ioFullPct: number | null;
+  memSomePct: number | null;
+  memFullPct: number | null;
+}
+
+export interface HostSnap {
+  hostname: string | null;
+  kernel: string | null;
+  cgroupVersion: 1 | 2 | null;
+  cpuCount: number | null;
+  cpuUsagePct: number | null;
+  /** per host CPU (extra): percent busy of that CPU, keyed by CPU number */
+  perCpuUsagePct: Record<string, number> | null;
+  memTotalBytes: number | null;
+  memAvailableBytes: number | null;
+  numaNodes: HostNumaNodeSnap[];
+  hugepages: Record<string, { total: number | null; free: number | null; reserved: number | null; surplus: number | null }>;
+  thp: { enabled: string | null; defrag: string | null } | null;
+  ksm: {
+    run: number | null; pagesToScan: number | null; sleepMillisecs: number | null;
+    pagesShared: number | null; pagesSharing: number | null; pagesUnshared: number | null;
+    pagesVolatile: number | null; fullScans: number | null; mergeAcrossNodes: number | null;
+    savedBytes: number | null;
+  } | null;
+  psi: HostPsiSnap | null;
+  inventory: { cpuModel: string | null; sockets: number | null; cores: number | null } | null;
+}
+
+export interface VcpuSnap {
+  index: number;
+  tid: number | null;
+  usagePct: number | null;
+  runDelayPct: number | null;
+  lastCpu: number | null;
+  cpusAllowed: string | null;
+}
+
+export interface DiskLimitsSnap {
+  readIops: number | null; writeIops: number | null;
+  readBytesPerSec: number | null; writeBytesPerSec: number | null;
+  totalIops: number | null; totalBytesPerSec: number | null;
+}
+
+export interface DiskSnap {
+  name: string;
+  source: 'qmp' | 'cgroup' | 'libvirt';
+  device: string | null;
+  readIops: number | null; writeIops: number | null;
+  readBytesPerSec: number | null; writeBytesPerSec: number | null;
+  readLatencyMs: number | null; writeLatencyMs: number | null;
+  flushLatencyMs: number | null;
+  limits: DiskLimitsSnap;
+}
+
+export interface NicSnap {
+  ifname: string;
+  mac: string | null;
+  rxBytesPerSec: number | null; txBytesPerSec: number | null;
+  rxPacketsPerSec: number | null; txPacketsPerSec: number | null;
+  rxDroppedPerSec: number | null; txDroppedPerSec: number | null;
+  shaping: { inKbitPerSec: number | null; outKbitPerSec: number | null };
+}
+
+export interface GuestSnap {
+  id: string;
+  name: string;
+  uuid: string | null;
+  manager: 'libvirt' | 'proxmox' | 'qemu';
+  pid: number;
+  state: string | null;
+  cgroup: { path: string; version: 1 | 2 } | null;
+  vcpus: VcpuSnap[];
+  cpu: {
+    usagePct: number | null; stealPct: number | null;
+    weight: number | null; shares: number | null;
+    /** null = unlimited */
+    quotaUsec: number | null; periodUsec: number | null;
+    throttledPct: number | null; nrThrottled: number | null;
+    cpuset: string | null; cpusetEffective: string | null;
+  };
+  memory: {
+    currentBytes: number | null; rssBytes: number | null;
+    /** null = unlimited or unknown; see maxUnlimited */
+    maxBytes: number | null;
+    maxUnlimited: boolean | null;
+    hugetlbBytes: number | null; anonHugeBytes: number | null;
+    ksmMergingPages: number | null;
+    mems: string | null;
+    perNodeBytes: Record<string, number> | null;
+    balloonActualBytes: number | null;
+  };
+  disks: DiskSnap[];
+  nics: NicSnap[];
+  psi: { cpuSomePct: number | null; ioSomePct: number | null; memSomePct: number | null };
+}
+
+export interface Snapshot {
+  schemaVersion: 1;
+  timestamp: string;
+  /** seconds between the two raw samples; null on the first sample */
+  intervalSec: number | null;
+  demo: boolean;
+  host: HostSnap;
+  guests: GuestSnap[];
+  errors: Array<{ source: string; guest: string | null; message: string }>;
+}

@@ -1,0 +1,89 @@
+// Owns the tuning vocabulary: what an operator asks for (TuningRequest), the concrete Plan of steps
+// with old and new values (the contract's plan JSON), and the ChangeRecord / AuditEntry kept for undo
+// and audit. Pure types. The tuning layer owns the semantics; this file owns the shapes on the wire.
+
+import type { Limit } from './sample.js';
+
+export type QuotaSpec =
+  | { kind: 'pct'; pct: number }        // 150% = 1.5 CPUs
+  | { kind: 'cpus'; cpus: number }      // 2cpu
+  | { kind: 'usec'; usec: number }      // µs per period
+  | { kind: 'max' };
+
+export interface NetDirection { rateKbit: number; peakKbit: number | null; burstBytes: number | null }
+
+export type TuningChange =
+  | { kind: 'cpuWeight'; value: number; flag: 'cpu-weight' | 'cpu-shares' }
+  | { kind: 'cpuQuota'; quota: QuotaSpec }
+  | { kind: 'cpuPeriod'; usec: number }
+  | { kind: 'cpuset'; cpus: string }
+  | { kind: 'nodeset'; nodes: string }
+  | { kind: 'vcpuPin'; vcpu: number; cpus: string }
+  | { kind: 'emulatorPin'; cpus: string }
+  | { kind: 'io'; device: string; limits: Partial<Record<'riops' | 'wiops' | 'rbps' | 'wbps', Limit>> }
+  | { kind: 'diskThrottle'; disk: string; args: Record<string, number | string> }
+  | { kind: 'net'; ifname: string; in?: NetDirection | 'none'; out?: NetDirection | 'none' }
+  | { kind: 'memMax'; bytes: Limit }
+  | { kind: 'ksm'; settings: Partial<Record<'run' | 'pages_to_scan' | 'sleep_millisecs' | 'merge_across_nodes', number>> }
+  | { kind: 'hugepages'; sizeKb: number; node: number | null; count: number };
+
+export interface TuningRequest {
+  /** name, uuid or id; `host` for host-level changes (ksm, hugepages) */
+  guest: string;
+  changes: TuningChange[];
+  force?: boolean;
+  isolate?: boolean;
+  persist?: boolean;
+  /** auto-revert unless kept (seconds) */
+  revertAfterSec?: number | null;
+}
+
+export type PlanStep =
+  | { kind: 'cgroup-write'; path: string; from: string | null; to: string }
+  | { kind: 'sysfs-write'; path: string; from: string | null; to: string }
+  | { kind: 'cgroup-create'; path: string }
+  | { kind: 'cgroup-move'; path: string; pids: number[]; from: string | null }
+  | { kind: 'affinity'; tid: number; from: string | null; to: string }
+  | { kind: 'qmp'; command: string; arguments: Record<string, unknown>; from?: Record<string, unknown> | null }
+  | { kind: 'exec'; argv: string[]; undo?: string[][] };
+
+export interface Plan {
+  guest: string;
+  guestUuid?: string | null;
+  applied: boolean;
+  changeId: string | null;
+  steps: PlanStep[];
+  warnings: string[];
+  /** bytes of resident memory a nodeset change will migrate (when known) */
+  migrateBytes?: number | null;
+  rolledBack?: string[];
+  revertAt?: string | null;
+}
+
+export interface ChangeRecord {
+  changeId: string;
+  guest: string;
+  guestUuid: string | null;
+  appliedAt: string;
+  plan: Plan;
+  /** the steps that undo this change, in the order to run them */
+  undoSteps: PlanStep[];
+  state: 'applied' | 'undone' | 'kept' | 'reverted';
+  revertAt: string | null;
+}
+
+export interface AuditEntry {
+  time: string;
+  uid: number | null;
+  user: string | null;
+  peerPid: number | null;
+  guest: string | null;
+  guestUuid: string | null;
+  changeId: string | null;
+  action: 'apply' | 'rollback' | 'undo' | 'revert' | 'keep';
+  step: PlanStep | null;
+  old: string | null;
+  new: string | null;
+  result: 'ok' | 'failed' | 'skipped';
+  message?: string;
+}

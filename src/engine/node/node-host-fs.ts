@@ -1,0 +1,231 @@
+// Owns NodeHostFs, the Node adapter of the HostFs port: maps real kernel paths under a root, refuses
+// paths that would leave it (`..` segments, relative paths, symlinks resolving outside a non-/ root),
+// keeps cached descriptors for positional re-reads on the hot path, and maps errno to HostError kinds.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { HostError, type HostErrorKind } from '../model/errors.js';
+import type { HostFs, HostStat } from '../ports/host-fs.js';
+
+const ERRNO_KIND: Record<string, HostErrorKind> = {
+  ENOENT: 'missing', ENOTDIR: 'missing', ESRCH: 'vanished',
+  EACCES: 'permission', EPERM: 'permission', EROFS: 'permission',
+  EINVAL: 'invalid', ERANGE: 'range', EBUSY: 'busy', ENOSPC: 'nospace',
+  EOPNOTSUPP: 'unsupported', ENOTSUP: 'unsupported', ETIMEDOUT: 'timeout',
+};
+
+/** Map a Node fs error to a HostError. ENODEV means "gone" on a read and "no such device" on a write. */
+export function toHostError(err: unknown, op: 'read' | 'write' | 'list' | 'stat' | 'other', realPath: string): HostError {
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code ?? 'EIO';
+  let kind: HostErrorKind = ERRNO_KIND[code] ?? 'io';
+  if (code === 'ENODEV') kind = op === 'write' ? 'nodev' : 'vanished';
+  const what = e?.message ? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '') : code;
+  return new HostError(kind, `${op} ${realPath}: ${what}`, realPath, code);
+}
+
+export class NodeHostFs implements HostFs {
+  readonly root: string;
+  private readonly cache = new Map<string, number>();
+  private buf = Buffer.allocUnsafe(64 * 1024);
+
+  constructor(root = '/') {
+    const abs = path.resolve(root);
+    this.root = abs;
+  }
+
+  resolve(p: string): string {
+    if (typeof p !== 'string' || !p.startsWith('/')) {
+      throw new HostError('escape', `refusing relative path '${String(p)}'`, String(p));
+    }
+    if (p.split('/').includes('..')) {
+      throw new HostError('escape', `refusing path with '..' that could leave the root: ${p}`, p);
+    }
+    const norm = path.posix.normalize(p);
+    return this.root === '/' ? norm : this.root + norm;
+  }
+
+  /** For a non-/ root, make sure symlinks do not lead outside it. */
+  private checkInside(real: string, p: string): void {
+    if (this.root === '/') return;
+    let target: string;
+    try {
+      target = fs.realpathSync(real);
+    } catch {
+      return; // the open/read that follows reports the real error
+    }
+    if (target !== this.root && !target.startsWith(this.root + '/')) {
+      throw new HostError('escape', `refusing ${p}: it resolves outside the root ${this.root}`, p);
+    }
+  }
+
+  private open(p: string, flags: number): number {
+    const real = this.resolve(p);
+    this.checkInside(real, p);
+    try {
+      return fs.openSync(real, flags);
+    } catch (e) {
+      throw toHostError(e, flags === fs.constants.O_RDONLY ? 'read' : 'write', p);
+    }
+  }
+
+  private preadAll(fd: number, p: string): string {
+    let total = 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, this.buf, total, this.buf.length - total, total);
+      } catch (e) {
+        throw toHostError(e, 'read', p);
+      }
+      if (n === 0) break;
+      total += n;
+      if (total === this.buf.length) {
+        const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+        this.buf.copy(bigger, 0, 0, total);
+        this.buf = bigger;
+      }
+    }
+    return this.buf.toString('utf8', 0, total);
+  }
+
+  readText(p: string): string {
+    const fd = this.open(p, fs.constants.O_RDONLY);
+    try {
+      return this.preadAll(fd, p);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  readCached(p: string): string {
+    let fd = this.cache.get(p);
+    if (fd === undefined) {
+      fd = this.open(p, fs.constants.O_RDONLY);
+      this.cache.set(p, fd);
+    }
+    try {
+      return this.preadAll(fd, p);
+    } catch (e) {
+      this.cache.delete(p);
+      try { fs.closeSync(fd); } catch { /* already gone */ }
+      throw e;
+    }
+  }
+
+  forget(prefix: string): void {
+    for (const [p, fd] of this.cache) {
+      if (p.startsWith(prefix)) {
+        this.cache.delete(p);
+        try { fs.closeSync(fd); } catch { /* ignore */ }
+      }
+    }
+  }
+
+  readDir(p: string): string[] {
+    const real = this.resolve(p);
+    this.checkInside(real, p);
+    try {
+      return fs.readdirSync(real);
+    } catch (e) {
+      throw toHostError(e, 'list', p);
+    }
+  }
+
+  readLink(p: string): string {
+    try {
+      return fs.readlinkSync(this.resolve(p));
+    } catch (e) {
+      if (e instanceof HostError) throw e;
+      throw toHostError(e, 'read', p);
+    }
+  }
+
+  exists(p: string): boolean {
+    const real = this.resolve(p);
+    return fs.existsSync(real);
+  }
+
+  stat(p: string): HostStat {
+    const real = this.resolve(p);
+    try {
+      const l = fs.lstatSync(real);
+      const s = l.isSymbolicLink() ? fs.statSync(real) : l;
+      return {
+        isFile: s.isFile(), isDirectory: s.isDirectory(), isSocket: s.isSocket(),
+        isSymlink: l.isSymbolicLink(), mode: s.mode, uid: s.uid, size: s.size,
+      };
+    } catch (e) {
+      throw toHostError(e, 'stat', p);
+    }
+  }
+
+  writeText(p: string, data: string): void {
+    // No O_CREAT: writing a control file that does not exist must fail as it does on cgroupfs.
+    const fd = this.open(p, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+    try {
+      const b = Buffer.from(data);
+      fs.writeSync(fd, b, 0, b.length);
+    } catch (e) {
+      throw toHostError(e, 'write', p);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  appendDurable(p: string, data: string): void {
+    const real = this.resolve(p);
+    try {
+      fs.mkdirSync(path.dirname(real), { recursive: true });
+      const fd = fs.openSync(real, 'a', 0o600);
+      try {
+        fs.writeSync(fd, data);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      throw toHostError(e, 'write', p);
+    }
+  }
+
+  mkdir(p: string, opts?: { recursive?: boolean; mode?: number }): void {
+    try {
+      fs.mkdirSync(this.resolve(p), { recursive: opts?.recursive ?? false, mode: opts?.mode ?? 0o755 });
+    } catch (e) {
+      if (e instanceof HostError) throw e;
+      throw toHostError(e, 'write', p);
+    }
+  }
+
+  rmdir(p: string): void {
+    try {
+      fs.rmdirSync(this.resolve(p));
+    } catch (e) {
+      if (e instanceof HostError) throw e;
+      throw toHostError(e, 'write', p);
+    }
+  }
+
+  unlink(p: string): void {
+    try {
+      fs.unlinkSync(this.resolve(p));
+    } catch (e) {
+      if (e instanceof HostError) throw e;
+      throw toHostError(e, 'write', p);
+    }
+  }
+
+  rename(from: string, to: string): void {
+    try {
+      fs.renameSync(this.resolve(from), this.resolve(to));
+    } catch (e) {
+      if (e instanceof HostError) throw e;
+      throw toHostError(e, 'write', from);
+    }
+  }
+
+  close(): void {
+    this.forget('');
+  }
+}

@@ -1,0 +1,16 @@
+// Owns SystemClock, the Node adapter of the Clock port (performance.now for monotonic time).
+
+import type { Clock } from '../ports/clock.js';
+
+export class SystemClock implements Clock {
+  monoMs(): number { return performance.now(); }
+  wallMs(): number { return Date.now(); }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) { reject(new DOMException('aborted', 'AbortError')); return; }
+      const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, Math.max(0, ms));
+      const onAbort = (): void => { clearTimeout(t); reject(new DOMException('aborted', 'AbortError')); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

@@ -1,0 +1,44 @@
+// Owns the HostFs port: every read and write of the host filesystem. Paths are the real kernel paths
+// (`/sys/fs/cgroup/...`, `/proc/...`); the adapter maps them under the configured root. Methods are
+// synchronous on purpose: kernel files are read on the sampling hot path, where sync positional reads
+// through cached descriptors cost ~5 µs and promise-based fs ~150 µs. Failures throw HostError with a
+// kind (missing, vanished, permission, invalid, range, busy, nodev, escape, ...).
+
+export interface HostStat {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSocket: boolean;
+  isSymlink: boolean;
+  mode: number;
+  uid: number;
+  size: number;
+}
+
+export interface HostFs {
+  /** the root every path is resolved under ('/' on a real host) */
+  readonly root: string;
+  /** Read a whole file as text. */
+  readText(path: string): string;
+  /**
+   * Hot-path read: keeps the file descriptor open and re-reads it with a positional read.
+   * Identical result to readText. A descriptor whose file vanished is closed and the error thrown.
+   */
+  readCached(path: string): string;
+  /** Close cached descriptors whose path starts with prefix (a guest vanished). */
+  forget(prefix: string): void;
+  readDir(path: string): string[];
+  readLink(path: string): string;
+  exists(path: string): boolean;
+  stat(path: string): HostStat;
+  /** One write(2) of the whole value, as the kernel expects; no truncation dance beyond O_WRONLY|O_TRUNC. */
+  writeText(path: string, data: string): void;
+  /** Append with fsync (audit log). */
+  appendDurable(path: string, data: string): void;
+  mkdir(path: string, opts?: { recursive?: boolean; mode?: number }): void;
+  rmdir(path: string): void;
+  unlink(path: string): void;
+  rename(from: string, to: string): void;
+  /** The absolute path in the local filesystem (for sockets and child processes). */
+  resolve(path: string): string;
+  close(): void;
+}

@@ -1,0 +1,65 @@
+// Owns the interfaces the engine core uses to reach the host without knowing how: the SampleSource
+// (collector), GuestEnricher (QMP, libvirt: extra per-guest data merged into a RawSample), the Tuner
+// (tuning layer) and the Advisor (placement). Composition roots wire the real implementations.
+
+import type { RawGuest, RawSample, SourceErrorInfo } from '../model/sample.js';
+import type { AuditEntry, ChangeRecord, Plan, TuningRequest } from '../model/tuning.js';
+import type { Snapshot } from '../model/snapshot.js';
+
+/** Sub-sources that run at their own cadence; the scheduler says which are due on a tick. */
+export type SampleTask =
+  | 'discovery'   // find guests (processes, cgroups, runtime dirs)
+  | 'counters'    // cheap cgroup/proc/sysfs counters: every tick
+  | 'numa'        // per-node guest memory (numa_maps): rarely
+  | 'qmp'         // cheap QMP queries: every tick or two
+  | 'qmpSlow'     // query-memdev, qom-get: rarely
+  | 'static';     // host inventory: once
+
+export interface SampleRequest {
+  tasks: ReadonlySet<SampleTask>;
+}
+
+export interface SampleSource {
+  sample(req: SampleRequest): Promise<RawSample>;
+  close(): Promise<void>;
+}
+
+export interface EnrichContext {
+  tasks: ReadonlySet<SampleTask>;
+  errors: SourceErrorInfo[];
+  monoMs: number;
+}
+
+/** Adds data to discovered guests in place (vCPU tids, disks, state, ...). Must not throw. */
+export interface GuestEnricher {
+  readonly name: string;
+  enrich(guests: RawGuest[], ctx: EnrichContext): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Who asked: recorded with every tuning request in the audit log. */
+export interface Caller {
+  uid: number | null;
+  user: string | null;
+  pid: number | null;
+  /** 'cli' | 'unix' | 'ws' | 'ipc' | 'loopback' */
+  via: string;
+}
+
+export interface Tuner {
+  /** Pure planning against the current raw sample; throws VirtuneError (2/3/4) on bad input. */
+  preview(req: TuningRequest, current: RawSample): Promise<Plan>;
+  apply(req: TuningRequest, current: RawSample, caller: Caller): Promise<Plan>;
+  undo(changeId: string | null, caller: Caller): Promise<Plan>;
+  keep(changeId: string, caller: Caller): Promise<ChangeRecord>;
+  changes(): Promise<ChangeRecord[]>;
+  audit(limit: number): Promise<AuditEntry[]>;
+  /** revert changes whose timer expired; called by the engine's scheduler */
+  revertDue(nowWallMs: number): Promise<Plan[]>;
+}
+
+export interface Advisor {
+  advise(req: import('../model/advice.js').AdviceRequest, snap: Snapshot, raw: RawSample): Promise<import('../model/advice.js').Advice>;
+  hostPlan(snap: Snapshot, raw: RawSample): Promise<import('../model/advice.js').HostMove[]>;
+  lint(snap: Snapshot, raw: RawSample): Promise<import('../model/advice.js').LintFinding[]>;
+}

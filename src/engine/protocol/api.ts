@@ -1,0 +1,75 @@
+// Owns EngineApi: the single interface every face (CLI, TUI, desktop, browser, remote clients) uses to
+// reach the engine, whether it runs in-process or behind `virtune serve`. Everything that crosses it
+// is plain JSON (it is served over loopback, unix sockets, websockets and Electron IPC).
+
+import type { Advice, AdviceRequest, HostMove, LintFinding } from '../model/advice.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { AuditEntry, ChangeRecord, Plan, TuningRequest } from '../model/tuning.js';
+
+export const PROTOCOL_VERSION = 1;
+
+export interface EngineStatus {
+  version: string;
+  protocolVersion: number;
+  demo: boolean;
+  readOnly: boolean;
+  root: string;
+  intervalSec: number;
+  startedAt: string;
+  samples: number;
+  /** wall time the last sample took to read, µs */
+  lastSampleCostUsec: number | null;
+  /** wall time the last derivation took, µs */
+  lastDeriveCostUsec: number | null;
+  guests: number;
+  clients: number | null;
+  historyWindowSec: number;
+}
+
+export interface GuestRef {
+  id: string;
+  name: string;
+  uuid: string | null;
+  manager: 'libvirt' | 'proxmox' | 'qemu';
+  pid: number;
+}
+
+export interface HistoryQuery {
+  /** guest id, or null for host metrics */
+  guest: string | null;
+  /** metric path inside the snapshot, e.g. `cpu.usagePct`, `memory.currentBytes`, `host.cpuUsagePct` */
+  metric: string;
+  /** how far back, seconds */
+  windowSec: number;
+}
+
+export interface HistorySeries {
+  guest: string | null;
+  metric: string;
+  /** [wall ms, value or null] oldest first */
+  points: Array<[number, number | null]>;
+}
+
+export interface Subscription {
+  unsubscribe(): Promise<void>;
+}
+
+export interface EngineApi {
+  status(): Promise<EngineStatus>;
+  /** the latest derived snapshot (null until the first sample) */
+  latest(): Promise<Snapshot | null>;
+  listGuests(): Promise<GuestRef[]>;
+  /** every new snapshot, as it is derived */
+  subscribe(onSnapshot: (s: Snapshot) => void): Promise<Subscription>;
+  history(q: HistoryQuery): Promise<HistorySeries>;
+  previewTuning(req: TuningRequest): Promise<Plan>;
+  applyTuning(req: TuningRequest): Promise<Plan>;
+  undo(changeId?: string | null): Promise<Plan>;
+  keep(changeId: string): Promise<ChangeRecord>;
+  changes(): Promise<ChangeRecord[]>;
+  advise(req: AdviceRequest): Promise<Advice>;
+  adviseHost(): Promise<HostMove[]>;
+  lint(): Promise<LintFinding[]>;
+  auditLog(limit?: number): Promise<AuditEntry[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,102 @@
+// Tests of NodeHostFs, the real HostFs adapter, on a real temporary tree.
+import { mkdirSync, symlinkSync, writeFileSync, readFileSync, unlinkSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HostError } from '../../src/engine/model/errors.js';
+import { NodeHostFs } from '../../src/engine/node/node-host-fs.js';
+import { useLab } from '../helpers/lab.js';
+
+describe('NodeHostFs', () => {
+  const lab = useLab();
+
+  function tree(): { root: string; fs: NodeHostFs } {
+    const root = lab.tmpdir('hostfs');
+    mkdirSync(path.join(root, 'sys/fs/cgroup/vm'), { recursive: true });
+    writeFileSync(path.join(root, 'sys/fs/cgroup/vm/cpu.max'), 'max 100000\n');
+    const fs = new NodeHostFs(root);
+    lab.defer(() => fs.close());
+    return { root, fs };
+  }
+
+  it('reads real kernel paths under the root', () => {
+    const { fs } = tree();
+    expect(fs.readText('/sys/fs/cgroup/vm/cpu.max')).toBe('max 100000\n');
+    expect(fs.readDir('/sys/fs/cgroup')).toEqual(['vm']);
+  });
+
+  it('refuses a path that escapes the root with ..', () => {
+    const { fs } = tree();
+    const err = (() => { try { fs.readText('/sys/../../etc/passwd'); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(HostError);
+    expect((err as HostError).kind).toBe('escape');
+    expect(() => fs.writeText('/../x', '1')).toThrow(/refusing/);
+    expect(() => fs.readText('relative/path')).toThrow(/refusing relative/);
+  });
+
+  it('refuses a symlink that leads outside a non-/ root', () => {
+    const { root, fs } = tree();
+    symlinkSync('/etc/hostname', path.join(root, 'sys/escape'));
+    expect(() => fs.readText('/sys/escape')).toThrow(/outside the root/);
+  });
+
+  it('maps errno to typed errors', () => {
+    const { fs } = tree();
+    const kindOf = (f: () => unknown): string | undefined => {
+      try { f(); } catch (e) { return (e as HostError).kind; }
+      return undefined;
+    };
+    expect(kindOf(() => fs.readText('/sys/fs/cgroup/vm/nope'))).toBe('missing');
+    // writes never create control files, as on cgroupfs
+    expect(kindOf(() => fs.writeText('/sys/fs/cgroup/vm/cpu.weight', '100'))).toBe('missing');
+    expect(kindOf(() => fs.rmdir('/sys/fs/cgroup'))).toBeDefined();
+  });
+
+  it('maps a kernel-refused write to a typed error (real cgroup v1 EINVAL)', () => {
+    const fs = new NodeHostFs('/');
+    const kindOf = (f: () => unknown): string | undefined => {
+      try { f(); } catch (e) { return (e as HostError).kind; }
+      return undefined;
+    };
+    // the period of the root cpu cgroup cannot be set below 1000 µs
+    const g = lab.cgroupV1(['cpu']);
+    expect(kindOf(() => fs.writeText(`/sys/fs/cgroup/cpu${g.rel}/cpu.cfs_period_us`, '10'))).toBe('invalid');
+    fs.close();
+  });
+
+  it('re-reads a cached descriptor with positional reads and sees new content', () => {
+    const { root, fs } = tree();
+    const file = path.join(root, 'sys/fs/cgroup/vm/cpu.max');
+    expect(fs.readCached('/sys/fs/cgroup/vm/cpu.max')).toBe('max 100000\n');
+    writeFileSync(file, '50000 100000\n');
+    expect(fs.readCached('/sys/fs/cgroup/vm/cpu.max')).toBe('50000 100000\n');
+    expect(fs.readCached('/sys/fs/cgroup/vm/cpu.max')).toBe(readFileSync(file, 'utf8'));
+  });
+
+  it('reads large files through the cached path (buffer growth)', () => {
+    const { root, fs } = tree();
+    const big = 'x'.repeat(200_000) + '\n';
+    writeFileSync(path.join(root, 'sys/big'), big);
+    expect(fs.readCached('/sys/big')).toBe(big);
+  });
+
+  it('reports a vanished process on a cached /proc descriptor', async () => {
+    const fs = new NodeHostFs('/');
+    const child = lab.spawn(['sleep', '30']);
+    const pid = child.pid as number;
+    expect(fs.readCached(`/proc/${pid}/stat`)).toContain('(sleep)');
+    process.kill(pid, 'SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    let kind: string | null = null;
+    try { fs.readCached(`/proc/${pid}/stat`); } catch (e) { kind = (e as HostError).kind; }
+    expect(['vanished', 'missing']).toContain(kind);
+    fs.close();
+  });
+
+  it('appendDurable creates the directory and appends', () => {
+    const { root, fs } = tree();
+    fs.appendDurable('/var/log/virtune/audit.log', 'a\n');
+    fs.appendDurable('/var/log/virtune/audit.log', 'b\n');
+    expect(readFileSync(path.join(root, 'var/log/virtune/audit.log'), 'utf8')).toBe('a\nb\n');
+    unlinkSync(path.join(root, 'var/log/virtune/audit.log'));
+  });
+});

@@ -63,3 +63,8 @@ export interface Advisor {
   hostPlan(snap: Snapshot, raw: RawSample): Promise<import('../model/advice.js').HostMove[]>;
   lint(snap: Snapshot, raw: RawSample): Promise<import('../model/advice.js').LintFinding[]>;
 }
+
+/** Static host facts (CPU model, sockets): read once, behind an interface (systeminformation). */
+export interface HostInventory {
+  read(): Promise<{ cpuModel: string | null; sockets: number | null; cores: number | null }>;
+}

@@ -181,7 +181,61 @@ export interface RawNic {
   shaping: { inKbitPerSec: number | null; outKbitPerSec: number | null } | null;
 }
 
+/** libvirt's view of a domain (from virsh dumpxml/dominfo/domstats); absent for other managers. */
+export interface RawLibvirtCputune {
+  shares: number | null;
+  /** µs; quota negative = unlimited, as libvirt reports it */
+  period: number | null; quota: number | null;
+  globalPeriod: number | null; globalQuota: number | null;
+  emulatorPeriod: number | null; emulatorQuota: number | null;
+  iothreadPeriod: number | null; iothreadQuota: number | null;
+  vcpupin: Array<{ vcpu: number; cpuset: string }>;
+  emulatorpin: string | null;
+  iothreadpin: Array<{ iothread: number; cpuset: string }>;
+}
+
+export interface RawLibvirtBandwidth { average: number | null; peak: number | null; burst: number | null; floor: number | null }
+
+export interface RawLibvirt {
+  /** the connection URI used (null = virsh's default) */
+  uri: string | null;
+  domId: number | null;
+  uuid: string | null;
+  state: string | null;
+  persistent: boolean | null;
+  autostart: boolean | null;
+  vcpuCount: number | null;
+  maxMemoryKiB: number | null;
+  currentMemoryKiB: number | null;
+  /** `<resource><partition>` */
+  partition: string | null;
+  cputune: RawLibvirtCputune | null;
+  numatune: { mode: string | null; nodeset: string | null; placement: string | null } | null;
+  blkiotune: {
+    weight: number | null;
+    devices: Array<{ path: string; weight: number | null; readIopsSec: number | null; writeIopsSec: number | null;
+      readBytesSec: number | null; writeBytesSec: number | null }>;
+  } | null;
+  memtune: { hardLimitKiB: number | null; softLimitKiB: number | null; swapHardLimitKiB: number | null } | null;
+  memoryBacking: { hugepages: boolean; pageSizesKiB: number[]; locked: boolean; nosharepages: boolean;
+    source: string | null; access: string | null; allocation: string | null } | null;
+  disks: Array<{ target: string; alias: string | null; source: string | null; type: string | null; device: string | null;
+    bus: string | null; cache: string | null; qomPath: string | null;
+    /** `<iotune>` children verbatim (read_iops_sec, group_name, ...) */
+    iotune: Record<string, number | string> }>;
+  interfaces: Array<{ ifname: string | null; mac: string | null; type: string | null; model: string | null; alias: string | null;
+    /** KB/s (tc kbps = 1000 B/s) and KiB, as libvirt stores them */
+    inbound: RawLibvirtBandwidth | null; outbound: RawLibvirtBandwidth | null }>;
+  /** `virsh domstats` vcpu.N.*: time on CPU, wait (I/O wait) and delay (run-queue wait), µs */
+  vcpuStats: Array<{ index: number; state: number | null; timeUsec: number | null; waitUsec: number | null; delayUsec: number | null }>;
+  balloon: { currentKiB: number | null; maximumKiB: number | null; rssKiB: number | null; usableKiB: number | null;
+    unusedKiB: number | null; availableKiB: number | null } | null;
+  cpuTimeUsec: number | null; cpuUserUsec: number | null; cpuSystemUsec: number | null;
+}
+
 export interface RawGuest {
+  /** libvirt's view when the guest is a libvirt domain and virsh answered */
+  libvirt?: RawLibvirt | null;
   id: string;
   name: string;
   uuid: string | null;
@@ -195,6 +249,8 @@ export interface RawGuest {
     version: 1 | 2;
     /** false when the QEMU process only sits in a shared cgroup (a shell's session scope) */
     own: boolean;
+    /** libvirt ≥ 7.1 under systemd: the nested `<scope>/libvirt` group where libvirt writes limits */
+    nestedPath?: string | null;
   } | null;
   qmp: { socket: string; dedicated: boolean; reachable: boolean | null } | null;
   /** -smp count and -cpu model from the command line, when known */
@@ -207,6 +263,15 @@ export interface RawGuest {
   disks: RawDisk[];
   nics: RawNic[];
   psi: RawPsiTotals | null;
+  /** QEMU IOThreads from QMP query-iothreads, with their host thread's schedstat (µs) */
+  iothreads?: RawIothread[];
+}
+
+export interface RawIothread {
+  id: string;
+  tid: number | null;
+  runUsec: number | null;
+  waitUsec: number | null;
 }
 
 export interface RawSample {

@@ -1,0 +1,280 @@
+// Owns the pure parsers of cgroup v1 and v2 interface files: cpu.stat (both versions), cpu.max,
+// cfs quota/period, weight/shares, cpuacct.usage (ns → µs via BigInt), cpuset lists, io.stat, io.max,
+// blkio rwstat and *_device files, memory.current/max/limit_in_bytes/stat/numa_stat (v1 pages, v2
+// bytes), hugetlb.*, PSI, cgroup.procs/threads/controllers. Text in, values out; no I/O.
+
+import type { Limit } from '../../engine/model/sample.js';
+import { parseCpuList } from '../../engine/model/cpulist.js';
+import { nsTextToUsec, parseError, parseFlatKeyed, parseSingleInt, toFloat, toInt } from '../parse-common.js';
+
+export interface CpuStat {
+  usageUsec: number | null;
+  userUsec: number | null;
+  systemUsec: number | null;
+  nrPeriods: number | null;
+  nrThrottled: number | null;
+  /** v2 `throttled_usec`, or v1 `throttled_time` (ns) converted to µs */
+  throttledUsec: number | null;
+  nrBursts: number | null;
+  burstUsec: number | null;
+}
+
+/** `cpu.stat` of either version: v2 keys are µs (`*_usec`), v1 `throttled_time`/`burst_time` are ns. */
+export function parseCpuStat(text: string): CpuStat {
+  const kv = parseFlatKeyed(text);
+  const usecOrNs = (usecKey: string, nsKey: string): number | null =>
+    kv.has(usecKey) ? toInt(kv.get(usecKey)) : nsTextToUsec(kv.get(nsKey));
+  return {
+    usageUsec: toInt(kv.get('usage_usec')),
+    userUsec: toInt(kv.get('user_usec')),
+    systemUsec: toInt(kv.get('system_usec')),
+    nrPeriods: toInt(kv.get('nr_periods')),
+    nrThrottled: toInt(kv.get('nr_throttled')),
+    throttledUsec: usecOrNs('throttled_usec', 'throttled_time'),
+    nrBursts: toInt(kv.get('nr_bursts')),
+    burstUsec: usecOrNs('burst_usec', 'burst_time'),
+  };
+}
+
+/** v2 `cpu.max`: `$MAX $PERIOD`, `$MAX` is µs or `max`. */
+export function parseCpuMax(text: string): { quotaUsec: Limit; periodUsec: number } {
+  const m = /^(max|\d+)\s+(\d+)$/.exec(text.trim());
+  if (!m) throw parseError('cpu.max ("$MAX $PERIOD")', text);
+  return { quotaUsec: m[1] === 'max' ? 'max' : Number(m[1]), periodUsec: Number(m[2]) };
+}
+
+/** v1 `cpu.cfs_quota_us`: µs, any negative value (normally -1) = unlimited. */
+export function parseCfsQuota(text: string): Limit {
+  const v = parseSingleInt(text, 'cpu.cfs_quota_us');
+  return v < 0 ? 'max' : v;
+}
+
+/** v1 `cpu.cfs_period_us`, v1 `cpu.shares`, v2 `cpu.weight`: one integer. */
+export function parseCgroupInt(text: string, what: string): number {
+  return parseSingleInt(text, what);
+}
+
+/** v1 `cpuacct.usage`: nanoseconds (passes 2^53 on big hosts) → µs. */
+export function parseCpuacctUsage(text: string): number {
+  const v = nsTextToUsec(text);
+  if (v === null) throw parseError('cpuacct.usage (ns)', text);
+  return v;
+}
+
+/** A cpuset list file (`cpuset.cpus`, `cpuset.effective_mems`, …): validated, returned trimmed; '' is valid. */
+export function parseCpusetList(text: string): string {
+  const t = text.trim();
+  try {
+    parseCpuList(t);
+  } catch {
+    throw parseError('cpuset list', text);
+  }
+  return t;
+}
+
+export interface IoStatEntry {
+  rbytes: number | null; wbytes: number | null; rios: number | null; wios: number | null;
+  dbytes: number | null; dios: number | null;
+}
+
+/** v2 `io.stat`: `MAJ:MIN key=val …` per device that saw I/O; unknown keys ignored. */
+export function parseIoStat(text: string): Map<string, IoStatEntry> {
+  const out = new Map<string, IoStatEntry>();
+  for (const line of text.split('\n')) {
+    const parts = line.trim().split(/\s+/);
+    const dev = parts[0];
+    if (!dev || !/^\d+:\d+$/.test(dev)) continue;
+    const kv = new Map<string, string>();
+    for (const p of parts.slice(1)) {
+      const eq = p.indexOf('=');
+      if (eq > 0) kv.set(p.slice(0, eq), p.slice(eq + 1));
+    }
+    out.set(dev, {
+      rbytes: toInt(kv.get('rbytes')), wbytes: toInt(kv.get('wbytes')),
+      rios: toInt(kv.get('rios')), wios: toInt(kv.get('wios')),
+      dbytes: toInt(kv.get('dbytes')), dios: toInt(kv.get('dios')),
+    });
+  }
+  return out;
+}
+
+export interface IoMaxEntry { rbps: Limit | null; wbps: Limit | null; riops: Limit | null; wiops: Limit | null }
+
+const limitOf = (s: string | undefined): Limit | null => (s === 'max' ? 'max' : toInt(s));
+
+/** v2 `io.max`: `MAJ:MIN rbps=N|max wbps=… riops=… wiops=…`; empty file = no limits. */
+export function parseIoMax(text: string): Map<string, IoMaxEntry> {
+  const out = new Map<string, IoMaxEntry>();
+  for (const line of text.split('\n')) {
+    const parts = line.trim().split(/\s+/);
+    const dev = parts[0];
+    if (!dev || !/^\d+:\d+$/.test(dev)) continue;
+    const kv = new Map<string, string>();
+    for (const p of parts.slice(1)) {
+      const eq = p.indexOf('=');
+      if (eq > 0) kv.set(p.slice(0, eq), p.slice(eq + 1));
+    }
+    out.set(dev, {
+      rbps: limitOf(kv.get('rbps')), wbps: limitOf(kv.get('wbps')),
+      riops: limitOf(kv.get('riops')), wiops: limitOf(kv.get('wiops')),
+    });
+  }
+  return out;
+}
+
+export interface RwStat { read: number | null; write: number | null; discard: number | null; total: number | null }
+
+/** v1 `blkio.throttle.io_service_bytes` / `io_serviced` (and `_recursive`): per device Read/Write/…/Total. */
+export function parseBlkioRwstat(text: string): { devices: Map<string, RwStat>; total: number | null } {
+  const devices = new Map<string, RwStat>();
+  let total: number | null = null;
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    const m = /^(\d+:\d+) (Read|Write|Sync|Async|Discard|Total) (\d+)$/.exec(t);
+    if (m) {
+      const dev = m[1] as string;
+      const e = devices.get(dev) ?? { read: null, write: null, discard: null, total: null };
+      const v = Number(m[3]);
+      if (m[2] === 'Read') e.read = v;
+      else if (m[2] === 'Write') e.write = v;
+      else if (m[2] === 'Discard') e.discard = v;
+      else if (m[2] === 'Total') e.total = v;
+      devices.set(dev, e);
+      continue;
+    }
+    const tm = /^Total (\d+)$/.exec(t);
+    if (tm) total = Number(tm[1]);
+  }
+  return { devices, total };
+}
+
+/** v1 `blkio.throttle.{read,write}_{bps,iops}_device`: `MAJ:MIN value` per rule (0 never appears: it removes). */
+export function parseBlkioThrottleDevice(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^(\d+:\d+)\s+(\d+)$/.exec(line.trim());
+    if (m) out.set(m[1] as string, Number(m[2]));
+  }
+  return out;
+}
+
+/** v2 `memory.max`/`memory.high`/`hugetlb.*.max`: bytes or `max`. */
+export function parseMemoryMax(text: string): Limit {
+  const t = text.trim();
+  if (t === 'max') return 'max';
+  return parseSingleInt(t, 'memory limit (bytes or max)');
+}
+
+/** Anything at or above 2^60 bytes is the v1 "unlimited" value (9223372036854771712 with 4 KiB pages, other page sizes round differently). */
+const V1_UNLIMITED = 1n << 60n;
+
+/** v1 `memory.limit_in_bytes`: a huge number means unlimited → 'max'; BigInt so the huge value is not rounded. */
+export function parseMemoryLimitV1(text: string): Limit {
+  const t = text.trim();
+  if (t === '-1') return 'max';
+  if (!/^\d+$/.test(t)) throw parseError('memory.limit_in_bytes', text);
+  const v = BigInt(t);
+  return v >= V1_UNLIMITED ? 'max' : Number(v);
+}
+
+/** `memory.stat` (either version): flat keyed numbers (sizes bytes, events counts). */
+export function parseMemoryStat(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of parseFlatKeyed(text)) {
+    const n = toInt(v);
+    if (n !== null) out.set(k, n);
+  }
+  return out;
+}
+
+/**
+ * `memory.numa_stat`: v2 lines `anon N0=<bytes> N1=…`; v1 lines `total=<pages> N0=<pages> …`.
+ * Returns key → node → raw value (bytes on v2, PAGES on v1; see numaStatBytes).
+ */
+export function parseMemoryNumaStat(text: string): Map<string, Map<number, number>> {
+  const out = new Map<string, Map<number, number>>();
+  for (const line of text.split('\n')) {
+    const parts = line.trim().split(/\s+/);
+    const first = parts[0];
+    if (!first) continue;
+    const key = first.includes('=') ? first.slice(0, first.indexOf('=')) : first;
+    if (!/^[a-z_]+$/.test(key)) continue;
+    const nodes = new Map<number, number>();
+    for (const p of parts.slice(1)) {
+      const m = /^N(\d+)=(\d+)$/.exec(p);
+      if (m) nodes.set(Number(m[1]), Number(m[2]));
+    }
+    out.set(key, nodes);
+  }
+  return out;
+}
+
+/**
+ * Resident bytes per node of a cgroup from its memory.numa_stat: v2 `anon`+`file` (bytes); v1
+ * `hierarchical_total` (or `total`) in pages × page size. Null when the keys are absent.
+ */
+export function numaStatBytes(stat: Map<string, Map<number, number>>, version: 1 | 2, pageSize: number): Record<string, number> | null {
+  const out: Record<string, number> = {};
+  const add = (m: Map<number, number> | undefined, mult: number): boolean => {
+    if (!m) return false;
+    for (const [n, v] of m) out[String(n)] = (out[String(n)] ?? 0) + v * mult;
+    return true;
+  };
+  if (version === 2) {
+    const a = add(stat.get('anon'), 1);
+    const f = add(stat.get('file'), 1);
+    return a || f ? out : null;
+  }
+  return add(stat.get('hierarchical_total') ?? stat.get('total'), pageSize) ? out : null;
+}
+
+/** `hugetlb.<size>.numa_stat`: `total=<bytes> N0=<bytes> …` (v1 also `hierarchical_total=`); bytes per node. */
+export function parseHugetlbNumaStat(text: string): Record<string, number> | null {
+  const stat = parseMemoryNumaStat(text);
+  const m = stat.get('hierarchical_total') ?? stat.get('total');
+  if (!m) return null;
+  const out: Record<string, number> = {};
+  for (const [n, v] of m) out[String(n)] = v;
+  return out;
+}
+
+export interface PsiLine { avg10: number; avg60: number; avg300: number; totalUsec: number }
+export interface Psi { some: PsiLine | null; full: PsiLine | null }
+
+/** PSI (`cpu.pressure`, `/proc/pressure/io`, …): `some|full avg10=… avg60=… avg300=… total=<µs>`. */
+export function parsePsi(text: string): Psi {
+  const out: Psi = { some: null, full: null };
+  for (const line of text.split('\n')) {
+    const m = /^(some|full) avg10=([\d.]+) avg60=([\d.]+) avg300=([\d.]+) total=(\d+)$/.exec(line.trim());
+    if (!m) continue;
+    const l: PsiLine = {
+      avg10: toFloat(m[2]) ?? 0, avg60: toFloat(m[3]) ?? 0, avg300: toFloat(m[4]) ?? 0, totalUsec: Number(m[5]),
+    };
+    if (m[1] === 'some') out.some = l; else out.full = l;
+  }
+  return out;
+}
+
+/** `cgroup.procs`, `cgroup.threads`, `tasks`: newline-separated ids (may repeat; deduplicated, order kept). */
+export function parseIdList(text: string): number[] {
+  const seen = new Set<number>();
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t === '') continue;
+    if (!/^\d+$/.test(t)) throw parseError('id list', text);
+    seen.add(Number(t));
+  }
+  return [...seen];
+}
+
+/** `cgroup.controllers` / `cgroup.subtree_control`: space-separated names. */
+export function parseControllers(text: string): string[] {
+  return text.trim().split(/\s+/).filter((s) => s !== '');
+}
+
+/** Hugepage size in KiB → the label the hugetlb controller uses in file names (2048 → `2MB`, 1048576 → `1GB`, 64 → `64KB`). */
+export function hugetlbLabel(sizeKb: number): string {
+  if (sizeKb >= 1024 * 1024 && sizeKb % (1024 * 1024) === 0) return `${sizeKb / (1024 * 1024)}GB`;
+  if (sizeKb >= 1024 && sizeKb % 1024 === 0) return `${sizeKb / 1024}MB`;
+  return `${sizeKb}KB`;
+}

@@ -1,0 +1,282 @@
+// Owns the pure parsers of procfs files: /proc/stat, /proc/meminfo, /proc/<pid>/{stat,status,
+// schedstat,cmdline,numa_maps,ksm_stat,ksm_merging_pages,fdinfo/N,cgroup,comm}, /proc/self/mountinfo.
+// Quirks handled here: comm may contain spaces and ')' (split after the LAST ')'), numa_maps policies
+// may contain spaces, ksm_stat mixes `key value` and `key: yes|no`. Text in, values out; no I/O.
+
+import type { RawCpuTimes } from '../../engine/model/sample.js';
+import { parseError, toInt } from '../parse-common.js';
+
+const CPU_KEYS = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guestNice'] as const;
+
+/** `/proc/stat` cpu lines: aggregate and per CPU (ticks). Missing trailing columns (old kernels) are 0. */
+export function parseProcStat(text: string): { total: RawCpuTimes | null; perCpu: Record<string, RawCpuTimes> } {
+  let total: RawCpuTimes | null = null;
+  const perCpu: Record<string, RawCpuTimes> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('cpu')) continue;
+    const parts = line.trim().split(/\s+/);
+    const label = parts[0] as string;
+    const nums = parts.slice(1).map((s) => toInt(s));
+    if (nums.length < 4 || nums.some((n) => n === null)) continue;
+    const t = {} as RawCpuTimes;
+    CPU_KEYS.forEach((k, i) => { t[k] = nums[i] ?? 0; });
+    if (label === 'cpu') total = t;
+    else if (/^cpu\d+$/.test(label)) perCpu[label.slice(3)] = t;
+  }
+  return { total, perCpu };
+}
+
+/** `/proc/meminfo` (and `/proc/<pid>/status`-like `Key: N kB`): key → bytes (kB × 1024), unitless values as is. */
+export function parseMeminfo(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^([^:]+):\s+(\d+)(?:\s+kB)?\s*$/.exec(line);
+    if (!m) continue;
+    const v = Number(m[2]);
+    out.set(m[1] as string, line.trimEnd().endsWith('kB') ? v * 1024 : v);
+  }
+  return out;
+}
+
+export interface PidStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number | null;
+  utimeTicks: number | null;
+  stimeTicks: number | null;
+  numThreads: number | null;
+  startTimeTicks: number | null;
+  rssPages: number | null;
+  /** field 39: CPU the task last ran on */
+  processor: number | null;
+  guestTimeTicks: number | null;
+}
+
+/** `/proc/<pid>/stat` or `/proc/<pid>/task/<tid>/stat`: comm may contain spaces and ')'; split after the last ')'. */
+export function parsePidStat(text: string): PidStat {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) throw parseError('/proc/<pid>/stat', text);
+  const pid = toInt(text.slice(0, open));
+  if (pid === null) throw parseError('/proc/<pid>/stat', text);
+  const after = text.slice(close + 2).trim().split(' ');
+  const f = (i: number): number | null => toInt(after[i]);
+  return {
+    pid, comm: text.slice(open + 1, close), state: after[0] ?? '?', ppid: f(1),
+    utimeTicks: f(11), stimeTicks: f(12), numThreads: f(17), startTimeTicks: f(19), rssPages: f(21),
+    processor: f(36), guestTimeTicks: f(40),
+  };
+}
+
+/** Only field 39 (last CPU) of a stat line, without building the whole record (hot path). */
+export function parseStatProcessor(text: string): number | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  let pos = close + 2;
+  for (let i = 0; i < 36 && pos > 0; i++) pos = text.indexOf(' ', pos) + 1;
+  if (pos <= 0) return null;
+  const end = text.indexOf(' ', pos);
+  return toInt(text.slice(pos, end < 0 ? undefined : end));
+}
+
+/** `/proc/<pid>/status`: `Key:\tvalue` → raw value text (trimmed). */
+export function parseStatus(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const c = line.indexOf(':');
+    if (c <= 0) continue;
+    out.set(line.slice(0, c), line.slice(c + 1).trim());
+  }
+  return out;
+}
+
+/** A `NNN kB` status value → bytes; null when absent or not that shape. */
+export function statusKbToBytes(v: string | undefined): number | null {
+  if (v === undefined) return null;
+  const m = /^(\d+)\s*kB$/.exec(v.trim());
+  return m ? Number(m[1]) * 1024 : null;
+}
+
+/** One `Key:` line of a status text without parsing the whole file (hot path). */
+export function statusField(text: string, key: string): string | null {
+  const at = text.startsWith(`${key}:`) ? 0 : text.indexOf(`\n${key}:`);
+  if (at < 0) return null;
+  const start = (at === 0 ? 0 : at + 1) + key.length + 1;
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end < 0 ? undefined : end).trim();
+}
+
+/** `/proc/<pid>/task/<tid>/schedstat`: on-CPU ns, run-queue wait ns, timeslices → µs. */
+export function parseSchedstat(text: string): { runUsec: number; waitUsec: number; timeslices: number } {
+  const m = /^(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(text.trim());
+  if (!m) throw parseError('schedstat', text);
+  return {
+    runUsec: Number(BigInt(m[1] as string) / 1000n),
+    waitUsec: Number(BigInt(m[2] as string) / 1000n),
+    timeslices: Number(m[3]),
+  };
+}
+
+/** `/proc/<pid>/cmdline`: NUL-separated arguments with a trailing NUL; empty for kernel threads/zombies. */
+export function parseCmdline(text: string): string[] {
+  if (text === '') return [];
+  const parts = text.split('\0');
+  if (parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+export interface NumaMapsSummary {
+  /** resident bytes per node (all mappings, hugetlb included), keys are decimal node numbers */
+  perNodeBytes: Record<string, number>;
+  /** resident bytes per node of hugetlbfs mappings (`huge`) only */
+  hugeBytesPerNode: Record<string, number>;
+  /** resident anonymous/guest-RAM bytes (anon=, huge, memfd:, /dev/hugepages) per node */
+  anonBytesPerNode: Record<string, number>;
+}
+
+/**
+ * `/proc/<pid>/numa_maps`. Policies may contain spaces (`prefer (many):0-1`, `weighted interleave:0-1`),
+ * so tokens are found with regexes, not by position; `kernelpagesize_kB` moved across kernels.
+ */
+export function parseNumaMaps(text: string): NumaMapsSummary {
+  const perNodeBytes: Record<string, number> = {};
+  const hugeBytesPerNode: Record<string, number> = {};
+  const anonBytesPerNode: Record<string, number> = {};
+  const nodeRe = /(?:^|\s)N(\d+)=(\d+)(?=\s|$)/g;
+  for (const line of text.split('\n')) {
+    if (line.length === 0 || line.indexOf(' N') < 0) continue;
+    const ps = /(?:^|\s)kernelpagesize_kB=(\d+)(?=\s|$)/.exec(line);
+    const pageBytes = (ps ? Number(ps[1]) : 4) * 1024;
+    const huge = /\shuge(?=\s|$)/.test(line);
+    const anonLike = huge || /\sanon=\d+/.test(line) || /\sfile=(\/dev\/hugepages|\/memfd:|\/hugepages)/.test(line);
+    nodeRe.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = nodeRe.exec(line)) !== null) {
+      const node = m[1] as string;
+      const b = Number(m[2]) * pageBytes;
+      perNodeBytes[node] = (perNodeBytes[node] ?? 0) + b;
+      if (huge) hugeBytesPerNode[node] = (hugeBytesPerNode[node] ?? 0) + b;
+      if (anonLike) anonBytesPerNode[node] = (anonBytesPerNode[node] ?? 0) + b;
+    }
+  }
+  return { perNodeBytes, hugeBytesPerNode, anonBytesPerNode };
+}
+
+export interface KsmStat {
+  rmapItems: number | null;
+  mergingPages: number | null;
+  zeroPages: number | null;
+  processProfit: number | null;
+  mergeAny: boolean | null;
+  mergeable: boolean | null;
+}
+
+/** `/proc/<pid>/ksm_stat`: mixes `key value` (numbers, profit may be negative) and `key: yes|no`. */
+export function parseKsmStat(text: string): KsmStat {
+  const kv = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+):?\s+(\S+)$/.exec(line.trim());
+    if (m) kv.set(m[1] as string, m[2] as string);
+  }
+  const yn = (s: string | undefined): boolean | null => (s === 'yes' ? true : s === 'no' ? false : null);
+  return {
+    rmapItems: toInt(kv.get('ksm_rmap_items')),
+    mergingPages: toInt(kv.get('ksm_merging_pages')),
+    zeroPages: toInt(kv.get('ksm_zero_pages')),
+    processProfit: toInt(kv.get('ksm_process_profit')),
+    mergeAny: yn(kv.get('ksm_merge_any')),
+    mergeable: yn(kv.get('ksm_mergeable')),
+  };
+}
+
+/** `/proc/<pid>/fdinfo/<fd>` of a tun/tap fd: the `iff:\t<ifname>` line, else null. */
+export function parseFdinfoIff(text: string): string | null {
+  const m = /(?:^|\n)iff:\s*(\S+)/.exec(text);
+  return m ? (m[1] as string) : null;
+}
+
+export interface MountInfo {
+  mountId: number;
+  parentId: number;
+  majorMinor: string;
+  /** root of the mount inside its filesystem (for cgroup mounts: the cgroup path shown at the mount point) */
+  root: string;
+  mountPoint: string;
+  mountOptions: string[];
+  fstype: string;
+  source: string;
+  superOptions: string[];
+}
+
+/** Undo the octal escapes mountinfo uses for space, tab, newline and backslash. */
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** `/proc/self/mountinfo`: `id parent maj:min root mountpoint opts [optional…] - fstype source superopts`. */
+export function parseMountinfo(text: string): MountInfo[] {
+  const out: MountInfo[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t === '') continue;
+    const sep = t.indexOf(' - ');
+    if (sep < 0) continue;
+    const left = t.slice(0, sep).split(' ');
+    const right = t.slice(sep + 3).split(' ');
+    if (left.length < 6 || right.length < 2) continue;
+    out.push({
+      mountId: Number(left[0]), parentId: Number(left[1]), majorMinor: left[2] as string,
+      root: unescapeMount(left[3] as string), mountPoint: unescapeMount(left[4] as string),
+      mountOptions: (left[5] as string).split(','), fstype: right[0] as string,
+      source: unescapeMount(right[1] as string), superOptions: (right[2] ?? '').split(','),
+    });
+  }
+  return out;
+}
+
+export interface ProcCgroup {
+  /** v1 hierarchies: each controller (and `name=systemd`) → path */
+  v1: Map<string, string>;
+  /** the `0::/path` line */
+  v2: string | null;
+}
+
+/** `/proc/<pid>/cgroup`: `id:ctrl[,ctrl]:/path` (v1), `0::/path` (v2); ` (deleted)` is stripped. */
+export function parseProcCgroup(text: string): ProcCgroup {
+  const v1 = new Map<string, string>();
+  let v2: string | null = null;
+  for (const line of text.split('\n')) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const p = (m[3] as string).replace(/ \(deleted\)$/, '');
+    if (m[1] === '0' && m[2] === '') { v2 = p; continue; }
+    for (const c of (m[2] as string).split(',')) if (c) v1.set(c, p);
+  }
+  return { v1, v2 };
+}
+
+/** A thread's comm `CPU <n>/KVM` (or `/TCG`, `/HVF`, …): the vCPU index, else null. */
+export function parseVcpuComm(comm: string): { index: number; accel: string } | null {
+  const m = /^CPU (\d+)\/([A-Za-z]+)$/.exec(comm.trim());
+  return m ? { index: Number(m[1]), accel: m[2] as string } : null;
+}
+
+export interface NetDevCounters {
+  rxBytes: number; rxPackets: number; rxDropped: number; txBytes: number; txPackets: number; txDropped: number;
+}
+
+/** `/proc/net/dev`: `iface: rx bytes packets errs drop fifo frame compressed multicast tx bytes packets errs drop …`. */
+export function parseNetDev(text: string): Map<string, NetDevCounters> {
+  const out = new Map<string, NetDevCounters>();
+  for (const line of text.split('\n')) {
+    const c = line.indexOf(':');
+    if (c < 0) continue;
+    const name = line.slice(0, c).trim();
+    const f = line.slice(c + 1).trim().split(/\s+/).map((x) => toInt(x));
+    if (name === '' || f.length < 16 || f.some((x) => x === null)) continue;
+    const n = f as number[];
+    out.set(name, { rxBytes: n[0] as number, rxPackets: n[1] as number, rxDropped: n[3] as number, txBytes: n[8] as number, txPackets: n[9] as number, txDropped: n[11] as number });
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+// Owns the thin procfs readers: one file each, through ReadCtx (cached fds on the hot path), parsed by
+// procfs/parse.ts.
+
+import type { RawCpuTimes } from '../../engine/model/sample.js';
+import type { ReadCtx } from '../read-ctx.js';
+import {
+  parseKsmStat, parseMeminfo, parseNumaMaps, parsePidStat, parseProcStat, parseSchedstat, parseStatProcessor,
+  type KsmStat, type NumaMapsSummary, type PidStat,
+} from './parse.js';
+import { toInt } from '../parse-common.js';
+
+const S = 'proc';
+
+export const readProcStat = (ctx: ReadCtx): { total: RawCpuTimes | null; perCpu: Record<string, RawCpuTimes> } | null =>
+  ctx.get('/proc/stat', S, parseProcStat);
+export const readMeminfo = (ctx: ReadCtx): Map<string, number> | null => ctx.get('/proc/meminfo', S, parseMeminfo);
+export const readPidStat = (ctx: ReadCtx, pid: number): PidStat | null => ctx.get(`/proc/${pid}/stat`, S, parsePidStat);
+export const readStatus = (ctx: ReadCtx, pid: number, tid: number | null = null): string | null =>
+  ctx.text(tid === null ? `/proc/${pid}/status` : `/proc/${pid}/task/${tid}/status`, S);
+export const readSchedstat = (ctx: ReadCtx, pid: number, tid: number): { runUsec: number; waitUsec: number; timeslices: number } | null =>
+  ctx.get(`/proc/${pid}/task/${tid}/schedstat`, S, parseSchedstat);
+export const readTaskProcessor = (ctx: ReadCtx, pid: number, tid: number): number | null =>
+  ctx.get(`/proc/${pid}/task/${tid}/stat`, S, parseStatProcessor);
+/** numa_maps walks the page tables: read it at the slow 'numa' cadence, never cached. */
+export const readNumaMaps = (ctx: ReadCtx, pid: number): NumaMapsSummary | null =>
+  ctx.get(`/proc/${pid}/numa_maps`, S, parseNumaMaps, false);
+export const readKsmStat = (ctx: ReadCtx, pid: number): KsmStat | null => ctx.get(`/proc/${pid}/ksm_stat`, S, parseKsmStat);
+export const readKsmMergingPages = (ctx: ReadCtx, pid: number): number | null =>
+  ctx.get(`/proc/${pid}/ksm_merging_pages`, S, (t) => toInt(t));
+/** smaps_rollup also walks the page tables: slow cadence only. */
+export const readSmapsRollup = (ctx: ReadCtx, pid: number): Map<string, number> | null =>
+  ctx.get(`/proc/${pid}/smaps_rollup`, S, parseMeminfo, false);
+
+/** `/proc/<pid>/statm` second field (resident pages) × page size: RSS without reading the big status file. */
+export const readStatmRss = (ctx: ReadCtx, pid: number, pageSize: number): number | null =>
+  ctx.get(`/proc/${pid}/statm`, S, (t) => {
+    const v = toInt(t.trim().split(/\s+/)[1]);
+    if (v === null) throw new Error(`cannot parse statm '${t.trim()}'`);
+    return v * pageSize;
+  });

@@ -1,0 +1,90 @@
+// Owns ReadCtx, the thin error policy every collector reader goes through: a missing file is null
+// (absent is not zero) and remembered so the hot path does not pay for the same ENOENT every tick;
+// a parse error, EACCES or an I/O error becomes an `errors` entry and null; ENODEV/ESRCH mark the read
+// as "vanished" so the caller can check whether the guest went away mid-sample.
+
+import { HostError } from '../engine/model/errors.js';
+import type { SourceErrorInfo } from '../engine/model/sample.js';
+import type { HostFs } from '../engine/ports/host-fs.js';
+
+export interface MissingCache {
+  /** paths that were missing; cleared on every discovery task */
+  paths: Set<string>;
+}
+
+export class ReadCtx {
+  vanished = false;
+
+  constructor(
+    readonly fs: HostFs,
+    readonly errors: SourceErrorInfo[],
+    readonly missing: MissingCache,
+    readonly guest: string | null = null,
+  ) {}
+
+  /** Same fs/errors/cache for another guest. */
+  forGuest(guest: string | null): ReadCtx {
+    return new ReadCtx(this.fs, this.errors, this.missing, guest);
+  }
+
+  /** Record a failure that is not "file missing". */
+  fail(source: string, e: unknown, path: string | null = null): void {
+    const he = e instanceof HostError ? e : null;
+    const kind = he?.kind ?? 'io';
+    if (kind === 'vanished') this.vanished = true;
+    const msg = he ? (he.path || !path ? he.message : `${path}: ${he.message}`) : `${path ?? ''}: ${String(e)}`;
+    this.errors.push({ source, guest: this.guest, message: msg, kind });
+  }
+
+  /** Read a file's text; null when missing (cached as missing) or unreadable (recorded). */
+  text(path: string, source: string, cached = true): string | null {
+    if (this.missing.paths.has(path)) return null;
+    try {
+      return cached ? this.fs.readCached(path) : this.fs.readText(path);
+    } catch (e) {
+      if (e instanceof HostError && e.kind === 'missing') {
+        this.missing.paths.add(path);
+        return null;
+      }
+      this.fail(source, e, path);
+      return null;
+    }
+  }
+
+  /** Read and parse; a parse error is recorded (kind 'parse') and gives null. */
+  get<T>(path: string, source: string, parse: (text: string) => T, cached = true): T | null {
+    const t = this.text(path, source, cached);
+    if (t === null) return null;
+    try {
+      return parse(t);
+    } catch (e) {
+      const he = e instanceof HostError ? e : new HostError('parse', String(e));
+      this.errors.push({ source, guest: this.guest, message: `${path}: ${he.message}`, kind: 'parse' });
+      return null;
+    }
+  }
+
+  /** List a directory; null when missing, [] never means "missing". */
+  list(path: string, source: string): string[] | null {
+    if (this.missing.paths.has(path)) return null;
+    try {
+      return this.fs.readDir(path);
+    } catch (e) {
+      if (e instanceof HostError && e.kind === 'missing') {
+        this.missing.paths.add(path);
+        return null;
+      }
+      this.fail(source, e, path);
+      return null;
+    }
+  }
+
+  /** Read a symlink target; null on any failure (no error entry: links are optional hints). */
+  link(path: string): string | null {
+    try {
+      return this.fs.readLink(path);
+    } catch {
+      return null;
+    }
+  }
+}

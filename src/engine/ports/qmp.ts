@@ -34,3 +34,17 @@ export interface QmpConnectOptions {
 export interface QmpConnector {
   connect(socketPath: string, opts?: QmpConnectOptions): Promise<QmpChannel>;
 }
+
+/** QEMU answered a command with `{"error": {"class", "desc"}}`. */
+export class QmpCommandError extends Error {
+  readonly qmpClass: string;
+  readonly desc: string;
+  readonly command: string;
+  constructor(command: string, info: QmpErrorInfo) {
+    super(`QMP ${command}: ${info.class}: ${info.desc}`);
+    this.name = 'QmpCommandError';
+    this.qmpClass = info.class;
+    this.desc = info.desc;
+    this.command = command;
+  }
+}

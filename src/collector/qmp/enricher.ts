@@ -1,0 +1,214 @@
+// Owns the QMP GuestEnricher: per guest, picks the channel the connection policy allows (a short
+// connection per tick for sockets shared with a manager; one long-lived connection with events for a
+// socket dedicated to virtune; `virsh qemu-monitor-command` for libvirt guests, never libvirt's
+// socket), runs the cheap batch on 'qmp' ticks and the slow batch on 'qmpSlow' ticks (and once for a
+// new guest), caches the vCPU map until the next 'discovery', carries slow values forward, and merges
+// everything into the RawGuest. All guests run in parallel, each under a hard deadline; every failure
+// becomes an `errors` entry ({source:'qmp'}), never an exception.
+
+import { HostError } from '../../engine/model/errors.js';
+import type { RawDiskLimits, RawGuest, RawGuestMemory, SourceErrorInfo } from '../../engine/model/sample.js';
+import type { Clock } from '../../engine/ports/clock.js';
+import type { CommandRunner } from '../../engine/ports/command-runner.js';
+import type { HostFs } from '../../engine/ports/host-fs.js';
+import type { QmpChannel, QmpConnector, QmpEvent } from '../../engine/ports/qmp.js';
+import type { EnrichContext, GuestEnricher } from '../../engine/ports/sources.js';
+import { applyDisks, applyIothreads, applyNics, applyVcpus, buildBackends, resolveNics, type NicLink } from './guest-apply.js';
+import { GuestReader } from './guest-read.js';
+import type { QmpIothread, QmpVcpu } from './parse.js';
+import { VirshQmpChannel } from './virsh-channel.js';
+
+export interface QmpEnricherDeps {
+  fs: HostFs;
+  qmp: QmpConnector;
+  runner: CommandRunner;
+  clock: Clock;
+  libvirtUri?: string | null;
+  /** hard deadline per guest and tick for socket guests (default 500 ms) */
+  timeoutMs?: number;
+  /** deadline per guest and tick for libvirt guests through virsh (default 3000 ms) */
+  virshTimeoutMs?: number;
+}
+
+interface GuestCache {
+  pid: number;
+  vcpus: QmpVcpu[] | null;
+  state: string | null;
+  hasBalloon: boolean | null;
+  balloonBytes: number | null;
+  slowDone: boolean;
+  name: string | null;
+  uuid: string | null;
+  iothreads: QmpIothread[] | null;
+  limits: Map<string, RawDiskLimits> | null;
+  backends: RawGuestMemory['backends'];
+  nics: NicLink[] | null;
+}
+
+interface Dedicated { ch: QmpChannel; stateFromEvents: string | null; off: () => void }
+
+const EVENT_STATE: Record<string, string> = { STOP: 'paused', RESUME: 'running', SHUTDOWN: 'shutdown', GUEST_PANICKED: 'guest-panicked' };
+
+const newCache = (pid: number): GuestCache => ({
+  pid, vcpus: null, state: null, hasBalloon: null, balloonBytes: null, slowDone: false,
+  name: null, uuid: null, iothreads: null, limits: null, backends: null, nics: null,
+});
+
+export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
+  const timeoutMs = deps.timeoutMs ?? 500;
+  const virshTimeoutMs = deps.virshTimeoutMs ?? 3000;
+  const caches = new Map<string, GuestCache>();
+  const dedicated = new Map<string, Dedicated>();
+
+  const report = (ctx: EnrichContext, guest: RawGuest, message: string, kind?: string): void => {
+    const e: SourceErrorInfo = { source: 'qmp', guest: guest.id, message };
+    if (kind) e.kind = kind;
+    ctx.errors.push(e);
+  };
+
+  const dropDedicated = (path: string): void => {
+    const d = dedicated.get(path);
+    if (!d) return;
+    dedicated.delete(path);
+    d.off();
+    void d.ch.close().catch(() => undefined);
+  };
+
+  /** The channel this guest may use, and how to let go of it after the tick. */
+  async function open(guest: RawGuest, budget: number): Promise<{ ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null } | string> {
+    if (guest.manager === 'libvirt' && !guest.qmp?.dedicated) {
+      if (!deps.runner.has('virsh')) return `QMP data unavailable for libvirt guest ${guest.name}: virsh not found (libvirt owns the monitor socket)`;
+      const ch = new VirshQmpChannel({ runner: deps.runner, domain: guest.name, uri: deps.libvirtUri ?? null, timeoutMs: budget });
+      return { ch, release: () => ch.close(), path: null, d: null };
+    }
+    if (!guest.qmp) return '';
+    const path = deps.fs.resolve(guest.qmp.socket);
+    if (guest.qmp.dedicated) {
+      const have = dedicated.get(path);
+      if (have && !have.ch.closed) return { ch: have.ch, release: async () => undefined, path, d: have };
+      if (have) dropDedicated(path);
+      const ch = await deps.qmp.connect(path, { timeoutMs: budget, commandTimeoutMs: budget });
+      const d: Dedicated = { ch, stateFromEvents: null, off: () => undefined };
+      d.off = ch.onEvent((e: QmpEvent) => { const s = EVENT_STATE[e.event]; if (s) d.stateFromEvents = s; });
+      ch.takeEvents();
+      dedicated.set(path, d);
+      return { ch, release: async () => undefined, path, d };
+    }
+    const ch = await deps.qmp.connect(path, { timeoutMs: budget, commandTimeoutMs: budget });
+    return { ch, release: () => ch.close(), path, d: null };
+  }
+
+  async function query(guest: RawGuest, ctx: EnrichContext, cache: GuestCache, budget: number, expired: () => boolean): Promise<void> {
+    const wantFast = ctx.tasks.has('qmp');
+    const wantSlow = ctx.tasks.has('qmpSlow') || (!cache.slowDone && wantFast);
+    if (ctx.tasks.has('discovery')) cache.vcpus = null;
+    let opened: Awaited<ReturnType<typeof open>>;
+    try {
+      opened = await open(guest, budget);
+    } catch (e) {
+      if (guest.qmp) guest.qmp.reachable = false;
+      if (!expired()) report(ctx, guest, e instanceof Error ? e.message : String(e), e instanceof HostError ? e.kind : undefined);
+      return;
+    }
+    if (typeof opened === 'string') {
+      if (opened) report(ctx, guest, opened, 'unsupported');
+      return;
+    }
+    const { ch, release, path, d } = opened;
+    const reader = new GuestReader(ch, budget);
+    try {
+      const [fast, slow] = await Promise.all([
+        reader.fast({ cpus: cache.vcpus === null, balloon: cache.hasBalloon !== false || wantSlow }),
+        wantSlow ? reader.slow() : Promise.resolve(null),
+      ]);
+      if (expired()) return;
+      if (fast.state !== undefined) cache.state = fast.state;
+      else if (d?.stateFromEvents) cache.state = d.stateFromEvents;
+      if (d) d.stateFromEvents = null;
+      if (fast.vcpus) cache.vcpus = fast.vcpus;
+      if (fast.balloonBytes !== undefined) { cache.hasBalloon = fast.balloonBytes !== null; cache.balloonBytes = fast.balloonBytes; }
+      if (slow) {
+        cache.slowDone = true;
+        if (slow.name !== null) cache.name = slow.name;
+        if (slow.uuid !== null) cache.uuid = slow.uuid;
+        if (slow.iothreads) cache.iothreads = slow.iothreads;
+        if (slow.limits) cache.limits = slow.limits;
+        if (slow.memdevs) cache.backends = buildBackends(deps.fs, guest.pid, slow.memdevs);
+        if (slow.net) cache.nics = resolveNics(deps.fs, guest.pid, slow.net);
+      }
+      if (fast.disks) applyDisks(guest, fast.disks, cache.limits);
+      const { broken, refused } = reader.problems;
+      if (guest.qmp) guest.qmp.reachable = broken === null;
+      if (broken) {
+        report(ctx, guest, broken.message, broken.kind);
+        if (path && d) dropDedicated(path);
+      }
+      for (const r of refused) report(ctx, guest, r.message, 'unsupported');
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  /** Values known from earlier ticks; applied on every tick. */
+  function applyCached(guest: RawGuest, cache: GuestCache): void {
+    if (cache.state !== null) guest.state = cache.state;
+    if (cache.name !== null && (guest.name === '' || /^\d+$/.test(guest.name))) guest.name = cache.name;
+    if (cache.uuid !== null && guest.uuid === null) guest.uuid = cache.uuid;
+    if (cache.vcpus && !applyVcpus(deps.fs, guest, cache.vcpus)) cache.vcpus = null;
+    if (cache.iothreads) applyIothreads(deps.fs, guest, cache.iothreads);
+    if (cache.hasBalloon !== null) guest.memory.balloonActualBytes = cache.balloonBytes;
+    if (cache.backends) guest.memory.backends = cache.backends;
+    if (cache.nics) applyNics(deps.fs, guest, cache.nics);
+  }
+
+  async function enrichOne(guest: RawGuest, ctx: EnrichContext): Promise<void> {
+    let cache = caches.get(guest.id);
+    if (!cache || cache.pid !== guest.pid) { cache = newCache(guest.pid); caches.set(guest.id, cache); }
+    const budget = guest.manager === 'libvirt' && !guest.qmp?.dedicated ? virshTimeoutMs : timeoutMs;
+    if (ctx.tasks.has('qmp') || ctx.tasks.has('qmpSlow')) {
+      let timedOut = false;
+      const abort = new AbortController();
+      const deadline = deps.clock.sleep(budget + 50, abort.signal).then(() => { timedOut = true; }, () => undefined);
+      const work = query(guest, ctx, cache, budget, () => timedOut).catch((e: unknown) => {
+        if (!timedOut) report(ctx, guest, `QMP enricher failed: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      await Promise.race([work, deadline]);
+      abort.abort();
+      if (timedOut) {
+        report(ctx, guest, `QMP for ${guest.name} did not finish within ${budget} ms`, 'timeout');
+        if (guest.qmp) {
+          guest.qmp.reachable = false;
+          try { dropDedicated(deps.fs.resolve(guest.qmp.socket)); } catch { /* never opened */ }
+        }
+        cache.state = null;
+        return;
+      }
+      if (guest.qmp?.reachable === false || (guest.manager === 'libvirt' && !guest.qmp?.dedicated && !deps.runner.has('virsh'))) {
+        cache.state = null; // unknown while unreachable; do not carry an old state forward
+      }
+    }
+    try {
+      applyCached(guest, cache);
+    } catch (e) {
+      report(ctx, guest, `QMP data could not be merged: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  return {
+    name: 'qmp',
+    async enrich(guests: RawGuest[], ctx: EnrichContext): Promise<void> {
+      const ids = new Set(guests.map((g) => g.id));
+      for (const id of [...caches.keys()]) if (!ids.has(id)) caches.delete(id);
+      const live = new Set<string>();
+      for (const g of guests) {
+        try { if (g.qmp?.dedicated) live.add(deps.fs.resolve(g.qmp.socket)); } catch { /* reported by enrichOne */ }
+      }
+      for (const p of [...dedicated.keys()]) if (!live.has(p)) dropDedicated(p);
+      await Promise.all(guests.map((g) => enrichOne(g, ctx)));
+    },
+    async close(): Promise<void> {
+      for (const p of [...dedicated.keys()]) dropDedicated(p);
+      caches.clear();
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// Owns merging QMP readings into a RawGuest: the vCPU map (QMP's thread ids replace the collector's
+// guess; a vCPU whose tid changed gets its schedstat re-read so numbers always belong to the thread
+// shown), per-virtual-disk counters with the throttle limits in force, memory backends (hugetlbfs /
+// memfd hugetlb / KSM-mergeable / host nodes), iothreads, and NICs found through `info network`
+// (tap fds resolved via /proc/<pid>/fdinfo; counters flipped to the guest's direction).
+
+import type { HostFs } from '../../engine/ports/host-fs.js';
+import type { RawDisk, RawDiskLimits, RawGuest, RawGuestMemory, RawIothread, RawNic, RawVcpu } from '../../engine/model/sample.js';
+import {
+  hugetlbfsFor, noLimits, parseFdinfoIff, parseHugetlbfsMounts, parseSchedstat, parseStatLastCpu,
+  type NetBackend, type QmpIothread, type QmpVcpu,
+} from './parse.js';
+import type { SlowReading } from './guest-read.js';
+
+type Backends = NonNullable<RawGuestMemory['backends']>;
+
+function tryRead(fs: HostFs, path: string, cached: boolean): string | null {
+  try { return cached ? fs.readCached(path) : fs.readText(path); } catch { return null; }
+}
+
+/** Thread numbers from /proc; returns false when the thread is gone. */
+function readThread(fs: HostFs, pid: number, tid: number): { run: number | null; wait: number | null; slices: number | null; lastCpu: number | null; allowed: string | null } | null {
+  const base = `/proc/${pid}/task/${tid}`;
+  const ss = tryRead(fs, `${base}/schedstat`, true);
+  if (ss === null) return null;
+  const s = parseSchedstat(ss);
+  const stat = tryRead(fs, `${base}/stat`, true);
+  const status = tryRead(fs, `${base}/status`, true);
+  const allowed = status ? /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1] ?? null : null;
+  return { run: s?.runUsec ?? null, wait: s?.waitUsec ?? null, slices: s?.timeslices ?? null, lastCpu: stat ? parseStatLastCpu(stat) : null, allowed };
+}
+
+/**
+ * Replace the vCPU list with QMP's map. Returns false when a mapped thread no longer exists
+ * (the cached map is stale and must be re-queried).
+ */
+export function applyVcpus(fs: HostFs, guest: RawGuest, map: QmpVcpu[]): boolean {
+  const byTid = new Map(guest.vcpus.filter((v) => v.tid !== null).map((v) => [v.tid as number, v]));
+  let fresh = true;
+  guest.vcpus = map.map((q) => {
+    const known = byTid.get(q.tid);
+    if (known && known.runUsec !== null) return { ...known, index: q.index, source: 'qmp' as const };
+    const v: RawVcpu = {
+      index: q.index, tid: q.tid, source: 'qmp', runUsec: null, waitUsec: null, timeslices: null,
+      lastCpu: null, cpusAllowed: null, cgroupPath: known?.cgroupPath ?? null,
+    };
+    const t = readThread(fs, guest.pid, q.tid);
+    if (!t) { fresh = false; return v; }
+    v.runUsec = t.run; v.waitUsec = t.wait; v.timeslices = t.slices; v.lastCpu = t.lastCpu; v.cpusAllowed = t.allowed;
+    return v;
+  });
+  return fresh;
+}
+
+export function applyIothreads(fs: HostFs, guest: RawGuest, list: QmpIothread[]): void {
+  guest.iothreads = list.map((io): RawIothread => {
+    const t = io.tid !== null ? readThread(fs, guest.pid, io.tid) : null;
+    return { id: io.id, tid: io.tid, runUsec: t?.run ?? null, waitUsec: t?.wait ?? null };
+  });
+}
+
+export function applyDisks(guest: RawGuest, disks: RawDisk[], limits: Map<string, RawDiskLimits> | null): void {
+  const withLimits = disks.map((d) => ({ ...d, limits: limits?.get(d.name) ?? noLimits() }));
+  guest.disks = guest.disks.filter((d) => d.source !== 'qmp').concat(withLimits);
+}
+
+/** Memory backends from query-memdev + qom-get, hugetlbfs decided from QEMU's own mount table. */
+export function buildBackends(fs: HostFs, pid: number, memdevs: NonNullable<SlowReading['memdevs']>): Backends {
+  let mounts: ReturnType<typeof parseHugetlbfsMounts> | null = null;
+  const hugeMounts = (): ReturnType<typeof parseHugetlbfsMounts> => {
+    mounts ??= parseHugetlbfsMounts(tryRead(fs, `/proc/${pid}/mountinfo`, false) ?? tryRead(fs, '/proc/self/mountinfo', false) ?? '');
+    return mounts;
+  };
+  return memdevs.map((d) => {
+    const p = d.props;
+    let hugepages: boolean | null = null;
+    let pageSizeBytes: number | null = null;
+    if (p?.type === 'memory-backend-file' && p.memPath) {
+      const m = hugetlbfsFor(p.memPath, hugeMounts());
+      hugepages = m !== null;
+      pageSizeBytes = m?.pageSizeBytes ?? null;
+    } else if (p?.type === 'memory-backend-memfd') {
+      hugepages = p.hugetlb;
+      pageSizeBytes = p.hugetlb && p.hugetlbsize ? p.hugetlbsize : null;
+    } else if (p?.type === 'memory-backend-ram') {
+      hugepages = false;
+    }
+    return {
+      id: d.id, sizeBytes: d.sizeBytes, merge: d.merge, share: d.share, hugepages, pageSizeBytes,
+      hostNodes: d.hostNodes, policy: d.policy, type: p?.type ?? null,
+    };
+  });
+}
+
+export interface NicLink { ifname: string; mac: string | null }
+
+/** NIC -> host interface names: `ifname=` when QEMU opened the tap, else each `fd=` through fdinfo `iff:`. */
+export function resolveNics(fs: HostFs, pid: number, net: NetBackend[]): NicLink[] {
+  const out: NicLink[] = [];
+  for (const n of net) {
+    const names = n.ifname ? [n.ifname]
+      : n.fds.map((fd) => parseFdinfoIff(tryRead(fs, `/proc/${pid}/fdinfo/${fd}`, false) ?? '')).filter((x): x is string => x !== null);
+    for (const ifname of new Set(names)) out.push({ ifname, mac: n.mac });
+  }
+  return out;
+}
+
+function netCounter(fs: HostFs, ifname: string, file: string): number | null {
+  const t = tryRead(fs, `/sys/class/net/${ifname}/statistics/${file}`, true);
+  return t !== null && /^\d+\s*$/.test(t) ? Number(t.trim()) : null;
+}
+
+/** Add NICs the collector did not find (tap counters flipped: guest rx = tap tx); fill missing MACs. */
+export function applyNics(fs: HostFs, guest: RawGuest, links: NicLink[]): void {
+  for (const l of links) {
+    const known = guest.nics.find((n) => n.ifname === l.ifname);
+    if (known) { if (known.mac === null) known.mac = l.mac; continue; }
+    if (!/^[^/\0]{1,15}$/.test(l.ifname) || l.ifname === '.' || l.ifname === '..') continue;
+    const nic: RawNic = {
+      ifname: l.ifname, mac: l.mac, macvtap: false,
+      rxBytes: netCounter(fs, l.ifname, 'tx_bytes'), txBytes: netCounter(fs, l.ifname, 'rx_bytes'),
+      rxPackets: netCounter(fs, l.ifname, 'tx_packets'), txPackets: netCounter(fs, l.ifname, 'rx_packets'),
+      rxDropped: netCounter(fs, l.ifname, 'tx_dropped'), txDropped: netCounter(fs, l.ifname, 'rx_dropped'),
+      shaping: null,
+    };
+    guest.nics.push(nic);
+  }
+}

@@ -1,0 +1,255 @@
+// Owns the pure parsers of QMP replies (and the few host files that go with them: fdinfo `iff:`,
+// mountinfo hugetlbfs mounts, schedstat). No I/O. Numbers arrive from the connector as JS numbers
+// when they are safe integers and as decimal strings when not; time counters in ns become µs here.
+
+import type { RawDisk, RawDiskLimits } from '../../engine/model/sample.js';
+
+/** A count or byte value: number, or an exact decimal string for values past 2^53. */
+export function qNum(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  return null;
+}
+
+/** Nanoseconds (number or decimal string) -> whole microseconds, exact via BigInt for big values. */
+export function nsToUsec(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return Math.floor(v / 1000);
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(BigInt(v) / 1000n);
+  return null;
+}
+
+const obj = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : {};
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
+
+/** query-status -> RunState (`running`, `paused`, ...). */
+export function parseStatus(ret: unknown): string | null {
+  return str(obj(ret).status);
+}
+
+export function parseName(ret: unknown): string | null {
+  const n = str(obj(ret).name);
+  return n && n.length > 0 ? n : null;
+}
+
+/** query-uuid; the all-zero UUID means "none". */
+export function parseUuid(ret: unknown): string | null {
+  const u = str(obj(ret).UUID);
+  return u && !/^[0-]+$/.test(u) ? u : null;
+}
+
+export interface QmpVcpu { index: number; tid: number; qomPath: string | null }
+
+/** query-cpus-fast -> vCPU index and host thread id (NOT props.thread-id, which is topology). */
+export function parseCpusFast(ret: unknown): QmpVcpu[] {
+  const out: QmpVcpu[] = [];
+  for (const e of arr(ret)) {
+    const o = obj(e);
+    const index = qNum(o['cpu-index']);
+    const tid = qNum(o['thread-id']);
+    if (index === null || tid === null) continue;
+    out.push({ index, tid, qomPath: str(o['qom-path']) });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+export interface QmpIothread { id: string; tid: number | null }
+
+export function parseIothreads(ret: unknown): QmpIothread[] {
+  return arr(ret).map(obj).filter((o) => typeof o.id === 'string')
+    .map((o) => ({ id: o.id as string, tid: qNum(o['thread-id']) }));
+}
+
+/**
+ * The name a virtual disk is shown under: `device` when QEMU gives one; with -blockdev `device` is ""
+ * and the disk is the qdev id (`/machine/peripheral/virtio-disk0/virtio-backend` -> `virtio-disk0`),
+ * else the node name, else the full qdev path (anonymous devices).
+ */
+export function diskKey(device: string | null, qdev: string | null, nodeName: string | null): string | null {
+  if (device) return device;
+  const m = qdev ? /^\/machine\/peripheral\/([^/]+)/.exec(qdev) : null;
+  if (m?.[1]) return m[1];
+  if (nodeName) return nodeName;
+  return qdev || null;
+}
+
+export const noLimits = (): RawDiskLimits => ({
+  readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null,
+});
+
+/** query-blockstats -> one RawDisk per virtual disk (counters cumulative; times in µs). */
+export function parseBlockstats(ret: unknown): RawDisk[] {
+  const out: RawDisk[] = [];
+  for (const e of arr(ret)) {
+    const o = obj(e);
+    const qdev = str(o.qdev) || null;
+    const node = str(o['node-name']) || null;
+    const name = diskKey(str(o.device), qdev, node);
+    if (!name) continue;
+    const s = obj(o.stats);
+    out.push({
+      name, source: 'qmp', device: null, qdev: qdev ?? node,
+      readOps: qNum(s.rd_operations), writeOps: qNum(s.wr_operations), flushOps: qNum(s.flush_operations),
+      readBytes: qNum(s.rd_bytes), writeBytes: qNum(s.wr_bytes),
+      readTimeUsec: nsToUsec(s.rd_total_time_ns), writeTimeUsec: nsToUsec(s.wr_total_time_ns),
+      flushTimeUsec: nsToUsec(s.flush_total_time_ns),
+      limits: noLimits(),
+    });
+  }
+  return out;
+}
+
+const LIMIT_MAIN: Array<[keyof RawDiskLimits, string]> = [
+  ['readIops', 'iops_rd'], ['writeIops', 'iops_wr'], ['totalIops', 'iops'],
+  ['readBytesPerSec', 'bps_rd'], ['writeBytesPerSec', 'bps_wr'], ['totalBytesPerSec', 'bps'],
+];
+const LIMIT_EXTRA = [
+  'bps_max', 'bps_rd_max', 'bps_wr_max', 'iops_max', 'iops_rd_max', 'iops_wr_max',
+  'bps_max_length', 'bps_rd_max_length', 'bps_wr_max_length', 'iops_max_length', 'iops_rd_max_length',
+  'iops_wr_max_length', 'iops_size', 'group',
+];
+
+/**
+ * query-block -> throttle limits in force per disk name. QEMU's 0 means "no limit" and becomes null;
+ * burst, burst length, iops_size and group go to `extra` verbatim (only when set).
+ */
+export function parseBlockLimits(ret: unknown): Map<string, RawDiskLimits> {
+  const out = new Map<string, RawDiskLimits>();
+  for (const e of arr(ret)) {
+    const o = obj(e);
+    const ins = obj(o.inserted);
+    const name = diskKey(str(o.device), str(o.qdev) || null, str(ins['node-name']) || null);
+    if (!name || !o.inserted) continue;
+    const lim = noLimits();
+    for (const [k, q] of LIMIT_MAIN) {
+      const n = qNum(ins[q]);
+      (lim as unknown as Record<string, number | null>)[k] = n && n > 0 ? n : null;
+    }
+    const extra: Record<string, number | string> = {};
+    for (const q of LIMIT_EXTRA) {
+      const v = ins[q];
+      if (typeof v === 'string' && v !== '' && q === 'group') extra[q] = v;
+      else { const n = qNum(v); if (n !== null && n > 0) extra[q] = n; }
+    }
+    if (Object.keys(extra).length > 0) lim.extra = extra;
+    out.set(name, lim);
+  }
+  return out;
+}
+
+export interface QmpMemdev {
+  id: string | null; sizeBytes: number | null; merge: boolean | null; share: boolean | null;
+  hostNodes: number[] | null; policy: string | null;
+}
+
+export function parseMemdev(ret: unknown): QmpMemdev[] {
+  return arr(ret).map(obj).map((o) => ({
+    id: str(o.id), sizeBytes: qNum(o.size), merge: bool(o.merge), share: bool(o.share),
+    hostNodes: Array.isArray(o['host-nodes']) ? (o['host-nodes'] as unknown[]).map(qNum).filter((n): n is number => n !== null) : null,
+    policy: str(o.policy),
+  }));
+}
+
+export interface NetBackend {
+  /** NIC (frontend) name, e.g. `net0` */
+  nic: string;
+  model: string | null;
+  mac: string | null;
+  /** netdev name, e.g. `hostnet0` */
+  netdev: string | null;
+  type: string | null;
+  ifname: string | null;
+  /** tap fds passed in by the manager (libvirt), one per queue */
+  fds: number[];
+}
+
+function kv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * HMP `info network`: `<nic>: index=0,type=nic,model=…,macaddr=…` followed by ` \ <netdev>: index=0,type=tap,
+ * ifname=…|fd=…`. Filter lines (`filters:`, `  - `) and hubs are skipped.
+ */
+export function parseInfoNetwork(text: string): NetBackend[] {
+  const out: NetBackend[] = [];
+  let cur: NetBackend | null = null;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/\s+$/, '');
+    if (line === '' || /^\s*filters:/.test(line) || /^\s+-\s/.test(line)) continue;
+    const peer = /^\s*\\\s+([^:]+):\s*(.*)$/.exec(line);
+    if (peer && cur) {
+      const p = kv(peer[2] ?? '');
+      if (cur.netdev === null) {
+        cur.netdev = (peer[1] ?? '').trim();
+        cur.type = p.type ?? null;
+        cur.ifname = p.ifname ?? null;
+      }
+      for (const key of ['fd', 'fds']) {
+        for (const f of (p[key] ?? '').split(':')) if (/^\d+$/.test(f)) cur.fds.push(Number(f));
+      }
+      continue;
+    }
+    const head = /^([^\s:\\][^:]*):\s*(.*)$/.exec(line);
+    if (!head) continue;
+    const p = kv(head[2] ?? '');
+    if (p.type !== 'nic') { cur = null; continue; }
+    cur = { nic: (head[1] ?? '').trim(), model: p.model ?? null, mac: p.macaddr ?? null, netdev: null, type: null, ifname: null, fds: [] };
+    out.push(cur);
+  }
+  return out;
+}
+
+/** /proc/<pid>/fdinfo/<fd> of a tun/tap fd has `iff:\t<ifname>`. */
+export function parseFdinfoIff(text: string): string | null {
+  const m = /^iff:\s*(\S+)\s*$/m.exec(text);
+  return m?.[1] ?? null;
+}
+
+/** hugetlbfs mounts from /proc/self/mountinfo with their page size in bytes (null when not stated). */
+export function parseHugetlbfsMounts(text: string): Array<{ mountPoint: string; pageSizeBytes: number | null }> {
+  const out: Array<{ mountPoint: string; pageSizeBytes: number | null }> = [];
+  for (const line of text.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const left = line.slice(0, sep).split(' ');
+    const right = line.slice(sep + 3).split(' ');
+    if (right[0] !== 'hugetlbfs' || left[4] === undefined) continue;
+    const mountPoint = left[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const ps = /(?:^|,)pagesize=(\d+)([KMG]?)/i.exec(right[2] ?? '');
+    const mult: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+    out.push({ mountPoint, pageSizeBytes: ps ? Number(ps[1]) * (mult[(ps[2] ?? '').toUpperCase()] ?? 1) : null });
+  }
+  return out;
+}
+
+/** The hugetlbfs mount that contains path (longest mount point wins), or null. */
+export function hugetlbfsFor(path: string, mounts: Array<{ mountPoint: string; pageSizeBytes: number | null }>): { mountPoint: string; pageSizeBytes: number | null } | null {
+  let best: { mountPoint: string; pageSizeBytes: number | null } | null = null;
+  for (const m of mounts) {
+    const mp = m.mountPoint.endsWith('/') ? m.mountPoint : `${m.mountPoint}/`;
+    if ((path === m.mountPoint || path.startsWith(mp)) && (!best || m.mountPoint.length > best.mountPoint.length)) best = m;
+  }
+  return best;
+}
+
+/** /proc/<pid>/task/<tid>/schedstat: on-CPU ns, run-queue wait ns, timeslices -> µs, µs, count. */
+export function parseSchedstat(text: string): { runUsec: number; waitUsec: number; timeslices: number } | null {
+  const f = text.trim().split(/\s+/);
+  if (f.length < 3 || !f.every((x) => /^\d+$/.test(x))) return null;
+  return { runUsec: nsToUsec(f[0]) ?? 0, waitUsec: nsToUsec(f[1]) ?? 0, timeslices: Number(f[2]) };
+}
+
+/** Field 39 (CPU last run on) of /proc/<pid>/task/<tid>/stat, split after the last `)`. */
+export function parseStatLastCpu(text: string): number | null {
+  const after = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const v = after[36];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
+}

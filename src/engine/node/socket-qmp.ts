@@ -1,0 +1,256 @@
+// Owns SocketQmpConnector, the Node adapter of the QmpConnector port: a QMP session over a unix
+// socket. Greeting, `qmp_capabilities`, string request ids with responses matched by id, events kept
+// apart (queue + listeners), a timeout for the handshake and for every command, hard caps on message
+// size and on buffered events, lossless numbers (unsafe integers come back as decimal strings) and a
+// clean close. Every failure is a typed error: HostError (timeout | io | parse | missing | permission)
+// or QmpCommandError; once the stream is broken every pending and later command fails at once.
+
+import * as net from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import { isInteger, isSafeNumber, parse as parseLossless } from 'lossless-json';
+import { HostError, type HostErrorKind } from '../model/errors.js';
+import {
+  QmpCommandError, type QmpChannel, type QmpConnectOptions, type QmpConnector, type QmpErrorInfo, type QmpEvent,
+} from '../ports/qmp.js';
+import { QmpFramer, QmpFramingError } from './qmp-framer.js';
+
+export const QMP_DEFAULTS = {
+  timeoutMs: 2000,
+  commandTimeoutMs: 2000,
+  maxLineBytes: 1 << 20,
+  maxBufferedBytes: 4 << 20,
+} as const;
+
+/** Safe integers and all non-integers as numbers; integers beyond 2^53 as exact decimal strings. */
+export function parseQmpNumber(text: string): number | string {
+  return isInteger(text) && !isSafeNumber(text) ? text : Number(text);
+}
+
+/** Parse one QMP message; throws HostError('parse'). */
+export function parseQmpMessage(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = parseLossless(text, null, parseQmpNumber);
+  } catch (e) {
+    throw new HostError('parse', `invalid JSON from QMP: ${(e as Error).message}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HostError('parse', 'QMP message is not a JSON object');
+  return v as Record<string, unknown>;
+}
+
+interface Pending {
+  command: string;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const MAX_EVENTS = 256;
+
+export class SocketQmpChannel implements QmpChannel {
+  greeting: unknown = null;
+  private sock: net.Socket;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly framer: QmpFramer;
+  private readonly pending = new Map<string, Pending>();
+  private readonly events: QmpEvent[] = [];
+  private readonly eventSizes: number[] = [];
+  private eventBytes = 0;
+  private readonly listeners = new Set<(e: QmpEvent) => void>();
+  private seq = 0;
+  private failure: Error | null = null;
+  private isClosed = false;
+  private greeted: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  private readonly sockClosed: Promise<void>;
+
+  constructor(readonly socketPath: string, private readonly opts: Required<QmpConnectOptions>) {
+    this.framer = new QmpFramer(opts.maxLineBytes);
+    this.sock = net.createConnection({ path: socketPath });
+    this.sockClosed = new Promise((r) => this.sock.once('close', () => r()));
+    this.sock.on('data', (b: Buffer) => this.onData(b));
+    this.sock.on('error', (e: NodeJS.ErrnoException) => this.fail(socketError(socketPath, e)));
+    this.sock.on('close', () => {
+      const mid = this.framer.pendingChars > 0 ? ' in the middle of a message' : '';
+      this.fail(new HostError('io', `QMP ${socketPath}: connection closed by QEMU${mid}`, socketPath));
+    });
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Wait for the greeting, then negotiate capabilities. */
+  async handshake(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      if (this.failure) { reject(this.failure); return; }
+      this.greeted = { resolve, reject };
+    });
+    await this.execute('qmp_capabilities', undefined, { timeoutMs: this.opts.timeoutMs });
+  }
+
+  execute<T = unknown>(command: string, args?: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<T> {
+    if (this.isClosed) {
+      return Promise.reject(this.failure ?? new HostError('io', `QMP ${this.socketPath}: channel is closed`, this.socketPath));
+    }
+    const id = `vt-${++this.seq}`;
+    const timeoutMs = opts?.timeoutMs ?? this.opts.commandTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new HostError('timeout', `QMP ${command}: no answer within ${timeoutMs} ms (${this.socketPath})`, this.socketPath));
+      }, timeoutMs);
+      this.pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject, timer });
+      const msg: Record<string, unknown> = { execute: command, id };
+      if (args !== undefined) msg.arguments = args;
+      this.sock.write(`${JSON.stringify(msg)}\n`);
+    });
+  }
+
+  takeEvents(): QmpEvent[] {
+    const out = this.events.splice(0, this.events.length);
+    this.eventSizes.length = 0;
+    this.eventBytes = 0;
+    return out;
+  }
+
+  onEvent(listener: (e: QmpEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  async close(): Promise<void> {
+    if (!this.isClosed) {
+      this.isClosed = true;
+      this.rejectAll(new HostError('io', `QMP ${this.socketPath}: channel closed`, this.socketPath));
+      this.sock.end();
+    }
+    const t = setTimeout(() => this.sock.destroy(), 200);
+    await this.sockClosed;
+    clearTimeout(t);
+  }
+
+  /** Break the connection with an error (also used by the connector's handshake timeout). */
+  fail(err: Error): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.failure = err;
+    this.greeted?.reject(err);
+    this.greeted = null;
+    this.rejectAll(err);
+    this.sock.destroy();
+  }
+
+  private rejectAll(err: Error): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+  }
+
+  private onData(b: Buffer): void {
+    if (this.isClosed) return;
+    let messages: string[];
+    try {
+      messages = this.framer.push(this.decoder.write(b));
+    } catch (e) {
+      const why = e instanceof QmpFramingError ? e.message : String(e);
+      this.fail(new HostError('parse', `QMP ${this.socketPath}: ${why}`, this.socketPath));
+      return;
+    }
+    for (const text of messages) {
+      let msg: Record<string, unknown>;
+      try {
+        msg = parseQmpMessage(text);
+      } catch (e) {
+        this.fail(new HostError('parse', `QMP ${this.socketPath}: ${(e as Error).message}`, this.socketPath));
+        return;
+      }
+      this.dispatch(msg, text.length);
+      if (this.isClosed) return;
+    }
+  }
+
+  private dispatch(msg: Record<string, unknown>, size: number): void {
+    if (this.greeted) {
+      if (!('QMP' in msg)) {
+        this.fail(new HostError('parse', `QMP ${this.socketPath}: expected a QMP greeting, got ${Object.keys(msg).join(',') || '{}'}`, this.socketPath));
+        return;
+      }
+      this.greeting = msg.QMP;
+      const g = this.greeted;
+      this.greeted = null;
+      g.resolve();
+      return;
+    }
+    if (typeof msg.event === 'string') {
+      this.pushEvent(msg as unknown as QmpEvent, size);
+      return;
+    }
+    if (!('return' in msg) && !('error' in msg)) return; // unknown message kind: ignore
+    let p: Pending | undefined;
+    let id: string | undefined;
+    if (typeof msg.id === 'string') { id = msg.id; p = this.pending.get(id); }
+    else if (!('id' in msg) && 'error' in msg) {
+      // QEMU answers a parse error without id: it belongs to the oldest command in flight
+      const first = this.pending.entries().next();
+      if (!first.done) [id, p] = first.value;
+    }
+    if (!p || id === undefined) return; // a late answer to a command that already timed out
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if ('error' in msg) p.reject(new QmpCommandError(p.command, errorInfo(msg.error)));
+    else p.resolve(msg.return);
+  }
+
+  private pushEvent(e: QmpEvent, size: number): void {
+    this.events.push(e);
+    this.eventSizes.push(size);
+    this.eventBytes += size;
+    while (this.events.length > MAX_EVENTS || (this.eventBytes > this.opts.maxBufferedBytes && this.events.length > 0)) {
+      this.events.shift();
+      this.eventBytes -= this.eventSizes.shift() ?? 0;
+    }
+    for (const l of this.listeners) {
+      try { l(e); } catch { /* a listener must not break the stream */ }
+    }
+  }
+}
+
+function defined(o: QmpConnectOptions): QmpConnectOptions {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as QmpConnectOptions;
+}
+
+function errorInfo(v: unknown): QmpErrorInfo {
+  const o = (v ?? {}) as Record<string, unknown>;
+  return { class: typeof o.class === 'string' ? o.class : 'GenericError', desc: typeof o.desc === 'string' ? o.desc : JSON.stringify(v) };
+}
+
+function socketError(socketPath: string, e: NodeJS.ErrnoException): HostError {
+  const kinds: Record<string, HostErrorKind> = { ENOENT: 'missing', EACCES: 'permission', EPERM: 'permission' };
+  const kind = kinds[e.code ?? ''] ?? 'io';
+  const what = e.code === 'ECONNREFUSED' ? 'connection refused (nothing is listening)' : e.message;
+  return new HostError(kind, `QMP ${socketPath}: ${what}`, socketPath, e.code ?? null);
+}
+
+export class SocketQmpConnector implements QmpConnector {
+  constructor(private readonly defaults: QmpConnectOptions = {}) {}
+
+  async connect(socketPath: string, opts: QmpConnectOptions = {}): Promise<QmpChannel> {
+    const o: Required<QmpConnectOptions> = { ...QMP_DEFAULTS, ...defined(this.defaults), ...defined(opts) };
+    const ch = new SocketQmpChannel(socketPath, o);
+    const timer = setTimeout(() => {
+      ch.fail(new HostError('timeout',
+        `QMP ${socketPath}: no greeting or capabilities answer within ${o.timeoutMs} ms (socket busy with another client?)`, socketPath));
+    }, o.timeoutMs);
+    try {
+      await ch.handshake();
+      return ch;
+    } catch (e) {
+      ch.fail(e as Error);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// Tests the pure QMP pieces: the message framer (CRLF, pretty, chunked, strings with braces, garbage,
+// size cap), the lossless number rules of both JSON paths, and the reply parsers (disk keys, ns -> µs,
+// throttle limits, memdev, `info network`, fdinfo `iff:`, hugetlbfs mounts, schedstat, stat field 39).
+
+import { describe, expect, it } from 'vitest';
+import { QmpFramer, QmpFramingError } from '../../src/engine/node/qmp-framer.js';
+import { parseQmpMessage } from '../../src/engine/node/socket-qmp.js';
+import { parseJsonLossless } from '../../src/collector/qmp/json.js';
+import {
+  diskKey, hugetlbfsFor, nsToUsec, parseBlockLimits, parseBlockstats, parseCpusFast, parseFdinfoIff,
+  parseHugetlbfsMounts, parseInfoNetwork, parseSchedstat, parseStatLastCpu, parseUuid,
+} from '../../src/collector/qmp/parse.js';
+import { virshArgv } from '../../src/collector/qmp/virsh-channel.js';
+
+describe('QmpFramer', () => {
+  it('splits CRLF-terminated, pretty-printed and chunked objects; braces inside strings do not count', () => {
+    const f = new QmpFramer(1000);
+    expect(f.push('{"a": 1}\r\n{"b"')).toEqual(['{"a": 1}']);
+    expect(f.pendingChars).toBe(4);
+    expect(f.push(': {\r\n  "c": "}{\\"}"\r\n}}\r\n')).toEqual(['{"b": {\r\n  "c": "}{\\"}"\r\n}}']);
+    expect(f.pendingChars).toBe(0);
+    expect(f.push('  \r\n')).toEqual([]);
+  });
+  it('rejects garbage outside objects and messages past the cap', () => {
+    expect(() => new QmpFramer(100).push('ok\r\n')).toThrow(QmpFramingError);
+    expect(() => new QmpFramer(100).push('[1]')).toThrow(/garbage/);
+    const f = new QmpFramer(10);
+    expect(() => f.push('{"x": "0123456789"}')).toThrow(/cap/);
+    const g = new QmpFramer(10);
+    g.push('{"x":');
+    expect(() => g.push('"0123456789')).toThrow(/cap/);
+  });
+});
+
+describe('lossless numbers', () => {
+  it('socket path: safe integers and floats as numbers, big integers as exact strings', () => {
+    expect(parseQmpMessage('{"a": 9007199254740991, "b": 9007199254740993, "c": 1.5, "d": -18446744073709551615}'))
+      .toEqual({ a: 9007199254740991, b: '9007199254740993', c: 1.5, d: '-18446744073709551615' });
+    expect(() => parseQmpMessage('[1]')).toThrow(/object/);
+    expect(() => parseQmpMessage('{bad}')).toThrow(/JSON/);
+  });
+  it('virsh path: the same rule, digits inside strings untouched', () => {
+    expect(parseJsonLossless('{"return": {"n": 18446744073709551615, "s": "18446744073709551615", "m": 12, "e": 1e3}}'))
+      .toEqual({ return: { n: '18446744073709551615', s: '18446744073709551615', m: 12, e: 1000 } });
+  });
+  it('ns -> µs exact for decimal strings', () => {
+    expect(nsToUsec('18446744073709551615')).toBe(Number(18446744073709551n));
+    expect(nsToUsec(1999)).toBe(1);
+    expect(nsToUsec(null)).toBeNull();
+  });
+});
+
+describe('QMP reply parsers', () => {
+  it('keys disks by device, qdev id, node name, then qdev path', () => {
+    expect(diskKey('drive-virtio0', null, null)).toBe('drive-virtio0');
+    expect(diskKey('', '/machine/peripheral/virtio-disk0/virtio-backend', 'libvirt-1-format')).toBe('virtio-disk0');
+    expect(diskKey('', '/machine/peripheral-anon/device[0]/virtio-backend', 'n1')).toBe('n1');
+    expect(diskKey('', '/machine/peripheral-anon/device[0]/virtio-backend', null)).toBe('/machine/peripheral-anon/device[0]/virtio-backend');
+    expect(diskKey('', null, null)).toBeNull();
+  });
+  it('query-blockstats: absent counters stay null, not zero', () => {
+    const [d] = parseBlockstats([{ device: 'd0', stats: { rd_operations: 5, rd_total_time_ns: 5000 } }]);
+    expect(d).toMatchObject({ name: 'd0', readOps: 5, readTimeUsec: 5, writeOps: null, flushTimeUsec: null, qdev: null });
+  });
+  it('query-block: 0 = no limit (null); burst and group as extra', () => {
+    const m = parseBlockLimits([{ device: 'd0', inserted: { iops: 0, iops_rd: 50, bps_wr: 1024, iops_rd_max: 0, group: 'd0', iops_size: 4096 } },
+      { device: 'cd', type: 'unknown' }]);
+    expect(m.get('d0')).toEqual({ readIops: 50, writeIops: null, totalIops: null, readBytesPerSec: null, writeBytesPerSec: 1024, totalBytesPerSec: null, extra: { group: 'd0', iops_size: 4096 } });
+    expect(m.has('cd')).toBe(false);
+  });
+  it('query-cpus-fast uses the host thread-id, not props.thread-id', () => {
+    expect(parseCpusFast([{ 'cpu-index': 1, 'thread-id': 22, props: { 'thread-id': 0 } }, { 'cpu-index': 0, 'thread-id': 21 }, { junk: 1 }]))
+      .toEqual([{ index: 0, tid: 21, qomPath: null }, { index: 1, tid: 22, qomPath: null }]);
+  });
+  it('query-uuid: all zeros means none', () => {
+    expect(parseUuid({ UUID: '00000000-0000-0000-0000-000000000000' })).toBeNull();
+  });
+  it('info network: ifname, fd, multiqueue fds, filters and hubs', () => {
+    const text = 'net0: index=0,type=nic,model=virtio-net-pci,macaddr=52:54:00:01:02:03\r\n \\ hostnet0: index=0,type=tap,fd=29\r\n' +
+      'filters:\r\n  - f0: type=filter-buffer\r\n' +
+      'net1: index=0,type=nic,model=e1000,macaddr=52:54:00:01:02:04\r\n \\ n1: index=0,type=tap,ifname=tap9,script=no,downscript=no\r\n' +
+      'hub0port0: index=0,type=hub,hub=0\r\n';
+    expect(parseInfoNetwork(text)).toEqual([
+      { nic: 'net0', model: 'virtio-net-pci', mac: '52:54:00:01:02:03', netdev: 'hostnet0', type: 'tap', ifname: null, fds: [29] },
+      { nic: 'net1', model: 'e1000', mac: '52:54:00:01:02:04', netdev: 'n1', type: 'tap', ifname: 'tap9', fds: [] },
+    ]);
+    expect(parseInfoNetwork('')).toEqual([]);
+  });
+  it('fdinfo iff, hugetlbfs mounts (octal escapes, page sizes), schedstat and stat field 39', () => {
+    expect(parseFdinfoIff('pos:\t0\nflags:\t02\niff:\tvnet3\n')).toBe('vnet3');
+    expect(parseFdinfoIff('pos:\t0\n')).toBeNull();
+    const mounts = parseHugetlbfsMounts('22 1 0:20 / /dev/hugepages rw - hugetlbfs hugetlbfs rw,pagesize=2M\n' +
+      '23 1 0:21 / /mnt/huge\\0401g rw shared:3 - hugetlbfs none rw,pagesize=1024M\n30 1 8:1 / / rw - ext4 /dev/vda rw\n');
+    expect(mounts).toEqual([{ mountPoint: '/dev/hugepages', pageSizeBytes: 2 << 20 }, { mountPoint: '/mnt/huge 1g', pageSizeBytes: 1 << 30 }]);
+    expect(hugetlbfsFor('/dev/hugepages/libvirt/qemu/1-vm1', mounts)?.pageSizeBytes).toBe(2 << 20);
+    expect(hugetlbfsFor('/dev/hugepagesX/a', mounts)).toBeNull();
+    expect(parseSchedstat('168451261 127380380 133\n')).toEqual({ runUsec: 168451, waitUsec: 127380, timeslices: 133 });
+    expect(parseSchedstat('garbage')).toBeNull();
+    const after = Array.from({ length: 45 }, (_, i) => String(i === 36 ? 7 : 0));
+    expect(parseStatLastCpu(`12 (CPU 0/KVM) ) ${after.join(' ')}`)).toBe(7);
+  });
+  it('virsh argv: JSON passthrough, --hmp for HMP, --connect when a URI is set', () => {
+    expect(virshArgv(null, 'vm1', 'query-status')).toEqual(['virsh', 'qemu-monitor-command', 'vm1', '{"execute":"query-status"}']);
+    expect(virshArgv('qemu:///system', 'vm1', 'human-monitor-command', { 'command-line': 'info network' }))
+      .toEqual(['virsh', '--connect', 'qemu:///system', 'qemu-monitor-command', 'vm1', '--hmp', 'info network']);
+  });
+});

@@ -1,0 +1,69 @@
+// Owns writing the demo tree: every path is a real host path (`/proc/...`) mapped under the root.
+// Rewrites happen in place on the same inode (open O_RDWR, write at 0, ftruncate), never by
+// rename, so readers that keep descriptors open (HostFs.readCached) see new values; a rewrite with
+// unchanged content is skipped.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export class TreeWriter {
+  private readonly last = new Map<string, string>();
+  private readonly dirs = new Set<string>();
+  writes = 0;
+  /** while the tree is first laid out every put() creates (no failed open per file) */
+  creating = false;
+
+  constructor(readonly root: string) {}
+
+  abs(p: string): string {
+    return this.root + p;
+  }
+
+  mkdir(p: string): void {
+    if (this.dirs.has(p)) return;
+    fs.mkdirSync(this.abs(p), { recursive: true });
+    this.dirs.add(p);
+  }
+
+  /** Create (or replace) a file; parents are created. */
+  create(p: string, content: string): void {
+    this.mkdir(path.posix.dirname(p));
+    fs.writeFileSync(this.abs(p), content, { mode: 0o644 });
+    this.last.set(p, content);
+    this.writes++;
+  }
+
+  /** Rewrite a file in place when its content changed. */
+  put(p: string, content: string): void {
+    const prev = this.last.get(p);
+    if (prev === content) return;
+    if (this.creating) { this.create(p, content); return; }
+    let fd: number;
+    try {
+      fd = fs.openSync(this.abs(p), fs.constants.O_RDWR);
+    } catch {
+      this.create(p, content);
+      return;
+    }
+    try {
+      fs.writeSync(fd, content, 0, 'latin1');
+      // counters only grow: truncate only when the new text is shorter than what the file holds
+      if (prev === undefined || content.length < prev.length) fs.ftruncateSync(fd, content.length);
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.last.set(p, content);
+    this.writes++;
+  }
+
+  /** Forget what was written (the file was changed by someone else and must be rewritten). */
+  invalidate(p: string): void {
+    this.last.delete(p);
+  }
+
+  symlink(p: string, target: string): void {
+    this.mkdir(path.posix.dirname(p));
+    try { fs.unlinkSync(this.abs(p)); } catch { /* not there yet */ }
+    fs.symlinkSync(target, this.abs(p));
+  }
+}

@@ -1,7 +1,101 @@
-// Owns `virtune tune`, `virtune undo` and `virtune keep`: plan, preview, confirm, apply, revert.
+// Owns `virtune tune`, `virtune undo` and `virtune keep`: parse the change options into a
+// TuningRequest, preview the plan through EngineApi, confirm (a TTY prompt unless --yes; without a TTY
+// and without --yes: refuse, exit 2), apply, print the applied plan with its change id; undo and keep.
+//
+// --revert-after SEC: with a daemon (--connect) the daemon reverts when the timer expires. Without
+// one, `tune` stays in the foreground with a countdown while its in-process engine holds the timer:
+// `virtune keep CHANGE_ID` from another shell (or the `k` key on the terminal) keeps the change;
+// Ctrl-C, a hang-up (lost SSH session) or SIGTERM revert it at once — a risky change never outlives
+// the operator's attention unless it was explicitly kept.
 
+import * as readline from 'node:readline/promises';
 import type { Command } from 'commander';
-import { collect, notAvailable } from '../runtime.js';
+import type { Plan, PlanStep } from '../../engine/model/tuning.js';
+import type { EngineApi } from '../../engine/protocol/api.js';
+import { parseTuneOptions, type TuneOptions } from '../../tuning/parse.js';
+import { openEngine } from '../engine-factory.js';
+import { collect, makeOut, parseGlobals, type Out } from '../runtime.js';
+import { VirtuneError } from '../../engine/model/errors.js';
+
+function stepLine(s: PlanStep): string {
+  switch (s.kind) {
+    case 'cgroup-write': case 'sysfs-write': return `${s.kind} ${s.path}: ${s.from ?? '(new)'} -> ${s.to}${s.note ? `  (${s.note})` : ''}`;
+    case 'cgroup-create': return `cgroup-create ${s.path}`;
+    case 'cgroup-remove': return `cgroup-remove ${s.path}`;
+    case 'cgroup-move': return `cgroup-move pid ${s.pids.join(',')}: ${s.from ?? '?'} -> ${s.path}`;
+    case 'affinity': return `affinity thread ${s.tid}: ${s.from ?? '?'} -> ${s.to}`;
+    case 'qmp': {
+      const keys = Object.keys(s.arguments).filter((k) => k !== 'id' && k !== 'device');
+      const diff = keys.filter((k) => s.from?.[k] !== s.arguments[k]).map((k) => `${k} ${String(s.from?.[k] ?? '-')} -> ${String(s.arguments[k])}`);
+      const target = String(s.arguments.id ?? s.arguments.device ?? '');
+      return `qmp ${s.command} ${target}: ${diff.length ? diff.join(', ') : 'no change'}`;
+    }
+    case 'exec': return `exec ${s.argv.join(' ')}${s.note ? `  (${s.note})` : ''}`;
+  }
+}
+
+export function printPlan(out: Out, plan: Plan, title: string): void {
+  if (out.json) { out.data(plan); return; }
+  out.text(`${title} for ${plan.guest} (${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}):`);
+  plan.steps.forEach((s, i) => out.text(`  ${i + 1}. ${stepLine(s)}`));
+  if (plan.migrateBytes !== undefined && plan.migrateBytes !== null) out.text(`  memory to migrate: ${plan.migrateBytes} bytes`);
+  for (const w of plan.warnings) out.text(`  warning: ${w}`);
+  if (plan.rolledBack?.length) out.text(`  rolled back: ${plan.rolledBack.join('; ')}`);
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const a = (await rl.question(question)).trim().toLowerCase();
+    return a === 'y' || a === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+/** Foreground revert timer (no daemon). Returns how it ended. */
+async function waitForRevert(api: EngineApi, out: Out, changeId: string, revertAt: string): Promise<'kept' | 'reverted'> {
+  const due = Date.parse(revertAt);
+  let interrupted = false;
+  let kept = false;
+  const onSignal = (): void => { interrupted = true; };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  const tty = process.stdin.isTTY === true;
+  const onKey = (d: Buffer): void => {
+    const k = d.toString();
+    if (k === 'k' || k === 'K') kept = true;
+    if (k === '\u0003') interrupted = true;
+  };
+  if (tty) { process.stdin.setRawMode(true); process.stdin.resume(); process.stdin.on('data', onKey); }
+  out.warn(`change ${changeId} reverts at ${revertAt} unless kept: run 'virtune keep ${changeId}' in another shell${tty ? " or press 'k'" : ''}; Ctrl-C reverts now`);
+  try {
+    for (;;) {
+      if (kept) {
+        await api.keep(changeId);
+        out.warn(`\nchange ${changeId} kept`);
+        return 'kept';
+      }
+      const rec = (await api.changes()).find((c) => c.changeId === changeId);
+      if (rec && rec.state === 'kept') { out.warn(`\nchange ${changeId} kept`); return 'kept'; }
+      if (rec && (rec.state === 'reverted' || rec.state === 'undone')) { out.warn(`\nchange ${changeId} ${rec.state}`); return 'reverted'; }
+      const left = Math.ceil((due - Date.now()) / 1000);
+      if (interrupted || left <= -2) {
+        await api.undo(changeId);
+        out.warn(`\nchange ${changeId} reverted${interrupted ? ' (interrupted)' : ''}`);
+        return 'reverted';
+      }
+      if (!out.json || process.stderr.isTTY) process.stderr.write(`\rreverting in ${Math.max(0, left)} s … `);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    if (tty) { process.stdin.off('data', onKey); process.stdin.setRawMode(false); process.stdin.pause(); }
+  }
+}
 
 export function registerTune(program: Command): void {
   program.command('tune')
@@ -27,13 +121,60 @@ export function registerTune(program: Command): void {
     .option('--dry-run', 'print the plan and change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--revert-after <SEC>', 'revert automatically unless kept')
-    .action(() => notAvailable('tune'));
+    .action(async (guest: string, opts: TuneOptions & { dryRun?: boolean; yes?: boolean }, cmd: Command) => {
+      const g = parseGlobals(cmd);
+      const out = makeOut(g.json);
+      const req = parseTuneOptions(guest, opts);
+      const api = await openEngine(g, { write: true });
+      try {
+        const plan = await api.previewTuning(req);
+        if (opts.dryRun) { printPlan(out, plan, 'plan (dry run, nothing changed)'); return; }
+        if (!opts.yes) {
+          if (!process.stdin.isTTY) {
+            if (!out.json) printPlan(out, plan, 'plan');
+            throw new VirtuneError(2, 'tune: no terminal to confirm on; pass --yes to apply without confirmation (nothing was changed)');
+          }
+          printPlan(makeOut(false), plan, 'plan');
+          if (!(await confirm(`apply ${plan.steps.length} step(s) to ${plan.guest}? [y/N] `))) {
+            throw new VirtuneError(2, 'tune: not confirmed; nothing was changed');
+          }
+        }
+        const applied = await api.applyTuning(req);
+        printPlan(out, applied, `applied change ${applied.changeId ?? '(none)'}`);
+        if (!out.json && applied.changeId) out.text(`undo with: virtune undo ${applied.changeId}`);
+        if (applied.changeId && applied.revertAt && g.connect === null) {
+          await waitForRevert(api, out, applied.changeId, applied.revertAt);
+        }
+      } finally {
+        await api.close();
+      }
+    });
   program.command('undo')
     .description('undo the last (or the named) applied change')
     .argument('[CHANGE_ID]', 'change id printed by tune')
-    .action(() => notAvailable('undo'));
+    .action(async (changeId: string | undefined, _o: unknown, cmd: Command) => {
+      const g = parseGlobals(cmd);
+      const out = makeOut(g.json);
+      const api = await openEngine(g, { write: true });
+      try {
+        const plan = await api.undo(changeId ?? null);
+        printPlan(out, plan, `undid change ${plan.changeId ?? ''}`);
+      } finally {
+        await api.close();
+      }
+    });
   program.command('keep')
     .description('keep a change that has a revert timer')
     .argument('<CHANGE_ID>', 'change id printed by tune')
-    .action(() => notAvailable('keep'));
+    .action(async (changeId: string, _o: unknown, cmd: Command) => {
+      const g = parseGlobals(cmd);
+      const out = makeOut(g.json);
+      const api = await openEngine(g, { write: true });
+      try {
+        const rec = await api.keep(changeId);
+        if (out.json) out.data(rec); else out.text(`change ${rec.changeId} on ${rec.guest} kept (no automatic revert)`);
+      } finally {
+        await api.close();
+      }
+    });
 }

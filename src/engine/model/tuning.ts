@@ -38,14 +38,26 @@ export interface TuningRequest {
   revertAfterSec?: number | null;
 }
 
+/**
+ * One concrete step. Writes carry `from` (what is there now) and `to`; `undo` (when present) is the
+ * value that reverts the write when it differs from `from` (e.g. v1 blkio `8:16 0` removes a rule).
+ * `qmp` steps name the QMP socket (real host path) in `socket`; `exec` steps carry the argv that undoes
+ * them. `cgroup-move` moves `pids` (whole processes) into the cgroup directory `path`; `from` is the
+ * directory they came from. `expect` on a write is what a semantic read-back must show when the kernel
+ * is known to normalise (`cpu.max`, cpuset lists); `readBackOnly` marks writes where the kernel may do
+ * less than asked (hugepage pools): a shortfall is a warning, not a failure.
+ */
 export type PlanStep =
-  | { kind: 'cgroup-write'; path: string; from: string | null; to: string }
-  | { kind: 'sysfs-write'; path: string; from: string | null; to: string }
+  | { kind: 'cgroup-write'; path: string; from: string | null; to: string; undo?: string; note?: string }
+  | { kind: 'sysfs-write'; path: string; from: string | null; to: string; undo?: string; note?: string; readBackOnly?: boolean }
   | { kind: 'cgroup-create'; path: string }
+  | { kind: 'cgroup-remove'; path: string }
   | { kind: 'cgroup-move'; path: string; pids: number[]; from: string | null }
   | { kind: 'affinity'; tid: number; from: string | null; to: string }
-  | { kind: 'qmp'; command: string; arguments: Record<string, unknown>; from?: Record<string, unknown> | null }
-  | { kind: 'exec'; argv: string[]; undo?: string[][] };
+  | { kind: 'qmp'; command: string; arguments: Record<string, unknown>; from?: Record<string, unknown> | null; socket?: string }
+  | { kind: 'exec'; argv: string[]; undo?: string[][]; note?: string;
+      /** argv to run when THIS step fails (a tool that may leave partial state, e.g. virsh domiftune's tc) */
+      onFailure?: string[][] };
 
 export interface Plan {
   guest: string;

@@ -50,6 +50,19 @@ export interface HistorySeries {
   points: Array<[number, number | null]>;
 }
 
+/**
+ * Who asked, as the SERVER learned it from the transport (SO_PEERCRED on unix sockets). Never taken
+ * from the wire: connectEngine() does not send it, serveEngine() passes the connection's caller.
+ * Same shape as the Caller of engine/ports/sources.ts.
+ */
+export interface CallerInfo {
+  uid: number | null;
+  user: string | null;
+  pid: number | null;
+  /** 'cli' | 'unix' | 'ws' | 'ipc' | 'loopback' */
+  via: string;
+}
+
 export interface Subscription {
   unsubscribe(): Promise<void>;
 }
@@ -63,9 +76,9 @@ export interface EngineApi {
   subscribe(onSnapshot: (s: Snapshot) => void): Promise<Subscription>;
   history(q: HistoryQuery): Promise<HistorySeries>;
   previewTuning(req: TuningRequest): Promise<Plan>;
-  applyTuning(req: TuningRequest): Promise<Plan>;
-  undo(changeId?: string | null): Promise<Plan>;
-  keep(changeId: string): Promise<ChangeRecord>;
+  applyTuning(req: TuningRequest, caller?: CallerInfo): Promise<Plan>;
+  undo(changeId?: string | null, caller?: CallerInfo): Promise<Plan>;
+  keep(changeId: string, caller?: CallerInfo): Promise<ChangeRecord>;
   changes(): Promise<ChangeRecord[]>;
   advise(req: AdviceRequest): Promise<Advice>;
   adviseHost(): Promise<HostMove[]>;

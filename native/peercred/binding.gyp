@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "peercred",
+      "sources": ["peercred.cc"],
+      "cflags_cc": ["-O2", "-Wall"]
+    }
+  ]
+}

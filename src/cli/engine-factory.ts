@@ -1,0 +1,150 @@
+// Owns openEngine: the composition root every client command uses to get an EngineApi — an
+// in-process engine on the real host (--root), on the simulated demo host (--demo), or a remote
+// daemon (--connect unix:PATH | ws://HOST:PORT/?token=T). In-process engines are served through the
+// JSON loopback, so every command exercises the same validated message path as a remote client.
+// Write access (a Tuner) is wired only when asked for; otherwise tuning answers code 4 (read-only).
+
+import { existsSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { createHostSampler } from '../collector/host-sampler.js';
+import { createSiInventory } from '../collector/inventory-si.js';
+import { startDemoHost, type DemoHost } from '../demo/host.js';
+import { createLibvirtEnricher } from '../collector/libvirt/enricher.js';
+import { createQmpEnricher } from '../collector/qmp/enricher.js';
+import { createAdvisor } from '../engine/advisor/index.js';
+import { createEngine, type Engine } from '../engine/core/engine.js';
+import { createTuner } from '../tuning/tuner.js';
+import { VirtuneError } from '../engine/model/errors.js';
+import { ExecRunner } from '../engine/node/exec-runner.js';
+import { NodeHostFs } from '../engine/node/node-host-fs.js';
+import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
+import { SystemClock } from '../engine/node/system-clock.js';
+import { connectUnix } from '../engine/node/unix-socket.js';
+import { connectWs } from '../engine/node/ws-client.js';
+import type { Caller, GuestEnricher, Tuner } from '../engine/ports/sources.js';
+import type { CallerInfo, EngineApi } from '../engine/protocol/api.js';
+import { connectEngine } from '../engine/rpc/client.js';
+import { createLoopbackPair } from '../engine/rpc/loopback.js';
+import { serveEngine } from '../engine/rpc/server.js';
+import type { GlobalOptions } from './runtime.js';
+
+
+export interface OpenOptions {
+  /** allow tuning (a Tuner is wired); default: g.write */
+  write?: boolean;
+}
+
+export interface LocalEngine {
+  engine: Engine;
+  /** demo host root when running on the demo */
+  demo: DemoHost | null;
+  stop(): Promise<void>;
+}
+
+export function localCaller(via = 'cli'): Caller {
+  let user: string | null = null;
+  try { user = os.userInfo().username; } catch { user = null; }
+  return { uid: typeof process.getuid === 'function' ? process.getuid() : null, user, pid: process.pid, via };
+}
+
+/**
+ * Build the in-process engine (not started) on --root or --demo. Used by openEngine and by
+ * `virtune serve` (and the bench: it can start a daemon in-process this way).
+ */
+export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean; version: string; demoGuests?: number | null; historySec?: number }): Promise<LocalEngine> {
+  const demoCount = opts.demoGuests !== undefined ? opts.demoGuests : g.demo;
+  let demo: DemoHost | null = null;
+  if (demoCount !== null) {
+    // the simulation steps once per sampling interval (at most 1 s): moving numbers at a fraction of the cost
+    demo = await startDemoHost({ guests: demoCount, qmp: true, stepMs: Math.min(1000, Math.max(100, g.intervalSec * 1000)) });
+  }
+  try {
+    const root = demo ? demo.root : g.root;
+    if (!existsSync(root)) throw new VirtuneError(2, `--root: '${root}' does not exist`);
+    const fs = new NodeHostFs(root);
+    const clock = new SystemClock();
+    const runner = new ExecRunner();
+    const qmp = new SocketQmpConnector();
+    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri })];
+    if (!demo && runner.has('virsh')) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri }));
+    // static inventory (systeminformation) describes THIS machine: only for the real host at /
+    const inventory = !demo && fs.root === '/' ? createSiInventory() : null;
+    const sampler = createHostSampler({ fs, clock, enrichers, demo: demo !== null, extraQmpSockets: g.qmp, inventory });
+    let tuner: Tuner | null = null;
+    if (opts.write) {
+      tuner = createTuner({
+        fs, runner, clock, qmp,
+        stateDir: g.stateDir ?? '/var/lib/virtune',
+        auditLog: g.auditLog ?? '/var/log/virtune/audit.log',
+        libvirtUri: g.libvirtUri,
+      });
+    }
+    const engine = createEngine({
+      sampler, clock, tuner, advisor: createAdvisor(),
+      readOnly: !opts.write, demo: demo !== null, root, intervalSec: g.intervalSec,
+      historySec: opts.historySec, version: opts.version, caller: localCaller('cli'),
+    });
+    return {
+      engine, demo,
+      async stop() {
+        await engine.stop().catch(() => undefined);
+        fs.close();
+        await demo?.stop().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    await demo?.stop().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Connect to a running daemon: `unix:PATH` or `ws://HOST:PORT/?token=T`. */
+export async function connectRemote(url: string): Promise<EngineApi> {
+  if (url.startsWith('unix:')) {
+    const path = url.slice('unix:'.length);
+    if (path === '') throw new VirtuneError(2, `--connect: '${url}' names no socket path`);
+    return connectEngine(await connectUnix(path));
+  }
+  if (/^wss?:\/\//.test(url)) return connectEngine(await connectWs(url));
+  throw new VirtuneError(2, `--connect: '${url}' is not unix:PATH or ws://HOST:PORT/?token=T`);
+}
+
+let cachedVersion: string | null = null;
+export function packageVersion(): string {
+  if (cachedVersion) return cachedVersion;
+  try {
+    // dist/cli/engine-factory.js and src/cli/engine-factory.ts both sit two levels below package.json
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    cachedVersion = pkg.version ?? '0.0.0';
+  } catch {
+    cachedVersion = '0.0.0';
+  }
+  return cachedVersion;
+}
+
+/**
+ * The EngineApi for a client command. In-process engines are started (first sample taken) and served
+ * over the JSON loopback; close() stops the engine and the demo host.
+ */
+export async function openEngine(g: GlobalOptions, opts: OpenOptions = {}): Promise<EngineApi> {
+  if (g.connect) return connectRemote(g.connect);
+  const write = opts.write ?? g.write;
+  const local = await buildLocalEngine(g, { write, version: packageVersion() });
+  try {
+    await local.engine.start();
+  } catch (e) {
+    await local.stop();
+    throw e;
+  }
+  const [a, b] = createLoopbackPair();
+  const caller: CallerInfo = localCaller('cli');
+  const served = serveEngine(local.engine, a, { readOnly: !write, caller });
+  const client = connectEngine(b);
+  const close = client.close;
+  client.close = async () => {
+    await close();
+    await served.close();
+    await local.stop();
+  };
+  return client;
+}

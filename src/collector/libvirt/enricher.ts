@@ -1,0 +1,286 @@
+// Owns the libvirt GuestEnricher: finds the active domains through virsh (`list --uuid --name`,
+// `dominfo`, `dumpxml`; `domiflist`/`domblklist` when the XML cannot be read), their QEMU pid and vCPU
+// thread ids (status XML /run/libvirt/qemu/<name>.xml, else `qemu-monitor-command query-cpus-fast`),
+// and every tick the data only libvirt holds (`domstats`: vCPU delay/wait, per-disk times, balloon).
+// Merges all of it into the guests the collector discovered from cgroups/proc, matched by pid (then
+// uuid, then name), and adds active domains the collector missed. Discovery results are cached
+// between 'discovery' tasks. Every virsh call has a timeout; failures become errors entries.
+
+import { HostError } from '../../engine/model/errors.js';
+import type { RawDisk, RawGuest, RawLibvirt, RawNic, RawVcpu, SourceErrorInfo } from '../../engine/model/sample.js';
+import type { CommandRunner } from '../../engine/ports/command-runner.js';
+import type { HostFs } from '../../engine/ports/host-fs.js';
+import type { EnrichContext, GuestEnricher } from '../../engine/ports/sources.js';
+import { parseDomainXml, parseStatusXml, type DomainXmlInfo } from './parse-domain.js';
+import {
+  DOMAIN_STATES, parseDomblklist, parseDominfo, parseDomiflist, parseDomstats, parseListUuidName,
+  parseQueryCpusFastReply, type DomInfo, type DomStats,
+} from './parse-virsh.js';
+import { blankGuest, readVcpuThread } from './guest.js';
+import { isLocalUri, runVirsh } from './virsh.js';
+
+export interface LibvirtEnricherDeps { runner: CommandRunner; fs: HostFs; uri: string | null }
+
+interface DomainEntry {
+  name: string;
+  uuid: string;
+  pid: number | null;
+  info: DomInfo | null;
+  xml: DomainXmlInfo | null;
+  vcpuTids: Array<{ index: number; tid: number }>;
+}
+
+const RUN_DIR = '/run/libvirt/qemu';
+const CONCURRENCY = 4;
+/** how long to wait before asking an unreachable libvirt again */
+const RETRY_MS = 30_000;
+
+async function pool<T>(items: T[], fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+}
+
+function errorEntry(e: unknown, guest: string | null): SourceErrorInfo {
+  const kind = e instanceof HostError ? e.kind : 'io';
+  const message = e instanceof Error ? e.message : String(e);
+  return { source: 'libvirt', guest, message: message.split('\n')[0] ?? message, kind };
+}
+
+export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher {
+  const { runner, fs, uri } = deps;
+  const local = isLocalUri(uri);
+  let cache: Map<string, DomainEntry> | null = null;
+  let stats = new Map<string, DomStats>();
+  /** after a failed `virsh list` (no daemon), no new attempt before this monotonic time */
+  let retryAtMs = -Infinity;
+
+  const virsh = (args: string[], timeoutMs?: number): Promise<string> => runVirsh(runner, uri, args, timeoutMs);
+
+  async function describe(name: string, uuid: string, errors: SourceErrorInfo[]): Promise<DomainEntry> {
+    const id = `libvirt:${name}`;
+    const entry: DomainEntry = { name, uuid, pid: null, info: null, xml: null, vcpuTids: [] };
+    try { entry.info = parseDominfo(await virsh(['dominfo', name])); } catch (e) { errors.push(errorEntry(e, id)); }
+    try {
+      entry.xml = parseDomainXml(await virsh(['dumpxml', name]));
+    } catch (e) {
+      errors.push(errorEntry(e, id));
+      entry.xml = await fallbackDevices(name, id, errors);
+    }
+    if (local) {
+      try {
+        const status = parseStatusXml(fs.readText(`${RUN_DIR}/${name}.xml`));
+        entry.pid = status.pid;
+        entry.vcpuTids = status.vcpus;
+      } catch {
+        try { entry.pid = Number(fs.readText(`${RUN_DIR}/${name}.pid`).trim()) || null; } catch { /* not readable here */ }
+      }
+      if (entry.vcpuTids.length === 0 && entry.pid !== null) {
+        try {
+          entry.vcpuTids = parseQueryCpusFastReply(await virsh(['qemu-monitor-command', name, '{"execute":"query-cpus-fast"}']));
+        } catch (e) { errors.push(errorEntry(e, id)); }
+      }
+    }
+    return entry;
+  }
+
+  /** When dumpxml cannot be read: taps and disks from the tables. */
+  async function fallbackDevices(name: string, id: string, errors: SourceErrorInfo[]): Promise<DomainXmlInfo | null> {
+    try {
+      const ifs = parseDomiflist(await virsh(['domiflist', name]));
+      const disks = parseDomblklist(await virsh(['domblklist', name]));
+      return {
+        name, type: null, domId: null, uuid: null, vcpuCount: null, maxMemoryKiB: null, currentMemoryKiB: null,
+        partition: null, cputune: null, numatune: null, blkiotune: null, memtune: null, memoryBacking: null,
+        disks: disks.map((d) => ({ target: d.target, alias: null, source: d.source, type: null, device: null, bus: null,
+          cache: null, qomPath: null, iotune: {} })),
+        interfaces: ifs.map((n) => ({ ifname: n.ifname, mac: n.mac, type: n.type, model: n.model, alias: null,
+          inbound: null, outbound: null })),
+      };
+    } catch (e) {
+      errors.push(errorEntry(e, id));
+      return null;
+    }
+  }
+
+  async function discover(guests: RawGuest[], errors: SourceErrorInfo[], monoMs: number): Promise<void> {
+    let list: Array<{ uuid: string; name: string }>;
+    try {
+      list = parseListUuidName(await virsh(['list', '--uuid', '--name']));
+    } catch (e) {
+      // no daemon and no libvirt guests: nothing to report on a host without libvirt
+      if (guests.some((g) => g.manager === 'libvirt')) errors.push(errorEntry(e, null));
+      cache = new Map();
+      retryAtMs = monoMs + RETRY_MS;
+      return;
+    }
+    const found = new Map<string, DomainEntry>();
+    await pool(list, async ({ uuid, name }) => { found.set(name, await describe(name, uuid, errors)); });
+    cache = found;
+  }
+
+  async function readStats(errors: SourceErrorInfo[]): Promise<void> {
+    try {
+      const text = await virsh(['domstats', '--raw', '--state', '--cpu-total', '--balloon', '--vcpu', '--interface', '--block'], 10_000);
+      stats = new Map(parseDomstats(text).map((s) => [s.name, s]));
+    } catch (e) {
+      stats = new Map();
+      errors.push(errorEntry(e, null));
+    }
+  }
+
+  return {
+    name: 'libvirt',
+    async enrich(guests: RawGuest[], ctx: EnrichContext): Promise<void> {
+      try {
+        if ((ctx.tasks.has('discovery') || cache === null) && ctx.monoMs >= retryAtMs) await discover(guests, ctx.errors, ctx.monoMs);
+        if (cache === null || cache.size === 0) return;
+        if (ctx.tasks.has('counters') || ctx.tasks.has('discovery')) await readStats(ctx.errors);
+        const matched = new Set<string>();
+        for (const g of guests) {
+          const entry = findEntry(cache, g);
+          if (!entry) continue;
+          matched.add(entry.name);
+          mergeInto(g, entry, stats.get(entry.name) ?? null, uri, fs);
+        }
+        for (const entry of cache.values()) {
+          if (matched.has(entry.name) || entry.pid === null || !local || !fs.exists(`/proc/${entry.pid}`)) continue;
+          const g = blankGuest(`libvirt:${entry.name}`, entry.name, entry.pid);
+          mergeInto(g, entry, stats.get(entry.name) ?? null, uri, fs);
+          guests.push(g);
+        }
+      } catch (e) {
+        ctx.errors.push(errorEntry(e, null));
+      }
+    },
+    async close(): Promise<void> { cache = null; stats = new Map(); },
+  };
+}
+
+function findEntry(cache: Map<string, DomainEntry>, g: RawGuest): DomainEntry | null {
+  const all = [...cache.values()];
+  return all.find((e) => e.pid !== null && e.pid === g.pid)
+    ?? all.find((e) => g.uuid !== null && e.uuid === g.uuid.toLowerCase())
+    ?? cache.get(g.id.startsWith('libvirt:') ? g.id.slice('libvirt:'.length) : '')
+    ?? (g.manager === 'libvirt' ? cache.get(g.name) ?? null : null);
+}
+
+function mergeInto(g: RawGuest, e: DomainEntry, s: DomStats | null, uri: string | null, fs: HostFs): void {
+  const x = e.xml;
+  g.name = e.name;
+  g.uuid = e.uuid;
+  g.manager = 'libvirt';
+  g.id = `libvirt:${e.name}`;
+  const state = s?.stateCode != null ? DOMAIN_STATES[s.stateCode] ?? null : e.info?.state ?? null;
+  if (g.state === null) g.state = state;
+  if (g.smp === null) g.smp = x?.vcpuCount ?? e.info?.vcpus ?? null;
+
+  // vCPU threads: libvirt's mapping wins over a guess from thread names
+  for (const { index, tid } of e.vcpuTids) {
+    let v = g.vcpus.find((c) => c.index === index);
+    if (!v) {
+      v = { index, tid: null, source: 'libvirt', runUsec: null, waitUsec: null, timeslices: null, lastCpu: null, cpusAllowed: null, cgroupPath: null };
+      g.vcpus.push(v);
+    }
+    if (v.tid !== tid || v.source === 'comm') { v.tid = tid; v.source = 'libvirt'; }
+    if (v.runUsec === null) readVcpuThread(fs, g.pid, v);
+  }
+  g.vcpus.sort((a, b) => a.index - b.index);
+  for (const vs of s?.vcpuStats ?? []) {
+    const v: RawVcpu | undefined = g.vcpus.find((c) => c.index === vs.index);
+    if (v && v.waitUsec === null) v.waitUsec = vs.delayUsec;
+  }
+
+  if (s) {
+    if (g.cpu.usageUsec === null) g.cpu.usageUsec = s.cpuTimeUsec;
+    if (g.cpu.userUsec === null) g.cpu.userUsec = s.cpuUserUsec;
+    if (g.cpu.systemUsec === null) g.cpu.systemUsec = s.cpuSystemUsec;
+    if (s.balloon?.currentKiB != null && g.memory.balloonActualBytes === null) g.memory.balloonActualBytes = s.balloon.currentKiB * 1024;
+    if (s.balloon?.rssKiB != null && g.memory.rssBytes === null) g.memory.rssBytes = s.balloon.rssKiB * 1024;
+  }
+  if (g.memory.maxBytes === null && x?.memtune?.hardLimitKiB != null) g.memory.maxBytes = x.memtune.hardLimitKiB * 1024;
+
+  for (const d of x?.disks ?? []) mergeDisk(g, d, s?.blocks.find((b) => b.name === d.target) ?? null);
+  for (const n of x?.interfaces ?? []) {
+    if (!n.ifname) continue;
+    mergeNic(g, n, s?.nets.find((c) => c.ifname === n.ifname) ?? null);
+  }
+
+  const lv: RawLibvirt = {
+    uri,
+    domId: x?.domId ?? e.info?.id ?? null,
+    uuid: e.uuid,
+    state,
+    persistent: e.info?.persistent ?? null,
+    autostart: e.info?.autostart ?? null,
+    vcpuCount: x?.vcpuCount ?? e.info?.vcpus ?? null,
+    maxMemoryKiB: x?.maxMemoryKiB ?? e.info?.maxMemoryKiB ?? null,
+    currentMemoryKiB: x?.currentMemoryKiB ?? e.info?.usedMemoryKiB ?? null,
+    partition: x?.partition ?? null,
+    cputune: x?.cputune ?? null,
+    numatune: x?.numatune ?? null,
+    blkiotune: x?.blkiotune ?? null,
+    memtune: x?.memtune ?? null,
+    memoryBacking: x?.memoryBacking ?? null,
+    disks: x?.disks ?? [],
+    interfaces: x?.interfaces ?? [],
+    vcpuStats: s?.vcpuStats ?? [],
+    balloon: s?.balloon ?? null,
+    cpuTimeUsec: s?.cpuTimeUsec ?? null,
+    cpuUserUsec: s?.cpuUserUsec ?? null,
+    cpuSystemUsec: s?.cpuSystemUsec ?? null,
+  };
+  g.libvirt = lv;
+}
+
+const IOTUNE_LIMITS: Array<[keyof RawDisk['limits'], string]> = [
+  ['readIops', 'read_iops_sec'], ['writeIops', 'write_iops_sec'], ['totalIops', 'total_iops_sec'],
+  ['readBytesPerSec', 'read_bytes_sec'], ['writeBytesPerSec', 'write_bytes_sec'], ['totalBytesPerSec', 'total_bytes_sec'],
+];
+
+function mergeDisk(g: RawGuest, d: RawLibvirt['disks'][number], b: DomStats['blocks'][number] | null): void {
+  // the QMP enricher names a disk by its qdev id (= libvirt's alias): one entry per virtual disk
+  let disk = g.disks.find((k) => k.source !== 'cgroup' && (k.name === d.alias || k.qdev === d.alias || k.name === d.target));
+  if (!disk) {
+    disk = {
+      name: d.alias ?? d.target, source: 'libvirt', device: null, qdev: d.alias,
+      readOps: null, writeOps: null, flushOps: null, readBytes: null, writeBytes: null,
+      readTimeUsec: null, writeTimeUsec: null, flushTimeUsec: null,
+      limits: { readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null },
+    };
+    g.disks.push(disk);
+  }
+  if (b) {
+    disk.readOps ??= b.readOps; disk.writeOps ??= b.writeOps; disk.flushOps ??= b.flushOps;
+    disk.readBytes ??= b.readBytes; disk.writeBytes ??= b.writeBytes;
+    disk.readTimeUsec ??= b.readTimeUsec; disk.writeTimeUsec ??= b.writeTimeUsec; disk.flushTimeUsec ??= b.flushTimeUsec;
+  }
+  for (const [field, key] of IOTUNE_LIMITS) {
+    const v = d.iotune[key];
+    if (disk.limits[field] === null && typeof v === 'number' && v > 0) (disk.limits as unknown as Record<string, number | null>)[field] = v;
+  }
+}
+
+function mergeNic(g: RawGuest, n: RawLibvirt['interfaces'][number], c: DomStats['nets'][number] | null): void {
+  const ifname = n.ifname as string;
+  let nic: RawNic | undefined = g.nics.find((k) => k.ifname === ifname);
+  if (!nic) {
+    // domstats counts in the guest's direction already (libvirt swaps tap counters)
+    nic = {
+      ifname, mac: n.mac, macvtap: n.type === 'direct',
+      rxBytes: c?.rxBytes ?? null, txBytes: c?.txBytes ?? null, rxPackets: c?.rxPackets ?? null, txPackets: c?.txPackets ?? null,
+      rxDropped: c?.rxDropped ?? null, txDropped: c?.txDropped ?? null, shaping: null,
+    };
+    g.nics.push(nic);
+  }
+  nic.mac ??= n.mac;
+  // libvirt's rates are KB/s (tc kbps, 1000 B/s): ×8 gives kbit/s
+  const inK = n.inbound?.average ? n.inbound.average * 8 : null;
+  const outK = n.outbound?.average ? n.outbound.average * 8 : null;
+  if (nic.shaping === null && (inK !== null || outK !== null)) nic.shaping = { inKbitPerSec: inK, outKbitPerSec: outK };
+}

@@ -1,0 +1,282 @@
+// Owns the pure derivation `derive(prev, cur) -> Snapshot`: rates and percentages from the deltas of
+// two RawSamples over the monotonic interval between them. No I/O, no clock, no state.
+//
+// Rules (design.md §4, contract "Snapshot JSON"):
+// - interval = (cur.monoMs - prev.monoMs); no previous sample, or an interval ≤ 0, gives null rates.
+// - a counter that went backwards (guest restarted, cgroup recreated, device re-added) gives null, never
+//   a negative rate; a counter missing on either side gives null.
+// - guests are matched by id AND pid (a restarted guest with a new pid starts over: null rates);
+//   vCPUs by index AND tid; disks by source+name; NICs by ifname.
+// - CPU percent is percent of ONE host CPU (4 busy vCPUs = 400 %).
+// - host cpuUsagePct = Σ over CPUs of (busy ticks / all ticks of that CPU) from /proc/stat, where busy
+//   excludes idle and iowait and guest/guest_nice are not counted twice (they are inside user/nice).
+// - guest stealPct ("steal as the guest feels it") = Σ over vCPU threads of Δrun-queue wait
+//   (schedstat field 2) / interval × 100: percent of one CPU that the guest's vCPUs were runnable but
+//   not running. It is null unless every vCPU has a wait delta.
+// - throttledPct = Δnr_throttled / Δnr_periods × 100 (0 when no CFS period elapsed: nothing throttled).
+// - disk latency ms = Δtime / Δops (null when Δops = 0); PSI pct = Δtotal µs / interval µs × 100.
+// - KSM savedBytes = (pages_sharing + ksm_zero_pages) × page size (zero pages count 0 where the
+//   kernel has no such file).
+
+import { parseCpuList } from '../model/cpulist.js';
+import type {
+  RawCpuTimes, RawDisk, RawGuest, RawHost, RawNic, RawPsiTotals, RawSample, RawVcpu,
+} from '../model/sample.js';
+import type {
+  DiskSnap, GuestSnap, HostNumaNodeSnap, HostSnap, NicSnap, Snapshot, VcpuSnap,
+} from '../model/snapshot.js';
+
+/** Δ(cur - prev) or null when unknown or the counter went backwards. */
+export function delta(prev: number | null | undefined, cur: number | null | undefined): number | null {
+  if (prev === null || prev === undefined || cur === null || cur === undefined) return null;
+  if (!Number.isFinite(prev) || !Number.isFinite(cur) || cur < prev) return null;
+  return cur - prev;
+}
+
+/** Per-second rate of a cumulative counter, or null. dtSec null means "no previous sample". */
+export function rate(prev: number | null | undefined, cur: number | null | undefined, dtSec: number | null): number | null {
+  if (dtSec === null) return null;
+  const d = delta(prev, cur);
+  return d === null ? null : d / dtSec;
+}
+
+/** A µs counter as percent of one CPU over dtSec. */
+function usecPct(prev: number | null | undefined, cur: number | null | undefined, dtSec: number | null): number | null {
+  const r = rate(prev, cur, dtSec);
+  return r === null ? null : r / 1e4; // µs per s / 1e6 × 100
+}
+
+function ticksTotal(t: RawCpuTimes): number {
+  // guest and guestNice are already included in user and nice
+  return t.user + t.nice + t.system + t.idle + t.iowait + t.irq + t.softirq + t.steal;
+}
+
+/** Busy share (0..1) of one CPU between two /proc/stat readings, or null. */
+function busyFraction(p: RawCpuTimes, c: RawCpuTimes): number | null {
+  const total = delta(ticksTotal(p), ticksTotal(c));
+  const idle = delta(p.idle + p.iowait, c.idle + c.iowait);
+  if (total === null || idle === null || total === 0) return null;
+  // every field must be monotonic: a backwards field means the CPU went offline and back
+  for (const k of ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const) {
+    if (c[k] < p[k]) return null;
+  }
+  const busy = Math.max(0, total - idle);
+  return Math.min(1, busy / total);
+}
+
+const round = (x: number | null, digits = 3): number | null => {
+  if (x === null) return null;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+function psiPct(p: RawPsiTotals | null | undefined, c: RawPsiTotals | null | undefined,
+  key: keyof RawPsiTotals, dtSec: number | null): number | null {
+  if (!c) return null;
+  return round(usecPct(p?.[key], c[key], dtSec));
+}
+
+function deriveHost(p: RawHost | null, c: RawHost, dtSec: number | null): HostSnap {
+  let perCpu: Record<string, number> | null = null;
+  let cpuUsagePct: number | null = null;
+  if (dtSec !== null && p && c.cpuPerCpu && p.cpuPerCpu) {
+    perCpu = {};
+    for (const [cpu, times] of Object.entries(c.cpuPerCpu)) {
+      const prevTimes = p.cpuPerCpu[cpu];
+      if (!prevTimes) continue;
+      const f = busyFraction(prevTimes, times);
+      if (f !== null) perCpu[cpu] = round(f * 100) as number;
+    }
+  }
+  if (dtSec !== null && p?.cpuTotal && c.cpuTotal) {
+    const f = busyFraction(p.cpuTotal, c.cpuTotal);
+    const n = c.cpuCount ?? (c.cpuPerCpu ? Object.keys(c.cpuPerCpu).length : null);
+    if (f !== null && n !== null) cpuUsagePct = round(f * 100 * n);
+  } else if (perCpu && Object.keys(perCpu).length > 0) {
+    cpuUsagePct = round(Object.values(perCpu).reduce((a, b) => a + b, 0));
+  }
+
+  const numaNodes: HostNumaNodeSnap[] = c.numaNodes.map((n) => {
+    let nodePct: number | null = null;
+    if (perCpu) {
+      let cpus: number[] = [];
+      try { cpus = parseCpuList(n.cpus); } catch { cpus = []; }
+      let sum = 0;
+      let known = cpus.length > 0;
+      for (const cpu of cpus) {
+        const v = perCpu[String(cpu)];
+        if (v === undefined) { known = false; break; }
+        sum += v;
+      }
+      nodePct = known ? round(sum) : null;
+    }
+    return {
+      node: n.node, cpus: n.cpus, memTotalBytes: n.memTotalBytes, memFreeBytes: n.memFreeBytes,
+      inactiveFileBytes: n.inactiveFileBytes, cpuUsagePct: nodePct,
+      hugepages: n.hugepages, distances: n.distances,
+    };
+  });
+
+  const ksm = c.ksm
+    ? {
+      run: c.ksm.run, pagesToScan: c.ksm.pagesToScan, sleepMillisecs: c.ksm.sleepMillisecs,
+      pagesShared: c.ksm.pagesShared, pagesSharing: c.ksm.pagesSharing, pagesUnshared: c.ksm.pagesUnshared,
+      pagesVolatile: c.ksm.pagesVolatile, fullScans: c.ksm.fullScans, mergeAcrossNodes: c.ksm.mergeAcrossNodes,
+      savedBytes: c.ksm.pagesSharing === null ? null
+        : (c.ksm.pagesSharing + (c.ksm.zeroPages ?? 0)) * (c.ksm.pageSizeBytes || c.pageSizeBytes),
+    }
+    : null;
+
+  const pp = p?.psi ?? null;
+  const psi = c.psi
+    ? {
+      cpuSomePct: psiPct(pp, c.psi, 'cpuSomeUsec', dtSec),
+      ioSomePct: psiPct(pp, c.psi, 'ioSomeUsec', dtSec),
+      ioFullPct: psiPct(pp, c.psi, 'ioFullUsec', dtSec),
+      memSomePct: psiPct(pp, c.psi, 'memSomeUsec', dtSec),
+      memFullPct: psiPct(pp, c.psi, 'memFullUsec', dtSec),
+    }
+    : null;
+
+  return {
+    hostname: c.hostname, kernel: c.kernel, cgroupVersion: c.cgroupVersion, cpuCount: c.cpuCount,
+    cpuUsagePct, perCpuUsagePct: perCpu,
+    memTotalBytes: c.memTotalBytes, memAvailableBytes: c.memAvailableBytes,
+    numaNodes, hugepages: c.hugepages, thp: c.thp, ksm, psi, inventory: c.inventory,
+  };
+}
+
+function deriveVcpu(p: RawVcpu | undefined, c: RawVcpu, dtSec: number | null): VcpuSnap {
+  const same = p !== undefined && p.tid === c.tid;
+  return {
+    index: c.index, tid: c.tid,
+    usagePct: same ? round(usecPct(p.runUsec, c.runUsec, dtSec)) : null,
+    runDelayPct: same ? round(usecPct(p.waitUsec, c.waitUsec, dtSec)) : null,
+    lastCpu: c.lastCpu, cpusAllowed: c.cpusAllowed,
+  };
+}
+
+function deriveDisk(p: RawDisk | undefined, c: RawDisk, dtSec: number | null): DiskSnap {
+  const r = (a: number | null | undefined, b: number | null): number | null => (p ? round(rate(a, b, dtSec)) : null);
+  const lat = (pt: number | null | undefined, ct: number | null, po: number | null | undefined, co: number | null): number | null => {
+    if (!p || dtSec === null) return null;
+    const dOps = delta(po, co);
+    const dTime = delta(pt, ct);
+    if (dOps === null || dTime === null || dOps === 0) return null;
+    return round(dTime / dOps / 1000, 4);
+  };
+  const l = c.limits;
+  return {
+    name: c.name, source: c.source, device: c.device,
+    readIops: r(p?.readOps, c.readOps), writeIops: r(p?.writeOps, c.writeOps),
+    readBytesPerSec: r(p?.readBytes, c.readBytes), writeBytesPerSec: r(p?.writeBytes, c.writeBytes),
+    readLatencyMs: lat(p?.readTimeUsec, c.readTimeUsec, p?.readOps, c.readOps),
+    writeLatencyMs: lat(p?.writeTimeUsec, c.writeTimeUsec, p?.writeOps, c.writeOps),
+    flushLatencyMs: lat(p?.flushTimeUsec, c.flushTimeUsec, p?.flushOps, c.flushOps),
+    limits: {
+      readIops: l.readIops, writeIops: l.writeIops, readBytesPerSec: l.readBytesPerSec,
+      writeBytesPerSec: l.writeBytesPerSec, totalIops: l.totalIops, totalBytesPerSec: l.totalBytesPerSec,
+    },
+  };
+}
+
+function deriveNic(p: RawNic | undefined, c: RawNic, dtSec: number | null): NicSnap {
+  const r = (a: number | null | undefined, b: number | null): number | null => (p ? round(rate(a, b, dtSec)) : null);
+  return {
+    ifname: c.ifname, mac: c.mac,
+    rxBytesPerSec: r(p?.rxBytes, c.rxBytes), txBytesPerSec: r(p?.txBytes, c.txBytes),
+    rxPacketsPerSec: r(p?.rxPackets, c.rxPackets), txPacketsPerSec: r(p?.txPackets, c.txPackets),
+    rxDroppedPerSec: r(p?.rxDropped, c.rxDropped), txDroppedPerSec: r(p?.txDropped, c.txDropped),
+    shaping: c.shaping ?? { inKbitPerSec: null, outKbitPerSec: null },
+  };
+}
+
+/** Derive one guest. `p` is the same guest (same id and pid) in the previous sample, or null. */
+export function deriveGuest(p: RawGuest | null, c: RawGuest, dtSec: number | null): GuestSnap {
+  const dt = p ? dtSec : null;
+  const prevVcpus = new Map<number, RawVcpu>();
+  if (p) for (const v of p.vcpus) prevVcpus.set(v.index, v);
+  const vcpus = c.vcpus.map((v) => deriveVcpu(prevVcpus.get(v.index), v, dt));
+
+  let stealPct: number | null = null;
+  if (dt !== null && vcpus.length > 0 && vcpus.every((v) => v.runDelayPct !== null)) {
+    stealPct = round(vcpus.reduce((a, v) => a + (v.runDelayPct as number), 0));
+  }
+
+  const pc = p?.cpu;
+  const cc = c.cpu;
+  let throttledPct: number | null = null;
+  if (dt !== null) {
+    const dPeriods = delta(pc?.nrPeriods, cc.nrPeriods);
+    const dThrottled = delta(pc?.nrThrottled, cc.nrThrottled);
+    if (dPeriods !== null && dThrottled !== null) {
+      throttledPct = dPeriods === 0 ? 0 : round(Math.min(100, (dThrottled / dPeriods) * 100));
+    }
+  }
+
+  const findDisk = (d: RawDisk): RawDisk | undefined =>
+    p?.disks.find((x) => x.name === d.name && x.source === d.source);
+  const findNic = (n: RawNic): RawNic | undefined => p?.nics.find((x) => x.ifname === n.ifname);
+
+  const m = c.memory;
+  const cpsi = c.psi;
+  const ppsi = p?.psi ?? null;
+  return {
+    id: c.id, name: c.name, uuid: c.uuid, manager: c.manager, pid: c.pid, state: c.state,
+    cgroup: c.cgroup ? { path: c.cgroup.path, version: c.cgroup.version } : null,
+    vcpus,
+    cpu: {
+      usagePct: dt === null ? null : round(usecPct(pc?.usageUsec, cc.usageUsec, dt)),
+      stealPct,
+      weight: cc.weight, shares: cc.shares,
+      quotaUsec: cc.quotaUsec === 'max' ? null : cc.quotaUsec,
+      periodUsec: cc.periodUsec,
+      throttledPct, nrThrottled: cc.nrThrottled,
+      cpuset: cc.cpuset, cpusetEffective: cc.cpusetEffective,
+    },
+    memory: {
+      currentBytes: m.currentBytes, rssBytes: m.rssBytes,
+      maxBytes: m.maxBytes === 'max' ? null : m.maxBytes,
+      maxUnlimited: m.maxBytes === null ? null : m.maxBytes === 'max',
+      hugetlbBytes: m.hugetlbBytes, anonHugeBytes: m.anonHugeBytes,
+      ksmMergingPages: m.ksmMergingPages,
+      mems: m.mems,
+      perNodeBytes: m.perNodeBytes,
+      balloonActualBytes: m.balloonActualBytes,
+    },
+    disks: c.disks.map((d) => deriveDisk(findDisk(d), d, dt)),
+    nics: c.nics.map((n) => deriveNic(findNic(n), n, dt)),
+    psi: {
+      cpuSomePct: psiPct(ppsi, cpsi, 'cpuSomeUsec', dt),
+      ioSomePct: psiPct(ppsi, cpsi, 'ioSomeUsec', dt),
+      memSomePct: psiPct(ppsi, cpsi, 'memSomeUsec', dt),
+    },
+  };
+}
+
+/** The derived snapshot of `cur`, with rates against `prev` (null: first sample, no rates). */
+export function derive(prev: RawSample | null, cur: RawSample): Snapshot {
+  let dtSec: number | null = null;
+  if (prev !== null) {
+    const dtMs = cur.monoMs - prev.monoMs;
+    if (Number.isFinite(dtMs) && dtMs > 0) dtSec = dtMs / 1000;
+  }
+  const usable = dtSec === null ? null : prev;
+  const prevGuests = new Map<string, RawGuest>();
+  if (usable) for (const g of usable.guests) prevGuests.set(g.id, g);
+
+  const guests = cur.guests.map((g) => {
+    const p = prevGuests.get(g.id);
+    return deriveGuest(p !== undefined && p.pid === g.pid ? p : null, g, dtSec);
+  });
+
+  return {
+    schemaVersion: 1,
+    timestamp: new Date(cur.wallMs).toISOString(),
+    intervalSec: dtSec === null ? null : round(dtSec, 6),
+    demo: cur.demo,
+    host: deriveHost(usable ? usable.host : null, cur.host, dtSec),
+    guests,
+    errors: cur.errors.map((e) => ({ source: e.source, guest: e.guest, message: e.message })),
+  };
+}

@@ -1,0 +1,260 @@
+// Owns the Engine: the one implementation of EngineApi. It runs the sampling loop from one Clock
+// (tasks at their own cadences, never overlapping: a slow sample delays the next), derives snapshots,
+// keeps history, fans snapshots out to subscribers, measures its own cost, and forwards tuning and
+// advice to the injected Tuner and Advisor. No node: modules; every host touch is behind a port.
+
+import { deniedError, failedError, VirtuneError } from '../model/errors.js';
+import type { Advice, AdviceRequest, HostMove, LintFinding } from '../model/advice.js';
+import type { RawSample } from '../model/sample.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { AuditEntry, ChangeRecord, Plan, TuningRequest } from '../model/tuning.js';
+import type { Clock } from '../ports/clock.js';
+import type { Advisor, Caller, SampleSource, SampleTask, Tuner } from '../ports/sources.js';
+import {
+  PROTOCOL_VERSION, type CallerInfo, type EngineApi, type EngineStatus, type GuestRef,
+  type HistoryQuery, type HistorySeries, type Subscription,
+} from '../protocol/api.js';
+import { derive } from './derive.js';
+import { History } from './history.js';
+import { Cadences, DEFAULT_CADENCES, type Cadence } from './scheduler.js';
+
+export interface EngineDeps {
+  sampler: SampleSource;
+  clock: Clock;
+  tuner: Tuner | null;
+  advisor: Advisor | null;
+  readOnly: boolean;
+  demo: boolean;
+  root: string;
+  intervalSec: number;
+  /** history window, default 3600 s */
+  historySec?: number;
+  version: string;
+  /** who is asking when the engine runs in-process (the CLI user) */
+  caller?: Caller;
+  /** override the task cadences (tests) */
+  cadences?: Record<SampleTask, Cadence>;
+  /** call tuner.revertDue every N ticks (default 1) */
+  revertEveryTicks?: number;
+}
+
+export interface Engine extends EngineApi {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Run one sample + derive now (serialised with the loop); resolves with the new snapshot. */
+  tick(): Promise<Snapshot>;
+  /** The latest raw sample (for composition roots: recorder, metrics). */
+  latestRaw(): RawSample | null;
+  /** Let a server report how many clients are connected in status(). */
+  setClientCounter(fn: (() => number) | null): void;
+}
+
+const READ_ONLY = 'read-only: tuning needs write access (run with --write, or connect to the read-write socket of `virtune serve`)';
+
+export function createEngine(deps: EngineDeps): Engine {
+  return new EngineImpl(deps);
+}
+
+class EngineImpl implements Engine {
+  private readonly cadences: Cadences;
+  private readonly hist: History;
+  private readonly listeners = new Set<(s: Snapshot) => void>();
+  private prevRaw: RawSample | null = null;
+  private snap: Snapshot | null = null;
+  private samples = 0;
+  private lastSampleCostUsec: number | null = null;
+  private lastDeriveCostUsec: number | null = null;
+  private readonly startedAt: string;
+  private chain: Promise<unknown> = Promise.resolve();
+  private abort: AbortController | null = null;
+  private loopDone: Promise<void> | null = null;
+  private lastTickStartMs = 0;
+  private clientCounter: (() => number) | null = null;
+  private stopped = false;
+  private readonly historySec: number;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.cadences = new Cadences(deps.cadences ?? DEFAULT_CADENCES);
+    this.historySec = deps.historySec ?? 3600;
+    this.hist = new History(this.historySec, deps.intervalSec);
+    this.startedAt = new Date(deps.clock.wallMs()).toISOString();
+  }
+
+  // ---- lifecycle ----
+
+  async start(): Promise<void> {
+    if (this.abort) return;
+    this.abort = new AbortController();
+    await this.tick();
+    this.loopDone = this.loop(this.abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abort?.abort();
+    await this.loopDone;
+    await this.chain.catch(() => undefined);
+    this.listeners.clear();
+    await this.deps.sampler.close();
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    const intervalMs = this.deps.intervalSec * 1000;
+    while (!signal.aborted) {
+      const wait = intervalMs - (this.deps.clock.monoMs() - this.lastTickStartMs);
+      // a sample slower than the interval delays the next one (no sleep), it never overlaps it
+      if (wait > 0) {
+        try {
+          await this.deps.clock.sleep(wait, signal);
+        } catch {
+          return; // aborted
+        }
+      }
+      if (signal.aborted) return;
+      await this.tick().catch(() => undefined); // the error is kept in the snapshot stream's absence
+    }
+  }
+
+  tick(): Promise<Snapshot> {
+    const run = this.chain.then(() => this.tickNow(), () => this.tickNow());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async tickNow(): Promise<Snapshot> {
+    const { clock, sampler } = this.deps;
+    const t0 = clock.monoMs();
+    this.lastTickStartMs = t0;
+    const tasks = this.cadences.due(t0);
+    const raw = await sampler.sample({ tasks });
+    const t1 = clock.monoMs();
+    const snap = derive(this.prevRaw, raw);
+    const t2 = clock.monoMs();
+    this.lastSampleCostUsec = raw.costUsec ?? Math.round((t1 - t0) * 1000);
+    this.lastDeriveCostUsec = Math.round((t2 - t1) * 1000);
+    this.hist.record(snap, raw.monoMs, raw.wallMs);
+    this.prevRaw = raw;
+    this.snap = snap;
+    this.samples++;
+    for (const l of [...this.listeners]) {
+      try { l(snap); } catch { /* a subscriber's failure is its own */ }
+    }
+    const every = Math.max(1, this.deps.revertEveryTicks ?? 1);
+    if (this.deps.tuner && this.samples % every === 0) {
+      try {
+        await this.deps.tuner.revertDue(clock.wallMs());
+      } catch (e) {
+        snap.errors.push({ source: 'tuning', guest: null, message: `auto-revert: ${e instanceof Error ? e.message : String(e)}` });
+      }
+    }
+    return snap;
+  }
+
+  setClientCounter(fn: (() => number) | null): void { this.clientCounter = fn; }
+  latestRaw(): RawSample | null { return this.prevRaw; }
+
+  private async current(): Promise<{ raw: RawSample; snap: Snapshot }> {
+    if (!this.prevRaw || !this.snap) await this.tick();
+    return { raw: this.prevRaw as RawSample, snap: this.snap as Snapshot };
+  }
+
+  private caller(c?: CallerInfo): Caller {
+    return c ?? this.deps.caller ?? { uid: null, user: null, pid: null, via: 'loopback' };
+  }
+
+  // ---- EngineApi ----
+
+  async status(): Promise<EngineStatus> {
+    return {
+      version: this.deps.version,
+      protocolVersion: PROTOCOL_VERSION,
+      demo: this.deps.demo,
+      readOnly: this.deps.readOnly || this.deps.tuner === null,
+      root: this.deps.root,
+      intervalSec: this.deps.intervalSec,
+      startedAt: this.startedAt,
+      samples: this.samples,
+      lastSampleCostUsec: this.lastSampleCostUsec,
+      lastDeriveCostUsec: this.lastDeriveCostUsec,
+      guests: this.prevRaw?.guests.length ?? 0,
+      clients: this.clientCounter ? this.clientCounter() : null,
+      historyWindowSec: this.historySec,
+    };
+  }
+
+  async latest(): Promise<Snapshot | null> { return this.snap; }
+
+  async listGuests(): Promise<GuestRef[]> {
+    const { raw } = await this.current();
+    return raw.guests.map((g) => ({ id: g.id, name: g.name, uuid: g.uuid, manager: g.manager, pid: g.pid }));
+  }
+
+  async subscribe(onSnapshot: (s: Snapshot) => void): Promise<Subscription> {
+    if (this.stopped) throw failedError('the engine is stopped');
+    this.listeners.add(onSnapshot);
+    return { unsubscribe: async () => { this.listeners.delete(onSnapshot); } };
+  }
+
+  async history(q: HistoryQuery): Promise<HistorySeries> {
+    return this.hist.query(q);
+  }
+
+  private writableTuner(): Tuner {
+    if (this.deps.readOnly || !this.deps.tuner) throw deniedError(READ_ONLY);
+    return this.deps.tuner;
+  }
+
+  async previewTuning(req: TuningRequest): Promise<Plan> {
+    if (!this.deps.tuner) throw deniedError(READ_ONLY);
+    const { raw } = await this.current();
+    return this.deps.tuner.preview(req, raw);
+  }
+
+  async applyTuning(req: TuningRequest, caller?: CallerInfo): Promise<Plan> {
+    const tuner = this.writableTuner();
+    const { raw } = await this.current();
+    return tuner.apply(req, raw, this.caller(caller));
+  }
+
+  async undo(changeId?: string | null, caller?: CallerInfo): Promise<Plan> {
+    return this.writableTuner().undo(changeId ?? null, this.caller(caller));
+  }
+
+  async keep(changeId: string, caller?: CallerInfo): Promise<ChangeRecord> {
+    return this.writableTuner().keep(changeId, this.caller(caller));
+  }
+
+  async changes(): Promise<ChangeRecord[]> {
+    return this.deps.tuner ? this.deps.tuner.changes() : [];
+  }
+
+  private need(): Advisor {
+    if (!this.deps.advisor) throw new VirtuneError(1, 'placement advice is not available in this engine');
+    return this.deps.advisor;
+  }
+
+  async advise(req: AdviceRequest): Promise<Advice> {
+    const advisor = this.need();
+    const { raw, snap } = await this.current();
+    return advisor.advise(req, snap, raw);
+  }
+
+  async adviseHost(): Promise<HostMove[]> {
+    const advisor = this.need();
+    const { raw, snap } = await this.current();
+    return advisor.hostPlan(snap, raw);
+  }
+
+  async lint(): Promise<LintFinding[]> {
+    const advisor = this.need();
+    const { raw, snap } = await this.current();
+    return advisor.lint(snap, raw);
+  }
+
+  async auditLog(limit?: number): Promise<AuditEntry[]> {
+    return this.deps.tuner ? this.deps.tuner.audit(limit ?? 100) : [];
+  }
+
+  async close(): Promise<void> { await this.stop(); }
+}

@@ -1,0 +1,154 @@
+// Owns history: fixed time windows of derived series in ring buffers (preallocated Float64Arrays,
+// never growing arrays), one per (guest, metric), queryable by guest, metric path and window.
+//
+// Metrics recorded (paths inside the snapshot; host metrics have guest = null and start with `host.`):
+//   guest: cpu.usagePct cpu.stealPct cpu.throttledPct memory.currentBytes memory.rssBytes
+//          disks.readIops disks.writeIops disks.readBytesPerSec disks.writeBytesPerSec   (sum over disks)
+//          nics.rxBytesPerSec nics.txBytesPerSec                                        (sum over NICs)
+//          psi.cpuSomePct psi.ioSomePct psi.memSomePct vcpus.N.usagePct vcpus.N.runDelayPct
+//   host:  host.cpuUsagePct host.memAvailableBytes host.psi.cpuSomePct host.psi.ioSomePct
+//          host.psi.memSomePct host.ksm.savedBytes host.numaNodes.N.cpuUsagePct
+//          host.numaNodes.N.memFreeBytes host.perCpuUsagePct.N
+// A sum is null when any part is null (absent is not zero). Series of a guest that vanished are
+// dropped once a whole window has passed without it.
+
+import { VirtuneError } from '../model/errors.js';
+import type { GuestSnap, Snapshot } from '../model/snapshot.js';
+import type { HistoryQuery, HistorySeries } from '../protocol/api.js';
+
+type Emit = (metric: string, value: number | null) => void;
+
+function sum<T>(items: readonly T[], get: (x: T) => number | null): number | null {
+  if (items.length === 0) return null;
+  let s = 0;
+  for (const x of items) {
+    const v = get(x);
+    if (v === null) return null;
+    s += v;
+  }
+  return s;
+}
+
+export function guestMetrics(g: GuestSnap, emit: Emit): void {
+  emit('cpu.usagePct', g.cpu.usagePct);
+  emit('cpu.stealPct', g.cpu.stealPct);
+  emit('cpu.throttledPct', g.cpu.throttledPct);
+  emit('memory.currentBytes', g.memory.currentBytes);
+  emit('memory.rssBytes', g.memory.rssBytes);
+  emit('disks.readIops', sum(g.disks, (d) => d.readIops));
+  emit('disks.writeIops', sum(g.disks, (d) => d.writeIops));
+  emit('disks.readBytesPerSec', sum(g.disks, (d) => d.readBytesPerSec));
+  emit('disks.writeBytesPerSec', sum(g.disks, (d) => d.writeBytesPerSec));
+  emit('nics.rxBytesPerSec', sum(g.nics, (n) => n.rxBytesPerSec));
+  emit('nics.txBytesPerSec', sum(g.nics, (n) => n.txBytesPerSec));
+  emit('psi.cpuSomePct', g.psi.cpuSomePct);
+  emit('psi.ioSomePct', g.psi.ioSomePct);
+  emit('psi.memSomePct', g.psi.memSomePct);
+  for (const v of g.vcpus) {
+    emit(`vcpus.${v.index}.usagePct`, v.usagePct);
+    emit(`vcpus.${v.index}.runDelayPct`, v.runDelayPct);
+  }
+}
+
+export function hostMetrics(s: Snapshot, emit: Emit): void {
+  const h = s.host;
+  emit('host.cpuUsagePct', h.cpuUsagePct);
+  emit('host.memAvailableBytes', h.memAvailableBytes);
+  emit('host.psi.cpuSomePct', h.psi?.cpuSomePct ?? null);
+  emit('host.psi.ioSomePct', h.psi?.ioSomePct ?? null);
+  emit('host.psi.memSomePct', h.psi?.memSomePct ?? null);
+  emit('host.ksm.savedBytes', h.ksm?.savedBytes ?? null);
+  for (const n of h.numaNodes) {
+    emit(`host.numaNodes.${n.node}.cpuUsagePct`, n.cpuUsagePct);
+    emit(`host.numaNodes.${n.node}.memFreeBytes`, n.memFreeBytes);
+  }
+  if (h.perCpuUsagePct) for (const [cpu, v] of Object.entries(h.perCpuUsagePct)) emit(`host.perCpuUsagePct.${cpu}`, v);
+}
+
+interface Series {
+  values: Float64Array;   // NaN = null
+  /** sample number of the first slot written */
+  since: number;
+  /** last sample number with a value for this series (guest present) */
+  lastSeen: number;
+}
+
+export class History {
+  readonly capacity: number;
+  readonly windowSec: number;
+  private readonly mono: Float64Array;
+  private readonly wall: Float64Array;
+  private count = 0;              // samples recorded so far
+  private readonly series = new Map<string, Series>();
+
+  constructor(windowSec: number, intervalSec: number) {
+    this.windowSec = windowSec;
+    this.capacity = Math.max(2, Math.min(1_000_000, Math.ceil(windowSec / intervalSec) + 1));
+    this.mono = new Float64Array(this.capacity);
+    this.wall = new Float64Array(this.capacity);
+  }
+
+  private key(guest: string | null, metric: string): string {
+    return `${guest ?? ''}\u0000${metric}`;
+  }
+
+  /** Record one snapshot (monoMs: the monotonic time of the raw sample it came from). */
+  record(s: Snapshot, monoMs: number, wallMs: number): void {
+    const n = this.count;
+    const slot = n % this.capacity;
+    this.mono[slot] = monoMs;
+    this.wall[slot] = wallMs;
+    const touched = new Set<Series>();
+    const put = (guest: string | null) => (metric: string, value: number | null): void => {
+      const k = this.key(guest, metric);
+      let ser = this.series.get(k);
+      if (!ser) {
+        ser = { values: new Float64Array(this.capacity).fill(NaN), since: n, lastSeen: n };
+        this.series.set(k, ser);
+      }
+      ser.values[slot] = value === null ? NaN : value;
+      ser.lastSeen = n;
+      touched.add(ser);
+    };
+    hostMetrics(s, put(null));
+    for (const g of s.guests) guestMetrics(g, put(g.id));
+    for (const [k, ser] of this.series) {
+      if (touched.has(ser)) continue;
+      if (n - ser.lastSeen >= this.capacity) this.series.delete(k);
+      else ser.values[slot] = NaN;
+    }
+    this.count = n + 1;
+  }
+
+  /** Metric paths known for a guest (null: host). */
+  metrics(guest: string | null): string[] {
+    const prefix = `${guest ?? ''}\u0000`;
+    const out: string[] = [];
+    for (const k of this.series.keys()) if (k.startsWith(prefix)) out.push(k.slice(prefix.length));
+    return out.sort();
+  }
+
+  query(q: HistoryQuery): HistorySeries {
+    const ser = this.series.get(this.key(q.guest, q.metric));
+    if (!ser) {
+      const known = this.metrics(q.guest);
+      if (known.length === 0 && this.count > 0) {
+        throw new VirtuneError(3, `history: no series for guest '${q.guest ?? 'host'}'`);
+      }
+      throw new VirtuneError(2, `history: unknown metric '${q.metric}'${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+    }
+    const points: Array<[number, number | null]> = [];
+    if (this.count === 0) return { guest: q.guest, metric: q.metric, points };
+    const last = this.count - 1;
+    const newestMono = this.mono[last % this.capacity] as number;
+    const fromMono = newestMono - q.windowSec * 1000;
+    const first = Math.max(ser.since, this.count - this.capacity);
+    for (let n = first; n <= last; n++) {
+      const slot = n % this.capacity;
+      if ((this.mono[slot] as number) < fromMono) continue;
+      const v = ser.values[slot] as number;
+      points.push([this.wall[slot] as number, Number.isNaN(v) ? null : v]);
+    }
+    return { guest: q.guest, metric: q.metric, points };
+  }
+}

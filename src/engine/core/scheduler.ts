@@ -1,0 +1,52 @@
+// Owns the sampling cadence: which SampleTasks are due on a tick. Pure bookkeeping driven by tick
+// numbers and the monotonic clock; the engine's loop runs the ticks one after the other (never
+// overlapping) and sleeps the rest of the interval, so a slow sample delays the next one instead of
+// piling up.
+
+import type { SampleTask } from '../ports/sources.js';
+
+export interface Cadence {
+  /** due every N ticks (1 = every tick) */
+  everyTicks?: number;
+  /** due when at least this many ms passed since it last ran */
+  everyMs?: number;
+  /** only on the first tick */
+  once?: boolean;
+}
+
+export const DEFAULT_CADENCES: Record<SampleTask, Cadence> = {
+  counters: { everyTicks: 1 },
+  qmp: { everyTicks: 1 },
+  discovery: { everyTicks: 5 },
+  numa: { everyMs: 10_000 },
+  qmpSlow: { everyMs: 30_000 },
+  static: { once: true },
+};
+
+export class Cadences {
+  private readonly lastRun = new Map<SampleTask, number>();
+  private tick = 0;
+
+  constructor(private readonly cadences: Record<SampleTask, Cadence> = DEFAULT_CADENCES) {}
+
+  /** The tasks due now; records them as run. The first tick runs every task. */
+  due(monoMs: number): Set<SampleTask> {
+    const out = new Set<SampleTask>();
+    for (const [task, c] of Object.entries(this.cadences) as Array<[SampleTask, Cadence]>) {
+      const last = this.lastRun.get(task);
+      let due: boolean;
+      if (last === undefined) due = true;
+      else if (c.once) due = false;
+      else if (c.everyMs !== undefined) due = monoMs - last >= c.everyMs;
+      else due = this.tick % Math.max(1, c.everyTicks ?? 1) === 0;
+      if (due) {
+        out.add(task);
+        this.lastRun.set(task, monoMs);
+      }
+    }
+    this.tick++;
+    return out;
+  }
+
+  get ticks(): number { return this.tick; }
+}

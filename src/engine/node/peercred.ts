@@ -1,0 +1,48 @@
+// Owns reading a unix-socket peer's credentials from the kernel (SO_PEERCRED) through the small
+// Node-API addon in native/peercred (built by `npm install` / `npm run build:native`), and mapping
+// the uid to a user name from /etc/passwd. Returns null when the addon is not built or the socket
+// has no descriptor; callers then record the caller as unknown (null), never as root.
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export interface PeerCred { uid: number; gid: number; pid: number }
+
+type Addon = { peerCred(fd: number): PeerCred };
+let addon: Addon | null | undefined;
+
+function load(): Addon | null {
+  if (addon !== undefined) return addon;
+  try {
+    const require = createRequire(import.meta.url);
+    // src/engine/node and dist/engine/node are both three levels below the package root
+    const file = fileURLToPath(new URL('../../../native/peercred/build/Release/peercred.node', import.meta.url));
+    addon = require(file) as Addon;
+  } catch {
+    addon = null;
+  }
+  return addon;
+}
+
+/** true when the native addon is available */
+export function peerCredAvailable(): boolean { return load() !== null; }
+
+export function peerCredOf(sock: net.Socket): PeerCred | null {
+  const a = load();
+  const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (!a || typeof fd !== 'number' || fd < 0) return null;
+  try { return a.peerCred(fd); } catch { return null; }
+}
+
+/** user name for a uid from /etc/passwd (null when unknown) */
+export function userName(uid: number): string | null {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length > 2 && Number(f[2]) === uid) return f[0] ?? null;
+    }
+  } catch { /* no passwd file */ }
+  return null;
+}

@@ -1,0 +1,47 @@
+// Owns number formatting for every face: the only place numbers become display strings. `null`
+// (unknown) is shown as '-' and never as 0.
+
+export const UNKNOWN = '-';
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** 1536 -> '1.5 KiB' (1024-based). */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return UNKNOWN;
+  let v = Math.abs(n);
+  let i = 0;
+  while (v >= 1024 && i < UNITS.length - 1) { v /= 1024; i++; }
+  const s = i === 0 ? String(Math.round(v)) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  return `${n < 0 ? '-' : ''}${s} ${UNITS[i]}`;
+}
+
+/** bytes per second: '1.5 MiB/s'. */
+export function formatRate(n: number | null | undefined): string {
+  const b = formatBytes(n);
+  return b === UNKNOWN ? UNKNOWN : `${b}/s`;
+}
+
+/** percent (of one CPU where CPU): '97.0%'. */
+export function formatPct(n: number | null | undefined, digits = 1): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return UNKNOWN;
+  return `${n.toFixed(digits)}%`;
+}
+
+/** operations per second: '1234', '12.3k'. */
+export function formatOps(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return UNKNOWN;
+  if (n >= 10_000) return `${(n / 1000).toFixed(1)}k`;
+  return n >= 100 ? n.toFixed(0) : n.toFixed(1);
+}
+
+/** milliseconds: '0.50 ms'. */
+export function formatMs(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return UNKNOWN;
+  return `${n.toFixed(n >= 100 ? 0 : 2)} ms`;
+}
+
+/** pad/cut to a column width (left aligned, or right aligned for numbers). */
+export function cell(text: string, width: number, right = false): string {
+  const t = text.length > width ? text.slice(0, Math.max(1, width - 1)) + '…' : text;
+  return right ? t.padStart(width) : t.padEnd(width);
+}

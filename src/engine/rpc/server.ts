@@ -1,0 +1,127 @@
+// Owns serveEngine: the one dispatcher that serves an EngineApi over a Transport. Every inbound
+// message is validated (protocol/messages.ts) before it reaches the engine; a malformed, unknown,
+// oversized or wrong-version message gets an error reply, never a crash. On a read-only connection
+// the write methods answer code 4. The connection's caller (from the transport, e.g. SO_PEERCRED) is
+// passed with every tuning request. A client whose transport backs up past a cap has snapshot events
+// skipped instead of queued (back-pressure: the daemon's memory does not grow with a slow reader).
+
+import { HostError, VirtuneError, exitCodeForHostError } from '../model/errors.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { PROTOCOL_VERSION, type CallerInfo, type EngineApi, type Subscription } from '../protocol/api.js';
+import {
+  MAX_REQUEST_BYTES, WRITE_METHODS, parseRequest, type ErrorInfo, type RequestMsg,
+} from '../protocol/messages.js';
+import type { Transport } from './transport.js';
+
+export interface ServeOptions {
+  readOnly: boolean;
+  caller: CallerInfo;
+  maxRequestBytes?: number;
+  /** skip snapshot events while the transport has more than this many bytes queued (default 4 MiB) */
+  eventBacklogBytes?: number;
+}
+
+export interface ServedConnection {
+  readonly caller: CallerInfo;
+  /** snapshot events skipped because the client did not keep up */
+  readonly skippedEvents: number;
+  close(): Promise<void>;
+}
+
+/** JSON text of each snapshot, computed once however many clients receive it. */
+const snapshotJson = new WeakMap<Snapshot, string>();
+function jsonOf(s: Snapshot): string {
+  let t = snapshotJson.get(s);
+  if (t === undefined) {
+    t = JSON.stringify(s);
+    snapshotJson.set(s, t);
+  }
+  return t;
+}
+
+export function errorInfo(e: unknown): ErrorInfo {
+  if (e instanceof VirtuneError) return { code: e.exitCode, message: e.message };
+  if (e instanceof HostError) return { code: exitCodeForHostError(e), message: e.message };
+  const msg = e instanceof Error ? e.message : String(e);
+  return { code: 1, message: msg.split('\n')[0] ?? msg };
+}
+
+export function serveEngine(engine: EngineApi, transport: Transport, opts: ServeOptions): ServedConnection {
+  const subs = new Map<number, Subscription>();
+  let nextSub = 1;
+  let skipped = 0;
+  let closed = false;
+  const maxBytes = opts.maxRequestBytes ?? MAX_REQUEST_BYTES;
+  const backlogCap = opts.eventBacklogBytes ?? 4 * 1024 * 1024;
+
+  const reply = (id: number | null, result: unknown): void => {
+    transport.send(JSON.stringify({ v: PROTOCOL_VERSION, kind: 'res', id, ok: true, result: result ?? null }));
+  };
+  const fail = (id: number | null, error: ErrorInfo): void => {
+    transport.send(JSON.stringify({ v: PROTOCOL_VERSION, kind: 'res', id, ok: false, error }));
+  };
+
+  async function dispatch(m: RequestMsg): Promise<unknown> {
+    if (opts.readOnly && WRITE_METHODS.has(m.method)) {
+      throw new VirtuneError(4, `read-only: this connection does not allow ${m.method} (use the read-write socket)`);
+    }
+    const p = m.params as Record<string, unknown>;
+    switch (m.method) {
+      case 'status': return engine.status();
+      case 'latest': return engine.latest();
+      case 'listGuests': return engine.listGuests();
+      case 'subscribe': {
+        const sub = nextSub++;
+        const s = await engine.subscribe((snap) => {
+          if (closed) return;
+          if ((transport.backlog?.() ?? 0) > backlogCap) { skipped++; return; }
+          transport.send(`{"v":${PROTOCOL_VERSION},"kind":"event","sub":${sub},"snapshot":${jsonOf(snap)}}`);
+        });
+        if (closed) { await s.unsubscribe(); return { sub }; }
+        subs.set(sub, s);
+        return { sub };
+      }
+      case 'unsubscribe': {
+        const sub = p.sub as number;
+        const s = subs.get(sub);
+        if (!s) throw new VirtuneError(3, `no subscription ${sub}`);
+        subs.delete(sub);
+        await s.unsubscribe();
+        return null;
+      }
+      case 'history': return engine.history(m.params as Parameters<EngineApi['history']>[0]);
+      case 'previewTuning': return engine.previewTuning(p.req as Parameters<EngineApi['previewTuning']>[0]);
+      case 'applyTuning': return engine.applyTuning(p.req as Parameters<EngineApi['applyTuning']>[0], opts.caller);
+      case 'undo': return engine.undo((p.changeId as string | null | undefined) ?? null, opts.caller);
+      case 'keep': return engine.keep(p.changeId as string, opts.caller);
+      case 'changes': return engine.changes();
+      case 'advise': return engine.advise(p.req as Parameters<EngineApi['advise']>[0]);
+      case 'adviseHost': return engine.adviseHost();
+      case 'lint': return engine.lint();
+      case 'auditLog': return engine.auditLog(p.limit as number | undefined);
+    }
+  }
+
+  const offMsg = transport.onMessage((text) => {
+    const parsed = parseRequest(text, maxBytes);
+    if (!parsed.ok) { fail(parsed.id, { code: 2, message: parsed.message }); return; }
+    const m = parsed.msg;
+    dispatch(m).then((r) => { if (!closed) reply(m.id, r); }, (e: unknown) => { if (!closed) fail(m.id, errorInfo(e)); });
+  });
+
+  const cleanup = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    offMsg();
+    const all = [...subs.values()];
+    subs.clear();
+    await Promise.all(all.map((s) => s.unsubscribe().catch(() => undefined)));
+  };
+  transport.onClose(() => { void cleanup(); });
+
+  return {
+    caller: opts.caller,
+    get skippedEvents() { return skipped; },
+    async close() { await cleanup(); transport.close(); },
+  };
+}

@@ -1,0 +1,200 @@
+// Owns planning of disk limits: cgroup block throttling on whole disks (v2 io.max, v1
+// blkio.throttle.*_device; DEV given as vda, /dev/sdb or 8:16 and resolved through /sys/class/block and
+// /sys/dev/block; a partition is refused) and QEMU throttling through QMP block_set_io_throttle (all six
+// mandatory values, the optional ones, QEMU's validation rules from util/throttle.c).
+
+import { VirtuneError } from '../engine/model/errors.js';
+import type { Limit, RawDisk, RawGuest } from '../engine/model/sample.js';
+import type { TuningChange } from '../engine/model/tuning.js';
+import type { HostFs } from '../engine/ports/host-fs.js';
+import { tryRead } from './guest.js';
+import { THROTTLE_BASE } from './parse.js';
+import { cgWrite, type PlanCtx } from './plan-context.js';
+
+export interface BlockDev { name: string; majmin: string }
+
+function base(p: string): string {
+  return p.split('/').filter(Boolean).pop() ?? p;
+}
+
+/** Resolve vda | /dev/sdb | 8:16 to a whole disk; partition → exit 2; unknown → exit 3. */
+export function resolveBlockDevice(fs: HostFs, dev: string): BlockDev {
+  let name: string;
+  if (/^\d+:\d+$/.test(dev)) {
+    let link: string;
+    try { link = fs.readLink(`/sys/dev/block/${dev}`); } catch {
+      throw new VirtuneError(3, `--io: block device ${dev} does not exist (/sys/dev/block/${dev})`);
+    }
+    name = base(link);
+  } else {
+    name = base(dev);
+    if (dev.startsWith('/dev/')) {
+      try { name = base(fs.readLink(dev)); } catch { /* not a symlink */ }
+    }
+  }
+  const cls = `/sys/class/block/${name}`;
+  const majmin = tryRead(fs, `${cls}/dev`)?.trim();
+  if (!majmin) throw new VirtuneError(3, `--io: block device '${dev}' does not exist (no ${cls})`);
+  if (fs.exists(`${cls}/partition`)) {
+    let parent = '?';
+    try {
+      const link = fs.readLink(cls).split('/').filter(Boolean);
+      parent = link[link.length - 2] ?? '?';
+    } catch { parent = name.replace(/p?\d+$/, ''); }
+    throw new VirtuneError(2, `--io: '${dev}' (${name}, ${majmin}) is a partition; cgroup block limits apply to whole disks only (use ${parent})`);
+  }
+  return { name, majmin };
+}
+
+type IoKey = 'riops' | 'wiops' | 'rbps' | 'wbps';
+const V1_FILE: Record<IoKey, string> = {
+  riops: 'blkio.throttle.read_iops_device', wiops: 'blkio.throttle.write_iops_device',
+  rbps: 'blkio.throttle.read_bps_device', wbps: 'blkio.throttle.write_bps_device',
+};
+
+/** Parse io.max (`8:16 rbps=2097152 wbps=max riops=max wiops=120`) for one device. Pure. */
+export function parseIoMaxLine(text: string, majmin: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const parts = line.trim().split(/\s+/);
+    if (parts[0] !== majmin) continue;
+    for (const kv of parts.slice(1)) {
+      const [k, v] = kv.split('=');
+      if (k && v) out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** Parse a v1 blkio.throttle.*_device file for one device → value or null (no rule). Pure. */
+export function parseThrottleDevice(text: string, majmin: string): number | null {
+  for (const line of text.split('\n')) {
+    const [d, v] = line.trim().split(/\s+/);
+    if (d === majmin && v !== undefined) return Number(v);
+  }
+  return null;
+}
+
+export function planIo(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'io' }>): void {
+  const dev = resolveBlockDevice(ctx.fs, c.device);
+  const keys = Object.keys(c.limits) as IoKey[];
+  const what = `block limits on ${dev.name}`;
+  if ((ctx.cg?.version ?? 1) === 2) {
+    const dir = ctx.cg?.dir('io');
+    const cur = ctx.fresh.has('io') || !dir ? {} : parseIoMaxLine(tryRead(ctx.fs, `${dir}/io.max`) ?? '', dev.majmin);
+    const fmt = (l: Limit): string => (l === 'max' ? 'max' : String(l));
+    const to = `${dev.majmin} ${keys.map((k) => `${k}=${fmt(c.limits[k] as Limit)}`).join(' ')}`;
+    const from = `${dev.majmin} ${keys.map((k) => `${k}=${cur[k] ?? 'max'}`).join(' ')}`;
+    cgWrite(ctx, 'io', 'io.max', to, what, { from, fromFresh: from, note: dev.name });
+    return;
+  }
+  for (const k of keys) {
+    const l = c.limits[k] as Limit;
+    const dir = ctx.cg?.dir('blkio');
+    const curV = ctx.fresh.has('blkio') || !dir ? null : parseThrottleDevice(tryRead(ctx.fs, `${dir}/${V1_FILE[k]}`) ?? '', dev.majmin);
+    const from = `${dev.majmin} ${curV ?? 0}`;
+    cgWrite(ctx, 'blkio', V1_FILE[k], `${dev.majmin} ${l === 'max' ? 0 : l}`, what, { from, fromFresh: from, note: dev.name });
+  }
+}
+
+const THROTTLE_LIMIT = 1e15;
+
+/** The current QMP throttle arguments of a disk, from query-block values kept in the RawSample. */
+export function currentThrottle(d: RawDisk): Record<string, number | string> {
+  const l = d.limits;
+  const cur: Record<string, number | string> = {
+    bps: l.totalBytesPerSec ?? 0, bps_rd: l.readBytesPerSec ?? 0, bps_wr: l.writeBytesPerSec ?? 0,
+    iops: l.totalIops ?? 0, iops_rd: l.readIops ?? 0, iops_wr: l.writeIops ?? 0,
+  };
+  for (const [k, v] of Object.entries(l.extra ?? {})) cur[k] = v;
+  return cur;
+}
+
+/** QEMU's rules (util/throttle.c throttle_is_valid), on the merged arguments. Throws exit 2. */
+export function validateThrottle(a: Record<string, number | string>, disk: string): void {
+  const n = (k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : 0);
+  const err = (m: string): VirtuneError => new VirtuneError(2, `--disk-throttle ${disk}: ${m}`);
+  for (const kind of ['bps', 'iops']) {
+    for (const suf of ['', '_max']) {
+      if (n(`${kind}${suf}`) > 0 && (n(`${kind}_rd${suf}`) > 0 || n(`${kind}_wr${suf}`) > 0)) {
+        throw err(`${kind}${suf} (total) and ${kind}_rd${suf}/${kind}_wr${suf} (read/write) cannot be used at the same time`);
+      }
+    }
+  }
+  for (const [k, v] of Object.entries(a)) {
+    if (typeof v === 'number' && (v < 0 || v > THROTTLE_LIMIT)) throw err(`${k}=${v} must be within [0, 1000000000000000]`);
+  }
+  for (const kind of ['bps', 'bps_rd', 'bps_wr', 'iops', 'iops_rd', 'iops_wr']) {
+    const b = n(kind);
+    const mx = n(`${kind}_max`);
+    const len = a[`${kind}_max_length`];
+    if (mx > 0 && b === 0) throw err(`${kind}_max requires ${kind} to be set`);
+    if (mx > 0 && mx < b) throw err(`${kind}_max=${mx} cannot be lower than ${kind}=${b}`);
+    if (len !== undefined) {
+      const L = Number(len);
+      if (L < 1) throw err(`${kind}_max_length: the burst length cannot be 0`);
+      if (L > 1 && mx === 0) throw err(`${kind}_max_length=${L} set without a burst rate ${kind}_max`);
+      if (L > 4294967295) throw err(`${kind}_max_length=${L} is above 4294967295`);
+      if (mx * L > THROTTLE_LIMIT) throw err(`${kind}_max × ${kind}_max_length must not exceed 1000000000000000`);
+    }
+  }
+  if (n('iops_size') > 0 && n('iops') === 0 && n('iops_rd') === 0 && n('iops_wr') === 0) {
+    throw err('iops_size requires an iops value to be set');
+  }
+}
+
+function findDisk(g: RawGuest, name: string): RawDisk | null {
+  return g.disks.find((d) => d.source !== 'cgroup' && (d.name === name || d.qdev === name)) ?? null;
+}
+
+export function planDiskThrottle(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'diskThrottle' }>): void {
+  const g = ctx.guest as RawGuest;
+  const disk = findDisk(g, c.disk);
+  if (!disk) {
+    const names = g.disks.filter((d) => d.source !== 'cgroup').map((d) => d.name);
+    throw new VirtuneError(3, `guest ${g.id} has no disk '${c.disk}' (disks: ${names.length ? names.join(', ') : 'none known — is QMP reachable?'})`);
+  }
+  if (!g.qmp) throw new VirtuneError(2, `guest ${g.id}: no QMP socket is known, so QEMU throttling cannot be changed`);
+  // the user's own arguments must not mix total and read/write of one kind
+  validateMixOnly(c.args, c.disk);
+  const cur = currentThrottle(disk);
+  const next: Record<string, number | string> = { ...cur };
+  for (const [k, v] of Object.entries(c.args)) next[k] = v;
+  // setting read/write clears the current total of the same kind (and vice versa): QEMU refuses both
+  for (const kind of ['bps', 'iops']) {
+    const userTotal = [kind, `${kind}_max`].some((k) => k in c.args && Number(c.args[k]) > 0);
+    const userRw = [`${kind}_rd`, `${kind}_wr`, `${kind}_rd_max`, `${kind}_wr_max`].some((k) => k in c.args && Number(c.args[k]) > 0);
+    const clear = (ks: string[]): void => {
+      for (const k of ks) {
+        if (Number(next[k] ?? 0) > 0 && !(k in c.args)) {
+          ctx.warnings.push(`${c.disk}: ${k}=${String(next[k])} is cleared (QEMU does not allow total and read/write ${kind} limits together)`);
+          if (k.endsWith('_max')) delete next[k]; else next[k] = 0;
+          delete next[`${k}_max_length`];
+        }
+      }
+    };
+    if (userRw) clear([kind, `${kind}_max`]);
+    if (userTotal) clear([`${kind}_rd`, `${kind}_wr`, `${kind}_rd_max`, `${kind}_wr_max`]);
+  }
+  // a burst whose base was set to 0 goes away with it
+  for (const k of THROTTLE_BASE) {
+    if (Number(next[k] ?? 0) === 0 && !(`${k}_max` in c.args)) { delete next[`${k}_max`]; delete next[`${k}_max_length`]; }
+  }
+  validateThrottle(next, c.disk);
+  const target = disk.qdev ? { id: disk.qdev } : { device: disk.name };
+  const args = { ...target, ...next };
+  const from = { ...target, ...cur };
+  ctx.steps.push({ kind: 'qmp', command: 'block_set_io_throttle', arguments: args, from, socket: g.qmp.socket });
+}
+
+function validateMixOnly(a: Record<string, number | string>, disk: string): void {
+  for (const kind of ['bps', 'iops']) {
+    for (const suf of ['', '_max']) {
+      const t = `${kind}${suf}` in a;
+      const rw = `${kind}_rd${suf}` in a || `${kind}_wr${suf}` in a;
+      if (t && rw && (Number(a[`${kind}${suf}`]) > 0) && (Number(a[`${kind}_rd${suf}`] ?? 0) > 0 || Number(a[`${kind}_wr${suf}`] ?? 0) > 0)) {
+        throw new VirtuneError(2, `--disk-throttle ${disk}: ${kind}${suf} (total) and ${kind}_rd${suf}/${kind}_wr${suf} (read/write) cannot be used at the same time`);
+      }
+    }
+  }
+}

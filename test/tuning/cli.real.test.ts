@@ -1,0 +1,89 @@
+// Real end-to-end tests of `virtune tune / undo / keep` (the built CLI, the real collector and the real
+// host): a QEMU guest in a cgroup v1 group made by the test, capped to 25 % through `virtune --root /
+// tune … --yes` (measured ≤ 35 %), brought back above 80 % by `virtune undo`; the cpuset follows to the
+// vCPU threads; without a terminal and without --yes nothing is applied (exit 2); --dry-run changes
+// nothing; bad input is exit 2 with nothing changed; keep cancels a revert timer.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { useLab } from '../helpers/lab.js';
+import { startQemu } from '../helpers/qemu.js';
+import { liveGuest, measureCpuPct } from './live.js';
+
+describe('virtune tune / undo through the CLI on the real host', () => {
+  const lab = useLab();
+
+  async function guestInGroup(kind: 'spin' | 'spinall' = 'spin', smp = 1) {
+    const cg = lab.cgroupV1(['cpu', 'cpuacct', 'cpuset', 'blkio']);
+    const q = await startQemu(lab, { kind, smp });
+    cg.addProcess(q.pid);
+    const dir = lab.tmpdir('cli-state');
+    const globals = ['--root', '/', '--state-dir', path.join(dir, 'state'), '--audit-log', path.join(dir, 'audit.log')];
+    return { cg, q, globals, dir };
+  }
+
+  it('quota 25% → ≤ 35% measured; virtune undo → above 80%; one audit line per step', async () => {
+    const { cg, q, globals, dir } = await guestInGroup();
+    const r = await runCli([...globals, '--json', 'tune', q.name, '--cpu-quota', '25%', '--yes']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as { applied: boolean; changeId: string; steps: unknown[] };
+    expect(plan).toMatchObject({ guest: `qemu:${q.name}`, applied: true,
+      steps: [{ kind: 'cgroup-write', path: `${cg.dir('cpu')}/cpu.cfs_quota_us`, from: '-1', to: '25000' }] });
+    expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('25000');
+    expect(await measureCpuPct(q.pid, 3000)).toBeLessThanOrEqual(35);
+    const audit = readFileSync(path.join(dir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ action: 'apply', guest: `qemu:${q.name}`, changeId: plan.changeId, old: '-1', new: '25000', result: 'ok', uid: 0 });
+    const u = await runCli([...globals, 'undo']);
+    expect(u.code).toBe(0);
+    expect(u.stdout).toMatch(new RegExp(`undid change ${plan.changeId}`));
+    expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('-1');
+    expect(await measureCpuPct(q.pid, 3000)).toBeGreaterThan(80);
+  });
+
+  it("cpuset to one CPU: the vCPU threads' Cpus_allowed_list follows", async () => {
+    const { q, globals } = await guestInGroup('spinall', 2);
+    const r = await runCli([...globals, 'tune', q.name, '--cpuset', '0', '--yes']);
+    expect(r.code).toBe(0);
+    const g = await liveGuest(q, { cgroupRel: null });
+    for (const v of g.vcpus) expect(readFileSync(`/proc/${v.tid}/status`, 'utf8')).toMatch(/^Cpus_allowed_list:\s*0$/m);
+  });
+
+  it('no terminal and no --yes: exit 2, says to pass --yes, nothing changed; --dry-run changes nothing; bad input exit 2', async () => {
+    const { cg, q, globals } = await guestInGroup();
+    const a = await runCli([...globals, 'tune', q.name, '--cpu-quota', '25%']);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/pass --yes/);
+    const d = await runCli([...globals, '--json', 'tune', q.name, '--cpu-quota', '25%', '--dry-run']);
+    expect(d.code).toBe(0);
+    expect(JSON.parse(d.stdout)).toMatchObject({ applied: false, changeId: null });
+    const b = await runCli([...globals, '--json', 'tune', q.name, '--cpu-quota', '500', '--yes']);
+    expect(b.code).toBe(2);
+    expect(JSON.parse(b.stdout)).toMatchObject({ error: { code: 2 } });
+    expect(b.stderr.trim().split('\n')).toHaveLength(1);
+    expect(b.stderr).toMatch(/500 µs .* at least 1000 µs/);
+    const c = await runCli([...globals, 'tune', 'no-such-guest', '--cpu-quota', '25%', '--yes']);
+    expect(c.code).toBe(3);
+    expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('-1');
+  });
+
+  it('--revert-after with keep from another shell keeps the change', async () => {
+    const { cg, q, globals, dir } = await guestInGroup();
+    const tune = runCli([...globals, 'tune', q.name, '--cpu-quota', '50%', '--yes', '--revert-after', '20'], { timeoutMs: 60_000 });
+    const stateDir = path.join(dir, 'state', 'changes');
+    let id: string | null = null;
+    for (let i = 0; i < 100 && id === null; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      try { id = (await import('node:fs')).readdirSync(stateDir).find((f) => f.endsWith('.json'))?.replace(/\.json$/, '') ?? null; } catch { /* not yet */ }
+    }
+    expect(id).not.toBeNull();
+    const k = await runCli([...globals, 'keep', id as string]);
+    expect(k.code).toBe(0);
+    const t = await tune;
+    expect(t.code).toBe(0);
+    expect(t.stderr).toMatch(new RegExp(`change ${id} kept`));
+    expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('50000');
+  });
+});

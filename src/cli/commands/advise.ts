@@ -3,7 +3,6 @@
 // through the tuning engine (preview, confirm, apply). Talks to the engine through EngineApi only.
 
 import type { Command } from 'commander';
-import * as readline from 'node:readline/promises';
 import { parseNeed } from '../../engine/advisor/advise.js';
 import type { Advice, AdviceRequest, HostMove, LintFinding } from '../../engine/model/advice.js';
 import { VirtuneError, usageError } from '../../engine/model/errors.js';
@@ -12,7 +11,7 @@ import type { TuningRequest } from '../../engine/model/tuning.js';
 import type { EngineApi } from '../../engine/protocol/api.js';
 import { openEngine } from '../engine-factory.js';
 import { makeOut, parseGlobals, type Out } from '../runtime.js';
-import { printPlan } from './tune.js';
+import { previewConfirmApply } from '../plan-flow.js';
 
 interface AdviseOpts {
   need?: string; hugepages?: string; host?: boolean; lint?: boolean;
@@ -72,15 +71,6 @@ function printFindings(out: Out, f: LintFinding[]): void {
   }
 }
 
-async function confirm(question: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const a = (await rl.question(question)).trim().toLowerCase();
-    return a === 'y' || a === 'yes';
-  } finally {
-    rl.close();
-  }
-}
 
 /** The tuning request that carries out a guest's advice: vCPUs to the chosen nodes' CPUs, memory to the nodes. */
 export function adviceToTuning(a: Advice, isolate = false): TuningRequest {
@@ -93,21 +83,7 @@ export function adviceToTuning(a: Advice, isolate = false): TuningRequest {
 }
 
 async function applyAdvice(api: EngineApi, out: Out, a: Advice, opts: AdviseOpts): Promise<void> {
-  const req = adviceToTuning(a, opts.isolate === true);
-  const plan = await api.previewTuning(req);
-  if (opts.dryRun) { printPlan(out, plan, 'plan (dry run, nothing changed)'); return; }
-  if (!opts.yes) {
-    if (!process.stdin.isTTY) {
-      if (!out.json) printPlan(out, plan, 'plan');
-      throw new VirtuneError(2, 'advise --apply: no terminal to confirm on; pass --yes to apply without confirmation (nothing was changed)');
-    }
-    printPlan(makeOut(false), plan, 'plan');
-    if (!(await confirm(`apply ${plan.steps.length} step(s) to ${plan.guest}? [y/N] `))) {
-      throw new VirtuneError(2, 'advise --apply: not confirmed; nothing was changed');
-    }
-  }
-  const applied = await api.applyTuning(req);
-  printPlan(out, applied, `applied change ${applied.changeId ?? '(none)'}`);
+  await previewConfirmApply(api, out, adviceToTuning(a, opts.isolate === true), { dryRun: opts.dryRun, yes: opts.yes, what: 'advise --apply' });
 }
 
 /** Validate the option combination and build the engine request (exit 2 on bad usage). */

@@ -8,50 +8,12 @@
 // Ctrl-C, a hang-up (lost SSH session) or SIGTERM revert it at once — a risky change never outlives
 // the operator's attention unless it was explicitly kept.
 
-import * as readline from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { Plan, PlanStep } from '../../engine/model/tuning.js';
 import type { EngineApi } from '../../engine/protocol/api.js';
 import { parseTuneOptions, type TuneOptions } from '../../tuning/parse.js';
 import { openEngine } from '../engine-factory.js';
+import { previewConfirmApply, printPlan } from '../plan-flow.js';
 import { collect, makeOut, parseGlobals, type Out } from '../runtime.js';
-import { VirtuneError } from '../../engine/model/errors.js';
-
-function stepLine(s: PlanStep): string {
-  switch (s.kind) {
-    case 'cgroup-write': case 'sysfs-write': return `${s.kind} ${s.path}: ${s.from ?? '(new)'} -> ${s.to}${s.note ? `  (${s.note})` : ''}`;
-    case 'cgroup-create': return `cgroup-create ${s.path}`;
-    case 'cgroup-remove': return `cgroup-remove ${s.path}`;
-    case 'cgroup-move': return `cgroup-move pid ${s.pids.join(',')}: ${s.from ?? '?'} -> ${s.path}`;
-    case 'affinity': return `affinity thread ${s.tid}: ${s.from ?? '?'} -> ${s.to}`;
-    case 'qmp': {
-      const keys = Object.keys(s.arguments).filter((k) => k !== 'id' && k !== 'device');
-      const diff = keys.filter((k) => s.from?.[k] !== s.arguments[k]).map((k) => `${k} ${String(s.from?.[k] ?? '-')} -> ${String(s.arguments[k])}`);
-      const target = String(s.arguments.id ?? s.arguments.device ?? '');
-      return `qmp ${s.command} ${target}: ${diff.length ? diff.join(', ') : 'no change'}`;
-    }
-    case 'exec': return `exec ${s.argv.join(' ')}${s.note ? `  (${s.note})` : ''}`;
-  }
-}
-
-export function printPlan(out: Out, plan: Plan, title: string): void {
-  if (out.json) { out.data(plan); return; }
-  out.text(`${title} for ${plan.guest} (${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}):`);
-  plan.steps.forEach((s, i) => out.text(`  ${i + 1}. ${stepLine(s)}`));
-  if (plan.migrateBytes !== undefined && plan.migrateBytes !== null) out.text(`  memory to migrate: ${plan.migrateBytes} bytes`);
-  for (const w of plan.warnings) out.text(`  warning: ${w}`);
-  if (plan.rolledBack?.length) out.text(`  rolled back: ${plan.rolledBack.join('; ')}`);
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const a = (await rl.question(question)).trim().toLowerCase();
-    return a === 'y' || a === 'yes';
-  } finally {
-    rl.close();
-  }
-}
 
 /** Foreground revert timer (no daemon). Returns how it ended. */
 async function waitForRevert(api: EngineApi, out: Out, changeId: string, revertAt: string): Promise<'kept' | 'reverted'> {
@@ -127,20 +89,8 @@ export function registerTune(program: Command): void {
       const req = parseTuneOptions(guest, opts);
       const api = await openEngine(g, { write: true });
       try {
-        const plan = await api.previewTuning(req);
-        if (opts.dryRun) { printPlan(out, plan, 'plan (dry run, nothing changed)'); return; }
-        if (!opts.yes) {
-          if (!process.stdin.isTTY) {
-            if (!out.json) printPlan(out, plan, 'plan');
-            throw new VirtuneError(2, 'tune: no terminal to confirm on; pass --yes to apply without confirmation (nothing was changed)');
-          }
-          printPlan(makeOut(false), plan, 'plan');
-          if (!(await confirm(`apply ${plan.steps.length} step(s) to ${plan.guest}? [y/N] `))) {
-            throw new VirtuneError(2, 'tune: not confirmed; nothing was changed');
-          }
-        }
-        const applied = await api.applyTuning(req);
-        printPlan(out, applied, `applied change ${applied.changeId ?? '(none)'}`);
+        const applied = await previewConfirmApply(api, out, req, { dryRun: opts.dryRun, yes: opts.yes, what: 'tune' });
+        if (!applied) return;
         if (!out.json && applied.changeId) out.text(`undo with: virtune undo ${applied.changeId}`);
         if (applied.changeId && applied.revertAt && g.connect === null) {
           await waitForRevert(api, out, applied.changeId, applied.revertAt);

@@ -77,9 +77,9 @@ export interface IoStatEntry {
   dbytes: number | null; dios: number | null;
 }
 
-/** v2 `io.stat`: `MAJ:MIN key=val …` per device that saw I/O; unknown keys ignored. */
-export function parseIoStat(text: string): Map<string, IoStatEntry> {
-  const out = new Map<string, IoStatEntry>();
+/** Nested keyed lines keyed by device: `MAJ:MIN key=val key=val`; other lines are skipped. */
+function parseDeviceKeyed(text: string): Array<[string, Map<string, string>]> {
+  const rows: Array<[string, Map<string, string>]> = [];
   for (const line of text.split('\n')) {
     const parts = line.trim().split(/\s+/);
     const dev = parts[0];
@@ -89,6 +89,15 @@ export function parseIoStat(text: string): Map<string, IoStatEntry> {
       const eq = p.indexOf('=');
       if (eq > 0) kv.set(p.slice(0, eq), p.slice(eq + 1));
     }
+    rows.push([dev, kv]);
+  }
+  return rows;
+}
+
+/** v2 `io.stat`: `MAJ:MIN key=val …` per device that saw I/O; unknown keys ignored. */
+export function parseIoStat(text: string): Map<string, IoStatEntry> {
+  const out = new Map<string, IoStatEntry>();
+  for (const [dev, kv] of parseDeviceKeyed(text)) {
     out.set(dev, {
       rbytes: toInt(kv.get('rbytes')), wbytes: toInt(kv.get('wbytes')),
       rios: toInt(kv.get('rios')), wios: toInt(kv.get('wios')),
@@ -105,15 +114,7 @@ const limitOf = (s: string | undefined): Limit | null => (s === 'max' ? 'max' : 
 /** v2 `io.max`: `MAJ:MIN rbps=N|max wbps=… riops=… wiops=…`; empty file = no limits. */
 export function parseIoMax(text: string): Map<string, IoMaxEntry> {
   const out = new Map<string, IoMaxEntry>();
-  for (const line of text.split('\n')) {
-    const parts = line.trim().split(/\s+/);
-    const dev = parts[0];
-    if (!dev || !/^\d+:\d+$/.test(dev)) continue;
-    const kv = new Map<string, string>();
-    for (const p of parts.slice(1)) {
-      const eq = p.indexOf('=');
-      if (eq > 0) kv.set(p.slice(0, eq), p.slice(eq + 1));
-    }
+  for (const [dev, kv] of parseDeviceKeyed(text)) {
     out.set(dev, {
       rbps: limitOf(kv.get('rbps')), wbps: limitOf(kv.get('wbps')),
       riops: limitOf(kv.get('riops')), wiops: limitOf(kv.get('wiops')),

@@ -65,8 +65,11 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     const clock = new SystemClock();
     const runner = new ExecRunner();
     const qmp = new SocketQmpConnector();
-    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri })];
-    if (!demo && runner.has('virsh')) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri }));
+    // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
+    // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
+    const useVirsh = !demo && (fs.root === '/' || g.libvirtUri !== null);
+    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh })];
+    if (useVirsh && runner.has('virsh')) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri }));
     // static inventory (systeminformation) describes THIS machine: only for the real host at /
     const inventory = !demo && fs.root === '/' ? createSiInventory() : null;
     const sampler = createHostSampler({ fs, clock, enrichers, demo: demo !== null, extraQmpSockets: g.qmp, inventory });

@@ -60,6 +60,9 @@ export async function planTuning(req: TuningRequest, raw: RawSample, deps: PlanD
   // The demo host has libvirt-style guests but no libvirtd: its simulation reads the cgroup files and
   // serves QMP, so demo guests are tuned directly (that is how tuning is seen working in the demo).
   if (guest.manager === 'libvirt' && !raw.demo) {
+    if (fs.root !== '/' && !deps.libvirtUri) {
+      throw new VirtuneError(2, `libvirt guest ${guest.name}: the host is read under --root ${fs.root}, and the local libvirt is not that host's; pass --libvirt-uri to tune it through its libvirt`);
+    }
     return planLibvirt(req, guest, raw, { runner: deps.runner, uri: deps.libvirtUri });
   }
   const ctx: PlanCtx = { fs, raw, req, guest, cg: null, steps: [], warnings: [], migrateBytes: null, fresh: new Set() };

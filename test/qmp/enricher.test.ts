@@ -191,4 +191,16 @@ describe('createQmpEnricher (replayed transcripts)', () => {
     expect(c.errors).toEqual([expect.objectContaining({ source: 'qmp', guest: 'libvirt:web01', message: expect.stringMatching(/unavailable.*virsh/) })]);
     expect(g.state).toBeNull();
   });
+
+  it('libvirt guests of a tree under --root: the local virsh is never asked', async () => {
+    const { fs } = await pveHost(lab);
+    const qmp = { connect: async (): Promise<never> => { throw new Error('must not connect'); } };
+    const runner = new RecordingRunner();
+    const en = createQmpEnricher({ fs, qmp, runner, clock: new SystemClock(), useVirsh: false });
+    const g = bareGuest({ id: 'libvirt:web01', name: 'web01', pid: 4300, manager: 'libvirt', socket: '/x.sock' });
+    const c = ctx(['qmp', 'qmpSlow']);
+    await en.enrich([g], c);
+    expect(runner.calls).toHaveLength(0);
+    expect(c.errors).toEqual([expect.objectContaining({ guest: 'libvirt:web01', message: expect.stringMatching(/--root.*--libvirt-uri/) })]);
+  });
 });

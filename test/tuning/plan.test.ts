@@ -254,8 +254,12 @@ describe('bad input: exit code, one clear line, nothing changed', () => {
     const t = v2Host(lab);
     const runner = new RecordingRunner();
     const raw = v2Sample({ manager: 'libvirt', id: 'libvirt:web01' });
+    // a tree under --root is not the local host: without --libvirt-uri the local virsh is never asked
+    await rejects(planTuning({ guest: 'libvirt:web01', changes: [{ kind: 'cpuPeriod', usec: 100000 }] }, raw,
+      { fs: t.fs, runner, libvirtUri: null, tcCaps: noCaps }), 2, /pass --libvirt-uri/);
+    expect(runner.calls).toHaveLength(0);
     await planTuning({ guest: 'libvirt:web01', changes: [{ kind: 'cpuPeriod', usec: 100000 }] }, raw,
-      { fs: t.fs, runner, libvirtUri: null, tcCaps: noCaps }).catch(() => null);
+      { fs: t.fs, runner, libvirtUri: 'qemu:///system', tcCaps: noCaps }).catch(() => null);
     expect(runner.calls.length).toBeGreaterThan(0);
     expect(runner.calls.every((c) => c.argv[0] === 'virsh')).toBe(true);
     expect(t.read(`${G2}/cpu.max`)).toBe('max 100000\n');

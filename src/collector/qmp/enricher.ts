@@ -28,6 +28,11 @@ export interface QmpEnricherDeps {
   timeoutMs?: number;
   /** deadline per guest and tick for libvirt guests through virsh (default 3000 ms) */
   virshTimeoutMs?: number;
+  /**
+   * false when the libvirt daemon virsh would reach is not the one of the host being read (a
+   * captured tree under --root without --libvirt-uri): libvirt guests then get no QMP data.
+   */
+  useVirsh?: boolean;
 }
 
 interface GuestCache {
@@ -77,6 +82,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
   /** The channel this guest may use, and how to let go of it after the tick. */
   async function open(guest: RawGuest, budget: number): Promise<{ ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null } | string> {
     if (guest.manager === 'libvirt' && !guest.qmp?.dedicated) {
+      if (deps.useVirsh === false) return `QMP data unavailable for libvirt guest ${guest.name}: the host is read under --root, so the local virsh is not asked (pass --libvirt-uri to reach its libvirt)`;
       if (!deps.runner.has('virsh')) return `QMP data unavailable for libvirt guest ${guest.name}: virsh not found (libvirt owns the monitor socket)`;
       const ch = new VirshQmpChannel({ runner: deps.runner, domain: guest.name, uri: deps.libvirtUri ?? null, timeoutMs: budget });
       return { ch, release: () => ch.close(), path: null, d: null };
@@ -183,7 +189,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         cache.state = null;
         return;
       }
-      if (guest.qmp?.reachable === false || (guest.manager === 'libvirt' && !guest.qmp?.dedicated && !deps.runner.has('virsh'))) {
+      if (guest.qmp?.reachable === false || (guest.manager === 'libvirt' && !guest.qmp?.dedicated && (deps.useVirsh === false || !deps.runner.has('virsh')))) {
         cache.state = null; // unknown while unreachable; do not carry an old state forward
       }
     }

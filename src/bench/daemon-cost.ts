@@ -1,0 +1,172 @@
+// Owns the daemon fan-out benchmark: `virtune serve --demo N --http 127.0.0.1:PORT` in a child
+// process, its CPU share from /proc/<pid>/stat (utime + stime) first with no client, then with C
+// websocket clients that each subscribe to the 1 Hz snapshot stream. With --demo the simulator runs
+// inside the daemon, so both figures include it; the variant on --root reads a demo host that runs in
+// its own process, which leaves the daemon's own cost. The difference idle → clients is the fan-out.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { DemoProcess } from './demo-process.js';
+import type { BenchOptions } from './options.js';
+import { missing } from './parts.js';
+
+export interface DaemonCost {
+  guests: number;
+  /** 'demo': serve --demo (simulator inside the daemon); 'root': serve --root of a demo host in its own process */
+  host: 'demo' | 'root';
+  clients: number;
+  connected: number;
+  windowSec: number;
+  cpuPctIdle: number;
+  cpuPctClients: number;
+  /** snapshots received per client per second during the window (≈ 1 at 1 Hz) */
+  eventsPerClientPerSec: number;
+  /** bytes of one snapshot event on the wire */
+  eventBytes: number | null;
+  rssMbAfter: number | null;
+}
+
+const CLK_TCK = 100; // USER_HZ on Linux x86 and arm64
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** utime + stime of a process, in seconds. */
+function cpuSec(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14, stime field 15
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function rssMb(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU share (% of one core) of pid over windowMs. */
+async function cpuShare(pid: number, windowMs: number): Promise<number> {
+  const c0 = cpuSec(pid);
+  const t0 = performance.now();
+  await sleep(windowMs);
+  const c1 = cpuSec(pid);
+  return ((c1 - c0) / ((performance.now() - t0) / 1000)) * 100;
+}
+
+/** Start the daemon; resolves with its websocket URL (token included) once it printed it. */
+function startDaemon(hostArgs: string[], port: number): Promise<{ child: ChildProcess; url: string } | null> {
+  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const child = spawn(process.execPath, [cli, ...hostArgs, 'serve', '--http', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`virtune serve printed no websocket URL in 60 s: ${out.slice(0, 300)}`)); }, 60_000);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /ws:\/\/[^\s"']*token=[\w.~%-]+/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[0] });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (/not available yet/.test(out)) {
+        missing.push('daemon (virtune serve, src/cli/commands/serve.ts) has not landed');
+        resolve(null);
+      } else reject(new Error(`virtune serve exited (${code}): ${out.trim().split('\n')[0] ?? ''}`));
+    });
+  });
+}
+
+interface Client { ws: WebSocket; events: number; lastBytes: number | null }
+
+function connectClient(url: string, id: number): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const c: Client = { ws, events: 0, lastBytes: null };
+    const timer = setTimeout(() => { ws.terminate(); reject(new Error(`client ${id}: no subscription reply in 20 s`)); }, 20_000);
+    ws.on('error', (e) => { clearTimeout(timer); reject(e); });
+    ws.on('open', () => {
+      ws.send(JSON.stringify({ v: 1, kind: 'req', id: 1, method: 'subscribe', params: {} }));
+    });
+    ws.on('message', (data: WebSocket.RawData) => {
+      const text = data.toString();
+      const msg = JSON.parse(text) as { kind?: string; id?: number; ok?: boolean; error?: { message?: string } };
+      if (msg.kind === 'res' && msg.id === 1) {
+        clearTimeout(timer);
+        if (msg.ok) resolve(c);
+        else reject(new Error(`client ${id}: subscribe refused: ${msg.error?.message ?? '?'}`));
+      } else if (msg.kind === 'event') {
+        c.events++;
+        c.lastBytes = Buffer.byteLength(text);
+      }
+    });
+  });
+}
+
+/** ownDemo: serve --root of a demo host in its own process instead of serve --demo. */
+export async function measureDaemon(o: BenchOptions, ownDemo = false): Promise<DaemonCost | null> {
+  const port = await freePort();
+  const demo = ownDemo ? await DemoProcess.start({ guests: o.daemonGuests, manual: false, qmp: true }) : null;
+  const hostArgs = demo ? ['--root', demo.root] : ['--demo', String(o.daemonGuests)];
+  let d: { child: ChildProcess; url: string } | null;
+  try {
+    d = await startDaemon(hostArgs, port);
+  } catch (e) {
+    await demo?.stop();
+    throw e;
+  }
+  if (!d) {
+    await demo?.stop();
+    return null;
+  }
+  const daemon = d;
+  const pid = daemon.child.pid as number;
+  const clients: Client[] = [];
+  try {
+    await sleep(o.daemonWarmupSec * 1000);
+    const idle = await cpuShare(pid, o.daemonWindowSec * 1000);
+    for (let i = 0; i < o.daemonClients; i++) clients.push(await connectClient(daemon.url, i));
+    await sleep(o.daemonWarmupSec * 1000);
+    const before = clients.reduce((s, c) => s + c.events, 0);
+    const t0 = performance.now();
+    const busy = await cpuShare(pid, o.daemonWindowSec * 1000);
+    const events = clients.reduce((s, c) => s + c.events, 0) - before;
+    const sec = (performance.now() - t0) / 1000;
+    return {
+      guests: o.daemonGuests, host: demo ? 'root' : 'demo', clients: o.daemonClients, connected: clients.length, windowSec: o.daemonWindowSec,
+      cpuPctIdle: idle, cpuPctClients: busy,
+      eventsPerClientPerSec: Math.round((events / clients.length / sec) * 100) / 100,
+      eventBytes: clients[0]?.lastBytes ?? null, rssMbAfter: rssMb(pid),
+    };
+  } finally {
+    for (const c of clients) c.ws.terminate();
+    const gone = new Promise<void>((r) => daemon.child.once('exit', () => r()));
+    daemon.child.kill('SIGTERM');
+    const t = setTimeout(() => daemon.child.kill('SIGKILL'), 10_000);
+    await gone;
+    clearTimeout(t);
+    await demo?.stop();
+  }
+}

@@ -1,0 +1,144 @@
+// Owns `npm run bench`: runs every benchmark in turn (sample cost and its floor, derivation, engine
+// CPU and memory, daemon fan-out; TUI and recorder once they land), then prints one JSON object
+// (--json; the table then goes to stderr) or the table. Progress goes to stderr.
+// A composition root: it may import anything in src/.
+
+import { machineInfo } from './machine.js';
+import { parseOptions } from './options.js';
+import { missing } from './parts.js';
+import { emptyResult, renderTable, statJson, type BenchResult, type SizeKey } from './result.js';
+import { measureSampleCost, type SampleCost } from './sample-cost.js';
+import { measureDeriveCost } from './derive-cost.js';
+import { measureEngineCpu, measureRss } from './engine-cost.js';
+import { measureDaemon } from './daemon-cost.js';
+import { measureKernelFloor } from './floor.js';
+import { round, scale } from './stats.js';
+
+const opts = parseOptions(process.argv.slice(2));
+const progress = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
+const started = Date.now();
+const command = `npm run bench --${opts.quick ? ' --quick' : ''}${opts.json ? ' --json' : ''}`;
+const r: BenchResult = emptyResult(machineInfo(), opts.quick, command);
+
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T | null> {
+  progress(`${name}…`);
+  const t0 = Date.now();
+  try {
+    const out = await fn();
+    progress(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return out;
+  } catch (e) {
+    r.notes.push(`${name} failed: ${(e as Error).message.split('\n')[0]}`);
+    progress(`${name} FAILED: ${(e as Error).stack ?? String(e)}`);
+    return null;
+  }
+}
+
+function sampleDetail(sc: SampleCost): Record<string, unknown> {
+  const n = sc.guests;
+  return {
+    found: sc.found, qmpIncluded: sc.qmpIncluded, errorsInSample: sc.errors, errorKinds: sc.errorSamples,
+    cachedMsPerSample: statJson(sc.cached, 1000), cachedUsPerGuest: statJson(sc.cached, n),
+    discoveryMsPerSample: statJson(sc.discovery, 1000), discoveryUsPerGuest: statJson(sc.discovery, n),
+    filesPerSample: sc.files, readsPerSample: sc.reads, dirListingsPerSample: sc.dirListings,
+    floorPreadUsPerGuest: statJson(sc.floor.pread, n), floorReadFileUsPerGuest: statJson(sc.floor.readFile, n),
+    floorPreadUsPerFile: round(sc.floor.pread.median / sc.floor.files),
+    floorReadFileUsPerFile: round(sc.floor.readFile.median / sc.floor.files),
+  };
+}
+
+// 1. sample cost and the floor, per guest count
+const samples: Record<string, unknown> = {};
+let largest: SampleCost | null = null;
+for (const n of opts.sizes) {
+  const sc = await step(`sample cost, ${n} guests`, () => measureSampleCost(n, opts.sampleRuns[n] ?? 10, opts.sampleWarmup));
+  if (!sc) continue;
+  const key = String(n) as SizeKey;
+  r.sampleUsPerGuest[key] = round(sc.cached.median / n);
+  r.sampleWithDiscoveryUsPerGuest[key] = round(sc.discovery.median / n);
+  samples[key] = sampleDetail(sc);
+  if (!largest || n > largest.guests) largest = sc;
+}
+r.detail.sample = samples;
+if (largest) {
+  const n = largest.guests;
+  const floor = largest.floor;
+  r.floorGuests = n;
+  r.floorPreadUsPerGuest = round(floor.pread.median / n);
+  r.floorReadFileUsPerGuest = round(floor.readFile.median / n);
+  r.sampleToFloorRatio = round(largest.cached.median / floor.pread.median, 2);
+  r.sampleToReadFileRatio = round(largest.cached.median / floor.readFile.median, 2);
+  r.detail.floor = {
+    guests: n, files: floor.files, measuredFiles: floor.measuredFiles,
+    preadUsPerGuest: statJson(scale(floor.pread, n)), readFileUsPerGuest: statJson(scale(floor.readFile, n)),
+    preadUsPerFile: round(floor.pread.median / floor.files),
+    readFileUsPerFile: round(floor.readFile.median / floor.files),
+  };
+  if (n !== 1000) r.notes.push(`floor and ratio measured at ${n} guests (the full run uses 1000)`);
+  if (floor.measuredFiles < floor.files) {
+    r.notes.push(`floor: ${floor.files} files per sample exceed the descriptor budget; ${floor.measuredFiles} were re-read and the pass scaled up`);
+  }
+  if (largest.errors > 0) r.notes.push(`the ${n}-guest sample reported ${largest.errors} errors: ${largest.errorSamples[0] ?? ''}`);
+}
+const kf = await step('floor on this machine\'s kernel files', () => measureKernelFloor(opts.quick ? 20 : 200, 5));
+if (kf) r.detail.kernelFloor = { files: kf.files.length, preadUsPerFile: round(kf.preadUsPerFile), readFileUsPerFile: round(kf.readFileUsPerFile) };
+
+// 2. derivation, history append, serialisation
+const pair = largest && largest.guests === opts.deriveGuests ? largest.pair : null;
+const dc = await step(`derive, ${opts.deriveGuests} guests`, () => measureDeriveCost(opts.deriveGuests, pair, opts.deriveRuns, 3));
+if (dc) {
+  const n = dc.guests;
+  r.deriveUsPerGuest = round(dc.derive.median / n);
+  r.historyAppendUsPerGuest = dc.historyAppend ? round(dc.historyAppend.median / n) : null;
+  r.serializeUsPerGuest = round(dc.serialize.median / n);
+  r.detail.derive = {
+    guests: n, input: dc.input, snapshotBytes: dc.snapshotBytes,
+    deriveUsPerGuest: statJson(dc.derive, n), historyAppendUsPerGuest: statJson(dc.historyAppend, n),
+    serializeUsPerGuest: statJson(dc.serialize, n),
+  };
+  if (dc.input === 'synthetic') r.notes.push('derivation measured on synthetic samples (no 1000-guest demo sample in this run)');
+}
+
+// 3. engine CPU share and memory
+const g = opts.engineGuests;
+const ec = await step(`engine CPU, ${g} guests, ${opts.engineWindowSec} s`, () => measureEngineCpu(opts));
+if (ec) {
+  r.engineCpuPct100 = round(ec.cpuPct, 3);
+  r.detail.engineCpu = ec;
+}
+if (g !== 100) r.notes.push(`engine CPU measured with ${g} guests over ${opts.engineWindowSec} s (quick)`);
+const rss = await step(`memory, ${opts.rssGuests} guests, ${opts.rssSeconds} s of history`, () => measureRss(opts));
+if (rss) {
+  r.rssMb100 = round(rss.rssMb, 1);
+  r.detail.rss = rss;
+  if (opts.rssSeconds !== 3600) r.notes.push(`memory measured after ${opts.rssSeconds} s of history (quick), not one hour`);
+}
+
+// 4. daemon fan-out
+const dm = await step(`daemon, ${opts.daemonGuests} guests, ${opts.daemonClients} clients`, () => measureDaemon(opts));
+if (dm) {
+  r.daemonCpuPct50Clients = round(dm.cpuPctClients, 3);
+  r.daemonCpuPctIdle = round(dm.cpuPctIdle, 3);
+  r.detail.daemon = dm;
+}
+const dmr = opts.quick ? null : await step(`daemon on --root (simulator in its own process), ${opts.daemonGuests} guests, ${opts.daemonClients} clients`,
+  () => measureDaemon(opts, true));
+if (dmr) {
+  r.daemonCpuPct50ClientsOwnRoot = round(dmr.cpuPctClients, 3);
+  r.daemonCpuPctIdleOwnRoot = round(dmr.cpuPctIdle, 3);
+  r.detail.daemonOnRoot = dmr;
+}
+if (opts.daemonGuests !== 100) r.notes.push(`daemon measured with ${opts.daemonGuests} guests over ${opts.daemonWindowSec} s (quick)`);
+
+if (opts.quick) r.notes.push('quick: the daemon --root figures are not measured');
+r.notes.push('TUI figures: the TUI has not landed (a later issue adds tuiFrameMs200 and tuiCpuPct50)');
+r.notes.push('recorder figures: recording has not landed (a later issue adds recorderBytesPerGuestSample and recorderMsPerSample100)');
+for (const m of missing) r.notes.push(`not measured: ${m}`);
+r.durationSec = round((Date.now() - started) / 1000, 1);
+
+// as the CLI does: with --json the object goes to stdout and the human table to stderr
+if (opts.json) {
+  process.stderr.write(renderTable(r));
+  process.stdout.write(JSON.stringify(r) + '\n');
+} else process.stdout.write(renderTable(r));
+process.exit(0);

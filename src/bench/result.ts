@@ -1,0 +1,151 @@
+// Owns the benchmark result: the machine-readable object `--json` prints (the issue's keys, numbers
+// or null, plus detail) and the human table. Goals from the issue are kept next to the figures.
+
+import type { MachineInfo } from './machine.js';
+import type { Stat } from './stats.js';
+import { round } from './stats.js';
+
+export type SizeKey = '10' | '100' | '1000';
+export const SIZE_KEYS: readonly SizeKey[] = ['10', '100', '1000'];
+
+export interface BenchResult {
+  tool: 'virtune-bench';
+  date: string;
+  command: string;
+  quick: boolean;
+  machine: MachineInfo;
+  durationSec: number | null;
+  sampleUsPerGuest: Record<SizeKey, number | null>;
+  sampleWithDiscoveryUsPerGuest: Record<SizeKey, number | null>;
+  floorPreadUsPerGuest: number | null;
+  floorReadFileUsPerGuest: number | null;
+  /** guest count the floor and the ratio were measured at (1000 in the full run) */
+  floorGuests: number | null;
+  sampleToFloorRatio: number | null;
+  sampleToReadFileRatio: number | null;
+  deriveUsPerGuest: number | null;
+  historyAppendUsPerGuest: number | null;
+  serializeUsPerGuest: number | null;
+  engineCpuPct100: number | null;
+  rssMb100: number | null;
+  daemonCpuPct50Clients: number | null;
+  daemonCpuPctIdle: number | null;
+  /** serve --root of a demo host in its own process: the daemon without the simulator */
+  daemonCpuPct50ClientsOwnRoot: number | null;
+  daemonCpuPctIdleOwnRoot: number | null;
+  tuiFrameMs200: number | null;
+  tuiCpuPct50: number | null;
+  recorderBytesPerGuestSample: number | null;
+  recorderMsPerSample100: number | null;
+  /** medians and p95 of everything measured, by benchmark */
+  detail: Record<string, unknown>;
+  /** parts that have not landed or could not run, and other caveats */
+  notes: string[];
+}
+
+export function emptyResult(machine: MachineInfo, quick: boolean, command: string): BenchResult {
+  const sizes = (): Record<SizeKey, number | null> => ({ '10': null, '100': null, '1000': null });
+  return {
+    tool: 'virtune-bench', date: new Date().toISOString(), command, quick, machine, durationSec: null,
+    sampleUsPerGuest: sizes(), sampleWithDiscoveryUsPerGuest: sizes(),
+    floorPreadUsPerGuest: null, floorReadFileUsPerGuest: null, floorGuests: null,
+    sampleToFloorRatio: null, sampleToReadFileRatio: null,
+    deriveUsPerGuest: null, historyAppendUsPerGuest: null, serializeUsPerGuest: null,
+    engineCpuPct100: null, rssMb100: null,
+    daemonCpuPct50Clients: null, daemonCpuPctIdle: null,
+    daemonCpuPct50ClientsOwnRoot: null, daemonCpuPctIdleOwnRoot: null,
+    tuiFrameMs200: null, tuiCpuPct50: null, recorderBytesPerGuestSample: null, recorderMsPerSample100: null,
+    detail: {}, notes: [],
+  };
+}
+
+/** A Stat rounded for the JSON detail. */
+export function statJson(st: Stat | null, divisor = 1): Record<string, number | null> | null {
+  if (!st) return null;
+  return {
+    n: st.n, median: round(st.median / divisor), p95: round(st.p95 / divisor),
+    min: round(st.min / divisor), max: round(st.max / divisor),
+  };
+}
+
+interface Row { figure: string; value: number | null; unit: string; goal: string; ok: boolean | null; p95?: number | null }
+
+const fmt = (x: number | null | undefined): string => {
+  if (x === null || x === undefined) return 'n/a';
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+};
+
+function p95Of(detail: Record<string, unknown>, path: string[]): number | null {
+  let cur: unknown = detail;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return null;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return typeof cur === 'number' ? cur : null;
+}
+
+export function rows(r: BenchResult): Row[] {
+  const le = (v: number | null, goal: number): boolean | null => (v === null ? null : v <= goal);
+  const d = r.detail;
+  const out: Row[] = [];
+  for (const k of SIZE_KEYS) {
+    out.push({
+      figure: `sample, discovery cached, ${k} guests`, value: r.sampleUsPerGuest[k], unit: 'µs/guest',
+      goal: k === '1000' ? '≤ 100' : '', ok: k === '1000' ? le(r.sampleUsPerGuest[k], 100) : null,
+      p95: p95Of(d, ['sample', k, 'cachedUsPerGuest', 'p95']),
+    });
+  }
+  for (const k of SIZE_KEYS) {
+    out.push({
+      figure: `sample with discovery, ${k} guests`, value: r.sampleWithDiscoveryUsPerGuest[k], unit: 'µs/guest', goal: '', ok: null,
+      p95: p95Of(d, ['sample', k, 'discoveryUsPerGuest', 'p95']),
+    });
+  }
+  const at = r.floorGuests === null ? '' : `, ${r.floorGuests} guests`;
+  out.push({ figure: `floor: pread on cached fds${at}`, value: r.floorPreadUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
+    p95: p95Of(d, ['floor', 'preadUsPerGuest', 'p95']) });
+  out.push({ figure: `floor: readFileSync${at}`, value: r.floorReadFileUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
+    p95: p95Of(d, ['floor', 'readFileUsPerGuest', 'p95']) });
+  out.push({ figure: `sample / pread floor${at}`, value: r.sampleToFloorRatio, unit: '×', goal: '≤ 1.5', ok: le(r.sampleToFloorRatio, 1.5) });
+  out.push({ figure: 'derive, 1000 guests', value: r.deriveUsPerGuest, unit: 'µs/guest', goal: '≤ 5', ok: le(r.deriveUsPerGuest, 5),
+    p95: p95Of(d, ['derive', 'deriveUsPerGuest', 'p95']) });
+  out.push({ figure: 'history append, 1000 guests', value: r.historyAppendUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
+    p95: p95Of(d, ['derive', 'historyAppendUsPerGuest', 'p95']) });
+  out.push({ figure: 'snapshot JSON.stringify, 1000 guests', value: r.serializeUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
+    p95: p95Of(d, ['derive', 'serializeUsPerGuest', 'p95']) });
+  out.push({ figure: 'engine CPU, 1 Hz, 100 guests', value: r.engineCpuPct100, unit: '% of a core', goal: '≤ 1', ok: le(r.engineCpuPct100, 1) });
+  out.push({ figure: 'RSS, 100 guests, 1 h history', value: r.rssMb100, unit: 'MB', goal: '≤ 150', ok: le(r.rssMb100, 150) });
+  out.push({ figure: 'daemon --demo, 50 ws clients, 100 guests', value: r.daemonCpuPct50Clients, unit: '% of a core', goal: '≤ 5', ok: le(r.daemonCpuPct50Clients, 5) });
+  out.push({ figure: 'daemon --demo, no clients, 100 guests', value: r.daemonCpuPctIdle, unit: '% of a core', goal: '', ok: null });
+  out.push({ figure: 'daemon on --root (simulator elsewhere), 50 clients', value: r.daemonCpuPct50ClientsOwnRoot, unit: '% of a core', goal: '≤ 5', ok: le(r.daemonCpuPct50ClientsOwnRoot, 5) });
+  out.push({ figure: 'daemon on --root (simulator elsewhere), no clients', value: r.daemonCpuPctIdleOwnRoot, unit: '% of a core', goal: '', ok: null });
+  out.push({ figure: 'TUI frame, 200 guests', value: r.tuiFrameMs200, unit: 'ms', goal: '≤ 15', ok: le(r.tuiFrameMs200, 15) });
+  out.push({ figure: 'TUI CPU, 1 Hz, 50 guests', value: r.tuiCpuPct50, unit: '% of a core', goal: '', ok: null });
+  out.push({ figure: 'recorder, bytes per guest-sample', value: r.recorderBytesPerGuestSample, unit: 'B', goal: '≤ 100', ok: le(r.recorderBytesPerGuestSample, 100) });
+  out.push({ figure: 'recorder, time per sample, 100 guests', value: r.recorderMsPerSample100, unit: 'ms', goal: '', ok: null });
+  return out;
+}
+
+/** The human table (Markdown, so it can be pasted into docs/performance.md). */
+export function renderTable(r: BenchResult): string {
+  const m = r.machine;
+  const lines = [
+    `virtune bench${r.quick ? ' (quick: smoke run, figures not comparable)' : ''} — ${r.date}`,
+    `command: ${r.command}`,
+    `machine: ${m.cpuModel ?? 'unknown CPU'}, ${m.cores} cores, ${m.memTotalMb} MiB, Node ${m.node}, kernel ${m.kernel}, load ${m.loadAvg1} at start`,
+    '',
+    '| figure | median | p95 | unit | goal | met |',
+    '| --- | ---: | ---: | --- | --- | --- |',
+  ];
+  for (const row of rows(r)) {
+    const met = row.ok === null ? (row.goal && row.value === null ? 'not measured' : '') : row.ok ? 'yes' : 'NO';
+    lines.push(`| ${row.figure} | ${fmt(row.value)} | ${row.p95 === undefined ? '' : fmt(row.p95)} | ${row.unit} | ${row.goal} | ${met} |`);
+  }
+  if (r.notes.length > 0) {
+    lines.push('', 'notes:');
+    for (const n of r.notes) lines.push(`- ${n}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,101 @@
+// Owns the sample-cost benchmark: the collector sampling the demo host (in a child process, manual
+// mode, counters advanced 1 s between samples, the demo's QMP servers included) at a given guest
+// count — with discovery cached and with discovery — and, in the same run, the floor: the same files
+// re-read by the minimal pread loop and by readFileSync.
+
+import { NodeHostFs } from '../engine/node/node-host-fs.js';
+import { SystemClock } from '../engine/node/system-clock.js';
+import { ExecRunner } from '../engine/node/exec-runner.js';
+import type { RawSample } from '../engine/model/sample.js';
+import type { GuestEnricher, SampleTask } from '../engine/ports/sources.js';
+import { DemoProcess } from './demo-process.js';
+import { measureFloor, type FloorResult } from './floor.js';
+import { loadQmpEnricher, loadSampler, loadSocketQmp, missing } from './parts.js';
+import { RecordingFs } from './recording-fs.js';
+import { timeRuns, type Stat } from './stats.js';
+
+export interface SampleCost {
+  guests: number;
+  /** guests the sampler found (should equal guests) */
+  found: number;
+  qmpIncluded: boolean;
+  /** µs per whole sample */
+  cached: Stat;
+  discovery: Stat;
+  /** files read by one cached sample, and total reads (a file may be read twice) */
+  files: number;
+  reads: number;
+  dirListings: number;
+  floor: FloorResult;
+  /** two consecutive samples, 1 s apart, for the derivation benchmark */
+  pair: [RawSample, RawSample];
+  errors: number;
+  /** the first error messages of the last sample (what failed) */
+  errorSamples: string[];
+}
+
+const TICK: ReadonlySet<SampleTask> = new Set<SampleTask>(['counters', 'qmp']);
+const WITH_DISCOVERY: ReadonlySet<SampleTask> = new Set<SampleTask>(['discovery', 'counters', 'qmp']);
+const FIRST: ReadonlySet<SampleTask> = new Set<SampleTask>(['discovery', 'counters', 'qmp', 'numa', 'qmpSlow', 'static']);
+
+/** The distinct error messages of a sample (guest names folded), at most 3. */
+function errorKinds(s: RawSample): string[] {
+  return [...new Set(s.errors.map((e) => `${e.source}: ${e.message.replace(/\b[\w-]+-\d+\b/g, 'GUEST')}`))].slice(0, 3);
+}
+
+export async function measureSampleCost(
+  guests: number, runs: number, warmup: number,
+): Promise<SampleCost | null> {
+  const samplerMod = await loadSampler();
+  if (!samplerMod) return null;
+  const qmpMod = await loadQmpEnricher();
+  const sockMod = await loadSocketQmp();
+  let demo: DemoProcess;
+  try {
+    demo = await DemoProcess.start({ guests, manual: true, qmp: qmpMod !== null && sockMod !== null });
+  } catch (e) {
+    const note = `demo host: ${(e as Error).message}`;
+    if (!missing.includes(note)) missing.push(note);
+    return null;
+  }
+  const clock = new SystemClock();
+  const fs = new RecordingFs(new NodeHostFs(demo.root));
+  const enrichers: GuestEnricher[] = [];
+  if (qmpMod && sockMod) {
+    enrichers.push(qmpMod.createQmpEnricher({ fs, qmp: new sockMod.SocketQmpConnector(), runner: new ExecRunner(), clock }));
+  }
+  const sampler = samplerMod.createHostSampler({ fs, clock, enrichers, demo: true });
+  const advance = (): Promise<void> => demo.advance(1000);
+  let closed = false;
+  const closeSampler = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await sampler.close();
+    fs.close();
+  };
+  try {
+    const first = await sampler.sample({ tasks: FIRST });
+    await advance();
+    const cached = await timeRuns(() => sampler.sample({ tasks: TICK }), { runs, warmup, before: advance });
+    const discovery = await timeRuns(() => sampler.sample({ tasks: WITH_DISCOVERY }), { runs, warmup, before: advance });
+    await advance();
+    fs.start();
+    const prev = await sampler.sample({ tasks: TICK });
+    const files = fs.stop();
+    const reads = fs.reads;
+    const dirListings = fs.dirListings;
+    await advance();
+    const cur = await sampler.sample({ tasks: TICK });
+    // release the sampler's cached descriptors first: the floor keeps its own open
+    await closeSampler();
+    const floor = await measureFloor(files.map((p) => fs.resolve(p)), runs, warmup);
+    return {
+      guests, found: first.guests.length, qmpIncluded: enrichers.length > 0, cached, discovery,
+      files: files.length, reads, dirListings, floor, pair: [prev, cur], errors: cur.errors.length,
+      errorSamples: errorKinds(cur),
+    };
+  } finally {
+    await closeSampler();
+    await demo.stop();
+  }
+}

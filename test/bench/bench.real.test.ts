@@ -1,0 +1,82 @@
+// Real-component test of the benchmark harness (it starts the demo host, engine workers, the daemon
+// and websocket clients as real processes): `bench --quick --json` runs, prints one JSON object with
+// every key of issue 9 holding a number or null, and measures every part that has landed in dist/.
+// No timing assertions: speed lives in the figures, never in pass/fail.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
+const BENCH = path.join(DIST, 'bench/main.js');
+
+const KEYS = [
+  'floorPreadUsPerGuest', 'floorReadFileUsPerGuest', 'sampleToFloorRatio', 'deriveUsPerGuest',
+  'engineCpuPct100', 'rssMb100', 'daemonCpuPct50Clients', 'tuiFrameMs200', 'tuiCpuPct50',
+  'recorderBytesPerGuestSample', 'recorderMsPerSample100',
+] as const;
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`bench timed out\n${stderr}`)); }, 110_000);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+const numberOrNull = (v: unknown): boolean => v === null || (typeof v === 'number' && Number.isFinite(v));
+const landed = (rel: string): boolean => existsSync(path.join(DIST, rel));
+
+describe('npm run bench -- --quick --json (real processes)', () => {
+  it('prints one JSON object with every key as a number or null, measuring what has landed, and the table on stderr', async () => {
+    expect(existsSync(BENCH), 'dist/bench/main.js: run `npm run build` first').toBe(true);
+    const r = await runBench(['--quick', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const out = JSON.parse(lines[0] as string) as Record<string, unknown>;
+
+    expect(out.quick).toBe(true);
+    const sizes = out.sampleUsPerGuest as Record<string, unknown>;
+    expect(Object.keys(sizes).sort()).toEqual(['10', '100', '1000']);
+    for (const k of ['10', '100', '1000']) expect(numberOrNull(sizes[k]), `sampleUsPerGuest.${k}`).toBe(true);
+    for (const k of KEYS) {
+      expect(k in out, `missing key ${k}`).toBe(true);
+      expect(numberOrNull(out[k]), `${k} = ${JSON.stringify(out[k])}`).toBe(true);
+    }
+    const machine = out.machine as Record<string, unknown>;
+    expect(machine.cores).toBeGreaterThan(0);
+    expect(machine.node).toBe(process.version);
+    expect(typeof machine.kernel).toBe('string');
+    expect(Array.isArray(out.notes)).toBe(true);
+
+    // a part that is built must be measured (a harness that silently reports null is broken)
+    expect(out.deriveUsPerGuest).toEqual(expect.any(Number));
+    expect(out.rssMb100).toEqual(expect.any(Number));
+    if (landed('demo/host.js') && landed('collector/host-sampler.js')) {
+      expect(sizes['10'], JSON.stringify(out.notes)).toEqual(expect.any(Number));
+      expect(out.floorPreadUsPerGuest).toEqual(expect.any(Number));
+      expect(out.sampleToFloorRatio).toEqual(expect.any(Number));
+      expect(out.engineCpuPct100).toEqual(expect.any(Number));
+    }
+    if (landed('demo/host.js') && landed('engine/node/ws-server.js')) {
+      expect(out.daemonCpuPct50Clients, JSON.stringify(out.notes)).toEqual(expect.any(Number));
+    }
+
+    // the human table goes to stderr alongside (stdout stays one JSON object)
+    expect(r.stderr).toMatch(/^machine: .+ cores, .+ Node v\d+/m);
+    expect(r.stderr).toMatch(/^\| figure \| median \| p95 \| unit \| goal \| met \|$/m);
+    expect(r.stderr).toContain('| derive, 1000 guests |');
+  }, 120_000);
+
+  it('an unknown option exits 2 with one line', async () => {
+    const r = await runBench(['--no-such']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

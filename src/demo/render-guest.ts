@@ -191,6 +191,9 @@ export function writeGuestDynamic(w: TreeWriter, g: GuestState, p: GuestPaths, h
   w.put(`${p.proc}/schedstat`, `${fl(runAll)} ${fl(waitAll)} ${fl(slAll)}\n`);
   w.put(`${p.proc}/status`, statusText(g, s.pid, 'qemu-system-x86', et.emu, et.emuMask, threads.length, true));
   w.put(`${p.proc}/numa_maps`, numaMapsText(g));
+  // statm: size resident shared text lib data dt, in pages
+  const vszPages = fl((g.spec.ramBytes + 1400 * MiB) / PAGE);
+  w.put(`${p.proc}/statm`, `${vszPages} ${fl((g.mem.anon + 24 * MiB) / PAGE)} ${fl((24 * MiB) / PAGE)} 1920 0 ${fl((g.spec.ramBytes + 300 * MiB) / PAGE)} 0\n`);
   const merging = fl(g.ksmPages);
   const rmap = s.hugepages ? 0 : fl(Math.max(0, g.mem.anon - 140 * MiB) / PAGE * 0.6);
   w.put(`${p.proc}/ksm_merging_pages`, `${merging}\n`);

@@ -36,7 +36,20 @@ function cpuLine(label: string, t: ArrayLike<number>, o: number): string {
   return s + '\n';
 }
 
+/** `/proc/net/dev` as the kernel prints it: one line per tap, counters from the tap's point of view. */
+function netDevText(guests: GuestState[]): string {
+  let t = 'Inter-|   Receive                                                |  Transmit\n'
+    + ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n'
+    + '    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n';
+  for (const g of guests) {
+    const n = g.net; // tap rx = what the guest sent; tap tx = what the guest received
+    t += `${g.spec.nic.ifname.padStart(6)}: ${fl(n.txBytes)} ${fl(n.txPkts)} 0 0 0 0 0 0 ${fl(n.rxBytes)} ${fl(n.rxPkts)} 0 ${fl(n.tapTxDropped)} 0 0 0 0\n`;
+  }
+  return t;
+}
+
 export function writeHostDynamic(w: TreeWriter, host: HostState, guests: GuestState[]): void {
+  w.put('/proc/net/dev', netDevText(guests));
   const s = host.spec;
   const t = host.ticks;
   const sum = new Float64Array(TICK_FIELDS);

@@ -1,5 +1,5 @@
 // Tests of NodeHostFs, the real HostFs adapter, on a real temporary tree.
-import { mkdirSync, symlinkSync, writeFileSync, readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync, readFileSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HostError } from '../../src/engine/model/errors.js';
@@ -70,6 +70,20 @@ describe('NodeHostFs', () => {
     writeFileSync(file, '50000 100000\n');
     expect(fs.readCached('/sys/fs/cgroup/vm/cpu.max')).toBe('50000 100000\n');
     expect(fs.readCached('/sys/fs/cgroup/vm/cpu.max')).toBe(readFileSync(file, 'utf8'));
+  });
+
+  it('keeps at most maxCached descriptors open and still reads the rest correctly', () => {
+    const root = lab.tmpdir('hostfs-cap');
+    for (let i = 0; i < 10; i++) writeFileSync(path.join(root, `f${i}`), `v${i}\n`);
+    const fs = new NodeHostFs(root, { maxCached: 4 });
+    lab.defer(() => fs.close());
+    const fdsBefore = readdirSync('/proc/self/fd').length;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 10; i++) expect(fs.readCached(`/f${i}`)).toBe(`v${i}\n`);
+    }
+    expect(readdirSync('/proc/self/fd').length - fdsBefore).toBe(4);
+    writeFileSync(path.join(root, 'f9'), 'new\n');
+    expect(fs.readCached('/f9')).toBe('new\n');
   });
 
   it('reads large files through the cached path (buffer growth)', () => {

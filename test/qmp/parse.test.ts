@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { QmpFramer, QmpFramingError } from '../../src/engine/node/qmp-framer.js';
 import { parseQmpMessage } from '../../src/engine/node/socket-qmp.js';
-import { parseJsonLossless } from '../../src/collector/qmp/json.js';
+import { parseQmpJson as parseJsonLossless } from '../../src/collector/qmp/json.js';
 import {
   diskKey, hugetlbfsFor, nsToUsec, parseBlockLimits, parseBlockstats, parseCpusFast, parseFdinfoIff,
   parseHugetlbfsMounts, parseInfoNetwork, parseSchedstat, parseStatLastCpu, parseUuid,
@@ -42,6 +42,13 @@ describe('lossless numbers', () => {
   it('virsh path: the same rule, digits inside strings untouched', () => {
     expect(parseJsonLossless('{"return": {"n": 18446744073709551615, "s": "18446744073709551615", "m": 12, "e": 1e3}}'))
       .toEqual({ return: { n: '18446744073709551615', s: '18446744073709551615', m: 12, e: 1000 } });
+  });
+  it('digit runs inside fractions, exponents and strings are never quoted (fast path and slow path)', () => {
+    expect(parseQmpMessage('{"f": 1.12345678901234567, "e": 1e+12345678901234567, "s": "x 12345678901234567 y", "n": 12345678901234567}'))
+      .toEqual({ f: 1.12345678901234567, e: Infinity, s: 'x 12345678901234567 y', n: '12345678901234567' });
+    expect(parseQmpMessage('{"a": [-9007199254740992, 9007199254740991, "\\\"12345678901234567"]}'))
+      .toEqual({ a: ['-9007199254740992', 9007199254740991, '"12345678901234567'] });
+    expect(parseQmpMessage('{"small": 42}')).toEqual({ small: 42 });
   });
   it('ns -> µs exact for decimal strings', () => {
     expect(nsToUsec('18446744073709551615')).toBe(Number(18446744073709551n));

@@ -6,7 +6,7 @@
 import { HostError } from '../../engine/model/errors.js';
 import type { CommandRunner } from '../../engine/ports/command-runner.js';
 import { QmpCommandError, type QmpChannel, type QmpEvent } from '../../engine/ports/qmp.js';
-import { parseJsonLossless } from './json.js';
+import { parseQmpJson } from './json.js';
 
 export interface VirshChannelOptions {
   runner: CommandRunner;
@@ -44,7 +44,7 @@ export class VirshQmpChannel implements QmpChannel {
       throw new HostError('io', `virsh qemu-monitor-command ${this.o.domain} ${command} failed (exit ${r.code ?? r.signal}): ${why}`);
     }
     if (argv.includes('--hmp')) return r.stdout as T;
-    const msg = parseJsonLossless(r.stdout.trim());
+    const msg = parseQmpJson(r.stdout.trim());
     if (msg.error !== undefined) {
       const e = (msg.error ?? {}) as Record<string, unknown>;
       throw new QmpCommandError(command, { class: String(e.class ?? 'GenericError'), desc: String(e.desc ?? '') });

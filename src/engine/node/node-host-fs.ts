@@ -29,9 +29,13 @@ export class NodeHostFs implements HostFs {
   private readonly cache = new Map<string, number>();
   private buf = Buffer.allocUnsafe(64 * 1024);
 
-  constructor(root = '/') {
+  /** at most this many cached descriptors; past it readCached falls back to open/read/close */
+  readonly maxCached: number;
+
+  constructor(root = '/', opts: { maxCached?: number } = {}) {
     const abs = path.resolve(root);
     this.root = abs;
+    this.maxCached = opts.maxCached ?? defaultMaxCached();
   }
 
   resolve(p: string): string {
@@ -50,7 +54,7 @@ export class NodeHostFs implements HostFs {
     if (this.root === '/') return;
     let target: string;
     try {
-      target = fs.realpathSync(real);
+      target = fs.realpathSync.native(real); // one realpath(3), not an lstat per component
     } catch {
       return; // the open/read that follows reports the real error
     }
@@ -69,7 +73,7 @@ export class NodeHostFs implements HostFs {
     }
   }
 
-  private preadAll(fd: number, p: string): string {
+  private preadAll(fd: number, p: string, shortReadIsEnd: boolean): string {
     let total = 0;
     for (;;) {
       let n: number;
@@ -80,6 +84,10 @@ export class NodeHostFs implements HostFs {
       }
       if (n === 0) break;
       total += n;
+      // hot path: a short read is the end — seq_file, sysfs and regular files return everything that
+      // fits in one read, so the read(2) that would return 0 is saved. Whole-file reads (readText) keep
+      // reading until 0, for the few procfs files that hand out a page at a time.
+      if (shortReadIsEnd && total < this.buf.length) break;
       if (total === this.buf.length) {
         const bigger = Buffer.allocUnsafe(this.buf.length * 2);
         this.buf.copy(bigger, 0, 0, total);
@@ -92,7 +100,7 @@ export class NodeHostFs implements HostFs {
   readText(p: string): string {
     const fd = this.open(p, fs.constants.O_RDONLY);
     try {
-      return this.preadAll(fd, p);
+      return this.preadAll(fd, p, false);
     } finally {
       fs.closeSync(fd);
     }
@@ -100,12 +108,13 @@ export class NodeHostFs implements HostFs {
 
   readCached(p: string): string {
     let fd = this.cache.get(p);
+    if (fd === undefined && this.cache.size >= this.maxCached) return this.readText(p);
     if (fd === undefined) {
       fd = this.open(p, fs.constants.O_RDONLY);
       this.cache.set(p, fd);
     }
     try {
-      return this.preadAll(fd, p);
+      return this.preadAll(fd, p, true);
     } catch (e) {
       this.cache.delete(p);
       try { fs.closeSync(fd); } catch { /* already gone */ }
@@ -228,4 +237,19 @@ export class NodeHostFs implements HostFs {
   close(): void {
     this.forget('');
   }
+}
+
+/**
+ * Cached descriptors may use 60 % of the process's open-file limit (soft RLIMIT_NOFILE from
+ * /proc/self/limits); the rest stays free for QMP sockets, clients and child processes. A host with
+ * more hot files than that pays open/read/close for the excess instead of failing with EMFILE.
+ */
+function defaultMaxCached(): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (m && m[1] !== 'unlimited') return Math.max(64, Math.floor(Number(m[1]) * 0.6));
+  } catch {
+    /* not Linux procfs: use the conservative default */
+  }
+  return 600;
 }

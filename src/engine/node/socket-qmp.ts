@@ -7,8 +7,8 @@
 
 import * as net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { isInteger, isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { HostError, type HostErrorKind } from '../model/errors.js';
+import { parseJsonLossless } from '../model/json-lossless.js';
 import {
   QmpCommandError, type QmpChannel, type QmpConnectOptions, type QmpConnector, type QmpErrorInfo, type QmpEvent,
 } from '../ports/qmp.js';
@@ -21,16 +21,11 @@ export const QMP_DEFAULTS = {
   maxBufferedBytes: 4 << 20,
 } as const;
 
-/** Safe integers and all non-integers as numbers; integers beyond 2^53 as exact decimal strings. */
-export function parseQmpNumber(text: string): number | string {
-  return isInteger(text) && !isSafeNumber(text) ? text : Number(text);
-}
-
 /** Parse one QMP message; throws HostError('parse'). */
 export function parseQmpMessage(text: string): Record<string, unknown> {
   let v: unknown;
   try {
-    v = parseLossless(text, null, parseQmpNumber);
+    v = parseJsonLossless(text);
   } catch (e) {
     throw new HostError('parse', `invalid JSON from QMP: ${(e as Error).message}`);
   }
@@ -102,7 +97,10 @@ export class SocketQmpChannel implements QmpChannel {
       this.pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject, timer });
       const msg: Record<string, unknown> = { execute: command, id };
       if (args !== undefined) msg.arguments = args;
+      // commands issued together (Promise.all of a batch) leave in one write: cork until next tick
+      this.sock.cork();
       this.sock.write(`${JSON.stringify(msg)}\n`);
+      process.nextTick(() => this.sock.uncork());
     });
   }
 

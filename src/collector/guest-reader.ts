@@ -60,7 +60,8 @@ export function readVcpuCounters(ctx: ReadCtx, pid: number, v: RawVcpu, withAllo
   v.runUsec = ss?.runUsec ?? null;
   v.waitUsec = ss?.waitUsec ?? null;
   v.timeslices = ss?.timeslices ?? null;
-  v.lastCpu = readTaskProcessor(ctx, pid, v.tid);
+  // last CPU is carried between settings ticks, but never for a thread whose counters are gone
+  v.lastCpu = ss === null ? null : readTaskProcessor(ctx, pid, v.tid);
   if (withAllowed) v.cpusAllowed = readCpusAllowed(ctx, pid, v.tid);
 }
 

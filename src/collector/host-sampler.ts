@@ -35,7 +35,7 @@ function message(e: unknown): string {
 export function createHostSampler(deps: HostSamplerDeps): SampleSource {
   const { fs, clock } = deps;
   const enrichers = deps.enrichers ?? [];
-  const missing: MissingCache = { paths: new Set() };
+  const missing: MissingCache = { paths: new Set(), settings: new Map() };
   let guests: DiscoveredGuest[] | null = null;
   let layout: CgroupLayout | null = null;
   let hostStatic: HostStatic | null = null;
@@ -59,6 +59,7 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
 
   const runDiscovery = (ctx: ReadCtx): void => {
     missing.paths.clear();
+    missing.settings?.clear();
     devNames.clear();
     const res = discover(ctx, { extraQmpSockets: deps.extraQmpSockets ?? [] });
     const prev = guests ?? [];
@@ -79,7 +80,8 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
     async sample(req: SampleRequest): Promise<RawSample> {
       const t0 = now();
       const errors: SourceErrorInfo[] = [];
-      const ctx = new ReadCtx(fs, errors, missing);
+      const settingsDue = req.tasks.has('settings') || req.tasks.has('discovery') || guests === null;
+      const ctx = new ReadCtx(fs, errors, missing, null, settingsDue);
       if (req.tasks.has('discovery') || guests === null) {
         try {
           runDiscovery(ctx);

@@ -10,6 +10,8 @@ import type { HostFs } from '../engine/ports/host-fs.js';
 export interface MissingCache {
   /** paths that were missing; cleared on every discovery task */
   paths: Set<string>;
+  /** parsed settings files (limits, weights, cpusets) carried between settings ticks */
+  settings?: Map<string, unknown>;
 }
 
 export class ReadCtx {
@@ -20,11 +22,26 @@ export class ReadCtx {
     readonly errors: SourceErrorInfo[],
     readonly missing: MissingCache,
     readonly guest: string | null = null,
+    /** false between settings ticks: carried() answers from the values of the last settings tick */
+    readonly settingsDue = true,
   ) {}
 
   /** Same fs/errors/cache for another guest. */
   forGuest(guest: string | null): ReadCtx {
-    return new ReadCtx(this.fs, this.errors, this.missing, guest);
+    return new ReadCtx(this.fs, this.errors, this.missing, guest, this.settingsDue);
+  }
+
+  /**
+   * A settings file (a limit, weight or cpuset: it changes only when someone tunes) or a slow-moving
+   * value (a thread's last CPU, KSM merging): read on settings ticks — with open/read/close, so it holds
+   * no descriptor — and carried forward in between.
+   */
+  carried<T>(path: string, source: string, parse: (text: string) => T): T | null {
+    const cache = this.missing.settings;
+    if (!this.settingsDue && cache?.has(path)) return cache.get(path) as T | null;
+    const v = this.get(path, source, parse, false);
+    cache?.set(path, v);
+    return v;
   }
 
   /** Record a failure that is not "file missing". */

@@ -36,7 +36,10 @@ describe('collector on the demo host (simulated host)', () => {
     expect(web.nics.map((n) => n.ifname)).toEqual(['vnet0']);
     fs.writeText(`${scopeOf(demo.root, 'web-01')}/cpu.max`, '150000 100000');
     demo.advance(2000);
-    const b = await sampler.sample({ tasks: new Set<SampleTask>(['counters']) });
+    // settings are carried between settings ticks; the engine forces one right after a tuning change
+    const between = await sampler.sample({ tasks: new Set<SampleTask>(['counters']) });
+    expect(between.guests.find((g) => g.name === 'web-01')!.cpu.quotaUsec).toBe(web.cpu.quotaUsec);
+    const b = await sampler.sample({ tasks: new Set<SampleTask>(['counters', 'settings']) });
     const web2 = b.guests.find((g) => g.name === 'web-01')!;
     expect(web2.cpu.quotaUsec).toBe(150000);
     expect((web2.cpu.usageUsec as number) - (web.cpu.usageUsec as number)).toBeLessThanOrEqual(1.5 * 2e6 + 1);

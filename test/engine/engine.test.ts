@@ -26,12 +26,21 @@ describe('Cadences', () => {
     const c = new Cadences();
     const seen: string[][] = [];
     for (let t = 0; t < 31; t++) seen.push([...c.due(t * 1000)].sort());
-    expect(seen[0]).toEqual(['counters', 'discovery', 'numa', 'qmp', 'qmpSlow', 'static']);
+    expect(seen[0]).toEqual(['counters', 'discovery', 'numa', 'qmp', 'qmpSlow', 'settings', 'static']);
     expect(seen[1]).toEqual(['counters', 'qmp']);
-    expect(seen[5]).toEqual(['counters', 'discovery', 'qmp']);
-    expect(seen[10]).toEqual(['counters', 'discovery', 'numa', 'qmp']);
-    expect(seen[30]).toEqual(['counters', 'discovery', 'numa', 'qmp', 'qmpSlow']);
+    expect(seen[5]).toEqual(['counters', 'discovery', 'qmp', 'settings']);
+    expect(seen[10]).toEqual(['counters', 'discovery', 'numa', 'qmp', 'settings']);
+    expect(seen[30]).toEqual(['counters', 'discovery', 'numa', 'qmp', 'qmpSlow', 'settings']);
     expect(seen.filter((s) => s.includes('static'))).toHaveLength(1);
+  });
+
+  it('a forced task runs on the next tick only (settings right after a tuning change)', () => {
+    const c = new Cadences();
+    c.due(0);
+    expect(c.due(1000).has('settings')).toBe(false);
+    c.force('settings');
+    expect(c.due(2000).has('settings')).toBe(true);
+    expect(c.due(3000).has('settings')).toBe(false);
   });
 });
 
@@ -120,7 +129,8 @@ describe('Engine loop', () => {
   it('forwards tuning with the caller and calls revertDue from the loop', async () => {
     const clock = new ManualClock();
     const tuner = new RecordingTuner(clock);
-    const engine = createEngine(deps(clock, new FakeSampleSource(clock), { tuner, readOnly: false }));
+    const src = new FakeSampleSource(clock);
+    const engine = createEngine(deps(clock, src, { tuner, readOnly: false }));
     await engine.start();
     const req = { guest: 'qemu:alpha', changes: [{ kind: 'cpuWeight' as const, value: 200, flag: 'cpu-weight' as const }] };
     const plan = await engine.applyTuning(req, { uid: 7, user: 'u', pid: 42, via: 'unix' });
@@ -130,6 +140,8 @@ describe('Engine loop', () => {
     clock.advance(1000);
     await flush();
     expect(tuner.calls.filter((c) => c.op === 'revertDue').length).toBe(before + 1);
+    // the tick right after a change re-reads the settings files, so the new limit shows at once
+    expect(src.requests.at(-1)?.has('settings')).toBe(true);
     await engine.stop();
   });
 

@@ -37,6 +37,11 @@ describe('NodeHostFs', () => {
     const { root, fs } = tree();
     symlinkSync('/etc/hostname', path.join(root, 'sys/escape'));
     expect(() => fs.readText('/sys/escape')).toThrow(/outside the root/);
+    symlinkSync('/etc', path.join(root, 'sys/escdir'));
+    expect(() => fs.readCached('/sys/escdir/hostname')).toThrow(/outside the root/);
+    // a symlink that stays inside the root is followed
+    symlinkSync('fs/cgroup/vm/cpu.max', path.join(root, 'sys/inside'));
+    expect(fs.readCached('/sys/inside')).toBe('max 100000\n');
   });
 
   it('maps errno to typed errors', () => {

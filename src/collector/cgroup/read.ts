@@ -15,19 +15,19 @@ const S = 'cgroup';
 
 export const readCpuStat = (ctx: ReadCtx, dir: string): CpuStat | null => ctx.get(`${dir}/cpu.stat`, S, parseCpuStat);
 export const readCpuMax = (ctx: ReadCtx, dir: string): { quotaUsec: Limit; periodUsec: number } | null =>
-  ctx.get(`${dir}/cpu.max`, S, parseCpuMax);
-export const readCpuWeight = (ctx: ReadCtx, dir: string): number | null => ctx.get(`${dir}/cpu.weight`, S, (t) => parseCgroupInt(t, 'cpu.weight'));
-export const readCpuShares = (ctx: ReadCtx, dir: string): number | null => ctx.get(`${dir}/cpu.shares`, S, (t) => parseCgroupInt(t, 'cpu.shares'));
-export const readCfsQuota = (ctx: ReadCtx, dir: string): Limit | null => ctx.get(`${dir}/cpu.cfs_quota_us`, S, parseCfsQuota);
+  ctx.carried(`${dir}/cpu.max`, S, parseCpuMax);
+export const readCpuWeight = (ctx: ReadCtx, dir: string): number | null => ctx.carried(`${dir}/cpu.weight`, S, (t) => parseCgroupInt(t, 'cpu.weight'));
+export const readCpuShares = (ctx: ReadCtx, dir: string): number | null => ctx.carried(`${dir}/cpu.shares`, S, (t) => parseCgroupInt(t, 'cpu.shares'));
+export const readCfsQuota = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(`${dir}/cpu.cfs_quota_us`, S, parseCfsQuota);
 export const readCfsPeriod = (ctx: ReadCtx, dir: string): number | null =>
-  ctx.get(`${dir}/cpu.cfs_period_us`, S, (t) => parseCgroupInt(t, 'cpu.cfs_period_us'));
+  ctx.carried(`${dir}/cpu.cfs_period_us`, S, (t) => parseCgroupInt(t, 'cpu.cfs_period_us'));
 export const readCpuacctUsage = (ctx: ReadCtx, dir: string, file = 'cpuacct.usage'): number | null =>
   ctx.get(`${dir}/${file}`, S, parseCpuacctUsage);
-export const readCpuset = (ctx: ReadCtx, dir: string, file: string): string | null => ctx.get(`${dir}/${file}`, S, parseCpusetList);
+export const readCpuset = (ctx: ReadCtx, dir: string, file: string): string | null => ctx.carried(`${dir}/${file}`, S, parseCpusetList);
 export const readMemoryCurrent = (ctx: ReadCtx, dir: string, file = 'memory.current'): number | null =>
   ctx.get(`${dir}/${file}`, S, (t) => parseCgroupInt(t, file));
-export const readMemoryMax = (ctx: ReadCtx, dir: string): Limit | null => ctx.get(`${dir}/memory.max`, S, parseMemoryMax);
-export const readMemoryLimitV1 = (ctx: ReadCtx, dir: string): Limit | null => ctx.get(`${dir}/memory.limit_in_bytes`, S, parseMemoryLimitV1);
+export const readMemoryMax = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(`${dir}/memory.max`, S, parseMemoryMax);
+export const readMemoryLimitV1 = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(`${dir}/memory.limit_in_bytes`, S, parseMemoryLimitV1);
 export const readMemoryStat = (ctx: ReadCtx, dir: string): Map<string, number> | null => ctx.get(`${dir}/memory.stat`, S, parseMemoryStat);
 
 /** Guest CPU time, throttling and CPU settings of the guest's cgroup. */
@@ -199,7 +199,7 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
     }
     for (const dir of [d.io, d.nested?.io]) {
       if (!dir) continue;
-      for (const [dev, e] of ctx.get(`${dir}/io.max`, S, parseIoMax) ?? []) {
+      for (const [dev, e] of ctx.carried(`${dir}/io.max`, S, parseIoMax) ?? []) {
         const l = disk(dev).limits;
         const pickMin = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
         l.readBytesPerSec = pickMin(l.readBytesPerSec, lim(e.rbps));
@@ -225,7 +225,7 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
     for (const dir of [d.io, d.nested?.io]) {
       if (!dir) continue;
       for (const [file, key] of files) {
-        for (const [dev, v] of ctx.get(`${dir}/${file}`, S, parseBlkioThrottleDevice) ?? []) {
+        for (const [dev, v] of ctx.carried(`${dir}/${file}`, S, parseBlkioThrottleDevice) ?? []) {
           const l = disk(dev).limits;
           l[key] = l[key] === null ? v : Math.min(l[key] as number, v);
         }

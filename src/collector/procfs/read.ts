@@ -20,13 +20,13 @@ export const readStatus = (ctx: ReadCtx, pid: number, tid: number | null = null)
 export const readSchedstat = (ctx: ReadCtx, pid: number, tid: number): { runUsec: number; waitUsec: number; timeslices: number } | null =>
   ctx.get(`/proc/${pid}/task/${tid}/schedstat`, S, parseSchedstat);
 export const readTaskProcessor = (ctx: ReadCtx, pid: number, tid: number): number | null =>
-  ctx.get(`/proc/${pid}/task/${tid}/stat`, S, parseStatProcessor);
+  ctx.carried(`/proc/${pid}/task/${tid}/stat`, S, parseStatProcessor);
 /** numa_maps walks the page tables: read it at the slow 'numa' cadence, never cached. */
 export const readNumaMaps = (ctx: ReadCtx, pid: number): NumaMapsSummary | null =>
   ctx.get(`/proc/${pid}/numa_maps`, S, parseNumaMaps, false);
-export const readKsmStat = (ctx: ReadCtx, pid: number): KsmStat | null => ctx.get(`/proc/${pid}/ksm_stat`, S, parseKsmStat);
+export const readKsmStat = (ctx: ReadCtx, pid: number): KsmStat | null => ctx.carried(`/proc/${pid}/ksm_stat`, S, parseKsmStat);
 export const readKsmMergingPages = (ctx: ReadCtx, pid: number): number | null =>
-  ctx.get(`/proc/${pid}/ksm_merging_pages`, S, (t) => toInt(t));
+  ctx.carried(`/proc/${pid}/ksm_merging_pages`, S, (t) => toInt(t));
 /** smaps_rollup also walks the page tables: slow cadence only. */
 export const readSmapsRollup = (ctx: ReadCtx, pid: number): Map<string, number> | null =>
   ctx.get(`/proc/${pid}/smaps_rollup`, S, parseMeminfo, false);

@@ -18,6 +18,9 @@ import { GuestReader } from './guest-read.js';
 import type { QmpIothread, QmpVcpu } from './parse.js';
 import { VirshQmpChannel } from './virsh-channel.js';
 
+/** reason for ending a deadline race: shared, so no DOMException is built per guest and tick */
+const DEADLINE_DONE = Object.freeze({ done: true });
+
 export interface QmpEnricherDeps {
   fs: HostFs;
   qmp: QmpConnector;
@@ -179,7 +182,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         if (!timedOut) report(ctx, guest, `QMP enricher failed: ${e instanceof Error ? e.message : String(e)}`);
       });
       await Promise.race([work, deadline]);
-      abort.abort();
+      abort.abort(DEADLINE_DONE);
       if (timedOut) {
         report(ctx, guest, `QMP for ${guest.name} did not finish within ${budget} ms`, 'timeout');
         if (guest.qmp) {

@@ -143,7 +143,8 @@ class EngineImpl implements Engine {
     const every = Math.max(1, this.deps.revertEveryTicks ?? 1);
     if (this.deps.tuner && this.samples % every === 0) {
       try {
-        await this.deps.tuner.revertDue(clock.wallMs());
+        const reverted = await this.deps.tuner.revertDue(clock.wallMs());
+        if (reverted.length > 0) this.cadences.force('settings');
       } catch (e) {
         snap.errors.push({ source: 'tuning', guest: null, message: `auto-revert: ${e instanceof Error ? e.message : String(e)}` });
       }
@@ -214,11 +215,19 @@ class EngineImpl implements Engine {
   async applyTuning(req: TuningRequest, caller?: CallerInfo): Promise<Plan> {
     const tuner = this.writableTuner();
     const { raw } = await this.current();
-    return tuner.apply(req, raw, this.caller(caller));
+    try {
+      return await tuner.apply(req, raw, this.caller(caller));
+    } finally {
+      this.cadences.force('settings'); // show the new limits on the next tick
+    }
   }
 
   async undo(changeId?: string | null, caller?: CallerInfo): Promise<Plan> {
-    return this.writableTuner().undo(changeId ?? null, this.caller(caller));
+    try {
+      return await this.writableTuner().undo(changeId ?? null, this.caller(caller));
+    } finally {
+      this.cadences.force('settings');
+    }
   }
 
   async keep(changeId: string, caller?: CallerInfo): Promise<ChangeRecord> {

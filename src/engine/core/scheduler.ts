@@ -20,11 +20,13 @@ export const DEFAULT_CADENCES: Record<SampleTask, Cadence> = {
   discovery: { everyTicks: 5 },
   numa: { everyMs: 10_000 },
   qmpSlow: { everyMs: 30_000 },
+  settings: { everyTicks: 5 },
   static: { once: true },
 };
 
 export class Cadences {
   private readonly lastRun = new Map<SampleTask, number>();
+  private readonly forced = new Set<SampleTask>();
   private tick = 0;
 
   constructor(private readonly cadences: Record<SampleTask, Cadence> = DEFAULT_CADENCES) {}
@@ -39,6 +41,7 @@ export class Cadences {
       else if (c.once) due = false;
       else if (c.everyMs !== undefined) due = monoMs - last >= c.everyMs;
       else due = this.tick % Math.max(1, c.everyTicks ?? 1) === 0;
+      if (this.forced.delete(task)) due = true;
       if (due) {
         out.add(task);
         this.lastRun.set(task, monoMs);
@@ -46,6 +49,11 @@ export class Cadences {
     }
     this.tick++;
     return out;
+  }
+
+  /** Make a task due on the next tick (e.g. settings right after a tuning change). */
+  force(task: SampleTask): void {
+    this.forced.add(task);
   }
 
   get ticks(): number { return this.tick; }

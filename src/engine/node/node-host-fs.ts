@@ -27,6 +27,8 @@ export function toHostError(err: unknown, op: 'read' | 'write' | 'list' | 'stat'
 export class NodeHostFs implements HostFs {
   readonly root: string;
   private readonly cache = new Map<string, number>();
+  /** directories under a non-/ root already checked not to lead outside it */
+  private readonly verifiedDirs = new Set<string>();
   private buf = Buffer.allocUnsafe(64 * 1024);
 
   /** at most this many cached descriptors; past it readCached falls back to open/read/close */
@@ -49,22 +51,41 @@ export class NodeHostFs implements HostFs {
     return this.root === '/' ? norm : this.root + norm;
   }
 
-  /** For a non-/ root, make sure symlinks do not lead outside it. */
-  private checkInside(real: string, p: string): void {
-    if (this.root === '/') return;
+  /**
+   * For a non-/ root, make sure symlinks do not lead outside it. Returns true when the path exists
+   * and was checked (false: it does not exist; the open that follows reports that).
+   */
+  private checkInside(real: string, p: string): boolean {
+    if (this.root === '/') return true;
     let target: string;
     try {
       target = fs.realpathSync.native(real); // one realpath(3), not an lstat per component
     } catch {
-      return; // the open/read that follows reports the real error
+      return false;
     }
     if (target !== this.root && !target.startsWith(this.root + '/')) {
       throw new HostError('escape', `refusing ${p}: it resolves outside the root ${this.root}`, p);
     }
+    return true;
   }
 
   private open(p: string, flags: number): number {
     const real = this.resolve(p);
+    if (this.root !== '/') {
+      // under a non-/ root each directory is checked once; the file itself is opened with O_NOFOLLOW,
+      // and only a file that is a symlink (ELOOP) pays for its own check
+      const dir = path.posix.dirname(real);
+      if (!this.verifiedDirs.has(dir) && this.checkInside(dir, p)) this.verifiedDirs.add(dir);
+      if (this.verifiedDirs.has(dir)) {
+        try {
+          return fs.openSync(real, flags | fs.constants.O_NOFOLLOW);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ELOOP') {
+            throw toHostError(e, flags === fs.constants.O_RDONLY ? 'read' : 'write', p);
+          }
+        }
+      }
+    }
     this.checkInside(real, p);
     try {
       return fs.openSync(real, flags);

@@ -13,6 +13,7 @@ export type SampleTask =
   | 'numa'        // per-node guest memory (numa_maps): rarely
   | 'qmp'         // cheap QMP queries: every tick or two
   | 'qmpSlow'     // query-memdev, qom-get: rarely
+  | 'settings'    // limits, weights and cpusets (change only when tuned): every few ticks and right after tuning
   | 'static';     // host inventory: once
 
 export interface SampleRequest {

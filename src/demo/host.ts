@@ -78,12 +78,14 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
   const servers: DemoQmpServer[] = [];
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
+  let writer: TreeWriter | null = null;
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     if (timer) clearTimeout(timer);
     await Promise.all(servers.map((s) => s.close()));
+    writer?.close();
     fs.rmSync(root, { recursive: true, force: true });
     untrackDir(root);
   };
@@ -103,6 +105,7 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
     for (const g of guests) g.ksmPages = target > 0 ? (host.ksm.sharing + host.ksm.shared) * (ksmTarget(g) / target) : 0;
 
     const w = new TreeWriter(root);
+    writer = w;
     const paths: GuestPaths[] = specs.map(guestPaths);
     w.creating = true;
     writeHostStatic(w, host);

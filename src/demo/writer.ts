@@ -1,13 +1,17 @@
 // Owns writing the demo tree: every path is a real host path (`/proc/...`) mapped under the root.
-// Rewrites happen in place on the same inode (open O_RDWR, write at 0, ftruncate), never by
+// Rewrites happen in place on the same inode (a kept O_RDWR descriptor, write at 0, ftruncate), never by
 // rename, so readers that keep descriptors open (HostFs.readCached) see new values; a rewrite with
 // unchanged content is skipped.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** descriptors kept for files rewritten every step (the rest are opened per write) */
+const MAX_FDS = 8192;
+
 export class TreeWriter {
   private readonly last = new Map<string, string>();
+  private readonly fds = new Map<string, number>();
   private readonly dirs = new Set<string>();
   writes = 0;
   /** while the tree is first laid out every put() creates (no failed open per file) */
@@ -33,27 +37,40 @@ export class TreeWriter {
     this.writes++;
   }
 
-  /** Rewrite a file in place when its content changed. */
+  /** Rewrite a file in place when its content changed (through a kept descriptor, up to MAX_FDS). */
   put(p: string, content: string): void {
     const prev = this.last.get(p);
     if (prev === content) return;
     if (this.creating) { this.create(p, content); return; }
-    let fd: number;
-    try {
-      fd = fs.openSync(this.abs(p), fs.constants.O_RDWR);
-    } catch {
-      this.create(p, content);
-      return;
+    let fd = this.fds.get(p);
+    let keep = true;
+    if (fd === undefined) {
+      try {
+        fd = fs.openSync(this.abs(p), fs.constants.O_RDWR);
+      } catch {
+        this.create(p, content);
+        return;
+      }
+      keep = this.fds.size < MAX_FDS;
+      if (keep) this.fds.set(p, fd);
     }
     try {
       fs.writeSync(fd, content, 0, 'latin1');
       // counters only grow: truncate only when the new text is shorter than what the file holds
       if (prev === undefined || content.length < prev.length) fs.ftruncateSync(fd, content.length);
     } finally {
-      fs.closeSync(fd);
+      if (!keep) fs.closeSync(fd);
     }
     this.last.set(p, content);
     this.writes++;
+  }
+
+  /** Close the kept descriptors (stop). */
+  close(): void {
+    for (const fd of this.fds.values()) {
+      try { fs.closeSync(fd); } catch { /* already closed */ }
+    }
+    this.fds.clear();
   }
 
   /** Forget what was written (the file was changed by someone else and must be rewritten). */

@@ -39,6 +39,7 @@ function sampleDetail(sc: SampleCost): Record<string, unknown> {
   return {
     found: sc.found, qmpIncluded: sc.qmpIncluded, errorsInSample: sc.errors, errorKinds: sc.errorSamples,
     cachedMsPerSample: statJson(sc.cached, 1000), cachedUsPerGuest: statJson(sc.cached, n),
+    cachedCpuUsPerGuest: round(sc.cachedCpuUs / n),
     discoveryMsPerSample: statJson(sc.discovery, 1000), discoveryUsPerGuest: statJson(sc.discovery, n),
     filesPerSample: sc.files, readsPerSample: sc.reads, dirListingsPerSample: sc.dirListings,
     floorPreadUsPerGuest: statJson(sc.floor.pread, n), floorReadFileUsPerGuest: statJson(sc.floor.readFile, n),
@@ -56,6 +57,7 @@ for (const n of opts.sizes) {
   const key = String(n) as SizeKey;
   r.sampleUsPerGuest[key] = round(sc.cached.median / n);
   r.sampleWithDiscoveryUsPerGuest[key] = round(sc.discovery.median / n);
+  r.sampleCpuUsPerGuest[key] = round(sc.cachedCpuUs / n);
   samples[key] = sampleDetail(sc);
   if (!largest || n > largest.guests) largest = sc;
 }

@@ -16,6 +16,8 @@ export interface BenchResult {
   machine: MachineInfo;
   durationSec: number | null;
   sampleUsPerGuest: Record<SizeKey, number | null>;
+  /** CPU time of the sampling process per guest, discovery cached (mean) */
+  sampleCpuUsPerGuest: Record<SizeKey, number | null>;
   sampleWithDiscoveryUsPerGuest: Record<SizeKey, number | null>;
   floorPreadUsPerGuest: number | null;
   floorReadFileUsPerGuest: number | null;
@@ -47,7 +49,7 @@ export function emptyResult(machine: MachineInfo, quick: boolean, command: strin
   const sizes = (): Record<SizeKey, number | null> => ({ '10': null, '100': null, '1000': null });
   return {
     tool: 'virtune-bench', date: new Date().toISOString(), command, quick, machine, durationSec: null,
-    sampleUsPerGuest: sizes(), sampleWithDiscoveryUsPerGuest: sizes(),
+    sampleUsPerGuest: sizes(), sampleCpuUsPerGuest: sizes(), sampleWithDiscoveryUsPerGuest: sizes(),
     floorPreadUsPerGuest: null, floorReadFileUsPerGuest: null, floorGuests: null,
     sampleToFloorRatio: null, sampleToReadFileRatio: null,
     deriveUsPerGuest: null, historyAppendUsPerGuest: null, serializeUsPerGuest: null,
@@ -95,6 +97,11 @@ export function rows(r: BenchResult): Row[] {
       figure: `sample, discovery cached, ${k} guests`, value: r.sampleUsPerGuest[k], unit: 'µs/guest',
       goal: k === '1000' ? '≤ 100' : '', ok: k === '1000' ? le(r.sampleUsPerGuest[k], 100) : null,
       p95: p95Of(d, ['sample', k, 'cachedUsPerGuest', 'p95']),
+    });
+  }
+  for (const k of SIZE_KEYS) {
+    out.push({
+      figure: `sample CPU time, discovery cached, ${k} guests`, value: r.sampleCpuUsPerGuest[k], unit: 'µs/guest', goal: '', ok: null, p95: null,
     });
   }
   for (const k of SIZE_KEYS) {

@@ -170,20 +170,37 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     if (cache.nics) applyNics(deps.fs, guest, cache.nics);
   }
 
-  async function enrichOne(guest: RawGuest, ctx: EnrichContext): Promise<void> {
+  /**
+   * One deadline per budget for a whole tick (guests all start together), instead of a timer per
+   * guest: `hit` is true once it fired, `fired` resolves then; `end()` cancels it after the tick.
+   */
+  interface Deadline { hit: boolean; fired: Promise<void>; end(): void }
+  function deadlineFor(budget: number, deadlines: Map<number, Deadline>): Deadline {
+    let d = deadlines.get(budget);
+    if (!d) {
+      const abort = new AbortController();
+      const dl: Deadline = { hit: false, fired: Promise.resolve(), end: () => abort.abort(DEADLINE_DONE) };
+      dl.fired = deps.clock.sleep(budget + 50, abort.signal).then(() => { dl.hit = true; }, () => new Promise<void>(() => undefined));
+      deadlines.set(budget, dl);
+      d = dl;
+    }
+    return d;
+  }
+
+  async function enrichOne(guest: RawGuest, ctx: EnrichContext, deadlines: Map<number, Deadline>): Promise<void> {
     let cache = caches.get(guest.id);
     if (!cache || cache.pid !== guest.pid) { cache = newCache(guest.pid); caches.set(guest.id, cache); }
     const budget = guest.manager === 'libvirt' && !guest.qmp?.dedicated ? virshTimeoutMs : timeoutMs;
     if (ctx.tasks.has('qmp') || ctx.tasks.has('qmpSlow')) {
-      let timedOut = false;
-      const abort = new AbortController();
-      const deadline = deps.clock.sleep(budget + 50, abort.signal).then(() => { timedOut = true; }, () => undefined);
-      const work = query(guest, ctx, cache, budget, () => timedOut).catch((e: unknown) => {
-        if (!timedOut) report(ctx, guest, `QMP enricher failed: ${e instanceof Error ? e.message : String(e)}`);
+      const deadline = deadlineFor(budget, deadlines);
+      let finished = false;
+      const timedOut = (): boolean => deadline.hit && !finished;
+      const work = query(guest, ctx, cache, budget, timedOut).then(() => { finished = true; }, (e: unknown) => {
+        if (!timedOut()) report(ctx, guest, `QMP enricher failed: ${e instanceof Error ? e.message : String(e)}`);
+        finished = true;
       });
-      await Promise.race([work, deadline]);
-      abort.abort(DEADLINE_DONE);
-      if (timedOut) {
+      await Promise.race([work, deadline.fired]);
+      if (!finished) {
         report(ctx, guest, `QMP for ${guest.name} did not finish within ${budget} ms`, 'timeout');
         if (guest.qmp) {
           guest.qmp.reachable = false;
@@ -213,7 +230,12 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         try { if (g.qmp?.dedicated) live.add(deps.fs.resolve(g.qmp.socket)); } catch { /* reported by enrichOne */ }
       }
       for (const p of [...dedicated.keys()]) if (!live.has(p)) dropDedicated(p);
-      await Promise.all(guests.map((g) => enrichOne(g, ctx)));
+      const deadlines = new Map<number, Deadline>();
+      try {
+        await Promise.all(guests.map((g) => enrichOne(g, ctx, deadlines)));
+      } finally {
+        for (const d of deadlines.values()) d.end();
+      }
     },
     async close(): Promise<void> {
       for (const p of [...dedicated.keys()]) dropDedicated(p);

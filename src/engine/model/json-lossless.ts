@@ -1,7 +1,8 @@
 // Owns lossless JSON parsing for QMP (socket and virsh paths alike): safe integers and every
 // non-integer come back as numbers, integers beyond ±(2^53-1) as exact decimal strings — never
-// rounded. Native JSON.parse does the work; when the text holds a run of 16 or more digits (the only
-// place an unsafe integer can hide), those tokens outside strings are quoted first.
+// rounded. Native JSON.parse does the work. Only when its result holds an integer it could not
+// represent exactly is the text parsed again, with the integer tokens of 16+ digits outside strings
+// quoted first (a reply without huge counters costs one JSON.parse and a walk).
 
 /** A string token, or an integer token of 16+ digits that is not part of a fraction or exponent. */
 const TOKEN = /"(?:[^"\\]|\\.)*"|(?<![\w.+-])-?\d{16,}(?![\w.])/g;
@@ -11,7 +12,20 @@ function quoteUnsafe(m: string): string {
   return Number.isSafeInteger(Number(m)) ? m : `"${m}"`;
 }
 
+/** True when v holds an integer-valued number outside the safe range (it may have been rounded). */
+function hasUnsafeInteger(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasUnsafeInteger(x)) return true;
+    return false;
+  }
+  for (const k in v) if (hasUnsafeInteger((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
 /** Parse JSON text; throws SyntaxError on invalid JSON. */
 export function parseJsonLossless(text: string): unknown {
-  return JSON.parse(/\d{16}/.test(text) ? text.replace(TOKEN, quoteUnsafe) : text);
+  const v: unknown = JSON.parse(text);
+  return hasUnsafeInteger(v) ? JSON.parse(text.replace(TOKEN, quoteUnsafe)) : v;
 }

@@ -11,6 +11,7 @@ import { createSiInventory } from '../collector/inventory-si.js';
 import { startDemoHost, type DemoHost } from '../demo/host.js';
 import { createLibvirtEnricher } from '../collector/libvirt/enricher.js';
 import { createQmpEnricher } from '../collector/qmp/enricher.js';
+import { createTcEnricher } from '../collector/tc/enricher.js';
 import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
 import { createTuner } from '../tuning/tuner.js';
@@ -72,6 +73,8 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     const useVirsh = !demo && (fs.root === '/' || g.libvirtUri !== null);
     const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh })];
     if (useVirsh && runner.has('virsh')) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri }));
+    // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
+    if (!demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));
     // static inventory (systeminformation) describes THIS machine: only for the real host at /
     const inventory = !demo && fs.root === '/' ? createSiInventory() : null;
     const sampler = createHostSampler({ fs, clock, enrichers, demo: demo !== null, extraQmpSockets: g.qmp, inventory });

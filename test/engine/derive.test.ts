@@ -98,7 +98,14 @@ describe('derive', () => {
     const n = derive(a, b).guests[0]!.nics[0]!;
     expect(n.rxBytesPerSec).toBe(12345);
     expect(n.txPacketsPerSec).toBe(7);
-    expect(n.shaping).toEqual({ inKbitPerSec: null, outKbitPerSec: null });
+    expect(n.shaping).toEqual({ inKbitPerSec: null, outKbitPerSec: null, active: null });
+  });
+
+  it('NIC shaping: known and active, known and none, unknown', () => {
+    const [a, b] = twoSamples(1000, (g) => { g.nics[0]!.shaping = { inKbitPerSec: 1000, outKbitPerSec: null }; });
+    expect(derive(a, b).guests[0]!.nics[0]!.shaping).toEqual({ inKbitPerSec: 1000, outKbitPerSec: null, active: true });
+    const [c, d] = twoSamples(1000, (g) => { g.nics[0]!.shaping = { inKbitPerSec: null, outKbitPerSec: null }; });
+    expect(derive(c, d).guests[0]!.nics[0]!.shaping.active).toBe(false);
   });
 
   it('host CPU from /proc/stat ticks: sum over CPUs, per CPU and per NUMA node', () => {

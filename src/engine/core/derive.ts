@@ -187,7 +187,9 @@ function deriveNic(p: RawNic | undefined, c: RawNic, dtSec: number | null): NicS
     rxBytesPerSec: r(p?.rxBytes, c.rxBytes), txBytesPerSec: r(p?.txBytes, c.txBytes),
     rxPacketsPerSec: r(p?.rxPackets, c.rxPackets), txPacketsPerSec: r(p?.txPackets, c.txPackets),
     rxDroppedPerSec: r(p?.rxDropped, c.rxDropped), txDroppedPerSec: r(p?.txDropped, c.txDropped),
-    shaping: c.shaping ?? { inKbitPerSec: null, outKbitPerSec: null },
+    shaping: c.shaping === null
+      ? { inKbitPerSec: null, outKbitPerSec: null, active: null }
+      : { ...c.shaping, active: c.shaping.inKbitPerSec !== null || c.shaping.outKbitPerSec !== null },
   };
 }
 

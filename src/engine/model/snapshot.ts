@@ -78,7 +78,8 @@ export interface NicSnap {
   rxBytesPerSec: number | null; txBytesPerSec: number | null;
   rxPacketsPerSec: number | null; txPacketsPerSec: number | null;
   rxDroppedPerSec: number | null; txDroppedPerSec: number | null;
-  shaping: { inKbitPerSec: number | null; outKbitPerSec: number | null };
+  /** tc shaping on the tap; `active` is false when tc shows none, null when tc could not be asked */
+  shaping: { inKbitPerSec: number | null; outKbitPerSec: number | null; active: boolean | null };
 }
 
 export interface GuestSnap {

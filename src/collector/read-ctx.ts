@@ -55,9 +55,14 @@ export class ReadCtx {
 
   /** Read a file's text; null when missing (cached as missing) or unreadable (recorded). */
   text(path: string, source: string, cached = true): string | null {
+    return this.orMissing(path, source, () => (cached ? this.fs.readCached(path) : this.fs.readText(path)));
+  }
+
+  /** Run a read: a missing path is null (and remembered), any other failure is recorded and null. */
+  private orMissing<T>(path: string, source: string, read: () => T): T | null {
     if (this.missing.paths.has(path)) return null;
     try {
-      return cached ? this.fs.readCached(path) : this.fs.readText(path);
+      return read();
     } catch (e) {
       if (e instanceof HostError && e.kind === 'missing') {
         this.missing.paths.add(path);
@@ -83,17 +88,7 @@ export class ReadCtx {
 
   /** List a directory; null when missing, [] never means "missing". */
   list(path: string, source: string): string[] | null {
-    if (this.missing.paths.has(path)) return null;
-    try {
-      return this.fs.readDir(path);
-    } catch (e) {
-      if (e instanceof HostError && e.kind === 'missing') {
-        this.missing.paths.add(path);
-        return null;
-      }
-      this.fail(source, e, path);
-      return null;
-    }
+    return this.orMissing(path, source, () => this.fs.readDir(path));
   }
 
   /** Read a symlink target; null on any failure (no error entry: links are optional hints). */

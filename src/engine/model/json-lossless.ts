@@ -4,6 +4,8 @@
 // represent exactly is the text parsed again, with the integer tokens of 16+ digits outside strings
 // quoted first (a reply without huge counters costs one JSON.parse and a walk).
 
+import { HostError } from './errors.js';
+
 /** A string token, or an integer token of 16+ digits that is not part of a fraction or exponent. */
 const TOKEN = /"(?:[^"\\]|\\.)*"|(?<![\w.+-])-?\d{16,}(?![\w.])/g;
 
@@ -28,4 +30,16 @@ function hasUnsafeInteger(v: unknown): boolean {
 export function parseJsonLossless(text: string): unknown {
   const v: unknown = JSON.parse(text);
   return hasUnsafeInteger(v) ? JSON.parse(text.replace(TOKEN, quoteUnsafe)) : v;
+}
+
+/** One QMP message (socket or virsh reply) as an object; throws HostError('parse'). */
+export function parseQmpObject(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = parseJsonLossless(text);
+  } catch (e) {
+    throw new HostError('parse', `invalid JSON from QMP: ${(e as Error).message}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HostError('parse', 'QMP message is not a JSON object');
+  return v as Record<string, unknown>;
 }

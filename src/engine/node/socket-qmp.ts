@@ -8,7 +8,7 @@
 import * as net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { HostError, type HostErrorKind } from '../model/errors.js';
-import { parseJsonLossless } from '../model/json-lossless.js';
+import { parseQmpObject } from '../model/json-lossless.js';
 import {
   QmpCommandError, type QmpChannel, type QmpConnectOptions, type QmpConnector, type QmpErrorInfo, type QmpEvent,
 } from '../ports/qmp.js';
@@ -22,16 +22,7 @@ export const QMP_DEFAULTS = {
 } as const;
 
 /** Parse one QMP message; throws HostError('parse'). */
-export function parseQmpMessage(text: string): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = parseJsonLossless(text);
-  } catch (e) {
-    throw new HostError('parse', `invalid JSON from QMP: ${(e as Error).message}`);
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HostError('parse', 'QMP message is not a JSON object');
-  return v as Record<string, unknown>;
-}
+export const parseQmpMessage = parseQmpObject;
 
 interface Pending {
   command: string;

@@ -66,7 +66,7 @@ function busyFraction(p: RawCpuTimes, c: RawCpuTimes): number | null {
 
 const round = (x: number | null, digits = 3): number | null => {
   if (x === null) return null;
-  const f = 10 ** digits;
+  const f = digits === 3 ? 1000 : 10 ** digits;
   return Math.round(x * f) / f;
 };
 
@@ -196,9 +196,13 @@ function deriveNic(p: RawNic | undefined, c: RawNic, dtSec: number | null): NicS
 /** Derive one guest. `p` is the same guest (same id and pid) in the previous sample, or null. */
 export function deriveGuest(p: RawGuest | null, c: RawGuest, dtSec: number | null): GuestSnap {
   const dt = p ? dtSec : null;
-  const prevVcpus = new Map<number, RawVcpu>();
-  if (p) for (const v of p.vcpus) prevVcpus.set(v.index, v);
-  const vcpus = c.vcpus.map((v) => deriveVcpu(prevVcpus.get(v.index), v, dt));
+  // vCPUs are matched by index; they usually sit at the same position in both samples
+  const prevVcpu = (v: RawVcpu, i: number): RawVcpu | undefined => {
+    if (!p) return undefined;
+    const same = p.vcpus[i];
+    return same !== undefined && same.index === v.index ? same : p.vcpus.find((x) => x.index === v.index);
+  };
+  const vcpus = c.vcpus.map((v, i) => deriveVcpu(prevVcpu(v, i), v, dt));
 
   let stealPct: number | null = null;
   if (dt !== null && vcpus.length > 0 && vcpus.every((v) => v.runDelayPct !== null)) {

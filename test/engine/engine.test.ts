@@ -155,6 +155,18 @@ describe('Engine loop', () => {
 });
 
 describe('History', () => {
+  it('keeps values in float32 but gives fractions back as written (7 significant digits)', () => {
+    const h = new History(10, 1);
+    const s = derive(null, rawSample(0, rawHost(), [rawGuest('qemu:x')]));
+    s.guests[0]!.cpu.usagePct = 97.2;
+    s.guests[0]!.memory.currentBytes = 123456789;
+    h.record(s, 0, 0);
+    expect(h.query({ guest: 'qemu:x', metric: 'cpu.usagePct', windowSec: 10 }).points).toEqual([[0, 97.2]]);
+    // large integers land on the float32 grid (relative error < 1e-7)
+    const [[, v]] = h.query({ guest: 'qemu:x', metric: 'memory.currentBytes', windowSec: 10 }).points as [[number, number]];
+    expect(Math.abs(v - 123456789) / 123456789).toBeLessThan(1e-7);
+  });
+
   it('drops the series of a vanished guest after a whole window, and holds at most capacity points', () => {
     const h = new History(2, 1);
     const s1 = derive(null, rawSample(0, rawHost(), [rawGuest('qemu:x')]));

@@ -1,4 +1,4 @@
-// Owns history: fixed time windows of derived series in ring buffers (preallocated Float64Arrays,
+// Owns history: fixed time windows of derived series in ring buffers (preallocated Float32Arrays,
 // never growing arrays), one per (guest, metric), queryable by guest, metric path and window.
 //
 // Metrics recorded (paths inside the snapshot; host metrics have guest = null and start with `host.`):
@@ -66,7 +66,8 @@ export function hostMetrics(s: Snapshot, emit: Emit): void {
 }
 
 interface Series {
-  values: Float64Array;   // NaN = null
+  /** float32 (7 significant digits — plenty for a chart, half the memory of float64); NaN = null */
+  values: Float32Array;
   /** sample number of the first slot written */
   since: number;
   /** last sample number with a value for this series (guest present) */
@@ -98,22 +99,20 @@ export class History {
     const slot = n % this.capacity;
     this.mono[slot] = monoMs;
     this.wall[slot] = wallMs;
-    const touched = new Set<Series>();
     const put = (guest: string | null) => (metric: string, value: number | null): void => {
       const k = this.key(guest, metric);
       let ser = this.series.get(k);
       if (!ser) {
-        ser = { values: new Float64Array(this.capacity).fill(NaN), since: n, lastSeen: n };
+        ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n };
         this.series.set(k, ser);
       }
       ser.values[slot] = value === null ? NaN : value;
-      ser.lastSeen = n;
-      touched.add(ser);
+      ser.lastSeen = n; // also marks the series as written in this record
     };
     hostMetrics(s, put(null));
     for (const g of s.guests) guestMetrics(g, put(g.id));
     for (const [k, ser] of this.series) {
-      if (touched.has(ser)) continue;
+      if (ser.lastSeen === n) continue;
       if (n - ser.lastSeen >= this.capacity) this.series.delete(k);
       else ser.values[slot] = NaN;
     }
@@ -147,7 +146,8 @@ export class History {
       const slot = n % this.capacity;
       if ((this.mono[slot] as number) < fromMono) continue;
       const v = ser.values[slot] as number;
-      points.push([this.wall[slot] as number, Number.isNaN(v) ? null : v]);
+      // fractions back to the 7 significant digits float32 holds (97.2, not 97.19999694824219)
+      points.push([this.wall[slot] as number, Number.isNaN(v) ? null : Number.isInteger(v) ? v : Number(v.toPrecision(7))]);
     }
     return { guest: q.guest, metric: q.metric, points };
   }

@@ -64,6 +64,13 @@ function sameToken(a: string, b: string): boolean {
 }
 
 export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
+  // the last large text sent and its UTF-8 bytes (the same event string goes to every subscriber)
+  let lastText: string | null = null;
+  let lastBytes: Buffer = Buffer.alloc(0);
+  const encodeOnce = (text: string): Buffer => {
+    if (text !== lastText) { lastText = text; lastBytes = Buffer.from(text, 'utf8'); }
+    return lastBytes;
+  };
   const token = opts.token ?? newToken();
   const maxBacklog = opts.maxBacklogBytes ?? 64 * 1024 * 1024;
   const clients = new Set<WebSocket>();
@@ -101,6 +108,8 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
         get closed() { return inner.closed; },
         send(text) {
           if (ws.bufferedAmount > maxBacklog) { ws.terminate(); return; }
+          // a snapshot event goes to every subscriber as the same string: encode it once, not per client
+          if (text.length >= 4096 && !inner.closed && ws.readyState === ws.OPEN) { ws.send(encodeOnce(text), { binary: false }); return; }
           inner.send(text);
         },
         onMessage: (cb) => inner.onMessage(cb),

@@ -28,13 +28,21 @@ export interface ServedConnection {
   close(): Promise<void>;
 }
 
-/** JSON text of each snapshot, computed once however many clients receive it. */
-const snapshotJson = new WeakMap<Snapshot, string>();
-function jsonOf(s: Snapshot): string {
-  let t = snapshotJson.get(s);
+/**
+ * The event text of each snapshot, built once per subscription number however many clients receive
+ * it: clients with the same `sub` get the very same string, so a transport can encode it once too.
+ */
+const eventText = new WeakMap<Snapshot, { json: string; bySub: Map<number, string> }>();
+function eventOf(s: Snapshot, sub: number): string {
+  let e = eventText.get(s);
+  if (e === undefined) {
+    e = { json: JSON.stringify(s), bySub: new Map() };
+    eventText.set(s, e);
+  }
+  let t = e.bySub.get(sub);
   if (t === undefined) {
-    t = JSON.stringify(s);
-    snapshotJson.set(s, t);
+    t = `{"v":${PROTOCOL_VERSION},"kind":"event","sub":${sub},"snapshot":${e.json}}`;
+    e.bySub.set(sub, t);
   }
   return t;
 }
@@ -75,7 +83,7 @@ export function serveEngine(engine: EngineApi, transport: Transport, opts: Serve
         const s = await engine.subscribe((snap) => {
           if (closed) return;
           if ((transport.backlog?.() ?? 0) > backlogCap) { skipped++; return; }
-          transport.send(`{"v":${PROTOCOL_VERSION},"kind":"event","sub":${sub},"snapshot":${jsonOf(snap)}}`);
+          transport.send(eventOf(snap, sub));
         });
         if (closed) { await s.unsubscribe(); return { sub }; }
         subs.set(sub, s);

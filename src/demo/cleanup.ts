@@ -1,6 +1,7 @@
 // Owns removal of demo trees when the process ends without stop(): one set of handlers for
 // exit/SIGINT/SIGTERM, registered once, that removes every live demo directory synchronously.
-// A signal is re-raised with its default action when nobody else listens for it.
+// When nobody else listens for the signal, the trees are removed and the signal is re-raised with its
+// default action.
 
 import * as fs from 'node:fs';
 
@@ -15,11 +16,13 @@ function removeAll(): void {
 }
 
 function onSignal(sig: NodeJS.Signals): void {
+  // Someone else handles the signal (the daemon shuts down in order and calls stop()): leave the tree
+  // to them — removing it under a running engine would fail its last tick. The exit hook still
+  // removes whatever is left.
+  if (process.listenerCount(sig) > 1) return;
   removeAll();
-  if (process.listenerCount(sig) === 1) {
-    process.removeListener(sig, onSignal);
-    process.kill(process.pid, sig);
-  }
+  process.removeListener(sig, onSignal);
+  process.kill(process.pid, sig);
 }
 
 export function trackDir(dir: string): void {

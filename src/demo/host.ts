@@ -56,7 +56,9 @@ export const DEMO_STEP_MS = 250;
 const MAX_GUESTS = 5000;
 const SUN_PATH_MAX = 107;
 
+/** Where demo trees go: $TMPDIR when the user set one, else /dev/shm (fast), else the OS temp dir. */
 function defaultParent(): string {
+  if (process.env.TMPDIR) return os.tmpdir();
   try {
     fs.accessSync('/dev/shm', fs.constants.W_OK);
     if (fs.statSync('/dev/shm').isDirectory()) return '/dev/shm';

@@ -57,6 +57,13 @@ export interface GuestCgroups {
   mount: (controller: string) => string;
 }
 
+/** The guest-level group of a thread group path: strip `/emulator`, `/vcpuN`, `/iothreadN`, then a nested `/libvirt`. Pure. */
+export function guestLevel(path: string): string {
+  const stripped = path.replace(/\/(?:emulator|vcpu\d+|iothread\d+)$/, '');
+  if (stripped === path) return path;
+  return stripped.replace(/(\.scope)\/libvirt$/, '$1');
+}
+
 function join(a: string, b: string): string {
   return b === '/' || b === '' ? a : `${a}${b.startsWith('/') ? '' : '/'}${b}`;
 }
@@ -66,9 +73,13 @@ export function guestCgroups(fs: HostFs, raw: RawSample, g: RawGuest): GuestCgro
   const proc = tryRead(fs, `/proc/${g.pid}/cgroup`);
   const map = proc ? parseProcCgroup(proc) : new Map<string, string>();
   const v2m = version === 2 ? v2Mount(fs) : '';
+  // QEMU's main thread sits in a thread group of libvirt's layout (`…/emulator`, under `…scope/libvirt/`
+  // with systemd): whole-guest limits belong to the guest's group above it, the one the collector
+  // reports, never to the emulator threads alone.
   const rel = (c: string): string | null => {
-    if (version === 2) return map.get('') ?? g.cgroup?.path ?? null;
-    return map.get(c) ?? g.cgroup?.path ?? null;
+    const p = version === 2 ? map.get('') : map.get(c);
+    if (p === undefined) return g.cgroup?.path ?? null;
+    return guestLevel(p);
   };
   const mount = (c: string): string => (version === 2 ? v2m : `${V1_MOUNT}/${c}`);
   return {

@@ -168,5 +168,6 @@ export function writeGuestStatic(w: TreeWriter, g: GuestState, p: GuestPaths, qm
     w.create(`${dev}/dm/name`, `vg0-${s.name.replace(/-/g, '--')}--${d.target}\n`);
     w.symlink(`/sys/dev/block/${d.majMin}`, `../../devices/virtual/block/${d.dmName}`);
     w.symlink(`/sys/block/${d.dmName}`, `../devices/virtual/block/${d.dmName}`);
+    w.symlink(`/sys/class/block/${d.dmName}`, `../../devices/virtual/block/${d.dmName}`);
   }
 }

@@ -170,4 +170,8 @@ export function writeHostStatic(w: TreeWriter, host: HostState): void {
   w.symlink('/sys/dev/block/259:0', `../../devices/pci0000:00/0000:00:1d.0/nvme/nvme0/nvme0n1`);
   w.symlink('/sys/dev/block/259:2', `../../devices/pci0000:00/0000:00:1d.0/nvme/nvme0/nvme0n1/nvme0n1p2`);
   w.symlink('/sys/block/nvme0n1', '../devices/pci0000:00/0000:00:1d.0/nvme/nvme0/nvme0n1');
+  w.create(`${nv}/nvme0n1p2/dev`, '259:2\n');
+  w.create(`${nv}/nvme0n1p2/partition`, '2\n');
+  w.symlink('/sys/class/block/nvme0n1', '../../devices/pci0000:00/0000:00:1d.0/nvme/nvme0/nvme0n1');
+  w.symlink('/sys/class/block/nvme0n1p2', '../../devices/pci0000:00/0000:00:1d.0/nvme/nvme0/nvme0n1/nvme0n1p2');
 }

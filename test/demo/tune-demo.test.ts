@@ -49,4 +49,27 @@ describe('tuning the demo host (simulated host)', () => {
       await api.close();
     }
   });
+
+  it('an io.max read-IOPS limit on a whole disk caps the simulated disk; a partition is refused', async () => {
+    const api = await openEngine(G, { write: true });
+    try {
+      const disk = (s: Snapshot) => s.guests.find((g) => g.name === 'db-02' || g.name === 'batch-02')!.disks.find((d) => d.source === 'cgroup')!;
+      const before = disk((await nextSnapshots(api, 3))[2]!);
+      expect(before.readIops).toBeGreaterThan(10);
+      const guest = (await api.listGuests()).find((g) => g.name === 'batch-02')!.id;
+      const name = before.name;
+      const plan = await api.applyTuning({ guest, changes: [{ kind: 'io', device: name, limits: { riops: 5 } }] });
+      expect(plan.steps).toEqual([expect.objectContaining({ kind: 'cgroup-write', path: expect.stringMatching(/io\.max$/) })]);
+      const after = (await nextSnapshots(api, 14)).slice(2).map(disk);
+      expect(after.every((d) => d.limits.readIops === 5)).toBe(true);
+      // whole operations per 250 ms step: single intervals jitter by ±4 IOPS, the 3 s mean does not
+      const mean = after.reduce((a, d) => a + (d.readIops ?? 0), 0) / after.length;
+      expect(mean).toBeLessThanOrEqual(6);
+      expect(mean).toBeGreaterThan(2);
+      await expect(api.previewTuning({ guest, changes: [{ kind: 'io', device: 'nvme0n1p2', limits: { riops: 5 } }] }))
+        .rejects.toThrow(/partition/);
+    } finally {
+      await api.close();
+    }
+  });
 });

@@ -64,9 +64,10 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
   try {
     const root = demo ? demo.root : g.root;
     if (!existsSync(root)) throw new VirtuneError(2, `--root: '${root}' does not exist`);
+    const runner = new ExecRunner();
+    await raiseOpenFileLimit(runner);
     const fs = new NodeHostFs(root);
     const clock = new SystemClock();
-    const runner = new ExecRunner();
     const qmp = new SocketQmpConnector();
     // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
     // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
@@ -156,3 +157,21 @@ export async function openEngine(g: GlobalOptions, opts: OpenOptions = {}): Prom
   };
   return client;
 }
+
+/**
+ * Hot kernel files are read through kept descriptors, and a host with many guests needs thousands:
+ * raise this process's soft open-file limit to its hard limit (many distributions start programs at
+ * 1024 soft) before the descriptor pool sizes itself. Node has no setrlimit; util-linux prlimit on our
+ * own pid does it. Best effort: without prlimit the pool simply stays smaller.
+ */
+async function raiseOpenFileLimit(runner: ExecRunner): Promise<void> {
+  try {
+    const m = /^Max open files\s+(\d+)\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (!m || m[1] === m[2] || !runner.has('prlimit')) return;
+    const hard = m[2] === 'unlimited' ? '1048576' : (m[2] as string);
+    await runner.run(['prlimit', '--pid', String(process.pid), `--nofile=${hard}:${hard}`], { timeoutMs: 2000 });
+  } catch {
+    /* keep the limit we have */
+  }
+}
+

@@ -8,12 +8,11 @@
 import { VirtuneError } from '../engine/model/errors.js';
 import type { CommandRunner } from '../engine/ports/command-runner.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
+import { parseHtbClasses, parseQdiscJson, type HtbClass, type TcQdisc } from '../collector/tc/parse.js';
+
+export type { HtbClass, TcQdisc };
 
 export interface TcCaps { sfq: boolean; police: boolean; ifb: boolean }
-
-export interface TcQdisc { kind: string; handle: string; root: boolean; parent: string | null }
-
-export interface HtbClass { classid: string; rate: string; ceil: string | null; burst: string | null }
 
 export interface TapState {
   ifname: string;
@@ -22,27 +21,6 @@ export interface TapState {
   /** text of `tc filter show dev IF ingress` */
   ingressFilters: string;
   ifb: { name: string; exists: boolean; classes: HtbClass[] };
-}
-
-/** Parse `tc -j qdisc show` JSON. Pure. */
-export function parseQdiscJson(text: string): TcQdisc[] {
-  const t = text.trim();
-  if (t === '') return [];
-  const arr = JSON.parse(t) as Array<Record<string, unknown>>;
-  return arr.map((q) => ({
-    kind: String(q.kind ?? ''), handle: String(q.handle ?? ''),
-    root: q.root === true, parent: typeof q.parent === 'string' ? q.parent : null,
-  }));
-}
-
-/** Parse `tc class show` text for HTB classes. Pure. */
-export function parseHtbClasses(text: string): HtbClass[] {
-  const out: HtbClass[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^class htb (\S+) .*?\brate (\S+)(?: ceil (\S+))?(?: burst (\S+))?/.exec(line.trim());
-    if (m) out.push({ classid: m[1] as string, rate: m[2] as string, ceil: m[3] ?? null, burst: m[4] ?? null });
-  }
-  return out;
 }
 
 /** The IFB device virtune uses for a tap (≤ 15 characters). Pure. */

@@ -1,7 +1,7 @@
 // Tests of the tc shaping reader: the pure parsers on tc's real output (captured on this machine's
 // iproute2), and the enricher's cadence and fallbacks with a recording runner.
 import { describe, expect, it } from 'vitest';
-import { parseIngressFilters, parseQdiscRows, parseTcRateKbit, rootHtbRateKbit } from '../../src/collector/tc/parse.js';
+import { parseIngressFilters, parseQdiscJson, parseTcRateKbit, rootHtbRateKbit } from '../../src/collector/tc/parse.js';
 import { createTcEnricher } from '../../src/collector/tc/enricher.js';
 import type { SampleTask } from '../../src/engine/ports/sources.js';
 import { rawGuest } from '../engine/raw-builders.js';
@@ -35,10 +35,11 @@ describe('tc output parsers', () => {
     expect(rootHtbRateKbit('class htb 1:10 parent 1:1 prio 0 rate 1Mbit\n')).toBeNull();
     expect(parseIngressFilters(FILTERS)).toEqual({ policeKbit: null, redirectTo: 'vtbvnet0' });
     expect(parseIngressFilters(POLICE)).toEqual({ policeKbit: 5, redirectTo: null });
-    expect(parseQdiscRows('[{"kind":"htb","handle":"1:","dev":"vnet0","root":true},{"kind":"ingress","handle":"ffff:","dev":"vnet0","parent":"ffff:fff1"},{"kind":"noqueue","handle":"0:","dev":"lo","root":true}]'))
-      .toEqual([{ dev: 'vnet0', kind: 'htb', handle: '1:', root: true }, { dev: 'vnet0', kind: 'ingress', handle: 'ffff:', root: false },
-        { dev: 'lo', kind: 'noqueue', handle: '0:', root: true }]);
-    expect(() => parseQdiscRows('{')).toThrow();
+    expect(parseQdiscJson('[{"kind":"htb","handle":"1:","dev":"vnet0","root":true},{"kind":"ingress","handle":"ffff:","dev":"vnet0","parent":"ffff:fff1"},{"kind":"noqueue","handle":"0:","dev":"lo","root":true}]'))
+      .toEqual([{ dev: 'vnet0', kind: 'htb', handle: '1:', root: true, parent: null },
+        { dev: 'vnet0', kind: 'ingress', handle: 'ffff:', root: false, parent: 'ffff:fff1' },
+        { dev: 'lo', kind: 'noqueue', handle: '0:', root: true, parent: null }]);
+    expect(() => parseQdiscJson('{')).toThrow();
   });
 });
 

@@ -57,17 +57,25 @@ export function v2Host(lab: Lab, extra: Record<string, string> = {}): Tree {
     '/sys/devices/system/node/has_memory': '0\n',
     '/sys/devices/system/node/node0/cpulist': '0-1\n',
     '/sys/devices/system/node/node1/cpulist': '\n',
-    '/sys/class/block/vda/dev': '254:0\n',
-    '/sys/class/block/vda1/dev': '254:1\n',
-    '/sys/class/block/vda1/partition': '1\n',
-    '/sys/class/block/sdb/dev': '8:16\n',
+    ...BLOCK_FILES,
     ...extra,
   }, {
-    '/sys/dev/block/254:0': '../../devices/virtual/block/vda',
-    '/sys/dev/block/254:1': '../../devices/virtual/block/vda/vda1',
-    '/sys/dev/block/8:16': '../../devices/pci0000:00/block/sdb',
+    ...BLOCK_LINKS,
   });
 }
+
+/** The block devices of both fixture hosts: vda (254:0) with partition vda1, and sdb (8:16). */
+const BLOCK_FILES: Record<string, string> = {
+  '/sys/class/block/vda/dev': '254:0\n',
+  '/sys/class/block/vda1/dev': '254:1\n',
+  '/sys/class/block/vda1/partition': '1\n',
+  '/sys/class/block/sdb/dev': '8:16\n',
+};
+const BLOCK_LINKS: Record<string, string> = {
+  '/sys/dev/block/254:0': '../../devices/virtual/block/vda',
+  '/sys/dev/block/254:1': '../../devices/virtual/block/vda/vda1',
+  '/sys/dev/block/8:16': '../../devices/pci0000:00/block/sdb',
+};
 
 export const V1_REL = '/machine/qemu-1-vm1';
 
@@ -90,13 +98,9 @@ export function v1Host(lab: Lab, extra: Record<string, string> = {}): Tree {
     '/proc/4242/cgroup': `12:memory:${V1_REL}\n6:blkio:${V1_REL}\n4:cpuset:${V1_REL}\n3:cpuacct:${V1_REL}\n2:cpu:${V1_REL}\n0::/\n`,
     '/sys/devices/system/cpu/online': '0-1\n',
     '/sys/devices/system/node/has_memory': '0\n',
-    '/sys/class/block/vda/dev': '254:0\n',
-    '/sys/class/block/vda1/dev': '254:1\n',
-    '/sys/class/block/vda1/partition': '1\n',
-    '/sys/class/block/sdb/dev': '8:16\n',
+    ...BLOCK_FILES,
     ...extra,
   }, {
-    '/sys/dev/block/254:0': '../../devices/virtual/block/vda',
-    '/sys/dev/block/8:16': '../../devices/pci0000:00/block/sdb',
+    ...BLOCK_LINKS,
   });
 }

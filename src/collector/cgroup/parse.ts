@@ -5,7 +5,7 @@
 
 import type { Limit } from '../../engine/model/sample.js';
 import { parseCpuList } from '../../engine/model/cpulist.js';
-import { nsTextToUsec, parseError, parseFlatKeyed, parseSingleInt, toFloat, toInt } from '../parse-common.js';
+import { nsTextToUsec, parseError, parseFlatKeyed, parseNestedKeyed, parseSingleInt, toFloat, toInt } from '../parse-common.js';
 
 export interface CpuStat {
   usageUsec: number | null;
@@ -77,21 +77,9 @@ export interface IoStatEntry {
   dbytes: number | null; dios: number | null;
 }
 
-/** Nested keyed lines keyed by device: `MAJ:MIN key=val key=val`; other lines are skipped. */
+/** Nested keyed lines keyed by device (`MAJ:MIN key=val …`); other lines are skipped. */
 function parseDeviceKeyed(text: string): Array<[string, Map<string, string>]> {
-  const rows: Array<[string, Map<string, string>]> = [];
-  for (const line of text.split('\n')) {
-    const parts = line.trim().split(/\s+/);
-    const dev = parts[0];
-    if (!dev || !/^\d+:\d+$/.test(dev)) continue;
-    const kv = new Map<string, string>();
-    for (const p of parts.slice(1)) {
-      const eq = p.indexOf('=');
-      if (eq > 0) kv.set(p.slice(0, eq), p.slice(eq + 1));
-    }
-    rows.push([dev, kv]);
-  }
-  return rows;
+  return [...parseNestedKeyed(text)].filter(([dev]) => /^\d+:\d+$/.test(dev));
 }
 
 /** v2 `io.stat`: `MAJ:MIN key=val …` per device that saw I/O; unknown keys ignored. */

@@ -10,7 +10,7 @@ import type { RawGuest, RawNic } from '../../engine/model/sample.js';
 import type { CommandRunner } from '../../engine/ports/command-runner.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
 import type { EnrichContext, GuestEnricher } from '../../engine/ports/sources.js';
-import { parseIngressFilters, parseQdiscRows, rootHtbRateKbit, type QdiscRow } from './parse.js';
+import { parseIngressFilters, parseQdiscJson, rootHtbRateKbit, type TcQdisc } from './parse.js';
 
 export interface TcEnricherDeps { runner: CommandRunner; fs: HostFs; timeoutMs?: number }
 
@@ -36,7 +36,7 @@ export function createTcEnricher(deps: TcEnricherDeps): GuestEnricher {
     return r.code === 0 ? r.stdout : null;
   }
 
-  async function shapingOf(ns: string | null, ifname: string, qdiscs: QdiscRow[]): Promise<Shaping | null> {
+  async function shapingOf(ns: string | null, ifname: string, qdiscs: TcQdisc[]): Promise<Shaping | null> {
     const mine = qdiscs.filter((q) => q.dev === ifname);
     const out: Shaping = { inKbitPerSec: null, outKbitPerSec: null };
     if (mine.some((q) => q.root && q.kind === 'htb')) {
@@ -66,9 +66,9 @@ export function createTcEnricher(deps: TcEnricherDeps): GuestEnricher {
     }
     for (const [ns, gs] of byNs) {
       const text = await tc(ns, ['-j', 'qdisc', 'show']);
-      let qdiscs: QdiscRow[] | null = null;
+      let qdiscs: TcQdisc[] | null = null;
       try {
-        qdiscs = text === null ? null : parseQdiscRows(text);
+        qdiscs = text === null ? null : parseQdiscJson(text);
       } catch (e) {
         ctx.errors.push({ source: 'tc', guest: null, message: `tc -j qdisc show: ${e instanceof Error ? e.message : String(e)}`, kind: 'parse' });
       }

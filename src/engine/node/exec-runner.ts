@@ -7,10 +7,16 @@ import * as path from 'node:path';
 import type { CommandRunner, RunOptions, RunResult } from '../ports/command-runner.js';
 
 export class ExecRunner implements CommandRunner {
+  /** PATH look-ups, remembered for a while: callers ask every tick (is virsh / tc here?) */
+  private readonly found = new Map<string, { at: number; yes: boolean }>();
+
   has(program: string): boolean {
+    const hit = this.found.get(program);
+    if (hit && Date.now() - hit.at < 30_000) return hit.yes;
     const dirs = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':');
-    if (program.includes('/')) return canExec(program);
-    return dirs.some((d) => d !== '' && canExec(path.join(d, program)));
+    const yes = program.includes('/') ? canExec(program) : dirs.some((d) => d !== '' && canExec(path.join(d, program)));
+    this.found.set(program, { at: Date.now(), yes });
+    return yes;
   }
 
   run(argvIn: readonly string[], opts: RunOptions = {}): Promise<RunResult> {

@@ -37,8 +37,8 @@ module.exports = {
       { path: '^src/demo/' }, '^src/(engine/model|demo)/', { builtins: true }),
     allow('tui-front-end', 'tui (except its composition root main.ts) sees only the engine API, protocol, rpc, present, blessed',
       { path: '^src/tui/', pathNot: '^src/tui/main\\.ts$' }, '^(src/(engine/(model|protocol|rpc|present)|tui)/|node_modules/(blessed|blessed-contrib)/)'),
-    allow('desktop-renderer', 'the renderer sees only model, protocol, rpc, present and desktop/shared (DOM, no node)',
-      { path: '^src/desktop/renderer/' }, '^src/(engine/(model|protocol|rpc|present)|desktop/(shared|renderer))/'),
+    allow('desktop-renderer', 'the renderer sees only model, protocol, rpc, present, desktop/shared and uPlot (DOM, no node)',
+      { path: '^src/desktop/renderer/' }, '^(src/(engine/(model|protocol|rpc|present)|desktop/(shared|renderer))/|node_modules/uplot/)'),
     allow('desktop-preload', 'the preload exposes a two-function bridge: desktop/shared and electron only',
       { path: '^src/desktop/preload/' }, '^(src/desktop/(shared|preload)/|node_modules/electron/|electron$)'),
     {

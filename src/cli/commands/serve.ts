@@ -18,6 +18,7 @@ import type { Transport } from '../../engine/rpc/transport.js';
 import { buildLocalEngine, packageVersion, type LocalEngine } from '../engine-factory.js';
 import { makeOut, parseGlobals, type GlobalOptions } from '../runtime.js';
 import { createMetrics } from '../serve-metrics.js';
+import { browserUi, browserUrl } from '../serve-http.js';
 
 export interface DaemonOptions {
   listen: string | null;
@@ -90,13 +91,15 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
     if (roPath) d.ro = await listenUnix(roPath, { mode: 0o666, onConnection: onUnix(true) });
     if (http) {
       const metrics = createMetrics(local.engine);
+      const ui = browserUi(() => d.ws);
       d.ws = await startWsServer({
+        sessionRole: (req) => ui.sessionRole(req),
         host: http.host, port: http.port, token: opts.token,
         maxBacklogBytes: opts.maxBacklogBytes,
         onConnection: (t) => serve(t, false, { uid: null, user: null, pid: null, via: 'ws' }),
         onHttp: async (req, res) => {
           const url = new URL(req.url ?? '/', 'http://x');
-          if (req.method !== 'GET' || url.pathname !== '/metrics') return false;
+          if (req.method !== 'GET' || url.pathname !== '/metrics') return ui.handle(req, res);
           const body = await metrics.render();
           res.writeHead(200, { 'content-type': metrics.contentType });
           res.end(body);
@@ -135,6 +138,7 @@ export function registerServe(program: Command): void {
         listen: d.rw ? `unix:${d.rw.path}` : null,
         listenRo: d.ro ? `unix:${d.ro.path}` : null,
         websocket: d.ws ? d.ws.url : null,
+        browser: d.ws ? browserUrl(d.ws) : null,
         metrics: d.ws ? `http://${d.ws.host.includes(':') ? `[${d.ws.host}]` : d.ws.host}:${d.ws.port}/metrics` : null,
       };
       if (g.json) out.data({ serving: info });
@@ -142,6 +146,7 @@ export function registerServe(program: Command): void {
       if (info.listen) out.text(`  read-write  ${info.listen}`);
       if (info.listenRo) out.text(`  read-only   ${info.listenRo}`);
       if (info.websocket) out.text(`  websocket   ${info.websocket}`);
+      if (info.browser) out.text(`  browser     ${info.browser}`);
       if (info.metrics) out.text(`  metrics     ${info.metrics}`);
       if (d.ws && !isLoopback(d.ws.host)) out.warn(`virtune serve: warning: the websocket listens on ${d.ws.host}, not loopback`);
       if (process.getuid?.() !== 0 && (info.listen !== null)) out.warn('virtune serve: not running as root: tuning will be refused by the OS (exit 4)');

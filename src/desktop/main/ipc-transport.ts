@@ -4,8 +4,9 @@
 // only described structurally here, so the adapter is tested with a fake ipcMain.
 
 import { TransportEvents, type Transport } from '../../engine/rpc/transport.js';
+import { IPC_CHANNEL } from '../shared/bridge.js';
 
-export const IPC_CHANNEL = 'virtune:msg';
+export { IPC_CHANNEL };
 
 export interface WebContentsLike {
   readonly id: number;

@@ -1,5 +1,6 @@
 // Owns the daemon's HTTP + websocket endpoint (`virtune serve --http HOST:PORT`): websocket upgrades
-// need the per-launch token (`?token=`, compared in constant time) and, when the client sends an
+// need the per-launch token (`?token=`, compared in constant time by checkToken, which gives the
+// token's role) or a browser session the sessionRole hook vouches for and, when the client sends an
 // Origin, one of the allowed origins (the daemon's own address by default); plain HTTP requests go to
 // a handler the composition root supplies (/metrics, the browser UI). Loopback by default. A client
 // whose unsent bytes pass a cap is dropped (back-pressure).
@@ -12,7 +13,9 @@ import { VirtuneError } from '../model/errors.js';
 import type { Transport } from '../rpc/transport.js';
 import { wrapWebSocket, type WebSocketLike } from '../rpc/websocket-like.js';
 
-export interface WsConnectionInfo { remoteAddress: string | null; origin: string | null }
+export type WsRole = 'viewer' | 'operator';
+
+export interface WsConnectionInfo { remoteAddress: string | null; origin: string | null; role: WsRole }
 
 export interface WsServerOptions {
   host: string;
@@ -26,6 +29,8 @@ export interface WsServerOptions {
   /** drop a client with more than this many bytes unsent (default 64 MiB) */
   maxBacklogBytes?: number;
   onConnection(t: Transport, info: WsConnectionInfo): void;
+  /** an upgrade without ?token= (a browser's session cookie, see http-ui.ts): its role, or null */
+  sessionRole?(req: http.IncomingMessage): WsRole | null;
   /** plain HTTP: return true when handled */
   onHttp?(req: http.IncomingMessage, res: http.ServerResponse): boolean | Promise<boolean>;
 }
@@ -37,6 +42,8 @@ export interface WsServer {
   /** ws://HOST:PORT/?token=T */
   readonly url: string;
   readonly connections: number;
+  /** the role a token grants, or null: the one check every token-bearing door uses */
+  checkToken(token: string): WsRole | null;
   close(): Promise<void>;
 }
 
@@ -72,6 +79,7 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
     return lastBytes;
   };
   const token = opts.token ?? newToken();
+  const checkToken = (t: string): WsRole | null => (sameToken(t, token) ? 'operator' : null);
   const maxBacklog = opts.maxBacklogBytes ?? 64 * 1024 * 1024;
   const clients = new Set<WebSocket>();
   const server = http.createServer((req, res) => {
@@ -96,8 +104,9 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
   };
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const given = url.searchParams.get('token') ?? '';
-    if (!sameToken(given, token)) { refuse(socket, 401, 'Unauthorized'); return; }
+    const given = url.searchParams.get('token');
+    const role = given !== null ? checkToken(given) : opts.sessionRole?.(req) ?? null;
+    if (role === null) { refuse(socket, 401, 'Unauthorized'); return; }
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null;
     if (origin !== null && !allowed().has(origin)) { refuse(socket, 403, 'Forbidden'); return; }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -117,7 +126,7 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
         close: () => inner.close(),
         backlog: () => ws.bufferedAmount,
       };
-      opts.onConnection(t, { remoteAddress: req.socket.remoteAddress ?? null, origin });
+      opts.onConnection(t, { remoteAddress: req.socket.remoteAddress ?? null, origin, role });
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -130,6 +139,7 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
     host: opts.host, port, token,
     url: `ws://${hostInUrl}:${port}/?token=${token}`,
     get connections() { return clients.size; },
+    checkToken,
     async close(): Promise<void> {
       for (const c of clients) c.close(1001, 'server shutting down');
       const done = new Promise<void>((resolve) => server.close(() => resolve()));

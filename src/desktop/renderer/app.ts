@@ -1,0 +1,198 @@
+// Owns the renderer application: the engine link (banner + reconnect), the snapshot subscription, the
+// host overview strip, the view switcher (guests, guest detail, compare, advice, audit), the tuning
+// dialog, the keyboard shortcuts of present/keys (same as the TUI) and the light/dark theme.
+// Each snapshot renders once (table + charts); the time it takes is recorded as a performance
+// measure 'virtune-frame' (read by the bench's rendererFrameMs200).
+// Adding a view (e.g. diagnosis, once EngineApi.diagnose lands): a class with el/update/destroy, a
+// tab in TABS, and a case in show().
+
+import type { Snapshot } from '../../engine/model/snapshot.js';
+import type { EngineStatus } from '../../engine/protocol/api.js';
+import { actionForKey, KEY_BINDINGS, type KeyAction } from '../../engine/present/keys.js';
+import type { RemoteEngine } from '../../engine/rpc/client.js';
+import { Link } from './connection.js';
+import { h, setText } from './dom.js';
+import { AdviceView } from './views/advice.js';
+import { AuditView } from './views/audit.js';
+import { CompareView } from './views/compare.js';
+import { DetailView } from './views/detail.js';
+import { HostView } from './views/host.js';
+import { GuestTable } from './views/table.js';
+import { TuneDialog } from './views/tune-dialog.js';
+
+type ViewName = 'guests' | 'detail' | 'compare' | 'advice' | 'audit';
+const TABS: Array<[ViewName, string]> = [['guests', 'Guests (g)'], ['compare', 'Compare (c)'], ['advice', 'Advice (a)'], ['audit', 'Audit (A)']];
+
+export class App {
+  private readonly banner = h('div', { class: 'banner hidden', id: 'banner', role: 'alert' });
+  private readonly mode = h('span', { class: 'mode', id: 'mode' });
+  private readonly tabs = h('nav', { class: 'tabs' });
+  private readonly main = h('main', { id: 'view' });
+  private readonly host = new HostView();
+  private readonly marked = new Set<string>();
+  private readonly table: GuestTable;
+  private view: ViewName = 'guests';
+  private detail: DetailView | null = null;
+  private compare: CompareView | null = null;
+  private advice: AdviceView | null = null;
+  private audit: AuditView | null = null;
+  private dialog: TuneDialog | null = null;
+  private help: HTMLElement | null = null;
+  private snap: Snapshot | null = null;
+  private status: EngineStatus | null = null;
+  private lastChange: string | null = null;
+  private readonly link: Link;
+  frames = 0;
+
+  constructor(private readonly root: HTMLElement) {
+    this.table = new GuestTable({
+      open: (id) => this.openGuest(id),
+      select: (id) => { this.table.selected = id; if (this.snap) this.table.update(this.snap); },
+      mark: (id) => this.toggleMark(id),
+    }, this.marked);
+    for (const [v, label] of TABS) this.tabs.append(h('button', { 'data-view': v, onclick: () => this.show(v) }, label));
+    const themeBtn = h('button', { id: 'theme', title: 'light / dark (T)', onclick: () => this.toggleTheme() }, '◐');
+    const helpBtn = h('button', { title: 'keyboard shortcuts (?)', onclick: () => this.toggleHelp() }, '?');
+    root.append(h('header', {}, h('span', { class: 'brand' }, 'virtune'), this.tabs, this.mode, themeBtn, helpBtn), this.banner, this.host.el, this.main);
+    this.applyTheme(localStorage.getItem('virtune-theme') ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
+    document.addEventListener('keydown', (e) => this.onKey(e));
+    this.show('guests');
+    this.link = new Link({ up: (e) => this.up(e), down: (why) => this.down(why) });
+  }
+
+  start(): void {
+    this.showBanner('connecting to the engine…');
+    this.link.start();
+  }
+
+  private engine = (): RemoteEngine | null => this.link.current;
+
+  private async up(e: RemoteEngine): Promise<void> {
+    this.status = await e.status();
+    setText(this.mode, `${this.status.demo ? 'demo · ' : ''}${this.status.readOnly ? 'read-only' : 'read-write'} · every ${this.status.intervalSec} s`);
+    const first = await e.latest();
+    if (first) this.render(first);
+    await e.subscribe((s) => this.render(s));
+    this.hideBanner();
+    if (this.view === 'advice') void this.advice?.load();
+    if (this.view === 'audit') void this.audit?.load();
+  }
+
+  private down(why: string): void { this.showBanner(`Connection lost (${why}) — reconnecting…`); }
+
+  private showBanner(text: string): void { setText(this.banner, text); this.banner.classList.remove('hidden'); }
+  private hideBanner(): void { this.banner.classList.add('hidden'); }
+
+  private render(s: Snapshot): void {
+    const t0 = performance.now();
+    this.snap = s;
+    this.host.update(s);
+    if (this.view === 'guests') this.table.update(s);
+    else if (this.view === 'detail') this.detail?.update(s);
+    else if (this.view === 'compare') this.compare?.update(s);
+    this.frames++;
+    performance.measure('virtune-frame', { start: t0, end: performance.now() });
+    if (performance.getEntriesByName('virtune-frame').length > 1000) performance.clearMeasures('virtune-frame');
+  }
+
+  private show(v: ViewName): void {
+    this.view = v;
+    this.tabs.querySelectorAll('button').forEach((b) => b.classList.toggle('active', b.getAttribute('data-view') === v || (v === 'detail' && b.getAttribute('data-view') === 'guests')));
+    this.main.replaceChildren();
+    if (v !== 'detail') { this.detail?.destroy(); this.detail = null; }
+    if (v !== 'compare') { this.compare?.destroy(); this.compare = null; }
+    if (v === 'guests') { this.main.append(this.table.el); if (this.snap) this.table.update(this.snap); }
+    else if (v === 'detail' && this.detail) { this.main.append(this.detail.el); }
+    else if (v === 'compare') { this.compare = new CompareView(this.marked); this.main.append(this.compare.el); if (this.snap) this.compare.update(this.snap); }
+    else if (v === 'advice') { this.advice ??= new AdviceView(this.engine, this.table.selected); this.advice.setGuest(this.detail?.guestId ?? this.table.selected); this.main.append(this.advice.el); void this.advice.load(); }
+    else if (v === 'audit') { this.audit ??= new AuditView(this.engine); this.main.append(this.audit.el); void this.audit.load(); }
+  }
+
+  private openGuest(id: string): void {
+    this.table.selected = id;
+    this.detail?.destroy();
+    this.detail = new DetailView(id, {
+      tune: (g) => this.openTune(g), advise: (g) => { this.table.selected = g; this.show('advice'); },
+      back: () => this.show('guests'), mark: (g) => this.toggleMark(g),
+    }, this.status?.readOnly ?? true);
+    this.show('detail');
+    const g = this.snap ? this.detail.update(this.snap) : null;
+    const e = this.engine();
+    if (g && e) void this.detail.seed(e, g);
+  }
+
+  private openTune(id: string): void {
+    const g = this.snap?.guests.find((x) => x.id === id);
+    if (!g || this.dialog) return;
+    if (this.status?.readOnly) { this.showBanner('read-only engine: tuning needs --write or virtune serve'); setTimeout(() => this.hideBanner(), 3000); return; }
+    this.dialog = new TuneDialog(this.engine, g, {
+      close: () => { this.dialog?.destroy(); this.dialog = null; },
+      changed: (p) => { this.lastChange = p.applied && p.changeId ? p.changeId : this.lastChange; },
+    });
+    this.root.append(this.dialog.el);
+    this.dialog.focus();
+  }
+
+  private toggleMark(id: string): void {
+    if (this.marked.has(id)) this.marked.delete(id); else this.marked.add(id);
+    if (this.snap && this.view === 'guests') this.table.update(this.snap);
+  }
+
+  private applyTheme(t: string): void {
+    document.documentElement.dataset.theme = t === 'dark' ? 'dark' : 'light';
+    localStorage.setItem('virtune-theme', document.documentElement.dataset.theme);
+  }
+  private toggleTheme(): void { this.applyTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'); }
+
+  private toggleHelp(): void {
+    if (this.help) { this.help.remove(); this.help = null; return; }
+    const t = h('table', {}, ...KEY_BINDINGS.map((b) => h('tr', {}, h('td', { class: 'key' }, b.keys.map((k) => (k === ' ' ? 'space' : k)).join(' / ')), h('td', {}, b.help))));
+    this.help = h('div', { class: 'modal', id: 'help', onclick: () => this.toggleHelp() }, h('div', { class: 'modal-box' }, h('h2', {}, 'Keyboard shortcuts'), t));
+    this.root.append(this.help);
+  }
+
+  private async undoLast(): Promise<void> {
+    const e = this.engine();
+    if (!e) return;
+    if (this.dialog?.appliedChange) { await this.dialog.undo(); return; }
+    try {
+      const p = await e.undo(this.lastChange);
+      this.showBanner(`undone: change ${p.changeId ?? this.lastChange ?? '(last)'}`);
+    } catch (err) { this.showBanner(`undo: ${(err as Error).message}`); }
+    setTimeout(() => this.hideBanner(), 3000);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const target = e.target as HTMLElement | null;
+    const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA');
+    if (typing && e.key !== 'Escape') return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const a: KeyAction | null = actionForKey(e.key);
+    if (!a) return;
+    e.preventDefault();
+    const sel = this.table.selected;
+    switch (a) {
+      case 'help': this.toggleHelp(); break;
+      case 'back':
+        if (this.help) this.toggleHelp();
+        else if (this.dialog) { this.dialog.destroy(); this.dialog = null; }
+        else if (this.view !== 'guests') this.show('guests');
+        break;
+      case 'filter': this.show('guests'); this.table.filterInput.focus(); break;
+      case 'sortNext': this.table.sortNext(); break;
+      case 'sortReverse': this.table.reverse(); break;
+      case 'down': this.table.move(1); break;
+      case 'up': this.table.move(-1); break;
+      case 'open': if (sel && this.view === 'guests') this.openGuest(sel); break;
+      case 'tune': if (this.view === 'detail' && this.detail) this.openTune(this.detail.guestId); else if (sel) this.openTune(sel); break;
+      case 'undo': void this.undoLast(); break;
+      case 'keep': void this.dialog?.keep(); break;
+      case 'mark': if (this.view === 'detail' && this.detail) this.toggleMark(this.detail.guestId); else if (sel) this.toggleMark(sel); break;
+      case 'compare': this.show('compare'); break;
+      case 'advice': this.show('advice'); break;
+      case 'audit': this.show('audit'); break;
+      case 'guests': this.show('guests'); break;
+      case 'theme': this.toggleTheme(); break;
+    }
+  }
+}

@@ -1,0 +1,202 @@
+// Owns the tuning dialog: fields in the `virtune tune` grammar (engine/model/tuning-parse, the same
+// parser the CLI uses) validated as you type, a plan preview with old and new values, confirm and
+// apply, the auto-revert countdown with Keep, and Undo. Nothing is sent before the form is valid.
+
+import type { GuestSnap } from '../../../engine/model/snapshot.js';
+import type { Plan, TuningRequest } from '../../../engine/model/tuning.js';
+import { parseTuneOptions, type TuneOptions } from '../../../engine/model/tuning-parse.js';
+import type { EngineApi } from '../../../engine/protocol/api.js';
+import { planRows, revertCountdown } from '../../../engine/present/plan-steps.js';
+import { clear, h, setText } from '../dom.js';
+
+type FieldKey = 'cpuQuota' | 'cpuWeight' | 'cpuShares' | 'cpuPeriod' | 'cpuset' | 'nodeset' | 'memMax' | 'io' | 'diskThrottle' | 'net' | 'revertAfter';
+const LIST_FIELDS = new Set<FieldKey>(['io', 'diskThrottle', 'net']);
+
+interface FieldDef { key: FieldKey; label: string; hint: (g: GuestSnap) => string }
+
+const FIELDS: FieldDef[] = [
+  { key: 'cpuQuota', label: 'CPU quota', hint: (g) => `150%, 2cpu, µs per period or max (now: ${g.cpu.quotaUsec === null ? 'max' : `${g.cpu.quotaUsec} µs`})` },
+  { key: 'cpuWeight', label: 'CPU weight (v2)', hint: (g) => `1-10000 (now: ${g.cpu.weight ?? '-'})` },
+  { key: 'cpuShares', label: 'CPU shares (v1)', hint: (g) => `2-262144 (now: ${g.cpu.shares ?? '-'})` },
+  { key: 'cpuPeriod', label: 'CPU period µs', hint: (g) => `1000-1000000 (now: ${g.cpu.periodUsec ?? '-'})` },
+  { key: 'cpuset', label: 'cpuset', hint: (g) => `host CPUs, e.g. 0-3 (now: ${g.cpu.cpuset ?? '-'})` },
+  { key: 'nodeset', label: 'NUMA nodeset', hint: (g) => `nodes, e.g. 0 (now: ${g.memory.mems ?? '-'})` },
+  { key: 'memMax', label: 'memory max', hint: () => 'e.g. 4G or max' },
+  { key: 'io', label: 'cgroup I/O', hint: () => 'DEV:riops=500,wbps=10M (space separates several)' },
+  { key: 'diskThrottle', label: 'QEMU disk throttle', hint: (g) => `DISK:iops_rd=200 (disks: ${g.disks.map((d) => d.name).join(', ') || 'none'})` },
+  { key: 'net', label: 'network', hint: (g) => `IF:in=10mbit,out=5mbit (NICs: ${g.nics.map((n) => n.ifname).join(', ') || 'none'})` },
+  { key: 'revertAfter', label: 'auto-revert after s', hint: () => 'empty = keep; e.g. 60' },
+];
+
+export interface TuneEvents { close(): void; changed(plan: Plan): void }
+
+export class TuneDialog {
+  readonly el: HTMLElement;
+  private readonly inputs = new Map<FieldKey, HTMLInputElement>();
+  private readonly errors = new Map<FieldKey, HTMLElement>();
+  private readonly preview = h('div', { class: 'plan', id: 'plan' });
+  private readonly status = h('div', { class: 'status', id: 'tune-status' });
+  private readonly previewBtn = h('button', { id: 'tune-preview', class: 'primary', disabled: true }, 'Preview');
+  private readonly applyBtn = h('button', { id: 'tune-apply', class: 'danger', disabled: true }, 'Apply');
+  private readonly actions = h('div', { class: 'applied-actions' });
+  private request: TuningRequest | null = null;
+  private previewed: string | null = null;
+  private applied: Plan | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly engine: () => EngineApi | null, private readonly g: GuestSnap, private readonly ev: TuneEvents) {
+    const form = h('div', { class: 'fields' });
+    for (const f of FIELDS) {
+      const input = h('input', { name: f.key, id: `field-${f.key}`, autocomplete: 'off', spellcheck: 'false', placeholder: f.hint(g) });
+      const err = h('div', { class: 'field-error', 'data-field': f.key });
+      input.addEventListener('input', () => this.validate());
+      input.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !this.previewBtn.disabled) void this.doPreview(); });
+      this.inputs.set(f.key, input);
+      this.errors.set(f.key, err);
+      form.append(h('label', { for: `field-${f.key}` }, f.label), h('div', {}, input, err));
+    }
+    this.previewBtn.addEventListener('click', () => void this.doPreview());
+    this.applyBtn.addEventListener('click', () => void this.doApply());
+    this.el = h('div', { class: 'modal', id: 'tune-dialog', role: 'dialog', 'aria-label': `Tune ${g.name}` },
+      h('div', { class: 'modal-box' },
+        h('h2', {}, `Tune ${g.name} `, h('span', { class: 'muted' }, g.id)),
+        form,
+        h('div', { class: 'buttons' }, this.previewBtn, this.applyBtn, h('button', { onclick: () => ev.close() }, 'Close (Esc)')),
+        this.preview, this.status, this.actions));
+  }
+
+  focus(): void { this.inputs.get('cpuQuota')?.focus(); }
+
+  private options(): TuneOptions {
+    const o: Record<string, unknown> = {};
+    for (const [k, input] of this.inputs) {
+      const v = input.value.trim();
+      if (v === '') continue;
+      o[k] = LIST_FIELDS.has(k) ? v.split(/\s+/) : v;
+    }
+    return o as TuneOptions;
+  }
+
+  /** inline validation: each field alone through the shared grammar, then the whole request */
+  validate(): void {
+    this.request = null;
+    let ok = true;
+    let any = false;
+    for (const [k, input] of this.inputs) {
+      const v = input.value.trim();
+      const err = this.errors.get(k)!;
+      if (v === '') { setText(err, ''); input.classList.remove('invalid'); continue; }
+      if (k !== 'revertAfter') any = true;
+      try {
+        const probe: Record<string, unknown> = { [k]: LIST_FIELDS.has(k) ? v.split(/\s+/) : v };
+        if (k === 'revertAfter') probe.cpuPeriod = '100000';
+        parseTuneOptions(this.g.id, probe as TuneOptions);
+        setText(err, '');
+        input.classList.remove('invalid');
+      } catch (e) {
+        ok = false;
+        setText(err, (e as Error).message);
+        input.classList.add('invalid');
+      }
+    }
+    if (ok && any) {
+      try { this.request = parseTuneOptions(this.g.id, this.options()); } catch (e) { ok = false; setText(this.status, (e as Error).message); }
+    }
+    if (ok) setText(this.status, '');
+    this.previewBtn.disabled = !(ok && any && this.request);
+    const key = this.request ? JSON.stringify(this.request) : null;
+    this.applyBtn.disabled = key === null || key !== this.previewed;
+  }
+
+  private async doPreview(): Promise<void> {
+    const e = this.engine();
+    const req = this.request;
+    if (!e || !req) return;
+    setText(this.status, 'planning…');
+    try {
+      const plan = await e.previewTuning(req);
+      this.showPlan(plan, 'Plan (nothing changed yet)');
+      this.previewed = JSON.stringify(req);
+      setText(this.status, 'Check the plan, then Apply.');
+    } catch (err) {
+      clear(this.preview);
+      this.previewed = null;
+      setText(this.status, `refused: ${(err as Error).message}`);
+    }
+    this.validate();
+  }
+
+  private showPlan(plan: Plan, caption: string): void {
+    clear(this.preview);
+    const table = h('table', { id: 'plan-table' }, h('caption', {}, caption), h('tr', {}, h('th', {}, 'what'), h('th', {}, 'old'), h('th', {}, 'new')));
+    for (const r of planRows(plan)) table.append(h('tr', {}, h('td', {}, r.what), h('td', { class: 'old' }, r.from), h('td', { class: 'new' }, r.to)));
+    this.preview.append(table);
+    for (const w of plan.warnings) this.preview.append(h('div', { class: 'warning' }, `⚠ ${w}`));
+  }
+
+  private async doApply(): Promise<void> {
+    const e = this.engine();
+    const req = this.request;
+    if (!e || !req || JSON.stringify(req) !== this.previewed) return;
+    this.applyBtn.disabled = true;
+    setText(this.status, 'applying…');
+    try {
+      const plan = await e.applyTuning(req);
+      this.applied = plan;
+      this.showPlan(plan, `Applied: change ${plan.changeId ?? '-'}`);
+      setText(this.status, `applied change ${plan.changeId ?? '-'}`);
+      this.ev.changed(plan);
+      this.showApplied();
+    } catch (err) {
+      setText(this.status, `failed: ${(err as Error).message}`);
+    }
+  }
+
+  private showApplied(): void {
+    clear(this.actions);
+    const p = this.applied;
+    if (!p?.changeId) return;
+    const countdown = h('span', { class: 'countdown', id: 'revert-countdown' });
+    const tick = (): void => setText(countdown, revertCountdown(p.revertAt, Date.now()) ?? '');
+    tick();
+    if (this.timer) clearInterval(this.timer);
+    if (p.revertAt) this.timer = setInterval(tick, 500);
+    const keep = h('button', { id: 'tune-keep', disabled: !p.revertAt }, 'Keep (K)');
+    keep.addEventListener('click', () => void this.keep());
+    const undo = h('button', { id: 'tune-undo', class: 'danger' }, 'Undo (u)');
+    undo.addEventListener('click', () => void this.undo());
+    this.actions.append(countdown, keep, undo);
+  }
+
+  async keep(): Promise<void> {
+    const e = this.engine();
+    const id = this.applied?.changeId;
+    if (!e || !id) return;
+    try {
+      await e.keep(id);
+      if (this.timer) clearInterval(this.timer);
+      setText(this.status, `change ${id} kept (no auto-revert)`);
+      const c = this.actions.querySelector('.countdown');
+      if (c) c.textContent = 'kept';
+    } catch (err) { setText(this.status, `keep failed: ${(err as Error).message}`); }
+  }
+
+  async undo(): Promise<void> {
+    const e = this.engine();
+    const id = this.applied?.changeId;
+    if (!e || !id) return;
+    try {
+      const plan = await e.undo(id);
+      if (this.timer) clearInterval(this.timer);
+      this.showPlan(plan, `Undone: change ${id}`);
+      clear(this.actions);
+      setText(this.status, `change ${id} undone`);
+      this.applied = null;
+      this.ev.changed(plan);
+    } catch (err) { setText(this.status, `undo failed: ${(err as Error).message}`); }
+  }
+
+  get appliedChange(): string | null { return this.applied?.changeId ?? null; }
+
+  destroy(): void { if (this.timer) clearInterval(this.timer); this.el.remove(); }
+}

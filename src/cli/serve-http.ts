@@ -14,7 +14,12 @@ export function browserUiDir(): string {
 
 /** ws() is read per request: the server exists only after it listens */
 export function browserUi(ws: () => WsServer | null): BrowserUi {
-  return createBrowserUi({ dir: browserUiDir(), checkToken: (t) => ws()?.checkToken(t) ?? null });
+  return createBrowserUi({
+    dir: browserUiDir(),
+    checkToken: (t) => ws()?.checkToken(t) ?? null,
+    // cookies are signed with the token: a restart with the same token keeps browser sessions valid
+    sessionKey: () => ws()?.token ?? '',
+  });
 }
 
 export function browserUrl(ws: WsServer, token: string = ws.token): string {

@@ -14,9 +14,9 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 export interface ServedDemo { child: ChildProcess; url: string; origin: string; token: string; out: () => string; err: () => string }
 
-export async function serveDemo(lab: Lab, guests: number, extra: string[] = []): Promise<ServedDemo> {
+export async function serveDemo(lab: Lab, guests: number, extra: string[] = [], listen = '127.0.0.1:0'): Promise<ServedDemo> {
   const dir = lab.tmpdir('virtune-desktop');
-  const child = spawn(process.execPath, [CLI, '--demo', String(guests), '--interval', '0.5', ...extra, 'serve', '--http', '127.0.0.1:0'], {
+  const child = spawn(process.execPath, [CLI, '--demo', String(guests), '--interval', '0.5', ...extra, 'serve', '--http', listen], {
     stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TMPDIR: dir },
   });
   const pid = child.pid!;

@@ -1,12 +1,14 @@
 // Owns the browser face's HTTP side of `virtune serve --http`: the token-for-cookie exchange and the
 // renderer bundle. A request carrying `?token=T` that the websocket server accepts (checkToken, which
-// also knows the role) gets a random session id in an HttpOnly, SameSite=Strict cookie and a redirect
-// to the same address without the token (so it leaves the address bar and the history). With a valid
-// session cookie the bundle (index.html, app.js, app.css) is served with a strict CSP; without one,
-// every path gets only a short refusal. Websocket upgrades without a token are accepted through
-// sessionRole() when the cookie names a live session and the request carries an Origin.
+// also knows the role) gets a session cookie (HttpOnly, SameSite=Strict) and a redirect to the same
+// address without the token (so it leaves the address bar and the history). The cookie is
+// `ROLE.NONCE.MAC` with an HMAC keyed by the daemon's token secret: no session table, it survives a
+// daemon restart with the same tokens (the page reconnects by itself), and rotating the tokens
+// invalidates every cookie. With a valid cookie the bundle (index.html, app.js, app.css) is served
+// with a strict CSP; without one, every path gets only a short refusal. Websocket upgrades without a
+// token are accepted through sessionRole() when the cookie is valid and the request carries an Origin.
 
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
@@ -18,8 +20,8 @@ export interface BrowserUiOptions {
   dir: string;
   /** the websocket server's own token check: the role a token grants, or null */
   checkToken(token: string): SessionRole | null;
-  /** most sessions kept (oldest dropped first); default 1000 */
-  maxSessions?: number;
+  /** the secret session cookies are signed with (derived from the daemon's tokens); read per use */
+  sessionKey(): string;
 }
 
 export interface BrowserUi {
@@ -27,7 +29,6 @@ export interface BrowserUi {
   handle(req: http.IncomingMessage, res: http.ServerResponse): boolean;
   /** the role of the session cookie of a websocket upgrade, or null */
   sessionRole(req: http.IncomingMessage): SessionRole | null;
-  readonly sessions: number;
 }
 
 export const SESSION_COOKIE = 'virtune_session';
@@ -61,9 +62,24 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return null;
 }
 
+const mac = (key: string, text: string): string => createHmac('sha256', key).update(text).digest('base64url');
+
+/** a fresh signed session value for a role */
+export function signSession(key: string, role: SessionRole): string {
+  const body = `${role}.${randomBytes(18).toString('base64url')}`;
+  return `${body}.${mac(key, body)}`;
+}
+
+/** the role of a signed session value, or null */
+export function verifySession(key: string, value: string): SessionRole | null {
+  const m = /^(viewer|operator)\.([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{43})$/.exec(value);
+  if (!m || key === '') return null;
+  const want = Buffer.from(mac(key, `${m[1]}.${m[2]}`));
+  const got = Buffer.from(m[3] as string);
+  return want.length === got.length && timingSafeEqual(want, got) ? (m[1] as SessionRole) : null;
+}
+
 export function createBrowserUi(opts: BrowserUiOptions): BrowserUi {
-  const sessions = new Map<string, SessionRole>();
-  const max = opts.maxSessions ?? 1000;
   const cache = new Map<string, Buffer>();
   const fileBytes = (name: string): Buffer | null => {
     let b = cache.get(name);
@@ -73,8 +89,8 @@ export function createBrowserUi(opts: BrowserUiOptions): BrowserUi {
     return b;
   };
   const roleOf = (req: http.IncomingMessage): SessionRole | null => {
-    const id = cookieValue(req.headers.cookie, SESSION_COOKIE);
-    return id === null ? null : sessions.get(id) ?? null;
+    const v = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    return v === null ? null : verifySession(opts.sessionKey(), v);
   };
   const refuse = (res: http.ServerResponse): true => {
     res.writeHead(401, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
@@ -83,7 +99,6 @@ export function createBrowserUi(opts: BrowserUiOptions): BrowserUi {
   };
 
   return {
-    get sessions() { return sessions.size; },
     sessionRole(req) {
       if (typeof req.headers.origin !== 'string') return null;
       return roleOf(req);
@@ -94,9 +109,7 @@ export function createBrowserUi(opts: BrowserUiOptions): BrowserUi {
       if (token !== null) {
         const role = opts.checkToken(token);
         if (role === null) return refuse(res);
-        const id = randomBytes(32).toString('base64url');
-        sessions.set(id, role);
-        if (sessions.size > max) sessions.delete(sessions.keys().next().value as string);
+        const id = signSession(opts.sessionKey(), role);
         url.searchParams.delete('token');
         const rest = url.searchParams.toString();
         res.writeHead(303, {

@@ -1,0 +1,209 @@
+// The renderer in real headless Chromium (Debian's chromium through playwright-core) against a real
+// `virtune serve --demo --http` daemon process: the token in the address is exchanged for an
+// HttpOnly SameSite=Strict cookie and removed from the address bar, a wrong or missing token gets
+// only a refusal (pages, bundle and websocket); the guest table fills, updates, sorts and filters;
+// the detail charts draw on their canvases; a CPU quota set through the tuning dialog previews,
+// applies, the guest's CPU falls within 5 s and undo restores it; a daemon restart shows the
+// connection-lost banner and the page reconnects by itself; no console errors anywhere.
+
+import * as net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Page } from 'playwright-core';
+import { useLab } from '../helpers/lab.js';
+import { launchChromium, serveDemo } from './browser.js';
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function wsStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('open', () => { ws.close(); resolve(101); });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => resolve(0));
+  });
+}
+
+/** the guest's CPU % as the detail header shows it */
+async function shownCpu(page: Page): Promise<number | null> {
+  const t = await page.textContent('#detail h2');
+  const m = /CPU (\d+(?:\.\d+)?)%/.exec(t ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('browser face in headless Chromium against virtune serve --demo --http (real daemon, real browser)', () => {
+  const lab = useLab();
+
+  it('refuses a wrong or missing token everywhere; exchanges the right one for an HttpOnly SameSite=Strict cookie and drops it from the address', async () => {
+    const d = await serveDemo(lab, 4);
+    for (const p of ['/', '/app.js', '/app.css', '/index.html', '/?token=wrong', `/?token=${d.token}x`]) {
+      const r = await fetch(d.origin + p, { redirect: 'manual' });
+      expect(r.status, p).toBe(401);
+      const body = await r.text();
+      expect(body).toMatch(/not authorised/);
+      expect(body).not.toMatch(/<script/);
+    }
+    expect(await wsStatus(`ws://${new URL(d.origin).host}/ws`, { Origin: d.origin })).toBe(401);
+    expect(await wsStatus(`ws://${new URL(d.origin).host}/ws`, { Origin: d.origin, Cookie: 'virtune_session=operator.AAAAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' })).toBe(401);
+
+    const { page, errors, context } = await launchChromium(lab);
+    const bad = await page.goto(`${d.origin}/?token=nope`);
+    expect(bad?.status()).toBe(401);
+    expect(await page.textContent('body')).toMatch(/not authorised/);
+    expect(await page.$('#app')).toBeNull();
+
+    const ok = await page.goto(d.url);
+    expect(ok?.status()).toBe(200);
+    expect(page.url()).toBe(`${d.origin}/`);
+    expect(page.url()).not.toContain(d.token);
+    const cookies = await context.cookies(d.origin);
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({ name: 'virtune_session', httpOnly: true, sameSite: 'Strict' });
+    expect(cookies[0]!.value).not.toContain(d.token);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    const csp = ok?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    await page.waitForSelector('#guest-table tbody tr');
+    // the cookie alone opens the websocket from the page's origin, not without an Origin
+    const session = `virtune_session=${cookies[0]!.value}`;
+    expect(await wsStatus(`ws://${new URL(d.origin).host}/ws`, { Origin: d.origin, Cookie: session })).toBe(101);
+    expect(await wsStatus(`ws://${new URL(d.origin).host}/ws`, { Cookie: session })).toBe(401);
+    expect(await wsStatus(`ws://${new URL(d.origin).host}/ws`, { Origin: 'http://evil.example', Cookie: session })).toBe(403);
+    // the refusal page logged its 401 as a failed resource load; nothing else may be in the console
+    expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+  });
+
+  it('fills and updates the guest table, sorts and filters it, and draws the detail charts', async () => {
+    const d = await serveDemo(lab, 4);
+    const { page, errors } = await launchChromium(lab);
+    await page.goto(d.url);
+    await until('4 rows', async () => (await page.$$('#guest-table tbody tr')).length === 4);
+    const names = await page.$$eval('#guest-table tbody tr td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
+    expect(names.sort()).toEqual(['batch-02', 'db-04', 'idle-03', 'web-01']);
+    // updates: the host header's time moves and the table is redrawn with every snapshot
+    const t1 = await page.textContent('#host h1');
+    const f1 = await page.evaluate(() => (window as any).virtuneApp.frames as number);
+    await until('a newer snapshot', async () => (await page.textContent('#host h1')) !== t1);
+    expect(await page.evaluate(() => (window as any).virtuneApp.frames as number)).toBeGreaterThan(f1);
+    const cpuCells = await page.$$eval('#guest-table tbody tr td:nth-child(3)', (tds) => tds.map((t) => t.textContent ?? ''));
+    expect(cpuCells.every((c) => /^\d+\.\d%$/.test(c))).toBe(true);
+    // sort by name (click), then filter
+    await page.click('th[data-key="name"]');
+    await until('sorted by name', async () => {
+      const n = await page.$$eval('#guest-table tbody tr td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
+      return n.join(',') === 'batch-02,db-04,idle-03,web-01';
+    });
+    await page.keyboard.press('/');
+    await page.keyboard.type('web');
+    await until('filtered', async () => (await page.$$('#guest-table tbody tr')).length === 1);
+    expect(await page.textContent('#guest-table tbody tr td:nth-child(2)')).toBe('web-01');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#detail');
+    // detail: per-vCPU CPU, run delay, per-disk, per-NIC and memory charts, with drawn lines
+    const ids = await until('the detail charts', async () => {
+      const xs = await page.$$eval('.chart', (cs) => cs.map((c) => (c as HTMLElement).dataset.chart ?? ''));
+      return xs.length >= 5 ? xs : null;
+    });
+    expect(ids).toEqual(expect.arrayContaining(['cpu', 'rundelay', 'mem']));
+    expect(ids.some((i) => i.startsWith('disk:') && i.endsWith(':iops'))).toBe(true);
+    expect(ids.some((i) => i.startsWith('nic:'))).toBe(true);
+    const painted = async (): Promise<number> => page.$eval('.chart[data-chart="cpu"] canvas', (c) => {
+      const cv = c as HTMLCanvasElement;
+      const data = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) n++;
+      return n;
+    });
+    await until('lines on the CPU chart', async () => (await painted()) > 500);
+    expect(await page.$$eval('.chart[data-chart="cpu"] .u-legend .u-series', (s) => s.length)).toBe(1 + 1 + 4); // time, total, 4 vCPUs
+    expect(errors).toEqual([]);
+  });
+
+  it('sets a CPU quota through the tuning dialog: inline validation, preview, apply, CPU falls within 5 s, undo restores', async () => {
+    const d = await serveDemo(lab, 2);
+    const { page, errors } = await launchChromium(lab);
+    await page.goto(d.url);
+    await page.waitForSelector('#guest-table tbody tr[data-id="qemu:web-01"], #guest-table tbody tr');
+    const webRow = await until('web-01 row', async () => page.$('#guest-table tbody tr:has(td:text-is("web-01"))'));
+    await webRow.dblclick();
+    await page.waitForSelector('#detail');
+    const before = await until('web-01 busy above one CPU', async () => { const c = await shownCpu(page); return c !== null && c > 100 ? c : null; });
+    expect(before).toBeGreaterThan(100);
+    await page.keyboard.press('t');
+    await page.waitForSelector('#tune-dialog');
+    // inline validation with the CLI's grammar: garbage is named, nothing can be sent
+    await page.fill('#field-cpuQuota', '50 percent');
+    await until('field error', async () => ((await page.textContent('.field-error[data-field="cpuQuota"]')) ?? '').includes('--cpu-quota'));
+    expect(await page.isDisabled('#tune-preview')).toBe(true);
+    expect(await page.isDisabled('#tune-apply')).toBe(true);
+    await page.fill('#field-cpuQuota', '50%');
+    await until('valid', async () => !(await page.isDisabled('#tune-preview')));
+    expect(await page.isDisabled('#tune-apply')).toBe(true); // not before a preview
+    await page.click('#tune-preview');
+    await page.waitForSelector('#plan-table');
+    const rows = await page.$$eval('#plan-table tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const write = rows.find((r) => (r[0] ?? '').endsWith('/cpu.max'));
+    expect(write?.[2]).toBe('50000 100000');
+    expect(write?.[1]).toMatch(/^max /);
+    await until('apply enabled', async () => !(await page.isDisabled('#tune-apply')));
+    await page.click('#tune-apply');
+    await until('applied', async () => ((await page.textContent('#tune-status')) ?? '').startsWith('applied change'));
+    const appliedAt = Date.now();
+    // the guest's CPU, as the page shows it, falls to the quota within 5 s (margin for a snapshot straddling the change)
+    await until('CPU under the quota', async () => { const c = await shownCpu(page); return c !== null && c <= 60; }, 5000);
+    expect(Date.now() - appliedAt).toBeLessThanOrEqual(5500);
+    await until('quota badge', async () => ((await page.textContent('#detail .facts')) ?? '').includes('quota 50%'));
+    await page.click('#tune-undo');
+    await until('undone', async () => / undone$/.test((await page.textContent('#tune-status')) ?? ''));
+    await page.keyboard.press('Escape');
+    await until('CPU back above one CPU', async () => { const c = await shownCpu(page); return c !== null && c > 100; }, 10_000);
+    await until('badge gone', async () => ((await page.textContent('#detail .facts')) ?? '').includes('no limits'));
+    // the audit view lists the apply and the undo
+    await page.keyboard.press('A');
+    await until('audit rows', async () => ((await page.textContent('#audit-log')) ?? '').includes('undo'));
+    expect(await page.textContent('#changes')).toMatch(/undone/);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a connection-lost banner when the daemon goes away and reconnects when it is back (same token)', async () => {
+    const port = await freePort();
+    const token = 'desktop-test-token-0123456789';
+    process.env.VIRTUNE_TOKEN = token;
+    try {
+      const d1 = await serveDemo(lab, 2, [], `127.0.0.1:${port}`);
+      const { page, errors } = await launchChromium(lab);
+      await page.goto(d1.url);
+      await page.waitForSelector('#guest-table tbody tr');
+      await until('banner hidden', async () => page.$eval('#banner', (b) => b.classList.contains('hidden')));
+      d1.child.kill('SIGTERM');
+      await until('banner shown', async () => page.$eval('#banner', (b) => !b.classList.contains('hidden') && /Connection lost/.test(b.textContent ?? '')), 10_000);
+      const d2 = await serveDemo(lab, 2, [], `127.0.0.1:${port}`);
+      expect(d2.token).toBe(token);
+      await until('banner hidden again', async () => page.$eval('#banner', (b) => b.classList.contains('hidden')), 20_000);
+      const f = await page.evaluate(() => (window as any).virtuneApp.frames as number);
+      await until('snapshots flow again', async () => (await page.evaluate(() => (window as any).virtuneApp.frames as number)) > f + 1);
+      // failed websocket attempts while the daemon was down are logged by Chromium itself
+      expect(errors.filter((e) => !/WebSocket connection to .* failed/.test(e))).toEqual([]);
+    } finally {
+      delete process.env.VIRTUNE_TOKEN;
+    }
+  });
+});

@@ -4,7 +4,8 @@
 import { Command, Option } from 'commander';
 import { collect, parseGlobals } from './runtime.js';
 import { registerAdvise } from './commands/advise.js';
-import { registerDesktop, registerRecording, registerTui } from './commands/placeholders.js';
+import { registerDesktop } from './commands/desktop.js';
+import { registerRecording, registerTui } from './commands/placeholders.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerTune } from './commands/tune.js';

@@ -10,12 +10,6 @@ export function registerTui(program: Command): void {
     .action(() => notAvailable('the terminal UI'));
 }
 
-export function registerDesktop(program: Command): void {
-  program.command('desktop')
-    .description('the Electron desktop app')
-    .action(() => notAvailable('the desktop app'));
-}
-
 export function registerRecording(program: Command): void {
   program.command('record')
     .description('record raw samples to a file')

@@ -12,6 +12,7 @@ import { measureDeriveCost } from './derive-cost.js';
 import { measureEngineCpu, measureRss } from './engine-cost.js';
 import { measureDaemon } from './daemon-cost.js';
 import { measureKernelFloor } from './floor.js';
+import { measureRenderer } from './renderer-cost.js';
 import { round, scale } from './stats.js';
 
 const opts = parseOptions(process.argv.slice(2));
@@ -131,6 +132,13 @@ if (dmr) {
   r.detail.daemonOnRoot = dmr;
 }
 if (opts.daemonGuests !== 100) r.notes.push(`daemon measured with ${opts.daemonGuests} guests over ${opts.daemonWindowSec} s (quick)`);
+
+// 5. the browser face (desktop renderer) in headless Chromium
+const rc = await step('renderer in headless Chromium, 200 guests', () => measureRenderer(200, opts.quick ? 5 : 20));
+if (rc) {
+  r.rendererFrameMs200 = rc.frameMs;
+  r.detail.renderer = rc;
+}
 
 if (opts.quick) r.notes.push('quick: the daemon --root figures are not measured');
 r.notes.push('TUI figures: the TUI has not landed (a later issue adds tuiFrameMs200 and tuiCpuPct50)');

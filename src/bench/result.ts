@@ -36,6 +36,8 @@ export interface BenchResult {
   daemonCpuPct50ClientsOwnRoot: number | null;
   daemonCpuPctIdleOwnRoot: number | null;
   tuiFrameMs200: number | null;
+  /** browser face in headless Chromium, 200 guests: one table update + one chart update (medians summed) */
+  rendererFrameMs200: number | null;
   tuiCpuPct50: number | null;
   recorderBytesPerGuestSample: number | null;
   recorderMsPerSample100: number | null;
@@ -56,7 +58,7 @@ export function emptyResult(machine: MachineInfo, quick: boolean, command: strin
     engineCpuPct100: null, rssMb100: null,
     daemonCpuPct50Clients: null, daemonCpuPctIdle: null,
     daemonCpuPct50ClientsOwnRoot: null, daemonCpuPctIdleOwnRoot: null,
-    tuiFrameMs200: null, tuiCpuPct50: null, recorderBytesPerGuestSample: null, recorderMsPerSample100: null,
+    tuiFrameMs200: null, rendererFrameMs200: null, tuiCpuPct50: null, recorderBytesPerGuestSample: null, recorderMsPerSample100: null,
     detail: {}, notes: [],
   };
 }
@@ -129,6 +131,7 @@ export function rows(r: BenchResult): Row[] {
   out.push({ figure: 'daemon on --root (simulator elsewhere), 50 clients', value: r.daemonCpuPct50ClientsOwnRoot, unit: '% of a core', goal: '≤ 5', ok: le(r.daemonCpuPct50ClientsOwnRoot, 5) });
   out.push({ figure: 'daemon on --root (simulator elsewhere), no clients', value: r.daemonCpuPctIdleOwnRoot, unit: '% of a core', goal: '', ok: null });
   out.push({ figure: 'TUI frame, 200 guests', value: r.tuiFrameMs200, unit: 'ms', goal: '≤ 15', ok: le(r.tuiFrameMs200, 15) });
+  out.push({ figure: 'renderer frame (table + chart), 200 guests, headless Chromium', value: r.rendererFrameMs200, unit: 'ms', goal: '< 16', ok: r.rendererFrameMs200 === null ? null : r.rendererFrameMs200 < 16 });
   out.push({ figure: 'TUI CPU, 1 Hz, 50 guests', value: r.tuiCpuPct50, unit: '% of a core', goal: '', ok: null });
   out.push({ figure: 'recorder, bytes per guest-sample', value: r.recorderBytesPerGuestSample, unit: 'B', goal: '≤ 100', ok: le(r.recorderBytesPerGuestSample, 100) });
   out.push({ figure: 'recorder, time per sample, 100 guests', value: r.recorderMsPerSample100, unit: 'ms', goal: '', ok: null });

@@ -80,7 +80,7 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     const csp = ok?.headers()['content-security-policy'] ?? '';
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
-    await page.waitForSelector('#guest-table tbody tr');
+    await page.waitForSelector('#guest-table tbody tr[data-id]');
     // the cookie alone opens the websocket from the page's origin, not without an Origin
     const session = `virtune_session=${cookies[0]!.value}`;
     expect(await wsStatus(`ws://${new URL(d.origin).host}/ws`, { Origin: d.origin, Cookie: session })).toBe(101);
@@ -94,26 +94,26 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     const d = await serveDemo(lab, 4);
     const { page, errors } = await launchChromium(lab);
     await page.goto(d.url);
-    await until('4 rows', async () => (await page.$$('#guest-table tbody tr')).length === 4);
-    const names = await page.$$eval('#guest-table tbody tr td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
+    await until('4 rows', async () => (await page.$$('#guest-table tbody tr[data-id]')).length === 4);
+    const names = await page.$$eval('#guest-table tbody tr[data-id] td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
     expect(names.sort()).toEqual(['batch-02', 'db-04', 'idle-03', 'web-01']);
     // updates: the host header's time moves and the table is redrawn with every snapshot
     const t1 = await page.textContent('#host h1');
     const f1 = await page.evaluate(() => (window as any).virtuneApp.frames as number);
     await until('a newer snapshot', async () => (await page.textContent('#host h1')) !== t1);
     expect(await page.evaluate(() => (window as any).virtuneApp.frames as number)).toBeGreaterThan(f1);
-    const cpuCells = await page.$$eval('#guest-table tbody tr td:nth-child(3)', (tds) => tds.map((t) => t.textContent ?? ''));
+    const cpuCells = await page.$$eval('#guest-table tbody tr[data-id] td:nth-child(3)', (tds) => tds.map((t) => t.textContent ?? ''));
     expect(cpuCells.every((c) => /^\d+\.\d%$/.test(c))).toBe(true);
     // sort by name (click), then filter
     await page.click('th[data-key="name"]');
     await until('sorted by name', async () => {
-      const n = await page.$$eval('#guest-table tbody tr td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
+      const n = await page.$$eval('#guest-table tbody tr[data-id] td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
       return n.join(',') === 'batch-02,db-04,idle-03,web-01';
     });
     await page.keyboard.press('/');
     await page.keyboard.type('web');
-    await until('filtered', async () => (await page.$$('#guest-table tbody tr')).length === 1);
-    expect(await page.textContent('#guest-table tbody tr td:nth-child(2)')).toBe('web-01');
+    await until('filtered', async () => (await page.$$('#guest-table tbody tr[data-id]')).length === 1);
+    expect(await page.textContent('#guest-table tbody tr[data-id] td:nth-child(2)')).toBe('web-01');
     await page.keyboard.press('Escape');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#detail');
@@ -141,7 +141,6 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     const d = await serveDemo(lab, 2);
     const { page, errors } = await launchChromium(lab);
     await page.goto(d.url);
-    await page.waitForSelector('#guest-table tbody tr[data-id="qemu:web-01"], #guest-table tbody tr');
     const webRow = await until('web-01 row', async () => page.$('#guest-table tbody tr:has(td:text-is("web-01"))'));
     await webRow.dblclick();
     await page.waitForSelector('#detail');
@@ -191,7 +190,7 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
       const d1 = await serveDemo(lab, 2, [], `127.0.0.1:${port}`);
       const { page, errors } = await launchChromium(lab);
       await page.goto(d1.url);
-      await page.waitForSelector('#guest-table tbody tr');
+      await page.waitForSelector('#guest-table tbody tr[data-id]');
       await until('banner hidden', async () => page.$eval('#banner', (b) => b.classList.contains('hidden')));
       d1.child.kill('SIGTERM');
       await until('banner shown', async () => page.$eval('#banner', (b) => !b.classList.contains('hidden') && /Connection lost/.test(b.textContent ?? '')), 10_000);
@@ -205,5 +204,31 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     } finally {
       delete process.env.VIRTUNE_TOKEN;
     }
+  });
+});
+
+describe('guest table with more guests than fit on screen (real daemon, real browser)', () => {
+  const lab = useLab();
+
+  it('keeps only the rows near the viewport in the DOM and shows the right ones after scrolling', async () => {
+    const d = await serveDemo(lab, 60);
+    const { page, errors } = await launchChromium(lab, { width: 1200, height: 600 });
+    await page.goto(d.url);
+    await until('60 guests counted', async () => (await page.textContent('#guests .count')) === '60 of 60 guests', 60_000);
+    await page.click('th[data-key="name"]');
+    const rendered = await page.$$eval('#guest-table tbody tr[data-id] td:nth-child(2)', (tds) => tds.map((t) => t.textContent ?? ''));
+    expect(rendered.length).toBeLessThan(60);
+    expect(rendered.length).toBeGreaterThan(10);
+    expect(rendered).toEqual([...rendered].sort());
+    const all = (await page.evaluate(() => (window as any).virtuneApp.snap.guests.map((g: { name: string }) => g.name) as string[])).sort();
+    expect(rendered[0]).toBe(all[0]);
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await until('the last guest rendered', async () => {
+      const xs = await page.$$eval('#guest-table tbody tr[data-id] td:nth-child(2)', (tds) => tds.map((t) => t.textContent ?? ''));
+      return xs.at(-1) === all.at(-1) && !xs.includes(all[0]!);
+    });
+    const box = await page.$$eval('#guest-table tbody tr[data-id]', (trs) => trs.at(-1)!.getBoundingClientRect().bottom);
+    expect(box).toBeLessThanOrEqual(600 + 1);
+    expect(errors).toEqual([]);
   });
 });

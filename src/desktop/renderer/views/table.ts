@@ -1,6 +1,8 @@
 // Owns the guest table: sortable (click a header, or s / S), filterable (/), one row per guest with
-// its configured limits as badges; rows are reused by guest id so an update only rewrites text.
-// Selection moves with j/k; Enter opens the guest; space marks it for comparison.
+// its configured limits as badges; rows are reused by guest id so an update only rewrites text, and
+// only the rows in (or near) the viewport are in the DOM (fixed row height, spacer rows above and
+// below), so an update costs the same for 20 or 2000 guests. Selection moves with j/k; Enter opens
+// the guest; space marks it for comparison.
 
 import type { Snapshot } from '../../../engine/model/snapshot.js';
 import { GUEST_COLUMNS, guestList, type GuestListRow, type GuestSortKey } from '../../../engine/present/guest-list.js';
@@ -12,6 +14,10 @@ export interface TableEvents {
   mark(id: string): void;
 }
 
+/** row height in px (app.css .guest-table tbody tr) and rows kept beyond the viewport */
+const ROW_PX = 27;
+const OVERSCAN = 10;
+
 interface RowEls { tr: HTMLTableRowElement; cells: HTMLTableCellElement[]; limits: HTMLTableCellElement; mark: HTMLInputElement; limitsText: string }
 
 export class GuestTable {
@@ -20,6 +26,10 @@ export class GuestTable {
   private readonly thead = h('thead');
   private readonly tbody = h('tbody');
   private readonly count = h('span', { class: 'count' });
+  private readonly padTop = h('tr', { class: 'spacer' }, h('td', { colspan: GUEST_COLUMNS.length + 3 }));
+  private readonly padBottom = h('tr', { class: 'spacer' }, h('td', { colspan: GUEST_COLUMNS.length + 3 }));
+  private list: GuestListRow[] = [];
+  private tableTop = 0;
   private readonly rows = new Map<string, RowEls>();
   sortKey: GuestSortKey = 'cpu';
   descending = true;
@@ -33,6 +43,14 @@ export class GuestTable {
     this.el.append(h('div', { class: 'toolbar' }, this.filterInput, this.count),
       h('table', { class: 'guest-table', id: 'guest-table' }, this.thead, this.tbody));
     this.header();
+    this.tbody.append(this.padTop, this.padBottom);
+    const onView = (): void => { this.measureTop(); this.renderRows(); };
+    window.addEventListener('scroll', onView, { passive: true });
+    window.addEventListener('resize', onView, { passive: true });
+  }
+
+  private measureTop(): void {
+    if (this.tbody.isConnected) this.tableTop = this.tbody.getBoundingClientRect().top + window.scrollY;
   }
 
   private header(): void {
@@ -81,18 +99,35 @@ export class GuestTable {
   }
 
   update(s: Snapshot): void {
+    const first = this.last === null;
     this.last = s;
-    const list = guestList(s, { sortKey: this.sortKey, descending: this.descending, filter: this.filterInput.value });
-    const seen = new Set<string>();
-    const frag = document.createDocumentFragment();
-    for (const r of list) {
-      seen.add(r.id);
+    this.list = guestList(s, { sortKey: this.sortKey, descending: this.descending, filter: this.filterInput.value });
+    this.order = this.list.map((r) => r.id);
+    if (this.selected === null || !this.order.includes(this.selected)) this.selected = this.order[0] ?? null;
+    for (const id of this.rows.keys()) if (!s.guests.some((g) => g.id === id)) { this.rows.get(id)?.tr.remove(); this.rows.delete(id); }
+    if (first) this.measureTop();
+    this.renderRows();
+    setText(this.count, `${this.list.length} of ${s.guests.length} guests`);
+  }
+
+  /** put the rows of the visible window in place, between the two spacers */
+  private renderRows(): void {
+    const n = this.list.length;
+    const from = Math.max(0, Math.min(n, Math.floor((window.scrollY - this.tableTop) / ROW_PX) - OVERSCAN));
+    const to = Math.min(n, from + Math.ceil(window.innerHeight / ROW_PX) + 2 * OVERSCAN);
+    this.padTop.style.height = `${from * ROW_PX}px`;
+    this.padBottom.style.height = `${(n - to) * ROW_PX}px`;
+    const shown = new Set<HTMLTableRowElement>();
+    let at = 1; // after padTop
+    for (let i = from; i < to; i++) {
+      const r = this.list[i]!;
       const e = this.rowEls(r);
-      GUEST_COLUMNS.forEach((c, i) => setText(e.cells[i]!, c.key === 'name' ? r.name : r[c.key]));
+      GUEST_COLUMNS.forEach((c, k) => setText(e.cells[k]!, c.key === 'name' ? r.name : r[c.key]));
       setText(e.cells[GUEST_COLUMNS.length]!, String(r.vcpus));
-      const lt = r.limits.join('\n');
+      const lt = r.limits.join(' · ');
       if (lt !== e.limitsText) {
         e.limitsText = lt;
+        e.limits.title = lt;
         clear(e.limits);
         for (const l of r.limits) e.limits.append(h('span', { class: 'badge' }, l));
       }
@@ -100,14 +135,14 @@ export class GuestTable {
       e.tr.classList.toggle('throttled', r.throttled);
       e.tr.classList.toggle('selected', r.id === this.selected);
       e.mark.checked = this.marked.has(r.id);
-      frag.append(e.tr);
+      shown.add(e.tr);
+      // move a row only when it is not already in place (most rows keep their place between snapshots)
+      const here = this.tbody.children[at] ?? null;
+      if (here !== e.tr) this.tbody.insertBefore(e.tr, here);
+      at++;
     }
-    for (const [id, e] of this.rows) if (!seen.has(id)) { e.tr.remove(); if (!s.guests.some((g) => g.id === id)) this.rows.delete(id); }
-    this.tbody.append(frag);
-    this.order = list.map((r) => r.id);
-    if (this.selected === null || !seen.has(this.selected)) this.selected = this.order[0] ?? null;
-    this.rows.get(this.selected ?? '')?.tr.classList.add('selected');
-    setText(this.count, `${list.length} of ${s.guests.length} guests`);
+    while (this.tbody.children[at] && this.tbody.children[at] !== this.padBottom) this.tbody.children[at]!.remove();
+    for (const e of this.rows.values()) if (e.tr.isConnected && !shown.has(e.tr)) e.tr.remove();
   }
 
   move(delta: number): void {
@@ -115,6 +150,7 @@ export class GuestTable {
     const i = Math.max(0, this.order.indexOf(this.selected ?? ''));
     const next = this.order[Math.min(this.order.length - 1, Math.max(0, i + delta))]!;
     this.ev.select(next);
-    this.rows.get(next)?.tr.scrollIntoView({ block: 'nearest' });
+    const y = this.tableTop + this.order.indexOf(next) * ROW_PX;
+    if (y < window.scrollY + 80 || y > window.scrollY + window.innerHeight - 2 * ROW_PX) window.scrollTo(0, y - window.innerHeight / 2);
   }
 }

@@ -266,7 +266,9 @@ class EngineImpl implements Engine {
   async diagnose(guest: string, windowSec: number): Promise<Diagnosis> {
     if (!(windowSec > 0)) throw new VirtuneError(2, `diagnose: window '${windowSec}' is not a positive number of seconds`);
     const { snap } = await this.current();
-    return diagnose(snap, this.hist.window(Math.min(windowSec, this.historySec)), guest, windowSec);
+    // half an interval of slack: a window of 10 s holds the sample 10 s back too (10 intervals of rates)
+    const span = Math.min(windowSec, this.historySec) + this.deps.intervalSec / 2;
+    return diagnose(snap, this.hist.window(span), guest, windowSec);
   }
 
   async auditLog(limit?: number): Promise<AuditEntry[]> {

@@ -4,6 +4,7 @@
 
 import type { Advice, AdviceRequest, HostMove, LintFinding } from '../model/advice.js';
 import type { Snapshot } from '../model/snapshot.js';
+import type { ReplayCommand, ReplayStatus } from '../model/recording.js';
 import type { AuditEntry, ChangeRecord, Plan, TuningRequest } from '../model/tuning.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -24,6 +25,8 @@ export interface EngineStatus {
   guests: number;
   clients: number | null;
   historyWindowSec: number;
+  /** set when the engine replays a recording instead of sampling a host (tuning is then refused, code 4) */
+  replay?: ReplayStatus | null;
 }
 
 export interface GuestRef {
@@ -84,5 +87,7 @@ export interface EngineApi {
   adviseHost(): Promise<HostMove[]>;
   lint(): Promise<LintFinding[]>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
+  /** play/pause/speed/seek/next event on a replaying engine; code 2 when the engine is not replaying */
+  replayControl(cmd: ReplayCommand): Promise<ReplayStatus>;
   close(): Promise<void>;
 }

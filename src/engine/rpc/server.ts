@@ -107,6 +107,7 @@ export function serveEngine(engine: EngineApi, transport: Transport, opts: Serve
       case 'adviseHost': return engine.adviseHost();
       case 'lint': return engine.lint();
       case 'auditLog': return engine.auditLog(p.limit as number | undefined);
+      case 'replayControl': return engine.replayControl(p.cmd as Parameters<EngineApi['replayControl']>[0]);
     }
   }
 

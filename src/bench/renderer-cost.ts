@@ -58,9 +58,9 @@ export async function measureRenderer(guests: number, frames: number): Promise<R
     const stat = (xs: number[]) => { const st = summarize(xs); return { n: st.n, median: Math.round(st.median * 100) / 100, p95: Math.round(st.p95 * 100) / 100 }; };
     const table = await collect('guests');
     for (let i = 0; i < 8; i++) await page.click(`#guest-table tbody tr[data-id]:nth-child(${i + 2}) input[type=checkbox]`);
-    await page.keyboard.press('c');
+    await page.keyboard.press('C');
     const chart = await collect('compare');
-    await page.keyboard.press('g');
+    await page.keyboard.press('Escape');
     await page.keyboard.press('Enter');
     const detail = await collect('detail');
     const t = stat(table);

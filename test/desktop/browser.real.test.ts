@@ -35,7 +35,7 @@ function wsStatus(url: string, headers: Record<string, string> = {}): Promise<nu
 /** the guest's CPU % as the detail header shows it */
 async function shownCpu(page: Page): Promise<number | null> {
   const t = await page.textContent('#detail h2');
-  const m = /CPU (\d+(?:\.\d+)?)%/.exec(t ?? '');
+  const m = /cpu (\d+(?:\.\d+)?)%/.exec(t ?? '');
   return m ? Number(m[1]) : null;
 }
 
@@ -102,8 +102,8 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     const f1 = await page.evaluate(() => (window as any).virtuneApp.frames as number);
     await until('a newer snapshot', async () => (await page.textContent('#host h1')) !== t1);
     expect(await page.evaluate(() => (window as any).virtuneApp.frames as number)).toBeGreaterThan(f1);
-    const cpuCells = await page.$$eval('#guest-table tbody tr[data-id] td:nth-child(3)', (tds) => tds.map((t) => t.textContent ?? ''));
-    expect(cpuCells.every((c) => /^\d+\.\d%$/.test(c))).toBe(true);
+    const cpuCells = await page.$$eval('#guest-table tbody tr[data-id] td:nth-child(4)', (tds) => tds.map((t) => t.textContent ?? ''));
+    expect(cpuCells.every((c) => /^\d+(\.\d)?$/.test(c))).toBe(true);
     // sort by name (click), then filter
     await page.click('th[data-key="name"]');
     await until('sorted by name', async () => {
@@ -134,6 +134,10 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     });
     await until('lines on the CPU chart', async () => (await painted()) > 500);
     expect(await page.$$eval('.chart[data-chart="cpu"] .u-legend .u-series', (s) => s.length)).toBe(1 + 1 + 4); // time, total, 4 vCPUs
+    // the diagnosis view of the same guest (EngineApi.diagnose over the daemon's history)
+    await page.keyboard.press('W');
+    await until('a diagnosis', async () => ((await page.textContent('#diagnosis h3')) ?? '').includes('web-01'));
+    expect(await page.$('#diagnosis-causes')).not.toBeNull();
     expect(errors).toEqual([]);
   });
 
@@ -176,7 +180,7 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     await until('CPU back above one CPU', async () => { const c = await shownCpu(page); return c !== null && c > 100; }, 10_000);
     await until('badge gone', async () => ((await page.textContent('#detail .facts')) ?? '').includes('no limits'));
     // the audit view lists the apply and the undo
-    await page.keyboard.press('A');
+    await page.keyboard.press('L');
     await until('audit rows', async () => ((await page.textContent('#audit-log')) ?? '').includes('undo'));
     expect(await page.textContent('#changes')).toMatch(/undone/);
     expect(errors).toEqual([]);

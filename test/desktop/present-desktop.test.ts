@@ -1,15 +1,14 @@
-// The face-neutral view-models the desktop/browser renderer draws (engine/present): guest list rows
-// with limits marked, sorting with unknown values last, filtering; chart specs with configured limits;
-// the host overview; plan rows and the revert countdown; advice rows; the shared key map.
+// The face-neutral view-models the desktop/browser renderer adds to engine/present: limit badges, the
+// live chart specs with configured limits and the comparison values, journal and audit rows, advice rows.
 
 import { describe, expect, it } from 'vitest';
-import type { GuestSnap, Snapshot } from '../../src/engine/model/snapshot.js';
+import type { GuestSnap } from '../../src/engine/model/snapshot.js';
 import { adviceRows, lintRows } from '../../src/engine/present/advice-rows.js';
 import { guestCharts } from '../../src/engine/present/guest-charts.js';
-import { compareRows, guestList, guestListRow } from '../../src/engine/present/guest-list.js';
-import { hostOverview, hugepageText } from '../../src/engine/present/host-overview.js';
-import { actionForKey, KEY_BINDINGS } from '../../src/engine/present/keys.js';
-import { auditRows, planRows, revertCountdown } from '../../src/engine/present/plan-steps.js';
+import { COMPARE_METRICS, compareValue } from '../../src/engine/present/guest-charts.js';
+import { guestRowVM } from '../../src/engine/present/guest-table.js';
+import { limitBadges } from '../../src/engine/present/limit-badges.js';
+import { auditRows, changeRows } from '../../src/engine/present/plan-steps.js';
 
 function guest(name: string, over: Partial<GuestSnap['cpu']> = {}, extra: Partial<GuestSnap> = {}): GuestSnap {
   return {
@@ -26,41 +25,20 @@ function guest(name: string, over: Partial<GuestSnap['cpu']> = {}, extra: Partia
   };
 }
 
-function snap(guests: GuestSnap[]): Snapshot {
-  return {
-    schemaVersion: 1, timestamp: '2026-12-01T08:00:00.000Z', intervalSec: 1, demo: true, errors: [],
-    host: {
-      hostname: 'kvm', kernel: 'k', cgroupVersion: 1, cpuCount: 4, cpuUsagePct: 200, perCpuUsagePct: null,
-      memTotalBytes: 8 * 2 ** 30, memAvailableBytes: 6 * 2 ** 30,
-      numaNodes: [{ node: 0, cpus: '0-3', memTotalBytes: 8 * 2 ** 30, memFreeBytes: 4 * 2 ** 30, inactiveFileBytes: null, cpuUsagePct: 100, hugepages: { 2048: { total: 4, free: 1 } }, distances: [10] }],
-      hugepages: { 2048: { total: 4, free: 1, reserved: 0, surplus: 0 }, 1048576: { total: 0, free: 0, reserved: 0, surplus: 0 } },
-      thp: null, ksm: null, psi: null, inventory: null,
-    },
-    guests,
-  };
-}
-
-describe('guest list view-model', () => {
-  it('marks configured limits and throttling', () => {
-    const r = guestListRow(guest('a', { quotaUsec: 150000, throttledPct: 3, cpuset: '0-1' }));
-    expect(r.limits).toEqual(['quota 150%', 'cpuset 0-1', 'virtio-disk0 riops ≤ 500', 'vnet0 in ≤ 8 Mbit/s']);
-    expect(r.throttled).toBe(true);
-    const free = guestListRow(guest('b', {}, { disks: [], nics: [] }));
-    expect(free.limits).toEqual([]);
-    expect(free.iops).toBe('-');
-    expect(free.sort.iops).toBeNull();
+describe('limit badges', () => {
+  it('spells out every configured limit; none for an unlimited guest', () => {
+    expect(limitBadges(guest('a', { quotaUsec: 150000, cpuset: '0-1' }))).toEqual(['quota 150%', 'cpuset 0-1', 'virtio-disk0 riops ≤ 500', 'vnet0 in ≤ 8 Mbit/s']);
+    expect(limitBadges(guest('b', {}, { disks: [], nics: [] }))).toEqual([]);
   });
+});
 
-  it('sorts with unknown values last in both directions and filters by name, id and "limited"', () => {
-    const s = snap([guest('a', { usagePct: 10 }), guest('b', { usagePct: null }), guest('c', { usagePct: 90, quotaUsec: 50000 }, { disks: [], nics: [] }), guest('d', { usagePct: 50 }, { disks: [], nics: [] })]);
-    expect(guestList(s, { sortKey: 'cpu', descending: true, filter: '' }).map((r) => r.name)).toEqual(['c', 'd', 'a', 'b']);
-    expect(guestList(s, { sortKey: 'cpu', descending: false, filter: '' }).map((r) => r.name)).toEqual(['a', 'd', 'c', 'b']);
-    expect(guestList(s, { sortKey: 'name', descending: true, filter: '' }).map((r) => r.name)).toEqual(['d', 'c', 'b', 'a']);
-    expect(guestList(s, { sortKey: 'name', descending: false, filter: 'qemu:c' }).map((r) => r.name)).toEqual(['c']);
-    expect(guestList(s, { sortKey: 'name', descending: false, filter: 'limited' }).map((r) => r.name)).toEqual(['a', 'b', 'c']);
-    const [x, y] = [guestListRow(guest('x', { usagePct: null })), guestListRow(guest('y', { usagePct: 5 }))];
-    expect(compareRows(x, y, 'cpu', true)).toBeGreaterThan(0);
-    expect(compareRows(x, y, 'cpu', false)).toBeGreaterThan(0);
+describe('comparison values', () => {
+  it('are the guest table row values (same figures as the table), unknown stays null', () => {
+    const g = guest('a', { usagePct: null });
+    const by = (k: string) => COMPARE_METRICS.find((m) => m.key === k)!;
+    expect(compareValue(g, by('cpu'))).toBeNull();
+    expect(compareValue(g, by('iops'))).toBe(guestRowVM(g).values.iops);
+    expect(compareValue(g, by('mem'))).toBe(guestRowVM(g).values.mem);
   });
 });
 
@@ -80,38 +58,21 @@ describe('chart view-models', () => {
   });
 });
 
-describe('host overview view-model', () => {
-  it('shows CPU, memory, hugepages and per-node rows; absent KSM and PSI are unknown, not zero', () => {
-    const o = hostOverview(snap([]));
-    expect(o.title).toBe('DEMO kvm');
-    const cell = (l: string) => o.cells.find((c) => c.label.startsWith(l))!;
-    expect(cell('CPU').text).toBe('200.0% of 4 CPUs');
-    expect(cell('CPU').fill).toBeCloseTo(0.5);
-    expect(cell('Memory').text).toBe('2.00 GiB / 8.00 GiB');
-    expect(cell('KSM').text).toBe('-');
-    expect(cell('PSI cpu').text).toBe('-');
-    expect(cell('PSI cpu').fill).toBeNull();
-    expect(cell('Hugepages').text).toBe('2M 1/4 free');
-    expect(o.nodes).toEqual([{ node: 0, cpus: '0-3', cpu: '100.0%', cpuFill: 0.25, mem: '4.00 GiB / 8.00 GiB', memFill: 0.5, hugepages: '2M 1/4 free' }]);
-    expect(hugepageText({})).toBe('none');
-  });
-});
-
 describe('plan, journal and audit rows', () => {
-  it('shows old and new values per step and counts a revert timer down', () => {
-    expect(planRows({ guest: 'a', applied: false, changeId: null, warnings: [], steps: [
-      { kind: 'cgroup-write', path: '/sys/fs/cgroup/cpu/x/cpu.cfs_quota_us', from: '-1', to: '50000' },
-      { kind: 'exec', argv: ['tc', 'qdisc', 'del', 'dev', 'vnet0', 'root'] },
-    ] })).toEqual([
-      { what: '/sys/fs/cgroup/cpu/x/cpu.cfs_quota_us', from: '-1', to: '50000' },
-      { what: 'tc', from: '-', to: 'tc qdisc del dev vnet0 root' },
-    ]);
+  it('lists changes with their revert countdown and audit entries with the step they touched', () => {
     const now = Date.parse('2026-12-01T08:00:00Z');
-    expect(revertCountdown('2026-12-01T08:01:05Z', now)).toBe('reverts in 1:05');
-    expect(revertCountdown('2026-12-01T07:59:00Z', now)).toBe('reverting…');
-    expect(revertCountdown(null, now)).toBeNull();
-    expect(auditRows([{ time: 't', uid: 1000, user: null, peerPid: 1, guest: 'a', guestUuid: null, changeId: 'c1', action: 'apply', step: null, old: 'max', new: '50000', result: 'ok' }]))
-      .toEqual([{ time: 't', who: 'uid 1000', guest: 'a', action: 'apply', what: '-', change: 'max → 50000', result: 'ok' }]);
+    const plan = { guest: 'a', applied: true, changeId: 'c1', warnings: [], steps: [{ kind: 'cgroup-write' as const, path: '/sys/fs/cgroup/cpu/x/cpu.cfs_quota_us', from: '-1', to: '50000' }] };
+    expect(changeRows([
+      { changeId: 'c1', guest: 'a', guestUuid: null, appliedAt: 't', plan, undoSteps: [], state: 'applied', revertAt: '2026-12-01T08:01:05Z' },
+      { changeId: 'c2', guest: 'a', guestUuid: null, appliedAt: 't', plan, undoSteps: [], state: 'undone', revertAt: '2026-12-01T08:01:05Z' },
+    ], now)).toEqual([
+      { changeId: 'c1', guest: 'a', appliedAt: 't', state: 'applied', steps: 1, revert: '1:05' },
+      { changeId: 'c2', guest: 'a', appliedAt: 't', state: 'undone', steps: 1, revert: '' },
+    ]);
+    expect(auditRows([{ time: 't', uid: 0, user: 'root', peerPid: 1, guest: 'a', guestUuid: null, changeId: 'c1', action: 'apply', step: plan.steps[0]!, old: '-1', new: '50000', result: 'failed', message: 'EACCES' }]))
+      .toEqual([{ time: 't', who: 'root', guest: 'a', action: 'apply', what: '/sys/fs/cgroup/cpu/x/cpu.cfs_quota_us', change: '-1 → 50000', result: 'failed: EACCES' }]);
+    expect(auditRows([{ time: 't', uid: 1000, user: null, peerPid: 1, guest: null, guestUuid: null, changeId: null, action: 'keep', step: null, old: null, new: null, result: 'ok' }]))
+      .toEqual([{ time: 't', who: 'uid 1000', guest: '-', action: 'keep', what: '-', change: '- → -', result: 'ok' }]);
   });
 
   it('advice and lint rows', () => {
@@ -123,12 +84,3 @@ describe('plan, journal and audit rows', () => {
   });
 });
 
-describe('shared key map', () => {
-  it('binds every key once', () => {
-    const keys = KEY_BINDINGS.flatMap((b) => b.keys);
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(actionForKey('t')).toBe('tune');
-    expect(actionForKey('u')).toBe('undo');
-    expect(actionForKey('x')).toBeNull();
-  });
-});

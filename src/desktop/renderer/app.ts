@@ -3,12 +3,12 @@
 // dialog, the keyboard shortcuts of present/keys (same as the TUI) and the light/dark theme.
 // Each snapshot renders once (table + charts); the time it takes is recorded as a performance
 // measure 'virtune-frame' (read by the bench's rendererFrameMs200).
-// Adding a view (e.g. diagnosis, once EngineApi.diagnose lands): a class with el/update/destroy, a
-// tab in TABS, and a case in show().
+// Adding a view: a class with el/update/destroy, a tab in TABS, a key in DESKTOP_KEYMAP and a case in
+// show().
 
 import type { Snapshot } from '../../engine/model/snapshot.js';
 import type { EngineStatus } from '../../engine/protocol/api.js';
-import { actionForKey, KEY_BINDINGS, type KeyAction } from '../../engine/present/keys.js';
+import { actionFor, BASE_KEYMAP, extendKeyMap, helpLines, type KeyBinding, type KeyContext } from '../../engine/present/keymap.js';
 import type { RemoteEngine } from '../../engine/rpc/client.js';
 import { Link } from './connection.js';
 import { h, setText } from './dom.js';
@@ -16,12 +16,33 @@ import { AdviceView } from './views/advice.js';
 import { AuditView } from './views/audit.js';
 import { CompareView } from './views/compare.js';
 import { DetailView } from './views/detail.js';
+import { DiagnosisView } from './views/diagnosis.js';
 import { HostView } from './views/host.js';
 import { GuestTable } from './views/table.js';
 import { TuneDialog } from './views/tune-dialog.js';
 
-type ViewName = 'guests' | 'detail' | 'compare' | 'advice' | 'audit';
-const TABS: Array<[ViewName, string]> = [['guests', 'Guests (g)'], ['compare', 'Compare (c)'], ['advice', 'Advice (a)'], ['audit', 'Audit (A)']];
+type ViewName = 'guests' | 'detail' | 'compare' | 'advice' | 'audit' | 'why';
+const TABS: Array<[ViewName, string]> = [['guests', 'Guests (Esc)'], ['compare', 'Compare (C)'], ['why', 'Why slow? (W)'], ['advice', 'Advice (a)'], ['audit', 'Audit (L)']];
+
+/** the TUI's key map (present/keymap.ts), less what a mouse face does otherwise, plus the desktop's own */
+// quit: a window is closed by its window manager (and Ctrl-C must stay copy in a browser)
+const UNUSED_HERE = new Set(['quit', 'window', 'nextKnob', 'prevKnob', 'edit', 'apply', 'revertTimer']);
+const DESKTOP_KEYMAP: readonly KeyBinding[] = extendKeyMap(BASE_KEYMAP.filter((b) => !UNUSED_HERE.has(b.action)), [
+  { action: 'mark', keys: ['x'], context: 'table', help: 'mark the guest for comparison' },
+  { action: 'mark', keys: ['x'], context: 'detail', help: 'mark this guest for comparison' },
+  { action: 'compare', keys: ['C'], context: 'global', help: 'compare the marked guests on one chart' },
+  { action: 'theme', keys: ['D'], context: 'global', help: 'dark / light theme' },
+  { action: 'why', keys: ['W'], context: 'global', help: 'diagnosis: why is the selected guest slow' },
+]);
+
+/** KeyboardEvent → the key name the key map uses (blessed's) */
+function keyName(e: KeyboardEvent): string {
+  const named: Record<string, string> = { Enter: 'enter', Escape: 'escape', ArrowUp: 'up', ArrowDown: 'down', Home: 'home', End: 'end', Tab: 'tab', ' ': 'space' };
+  const k = named[e.key] ?? e.key;
+  if (e.ctrlKey && k.length === 1) return `C-${k.toLowerCase()}`;
+  if (e.shiftKey && k === 'tab') return 'S-tab';
+  return k;
+}
 
 export class App {
   private readonly banner = h('div', { class: 'banner hidden', id: 'banner', role: 'alert' });
@@ -36,11 +57,13 @@ export class App {
   private compare: CompareView | null = null;
   private advice: AdviceView | null = null;
   private audit: AuditView | null = null;
+  private why: DiagnosisView | null = null;
   private dialog: TuneDialog | null = null;
   private help: HTMLElement | null = null;
   snap: Snapshot | null = null;
   private status: EngineStatus | null = null;
   private lastChange: string | null = null;
+  private paused = false;
   private readonly link: Link;
   frames = 0;
 
@@ -85,8 +108,9 @@ export class App {
 
   private render(s: Snapshot): void {
     const t0 = performance.now();
+    if (this.paused) return;
     this.snap = s;
-    this.host.update(s);
+    this.host.update(s, this.status);
     if (this.view === 'guests') this.table.update(s);
     else if (this.view === 'detail') this.detail?.update(s);
     else if (this.view === 'compare') this.compare?.update(s);
@@ -111,6 +135,7 @@ export class App {
     else if (v === 'compare') { this.compare = new CompareView(this.marked); this.main.append(this.compare.el); if (this.snap) this.compare.update(this.snap); }
     else if (v === 'advice') { this.advice ??= new AdviceView(this.engine, this.table.selected); this.advice.setGuest(this.detail?.guestId ?? this.table.selected); this.main.append(this.advice.el); void this.advice.load(); }
     else if (v === 'audit') { this.audit ??= new AuditView(this.engine); this.main.append(this.audit.el); void this.audit.load(); }
+    else if (v === 'why') { this.why ??= new DiagnosisView(this.engine, null); this.why.setGuest(this.detail?.guestId ?? this.table.selected); this.main.append(this.why.el); void this.why.load(); }
   }
 
   private openGuest(id: string): void {
@@ -151,8 +176,8 @@ export class App {
 
   private toggleHelp(): void {
     if (this.help) { this.help.remove(); this.help = null; return; }
-    const t = h('table', {}, ...KEY_BINDINGS.map((b) => h('tr', {}, h('td', { class: 'key' }, b.keys.map((k) => (k === ' ' ? 'space' : k)).join(' / ')), h('td', {}, b.help))));
-    this.help = h('div', { class: 'modal', id: 'help', onclick: () => this.toggleHelp() }, h('div', { class: 'modal-box' }, h('h2', {}, 'Keyboard shortcuts'), t));
+    const text = h('pre', { class: 'help-text' }, helpLines(DESKTOP_KEYMAP).join('\n'));
+    this.help = h('div', { class: 'modal', id: 'help', onclick: () => this.toggleHelp() }, h('div', { class: 'modal-box' }, h('h2', {}, 'Keyboard shortcuts (same as the terminal UI)'), text));
     this.root.append(this.help);
   }
 
@@ -171,33 +196,43 @@ export class App {
     const target = e.target as HTMLElement | null;
     const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA');
     if (typing && e.key !== 'Escape') return;
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const a: KeyAction | null = actionForKey(e.key);
+    if (e.metaKey || e.altKey) return;
+    const context: KeyContext = this.dialog ? 'tuning' : this.view === 'guests' ? 'table' : this.view === 'detail' ? 'detail' : 'panel';
+    const a = actionFor(DESKTOP_KEYMAP, context, keyName(e));
     if (!a) return;
     e.preventDefault();
     const sel = this.table.selected;
+    const here = this.view === 'detail' && this.detail ? this.detail.guestId : sel;
     switch (a) {
       case 'help': this.toggleHelp(); break;
+      case 'pause': this.paused = !this.paused; setText(this.mode, `${this.paused ? 'PAUSED · ' : ''}${this.mode.textContent?.replace(/^PAUSED · /, '') ?? ''}`); break;
       case 'back':
         if (this.help) this.toggleHelp();
         else if (this.dialog) { this.dialog.destroy(); this.dialog = null; }
         else if (this.view !== 'guests') this.show('guests');
         break;
       case 'filter': this.show('guests'); this.table.filterInput.focus(); break;
-      case 'sortNext': this.table.sortNext(); break;
+      case 'sortNext': this.table.sortStep(1); break;
+      case 'sortPrev': this.table.sortStep(-1); break;
       case 'sortReverse': this.table.reverse(); break;
+      case 'sortCpu': this.table.sortOn('cpu'); break;
+      case 'sortMem': this.table.sortOn('mem'); break;
+      case 'sortDisk': this.table.sortOn('disk'); break;
+      case 'sortName': this.table.sortOn('name'); break;
       case 'down': this.table.move(1); break;
       case 'up': this.table.move(-1); break;
-      case 'open': if (sel && this.view === 'guests') this.openGuest(sel); break;
-      case 'tune': if (this.view === 'detail' && this.detail) this.openTune(this.detail.guestId); else if (sel) this.openTune(sel); break;
+      case 'top': this.table.move(-Infinity); break;
+      case 'bottom': this.table.move(Infinity); break;
+      case 'open': if (sel) this.openGuest(sel); break;
+      case 'tune': if (here) this.openTune(here); break;
       case 'undo': void this.undoLast(); break;
       case 'keep': void this.dialog?.keep(); break;
-      case 'mark': if (this.view === 'detail' && this.detail) this.toggleMark(this.detail.guestId); else if (sel) this.toggleMark(sel); break;
+      case 'mark': if (here) this.toggleMark(here); break;
       case 'compare': this.show('compare'); break;
-      case 'advice': this.show('advice'); break;
+      case 'advisor': this.show('advice'); break;
       case 'audit': this.show('audit'); break;
-      case 'guests': this.show('guests'); break;
       case 'theme': this.toggleTheme(); break;
+      case 'why': this.show('why'); break;
     }
   }
 }

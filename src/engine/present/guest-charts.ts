@@ -1,10 +1,13 @@
-// Owns the chart view-models of the guest detail and comparison views: which charts a guest has
-// (per-vCPU CPU and run delay, per-disk IOPS / bandwidth / latency, per NIC, memory per NUMA node),
-// the value of every series in one snapshot (a face appends them to its own time window), the
-// configured limits to draw as lines, and the axis/legend formatting per unit. Pure.
+// Owns the live chart view-models of the desktop/browser guest detail and comparison views: one chart
+// per vCPU set, per disk (IOPS / bandwidth / latency), per NIC and for memory per NUMA node (finer than
+// guest-detail.ts's history charts, which sum disks and NICs), the value of every series in one
+// snapshot (the renderer appends them to its own time window), the configured limits to draw as lines,
+// and the axis/legend formatting per unit (guest-detail.ts's units plus latency in ms). Pure.
 
 import type { GuestSnap } from '../model/snapshot.js';
 import { formatBytes, formatMs, formatOps, formatPct, formatRate } from './format.js';
+import { guestRowVM, type GuestRowValues } from './guest-table.js';
+import { quotaPct } from './guest-detail.js';
 
 export type ChartUnit = 'pct' | 'bytes' | 'bytesPerSec' | 'ops' | 'ms';
 
@@ -36,11 +39,11 @@ const lim = (label: string, v: number | null): ChartLimit[] => (v === null || !N
 export function guestCharts(g: GuestSnap): ChartSpec[] {
   const charts: ChartSpec[] = [];
   const c = g.cpu;
-  const quotaPct = c.quotaUsec !== null && c.periodUsec ? (c.quotaUsec / c.periodUsec) * 100 : null;
+  const quota = quotaPct(g);
   charts.push({
     id: 'cpu', title: 'CPU per vCPU (% of one host CPU)', unit: 'pct',
     series: [{ label: 'guest total', value: c.usagePct }, ...g.vcpus.map((v) => ({ label: `vCPU ${v.index}`, value: v.usagePct }))],
-    limits: lim('quota', quotaPct),
+    limits: lim('quota', quota),
   });
   charts.push({
     id: 'rundelay', title: 'Run delay / steal (% of time waiting for a CPU)', unit: 'pct',
@@ -85,22 +88,20 @@ export function guestCharts(g: GuestSnap): ChartSpec[] {
   return charts;
 }
 
-export interface CompareMetric { key: string; title: string; unit: ChartUnit; value(g: GuestSnap): number | null }
+export interface CompareMetric { key: keyof GuestRowValues; title: string; unit: ChartUnit }
 
-const sum = <T>(xs: readonly T[], get: (x: T) => number | null): number | null => {
-  if (xs.length === 0) return null;
-  let s = 0;
-  for (const x of xs) { const v = get(x); if (v === null) return null; s += v; }
-  return s;
-};
-
-/** Metrics offered when several guests are compared on one chart. */
+/** Metrics offered when several guests are compared on one chart: the guest table's own values. */
 export const COMPARE_METRICS: readonly CompareMetric[] = [
-  { key: 'cpu', title: 'CPU (% of one host CPU)', unit: 'pct', value: (g) => g.cpu.usagePct },
-  { key: 'steal', title: 'Steal (%)', unit: 'pct', value: (g) => g.cpu.stealPct },
-  { key: 'mem', title: 'Memory', unit: 'bytes', value: (g) => g.memory.rssBytes ?? g.memory.currentBytes },
-  { key: 'iops', title: 'Disk IOPS', unit: 'ops', value: (g) => { const r = sum(g.disks, (d) => d.readIops); const w = sum(g.disks, (d) => d.writeIops); return r === null || w === null ? null : r + w; } },
-  { key: 'disk', title: 'Disk bandwidth', unit: 'bytesPerSec', value: (g) => { const r = sum(g.disks, (d) => d.readBytesPerSec); const w = sum(g.disks, (d) => d.writeBytesPerSec); return r === null || w === null ? null : r + w; } },
-  { key: 'rx', title: 'Network rx', unit: 'bytesPerSec', value: (g) => sum(g.nics, (n) => n.rxBytesPerSec) },
-  { key: 'tx', title: 'Network tx', unit: 'bytesPerSec', value: (g) => sum(g.nics, (n) => n.txBytesPerSec) },
+  { key: 'cpu', title: 'CPU (% of one host CPU)', unit: 'pct' },
+  { key: 'runq', title: 'Run-queue delay (%)', unit: 'pct' },
+  { key: 'throttle', title: 'Throttled (%)', unit: 'pct' },
+  { key: 'mem', title: 'Memory (resident, hugepages included)', unit: 'bytes' },
+  { key: 'iops', title: 'Disk IOPS', unit: 'ops' },
+  { key: 'disk', title: 'Disk bandwidth', unit: 'bytesPerSec' },
+  { key: 'rx', title: 'Network rx', unit: 'bytesPerSec' },
+  { key: 'tx', title: 'Network tx', unit: 'bytesPerSec' },
 ];
+
+export function compareValue(g: GuestSnap, m: CompareMetric): number | null {
+  return guestRowVM(g).values[m.key];
+}

@@ -2,7 +2,7 @@
 // IOPS / bandwidth, network), values from present/guest-charts COMPARE_METRICS.
 
 import type { Snapshot } from '../../../engine/model/snapshot.js';
-import { COMPARE_METRICS, type CompareMetric } from '../../../engine/present/guest-charts.js';
+import { COMPARE_METRICS, compareValue, type CompareMetric } from '../../../engine/present/guest-charts.js';
 import { LiveChart } from '../chart.js';
 import { h } from '../dom.js';
 
@@ -33,9 +33,9 @@ export class CompareView {
   update(s: Snapshot): void {
     const guests = s.guests.filter((g) => this.marked.has(g.id));
     const ids = guests.map((g) => g.id);
-    this.note.textContent = guests.length ? `${guests.length} guests compared (mark more with space in the table)` : 'Mark guests in the table (space or the ⊕ box) to compare them here.';
+    this.note.textContent = guests.length ? `${guests.length} guests compared (mark more with x in the table)` : 'Mark guests in the table (x or the ⊕ box) to compare them here.';
     if (ids.join('\u0000') !== this.ids.join('\u0000')) { this.ids = ids; this.rebuild(guests.map((g) => g.name)); }
-    this.chart?.push(Date.parse(s.timestamp) / 1000, guests.map((g) => this.metric.value(g)), []);
+    this.chart?.push(Date.parse(s.timestamp) / 1000, guests.map((g) => compareValue(g, this.metric)), []);
   }
 
   destroy(): void { this.chart?.destroy(); this.el.remove(); }

@@ -6,7 +6,8 @@
 import type { GuestSnap, Snapshot } from '../../../engine/model/snapshot.js';
 import type { EngineApi } from '../../../engine/protocol/api.js';
 import { guestCharts, type ChartSpec } from '../../../engine/present/guest-charts.js';
-import { guestListRow } from '../../../engine/present/guest-list.js';
+import { guestDetail } from '../../../engine/present/guest-detail.js';
+import { limitBadges } from '../../../engine/present/limit-badges.js';
 import { LiveChart } from '../chart.js';
 import { clear, h, setText } from '../dom.js';
 
@@ -54,13 +55,13 @@ export class DetailView {
     const g = s.guests.find((x) => x.id === this.guestId) ?? null;
     this.missing = g === null;
     if (!g) { setText(this.title, `${this.guestId} — gone`); return null; }
-    const row = guestListRow(g);
-    setText(this.title, `${g.name} (${g.id}) · ${row.state} · ${row.vcpus} vCPUs · CPU ${row.cpu}`);
+    const vm = guestDetail(g);
+    setText(this.title, vm.title);
+    const badges = limitBadges(g);
     clear(this.facts);
     this.facts.append(
-      h('span', {}, `cpuset ${g.cpu.cpuset ?? '-'}`), h('span', {}, `mems ${g.memory.mems ?? '-'}`),
-      h('span', {}, `weight/shares ${g.cpu.weight ?? g.cpu.shares ?? '-'}`), h('span', {}, `memory ${row.mem}`),
-      ...(row.limits.length ? row.limits.map((l) => h('span', { class: 'badge' }, l)) : [h('span', { class: 'muted' }, 'no limits')]));
+      ...vm.settings.map(([k, v]) => h('span', {}, `${k}: ${v}`)),
+      ...(badges.length ? badges.map((l) => h('span', { class: 'badge' }, l)) : [h('span', { class: 'muted' }, 'no limits')]));
     const t = Date.parse(s.timestamp) / 1000;
     const specs = guestCharts(g);
     const keep = new Set<string>();

@@ -5,7 +5,10 @@
 // the guest; space marks it for comparison.
 
 import type { Snapshot } from '../../../engine/model/snapshot.js';
-import { GUEST_COLUMNS, guestList, type GuestListRow, type GuestSortKey } from '../../../engine/present/guest-list.js';
+import {
+  columnDef, defaultDescending, filterRows, guestRowVM, sortRows, type ColumnKey, type GuestRowVM,
+} from '../../../engine/present/guest-table.js';
+import { limitBadges } from '../../../engine/present/limit-badges.js';
 import { clear, h, setText } from '../dom.js';
 
 export interface TableEvents {
@@ -13,6 +16,12 @@ export interface TableEvents {
   select(id: string): void;
   mark(id: string): void;
 }
+
+/** the guest-table.ts columns the browser shows (it has the room for all but the duplicates) */
+const COLUMNS: ColumnKey[] = ['name', 'vcpus', 'cpu', 'runq', 'throttle', 'mem', 'nodes', 'iops', 'disk', 'rx', 'tx'];
+const SORTABLE: ColumnKey[] = ['name', 'cpu', 'runq', 'throttle', 'mem', 'iops', 'disk', 'rx', 'tx', 'vcpus'];
+
+interface Row { vm: GuestRowVM; badges: string[] }
 
 /** row height in px (app.css .guest-table tbody tr) and rows kept beyond the viewport */
 const ROW_PX = 27;
@@ -26,12 +35,12 @@ export class GuestTable {
   private readonly thead = h('thead');
   private readonly tbody = h('tbody');
   private readonly count = h('span', { class: 'count' });
-  private readonly padTop = h('tr', { class: 'spacer' }, h('td', { colspan: GUEST_COLUMNS.length + 3 }));
-  private readonly padBottom = h('tr', { class: 'spacer' }, h('td', { colspan: GUEST_COLUMNS.length + 3 }));
-  private list: GuestListRow[] = [];
+  private readonly padTop = h('tr', { class: 'spacer' }, h('td', { colspan: COLUMNS.length + 2 }));
+  private readonly padBottom = h('tr', { class: 'spacer' }, h('td', { colspan: COLUMNS.length + 2 }));
+  private list: Row[] = [];
   private tableTop = 0;
   private readonly rows = new Map<string, RowEls>();
-  sortKey: GuestSortKey = 'cpu';
+  sortKey: ColumnKey = 'cpu';
   descending = true;
   selected: string | null = null;
   order: string[] = [];
@@ -55,40 +64,48 @@ export class GuestTable {
 
   private header(): void {
     clear(this.thead);
-    const tr = h('tr', {}, h('th', { title: 'mark for comparison (space)' }, '⊕'));
-    for (const c of GUEST_COLUMNS) {
-      const arrow = c.key === this.sortKey ? (this.descending ? ' ▼' : ' ▲') : '';
-      tr.append(h('th', { class: c.numeric ? 'num sortable' : 'sortable', 'data-key': c.key, onclick: () => this.sortBy(c.key) }, c.title + arrow));
+    const tr = h('tr', {}, h('th', { title: 'mark for comparison (x)' }, '⊕'));
+    for (const k of COLUMNS) {
+      const c = columnDef(k);
+      const arrow = k === this.sortKey ? (this.descending ? ' ▼' : ' ▲') : '';
+      const title = k === 'cpu' ? 'CPU% (1 CPU = 100)' : c.title;
+      tr.append(h('th', { class: `${c.right ? 'num ' : ''}sortable`, 'data-key': k, title: c.description, onclick: () => this.sortBy(k) }, title + arrow));
     }
-    tr.append(h('th', {}, 'vCPUs'), h('th', {}, 'Limits'));
+    tr.append(h('th', { title: columnDef('limits').description }, 'LIMITS'));
     this.thead.append(tr);
   }
 
-  sortBy(key: GuestSortKey): void {
+  sortBy(key: ColumnKey): void {
     if (this.sortKey === key) this.descending = !this.descending;
-    else { this.sortKey = key; this.descending = key !== 'name'; }
+    else { this.sortKey = key; this.descending = defaultDescending(key); }
     this.header();
     if (this.last) this.update(this.last);
   }
 
-  sortNext(): void {
-    const i = GUEST_COLUMNS.findIndex((c) => c.key === this.sortKey);
-    const next = GUEST_COLUMNS[(i + 1) % GUEST_COLUMNS.length]!.key;
+  sortStep(delta: number): void {
+    const i = SORTABLE.indexOf(this.sortKey);
+    const next = SORTABLE[(i + delta + SORTABLE.length) % SORTABLE.length]!;
     this.sortKey = next;
-    this.descending = next !== 'name';
+    this.descending = defaultDescending(next);
+    this.header();
+    if (this.last) this.update(this.last);
+  }
+
+  sortOn(key: ColumnKey): void {
+    this.sortKey = key;
+    this.descending = defaultDescending(key);
     this.header();
     if (this.last) this.update(this.last);
   }
 
   reverse(): void { this.sortBy(this.sortKey); }
 
-  private rowEls(r: GuestListRow): RowEls {
+  private rowEls(r: GuestRowVM): RowEls {
     let e = this.rows.get(r.id);
     if (e) return e;
     const mark = h('input', { type: 'checkbox', title: 'compare' });
     mark.addEventListener('click', (ev) => { ev.stopPropagation(); this.ev.mark(r.id); });
-    const cells = GUEST_COLUMNS.map((c) => h('td', { class: c.numeric ? 'num' : '' }));
-    cells.push(h('td', { class: 'num' }));
+    const cells = COLUMNS.map((k) => h('td', { class: columnDef(k).right ? 'num' : '' }));
     const limits = h('td', { class: 'limits' });
     const tr = h('tr', { 'data-id': r.id }, h('td', {}, mark), ...cells, limits);
     tr.addEventListener('click', () => this.ev.select(r.id));
@@ -101,8 +118,10 @@ export class GuestTable {
   update(s: Snapshot): void {
     const first = this.last === null;
     this.last = s;
-    this.list = guestList(s, { sortKey: this.sortKey, descending: this.descending, filter: this.filterInput.value });
-    this.order = this.list.map((r) => r.id);
+    const byId = new Map(s.guests.map((g) => [g.id, g]));
+    const vms = sortRows(filterRows(s.guests.map(guestRowVM), this.filterInput.value), { key: this.sortKey, descending: this.descending });
+    this.list = vms.map((vm) => ({ vm, badges: limitBadges(byId.get(vm.id)!) }));
+    this.order = this.list.map((r) => r.vm.id);
     if (this.selected === null || !this.order.includes(this.selected)) this.selected = this.order[0] ?? null;
     for (const id of this.rows.keys()) if (!s.guests.some((g) => g.id === id)) { this.rows.get(id)?.tr.remove(); this.rows.delete(id); }
     if (first) this.measureTop();
@@ -120,21 +139,21 @@ export class GuestTable {
     const shown = new Set<HTMLTableRowElement>();
     let at = 1; // after padTop
     for (let i = from; i < to; i++) {
-      const r = this.list[i]!;
-      const e = this.rowEls(r);
-      GUEST_COLUMNS.forEach((c, k) => setText(e.cells[k]!, c.key === 'name' ? r.name : r[c.key]));
-      setText(e.cells[GUEST_COLUMNS.length]!, String(r.vcpus));
-      const lt = r.limits.join(' · ');
+      const { vm, badges } = this.list[i]!;
+      const e = this.rowEls(vm);
+      COLUMNS.forEach((k, j) => setText(e.cells[j]!, vm.text[k]));
+      const lt = badges.join(' · ');
       if (lt !== e.limitsText) {
         e.limitsText = lt;
         e.limits.title = lt;
         clear(e.limits);
-        for (const l of r.limits) e.limits.append(h('span', { class: 'badge' }, l));
+        for (const l of badges) e.limits.append(h('span', { class: 'badge' }, l));
       }
-      e.tr.classList.toggle('limited', r.limits.length > 0);
-      e.tr.classList.toggle('throttled', r.throttled);
-      e.tr.classList.toggle('selected', r.id === this.selected);
-      e.mark.checked = this.marked.has(r.id);
+      e.tr.classList.toggle('limited', badges.length > 0);
+      e.tr.classList.toggle('throttled', vm.hitLimit);
+      e.tr.classList.toggle('delayed', vm.highDelay);
+      e.tr.classList.toggle('selected', vm.id === this.selected);
+      e.mark.checked = this.marked.has(vm.id);
       shown.add(e.tr);
       // move a row only when it is not already in place (most rows keep their place between snapshots)
       const here = this.tbody.children[at] ?? null;

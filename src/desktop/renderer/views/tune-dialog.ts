@@ -1,32 +1,21 @@
-// Owns the tuning dialog: fields in the `virtune tune` grammar (engine/model/tuning-parse, the same
-// parser the CLI uses) validated as you type, a plan preview with old and new values, confirm and
+// Owns the tuning dialog: the knobs of present/tuning-form.ts (the TUI's tuning panel) validated as you
+// type through the `virtune tune` grammar (knobRequest / parseTuneOptions, the CLI's own parser), a plan preview with old and new values, confirm and
 // apply, the auto-revert countdown with Keep, and Undo. Nothing is sent before the form is valid.
 
 import type { GuestSnap } from '../../../engine/model/snapshot.js';
 import type { Plan, TuningRequest } from '../../../engine/model/tuning.js';
 import { parseTuneOptions, type TuneOptions } from '../../../engine/model/tuning-parse.js';
+import { planPreview } from '../../../engine/present/plan-preview.js';
+import { knobRequest, revertCountdown, TUNING_KNOBS, type KnobDef } from '../../../engine/present/tuning-form.js';
 import type { EngineApi } from '../../../engine/protocol/api.js';
-import { planRows, revertCountdown } from '../../../engine/present/plan-steps.js';
 import { clear, h, setText } from '../dom.js';
 
-type FieldKey = 'cpuQuota' | 'cpuWeight' | 'cpuShares' | 'cpuPeriod' | 'cpuset' | 'nodeset' | 'memMax' | 'io' | 'diskThrottle' | 'net' | 'revertAfter';
+type FieldKey = KnobDef['id'] | 'revertAfter';
 const LIST_FIELDS = new Set<FieldKey>(['io', 'diskThrottle', 'net']);
 
-interface FieldDef { key: FieldKey; label: string; hint: (g: GuestSnap) => string }
-
-const FIELDS: FieldDef[] = [
-  { key: 'cpuQuota', label: 'CPU quota', hint: (g) => `150%, 2cpu, µs per period or max (now: ${g.cpu.quotaUsec === null ? 'max' : `${g.cpu.quotaUsec} µs`})` },
-  { key: 'cpuWeight', label: 'CPU weight (v2)', hint: (g) => `1-10000 (now: ${g.cpu.weight ?? '-'})` },
-  { key: 'cpuShares', label: 'CPU shares (v1)', hint: (g) => `2-262144 (now: ${g.cpu.shares ?? '-'})` },
-  { key: 'cpuPeriod', label: 'CPU period µs', hint: (g) => `1000-1000000 (now: ${g.cpu.periodUsec ?? '-'})` },
-  { key: 'cpuset', label: 'cpuset', hint: (g) => `host CPUs, e.g. 0-3 (now: ${g.cpu.cpuset ?? '-'})` },
-  { key: 'nodeset', label: 'NUMA nodeset', hint: (g) => `nodes, e.g. 0 (now: ${g.memory.mems ?? '-'})` },
-  { key: 'memMax', label: 'memory max', hint: () => 'e.g. 4G or max' },
-  { key: 'io', label: 'cgroup I/O', hint: () => 'DEV:riops=500,wbps=10M (space separates several)' },
-  { key: 'diskThrottle', label: 'QEMU disk throttle', hint: (g) => `DISK:iops_rd=200 (disks: ${g.disks.map((d) => d.name).join(', ') || 'none'})` },
-  { key: 'net', label: 'network', hint: (g) => `IF:in=10mbit,out=5mbit (NICs: ${g.nics.map((n) => n.ifname).join(', ') || 'none'})` },
-  { key: 'revertAfter', label: 'auto-revert after s', hint: () => 'empty = keep; e.g. 60' },
-];
+/** the knobs of present/tuning-form.ts (the TUI's tuning panel) plus the auto-revert timer */
+const REVERT: KnobDef = { id: 'revertAfter' as KnobDef['id'], label: 'auto-revert after', flag: '--revert-after', example: 'seconds, e.g. 60; empty = keep', current: () => '-' };
+const FIELDS: readonly KnobDef[] = [...TUNING_KNOBS, REVERT];
 
 export interface TuneEvents { close(): void; changed(plan: Plan): void }
 
@@ -47,13 +36,15 @@ export class TuneDialog {
   constructor(private readonly engine: () => EngineApi | null, private readonly g: GuestSnap, private readonly ev: TuneEvents) {
     const form = h('div', { class: 'fields' });
     for (const f of FIELDS) {
-      const input = h('input', { name: f.key, id: `field-${f.key}`, autocomplete: 'off', spellcheck: 'false', placeholder: f.hint(g) });
-      const err = h('div', { class: 'field-error', 'data-field': f.key });
+      const key = f.id as FieldKey;
+      const hint = f === REVERT ? f.example : `${f.flag}: ${f.example} (now: ${f.current(g)})`;
+      const input = h('input', { name: key, id: `field-${key}`, autocomplete: 'off', spellcheck: 'false', placeholder: hint });
+      const err = h('div', { class: 'field-error', 'data-field': key });
       input.addEventListener('input', () => this.validate());
       input.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !this.previewBtn.disabled) void this.doPreview(); });
-      this.inputs.set(f.key, input);
-      this.errors.set(f.key, err);
-      form.append(h('label', { for: `field-${f.key}` }, f.label), h('div', {}, input, err));
+      this.inputs.set(key, input);
+      this.errors.set(key, err);
+      form.append(h('label', { for: `field-${key}` }, f.label), h('div', {}, input, err));
     }
     this.previewBtn.addEventListener('click', () => void this.doPreview());
     this.applyBtn.addEventListener('click', () => void this.doApply());
@@ -72,7 +63,7 @@ export class TuneDialog {
     for (const [k, input] of this.inputs) {
       const v = input.value.trim();
       if (v === '') continue;
-      o[k] = LIST_FIELDS.has(k) ? v.split(/\s+/) : v;
+      o[k] = LIST_FIELDS.has(k) ? [v] : v;
     }
     return o as TuneOptions;
   }
@@ -87,15 +78,15 @@ export class TuneDialog {
       const err = this.errors.get(k)!;
       if (v === '') { setText(err, ''); input.classList.remove('invalid'); continue; }
       if (k !== 'revertAfter') any = true;
-      try {
-        const probe: Record<string, unknown> = { [k]: LIST_FIELDS.has(k) ? v.split(/\s+/) : v };
-        if (k === 'revertAfter') probe.cpuPeriod = '100000';
-        parseTuneOptions(this.g.id, probe as TuneOptions);
+      const knob = FIELDS.find((f) => f.id === k)!;
+      // each field alone through the CLI's grammar (the revert timer needs some change to go with)
+      const r = knob === REVERT ? knobRequest(TUNING_KNOBS.find((x) => x.id === 'cpuPeriod')!, '100000', this.g.id, v) : knobRequest(knob, v, this.g.id);
+      if (r.ok) {
         setText(err, '');
         input.classList.remove('invalid');
-      } catch (e) {
+      } else {
         ok = false;
-        setText(err, (e as Error).message);
+        setText(err, r.message);
         input.classList.add('invalid');
       }
     }
@@ -128,10 +119,12 @@ export class TuneDialog {
 
   private showPlan(plan: Plan, caption: string): void {
     clear(this.preview);
-    const table = h('table', { id: 'plan-table' }, h('caption', {}, caption), h('tr', {}, h('th', {}, 'what'), h('th', {}, 'old'), h('th', {}, 'new')));
-    for (const r of planRows(plan)) table.append(h('tr', {}, h('td', {}, r.what), h('td', { class: 'old' }, r.from), h('td', { class: 'new' }, r.to)));
+    const vm = planPreview(plan);
+    const table = h('table', { id: 'plan-table' }, h('caption', {}, `${caption} — ${vm.title}`), h('tr', {}, h('th', {}, 'what'), h('th', {}, 'old'), h('th', {}, 'new')));
+    for (const r of vm.steps) table.append(h('tr', { title: r.text }, h('td', {}, r.where), h('td', { class: 'old' }, r.from), h('td', { class: 'new' }, r.to)));
+    if (vm.empty) table.append(h('tr', {}, h('td', { colspan: 3, class: 'muted' }, 'nothing to change')));
     this.preview.append(table);
-    for (const w of plan.warnings) this.preview.append(h('div', { class: 'warning' }, `⚠ ${w}`));
+    for (const w of vm.warnings) this.preview.append(h('div', { class: 'warning' }, `⚠ ${w}`));
   }
 
   private async doApply(): Promise<void> {
@@ -157,7 +150,7 @@ export class TuneDialog {
     const p = this.applied;
     if (!p?.changeId) return;
     const countdown = h('span', { class: 'countdown', id: 'revert-countdown' });
-    const tick = (): void => setText(countdown, revertCountdown(p.revertAt, Date.now()) ?? '');
+    const tick = (): void => { const left = revertCountdown(p.revertAt ?? null, Date.now()); setText(countdown, p.revertAt ? (left ? `reverts in ${left}` : 'reverting…') : ''); };
     tick();
     if (this.timer) clearInterval(this.timer);
     if (p.revertAt) this.timer = setInterval(tick, 500);

@@ -27,7 +27,7 @@ export class DetailView {
     if (readOnly) { tune.setAttribute('disabled', ''); tune.title = 'read-only engine: start with --write or attach to virtune serve'; }
     this.head.append(h('button', { onclick: () => ev.back() }, '← Guests (Esc)'), this.title, tune,
       h('button', { onclick: () => ev.advise(guestId) }, 'Advice (a)'),
-      h('button', { onclick: () => ev.mark(guestId) }, 'Mark for compare (space)'));
+      h('button', { onclick: () => ev.mark(guestId) }, 'Mark for compare (x)'));
     this.el.append(this.head, this.facts, this.grid);
   }
 

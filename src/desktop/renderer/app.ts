@@ -194,7 +194,8 @@ export class App {
 
   private onKey(e: KeyboardEvent): void {
     const target = e.target as HTMLElement | null;
-    const typing = target && (target.tagName === 'INPUT' || target.tagName === 'SELECT' || target.tagName === 'TEXTAREA');
+    const typing = target !== null && (target.tagName === 'SELECT' || target.tagName === 'TEXTAREA'
+      || (target instanceof HTMLInputElement && !['checkbox', 'radio', 'button'].includes(target.type)));
     if (typing && e.key !== 'Escape') return;
     if (e.metaKey || e.altKey) return;
     const context: KeyContext = this.dialog ? 'tuning' : this.view === 'guests' ? 'table' : this.view === 'detail' ? 'detail' : 'panel';

@@ -1,7 +1,8 @@
 // Owns the guest table: sortable (click a header, or s / S), filterable (/), one row per guest with
-// its configured limits as badges; rows are reused by guest id so an update only rewrites text, and
-// only the rows in (or near) the viewport are in the DOM (fixed row height, spacer rows above and
-// below), so an update costs the same for 20 or 2000 guests. Selection moves with j/k; Enter opens
+// its configured limits as badges. Only the rows in (or near) the viewport are in the DOM (fixed row
+// height, spacer rows above and below) and they never move: each screen slot's row gets the text of
+// whichever guest is at that place now, so an update costs the same for 20 or 2000 guests and a
+// re-sort rewrites text instead of moving elements. Selection moves with j/k; Enter opens
 // the guest; space marks it for comparison.
 
 import type { Snapshot } from '../../../engine/model/snapshot.js';
@@ -39,7 +40,7 @@ export class GuestTable {
   private readonly padBottom = h('tr', { class: 'spacer' }, h('td', { colspan: COLUMNS.length + 2 }));
   private list: Row[] = [];
   private tableTop = 0;
-  private readonly rows = new Map<string, RowEls>();
+  private readonly slots: RowEls[] = [];
   sortKey: ColumnKey = 'cpu';
   descending = true;
   selected: string | null = null;
@@ -68,7 +69,7 @@ export class GuestTable {
     for (const k of COLUMNS) {
       const c = columnDef(k);
       const arrow = k === this.sortKey ? (this.descending ? ' ▼' : ' ▲') : '';
-      const title = k === 'cpu' ? 'CPU% (1 CPU = 100)' : c.title;
+      const title = c.title;
       tr.append(h('th', { class: `${c.right ? 'num ' : ''}sortable`, 'data-key': k, title: c.description, onclick: () => this.sortBy(k) }, title + arrow));
     }
     tr.append(h('th', { title: columnDef('limits').description }, 'LIMITS'));
@@ -100,18 +101,20 @@ export class GuestTable {
 
   reverse(): void { this.sortBy(this.sortKey); }
 
-  private rowEls(r: GuestRowVM): RowEls {
-    let e = this.rows.get(r.id);
+  /** the row element of screen slot i (slots are reused: rows never move, their content changes) */
+  private slot(i: number): RowEls {
+    let e = this.slots[i];
     if (e) return e;
     const mark = h('input', { type: 'checkbox', title: 'compare' });
-    mark.addEventListener('click', (ev) => { ev.stopPropagation(); this.ev.mark(r.id); });
     const cells = COLUMNS.map((k) => h('td', { class: columnDef(k).right ? 'num' : '' }));
     const limits = h('td', { class: 'limits' });
-    const tr = h('tr', { 'data-id': r.id }, h('td', {}, mark), ...cells, limits);
-    tr.addEventListener('click', () => this.ev.select(r.id));
-    tr.addEventListener('dblclick', () => this.ev.open(r.id));
+    const tr = h('tr', {}, h('td', {}, mark), ...cells, limits);
+    const id = (): string => tr.dataset.id ?? '';
+    mark.addEventListener('click', (ev) => { ev.stopPropagation(); this.ev.mark(id()); });
+    tr.addEventListener('click', () => this.ev.select(id()));
+    tr.addEventListener('dblclick', () => this.ev.open(id()));
     e = { tr, cells, limits, mark, limitsText: '' };
-    this.rows.set(r.id, e);
+    this.slots[i] = e;
     return e;
   }
 
@@ -123,7 +126,6 @@ export class GuestTable {
     this.list = vms.map((vm) => ({ vm, badges: limitBadges(byId.get(vm.id)!) }));
     this.order = this.list.map((r) => r.vm.id);
     if (this.selected === null || !this.order.includes(this.selected)) this.selected = this.order[0] ?? null;
-    for (const id of this.rows.keys()) if (!s.guests.some((g) => g.id === id)) { this.rows.get(id)?.tr.remove(); this.rows.delete(id); }
     if (first) this.measureTop();
     this.renderRows();
     setText(this.count, `${this.list.length} of ${s.guests.length} guests`);
@@ -136,11 +138,10 @@ export class GuestTable {
     const to = Math.min(n, from + Math.ceil(window.innerHeight / ROW_PX) + 2 * OVERSCAN);
     this.padTop.style.height = `${from * ROW_PX}px`;
     this.padBottom.style.height = `${(n - to) * ROW_PX}px`;
-    const shown = new Set<HTMLTableRowElement>();
-    let at = 1; // after padTop
     for (let i = from; i < to; i++) {
       const { vm, badges } = this.list[i]!;
-      const e = this.rowEls(vm);
+      const e = this.slot(i - from);
+      if (e.tr.dataset.id !== vm.id) e.tr.dataset.id = vm.id;
       COLUMNS.forEach((k, j) => setText(e.cells[j]!, vm.text[k]));
       const lt = badges.join(' · ');
       if (lt !== e.limitsText) {
@@ -153,15 +154,12 @@ export class GuestTable {
       e.tr.classList.toggle('throttled', vm.hitLimit);
       e.tr.classList.toggle('delayed', vm.highDelay);
       e.tr.classList.toggle('selected', vm.id === this.selected);
-      e.mark.checked = this.marked.has(vm.id);
-      shown.add(e.tr);
-      // move a row only when it is not already in place (most rows keep their place between snapshots)
-      const here = this.tbody.children[at] ?? null;
-      if (here !== e.tr) this.tbody.insertBefore(e.tr, here);
-      at++;
+      const checked = this.marked.has(vm.id);
+      if (e.mark.checked !== checked) e.mark.checked = checked;
+      if (!e.tr.isConnected) this.tbody.insertBefore(e.tr, this.padBottom);
     }
-    while (this.tbody.children[at] && this.tbody.children[at] !== this.padBottom) this.tbody.children[at]!.remove();
-    for (const e of this.rows.values()) if (e.tr.isConnected && !shown.has(e.tr)) e.tr.remove();
+    // slots beyond the window leave the DOM (kept for reuse)
+    for (let i = to - from; i < this.slots.length; i++) this.slots[i]!.tr.remove();
   }
 
   move(delta: number): void {

@@ -1,0 +1,54 @@
+// Owns the TUI's process side (its composition root inside src/tui): create the blessed screen, run
+// the app, and restore the terminal on every exit path — q, Ctrl-C, SIGTERM/SIGHUP, an uncaught
+// exception or rejection. Returns the exit code; the CLI exits with it.
+
+import blessed from 'blessed';
+import { TuiApp, type TuiOptions } from './app.js';
+
+export type { TuiOptions } from './app.js';
+
+export async function runTui(opts: TuiOptions): Promise<number> {
+  const screen = blessed.screen({
+    smartCSR: true, fullUnicode: false, autoPadding: false, warnings: false, title: 'virtune',
+    dockBorders: false, ignoreLocked: ['C-c'],
+  });
+  let restored = false;
+  const restore = (): void => {
+    if (restored) return;
+    restored = true;
+    try { screen.destroy(); } catch { /* already gone */ }
+    // belt and braces: leave the alternate screen, show the cursor, reset attributes
+    try { process.stdout.write('\x1b[?1049l\x1b[?25h\x1b[0m'); } catch { /* stdout closed */ }
+  };
+  const app = new TuiApp(screen, opts);
+  let finish: (code: number) => void = () => undefined;
+  const ended = new Promise<number>((r) => { finish = r; });
+  const onSignal = (code: number) => (): void => finish(code);
+  const onFatal = (e: unknown): void => {
+    restore();
+    process.stderr.write(`virtune: the terminal UI failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    finish(1);
+  };
+  const sigterm = onSignal(143);
+  const sighup = onSignal(129);
+  const sigint = onSignal(0);
+  process.on('SIGTERM', sigterm);
+  process.on('SIGHUP', sighup);
+  process.on('SIGINT', sigint);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  process.on('exit', restore);
+  try {
+    const code = await Promise.race([app.run(), ended]);
+    return code;
+  } finally {
+    restore();
+    await app.stop().catch(() => undefined);
+    process.off('SIGTERM', sigterm);
+    process.off('SIGHUP', sighup);
+    process.off('SIGINT', sigint);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
+    process.off('exit', restore);
+  }
+}

@@ -6,11 +6,11 @@
 
 import blessed from 'blessed';
 import type { GuestSnap, Snapshot } from '../engine/model/snapshot.js';
+import type { TuningRequest } from '../engine/model/tuning.js';
 import { chartData, guestDetail, type ChartData } from '../engine/present/guest-detail.js';
 import { filterRows, guestRowVM, sortRows, tableLayout, type GuestRowVM } from '../engine/present/guest-table.js';
 import { hostHeader } from '../engine/present/host-header.js';
 import { actionFor, BASE_KEYMAP, extendKeyMap, helpLines, type KeyBinding, type KeyContext } from '../engine/present/keymap.js';
-import { planPreviewLines } from '../engine/present/plan-preview.js';
 import { knobRequest, revertCountdown, TUNING_KNOBS } from '../engine/present/tuning-form.js';
 import type { EngineApi } from '../engine/protocol/api.js';
 import { BASE_PANELS, panelBindings, type PanelDef } from './panels.js';
@@ -262,7 +262,7 @@ export class TuiApp {
     const inner = (): number => Math.max(1, (o.height as number) - 2);
     if (this.state.overlay === 'none') { o.hide(); return; }
     o.width = Math.min(width, Math.max(60, Math.floor(width * 0.9)));
-    o.height = Math.min(height, Math.max(10, Math.floor(height * 0.85)));
+    o.height = height >= 30 ? Math.floor(height * 0.85) : Math.max(5, height - 2);
     let lines: string[];
     let scroll = 0;
     if (this.state.overlay === 'help') {
@@ -427,12 +427,12 @@ export class TuiApp {
     this.scheduler.invalidate();
   }
 
-  private async preview(req: import('../engine/model/tuning.js').TuningRequest): Promise<void> {
+  private async preview(req: TuningRequest): Promise<void> {
     const api = this.session.api;
     if (!api || !this.tuning) return;
     try {
       const plan = await api.previewTuning(req);
-      if (this.tuning) this.tuning = { ...this.tuning, busy: false, preview: { request: req, lines: planPreviewLines(plan) } };
+      if (this.tuning) this.tuning = { ...this.tuning, busy: false, preview: { request: req, plan } };
     } catch (e) {
       if (this.tuning) this.tuning = { ...this.tuning, busy: false, error: errText(e) };
     }

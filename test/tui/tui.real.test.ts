@@ -1,0 +1,109 @@
+// The terminal UI in a real terminal: tmux runs `virtune --demo 12` (a real demo host with real QMP
+// sockets) at 120x40 and at 80x24; the test types with send-keys and reads the screen with
+// capture-pane: names and moving numbers, sort by CPU reorders, `/` filters, the detail charts draw,
+// a 50 % CPU quota set in the tuning panel previews the cpu.max step, applies, and the guest's CPU
+// falls in the table within 5 s, undo restores it, `?` shows help, `q` exits 0 and the terminal is
+// restored (alternate screen left, cursor shown).
+
+import { describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli.js';
+import { requireCommand, useLab } from '../helpers/lab.js';
+import { tableRows, Tmux } from './tmux.js';
+
+const cpuOf = (screen: string, name: string): number | null => {
+  const r = tableRows(screen).rows.find((x) => x.NAME === name);
+  return r ? Number(r['CPU%']) : null;
+};
+
+describe.each([[120, 40], [80, 24]])('virtune --demo 12 in a %ix%i terminal', (cols, rows) => {
+  const lab = useLab();
+
+  it('shows, sorts, filters, drills down, tunes with preview, undoes, helps and quits cleanly', async () => {
+    requireCommand('tmux');
+    const t = new Tmux(lab, lab.tmpdir('virtune-tui'));
+    t.start([process.execPath, CLI, '--demo', '12'], cols, rows);
+
+    // names and moving numbers
+    const first = await t.waitFor('the guest table', (s) => tableRows(s).rows.length === 12, 30_000);
+    expect(first).toMatch(/demo-host/);
+    expect(first).toMatch(/DEMO/);
+    for (const l of first.split('\n')) expect([...l].length).toBeLessThanOrEqual(cols);
+    const before = tableRows(first).rows.map((r) => `${r.NAME} ${r['CPU%']} ${r.IOPS}`).join('|');
+    await t.waitFor('numbers to move', (s) => tableRows(s).rows.length === 12 && tableRows(s).rows.map((r) => `${r.NAME} ${r['CPU%']} ${r.IOPS}`).join('|') !== before);
+
+    // sort by name, then by CPU: the order changes and CPU is descending
+    t.keys('n');
+    const byName = await t.waitFor('sorted by name', (s) => {
+      const names = tableRows(s).rows.map((r) => r.NAME as string);
+      return names.length === 12 && names.join() === [...names].sort().join();
+    });
+    const nameOrder = tableRows(byName).rows.map((r) => r.NAME).join();
+    t.keys('c');
+    const byCpu = await t.waitFor('sorted by CPU', (s) => {
+      const rs = tableRows(s).rows;
+      const cpus = rs.map((r) => Number(r['CPU%']));
+      return rs.length === 12 && cpus.every((c, i) => i === 0 || c <= (cpus[i - 1] as number));
+    });
+    expect(tableRows(byCpu).rows.map((r) => r.NAME).join()).not.toBe(nameOrder);
+
+    // `/` filters by name
+    t.keys('/');
+    t.type('db-');
+    t.keys('Enter');
+    const filtered = await t.waitFor('the filter', (s) => tableRows(s).rows.length === 2 && /filter: db-/.test(s));
+    expect(tableRows(filtered).rows.map((r) => r.NAME).sort()).toEqual(['db-04', 'db-10']);
+    expect(filtered).toMatch(/filter: db-/);
+    t.keys('Escape');
+    await t.waitFor('the filter to clear', (s) => tableRows(s).rows.length === 12);
+
+    // choose a busy web guest (the demo's web guests use about two CPUs) and open its detail view
+    t.keys('/');
+    t.type('web-01');
+    t.keys('Enter');
+    const busy = await t.waitFor('web-01 alone', (s) => tableRows(s).rows.length === 1 && /filter: web-01/.test(s));
+    expect(cpuOf(busy, 'web-01')).toBeGreaterThan(80);
+    t.keys('Enter');
+    await t.waitFor('the detail charts', (s) => /CPU % of one CPU: cpu \d+%/.test(s) && /[\u2801-\u28ff]/.test(s) && /cpu quota: none/.test(s), 20_000);
+
+    // the tuning panel: 50 % CPU quota, preview with the cpu.max step, apply
+    t.keys('t');
+    await t.waitFor('the tuning panel', (s) => /--cpu-quota/.test(s) && /now max/.test(s));
+    t.keys('Enter');
+    t.type('lots');
+    t.keys('Enter');
+    await t.waitFor('inline validation', (s) => /--cpu-quota: 'lots' is not a quota/.test(s));
+    t.keys('Escape');
+    t.keys('Enter');
+    t.type('50%');
+    t.keys('Enter');
+    await t.waitFor('the plan preview', (s) => /cpu\.max: max 100000 -> 50000 100000/.test(s) && /y applies/.test(s));
+    t.keys('y');
+    await t.waitFor('the apply message', (s) => /applied change \S+ to libvirt:web-01/.test(s));
+    t.keys('Escape'); // back to the table
+    const capped = await t.waitFor('the guest CPU to fall under its quota', (s) => {
+      const c = cpuOf(s, 'web-01');
+      return c !== null && c < 65;
+    }, 5_000);
+    expect(tableRows(capped).rows[0]?.LIM).toBe('C');
+
+    // undo restores it
+    t.keys('u');
+    await t.waitFor('the undo message', (s) => /undone: change/.test(s));
+    await t.waitFor('the guest CPU to recover', (s) => (cpuOf(s, 'web-01') ?? 0) > 80, 10_000);
+
+    // help lists the keys; any key closes it
+    t.keys('?');
+    await t.waitFor('help', (s) => /virtune keys/.test(s) && /Ctrl-C/.test(s) && /filter guests/.test(s));
+    t.keys('x');
+    await t.waitFor('help to close', (s) => !/virtune keys/.test(s));
+
+    // q exits 0 and restores the terminal
+    t.keys('q');
+    await t.waitFor('the exit', (s) => /VIRTUNE-EXITED/.test(s), 15_000);
+    expect(t.exitCode()).toBe(0);
+    const m = t.modes();
+    expect(m.alternate).toBe(false);
+    expect(m.cursor).toBe(true);
+    expect(t.screen()).not.toMatch(/demo-host/);
+  });
+});

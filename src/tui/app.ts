@@ -235,7 +235,7 @@ export class TuiApp {
     const t = this.theme;
     const ago = stale === null ? '' : ` (last data ${Math.round(stale)} s ago)`;
     const text = this.session.link === 'down'
-      ? ` connection to the engine lost: ${this.session.lastError ?? 'closed'}; reconnecting…${ago} `
+      ? ` connection to the engine lost; reconnecting…${ago}: ${this.session.lastError ?? 'closed'} `
       : this.session.link === 'stalled' ? ` the engine stalled: no snapshot${ago}; waiting… ` : ' connecting to the engine… ';
     return t.inverse(t.fg(esc(text.slice(0, width).padEnd(width)), 'red'));
   }

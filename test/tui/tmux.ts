@@ -33,6 +33,11 @@ export class Tmux {
     return this.tmux(['capture-pane', '-p', '-t', '0']);
   }
 
+  /** the screen with its attributes as escape sequences (capture-pane -e) */
+  screenWithAttributes(): string {
+    return this.tmux(['capture-pane', '-p', '-e', '-t', '0']);
+  }
+
   lines(): string[] {
     return this.screen().split('\n');
   }
@@ -49,6 +54,14 @@ export class Tmux {
   modes(): { alternate: boolean; cursor: boolean } {
     const [alt, cur] = this.tmux(['display-message', '-p', '-t', '0', '#{alternate_on} #{cursor_flag}']).trim().split(' ');
     return { alternate: alt === '1', cursor: cur === '1' };
+  }
+
+  /** pid of the program the pane's shell runs */
+  programPid(): number {
+    const sh = this.tmux(['display-message', '-p', '-t', '0', '#{pane_pid}']).trim();
+    const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', sh], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
+    if (kids.length !== 1) throw new Error(`expected one program under the pane's shell ${sh}, found ${kids.length}`);
+    return Number(kids[0]);
   }
 
   exitCode(): number | null {

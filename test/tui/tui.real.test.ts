@@ -15,19 +15,28 @@ const cpuOf = (screen: string, name: string): number | null => {
   return r ? Number(r['CPU%']) : null;
 };
 
-describe.each([[120, 40], [80, 24]])('virtune --demo 12 in a %ix%i terminal', (cols, rows) => {
+/** SGR colour parameters (foreground/background, 8, 16 and 256 colours) in a captured screen */
+const COLOUR_SGR = /\x1b\[(?:[0-9;]*;)?(?:3[0-7]|4[0-7]|9[0-7]|10[0-7]|38;5;\d+|48;5;\d+)(?:;[0-9;]*)?m/;
+
+describe.each([
+  [120, 40, false],
+  [80, 24, true],
+])('virtune --demo 12 in a %ix%i terminal (NO_COLOR: %s)', (cols, rows, noColor) => {
   const lab = useLab();
 
   it('shows, sorts, filters, drills down, tunes with preview, undoes, helps and quits cleanly', async () => {
     requireCommand('tmux');
     const t = new Tmux(lab, lab.tmpdir('virtune-tui'));
-    t.start([process.execPath, CLI, '--demo', '12'], cols, rows);
+    t.start([process.execPath, CLI, '--demo', '12'], cols, rows, noColor ? { NO_COLOR: '1' } : {});
 
     // names and moving numbers
     const first = await t.waitFor('the guest table', (s) => tableRows(s).rows.length === 12, 30_000);
     expect(first).toMatch(/demo-host/);
     expect(first).toMatch(/DEMO/);
     for (const l of first.split('\n')) expect([...l].length).toBeLessThanOrEqual(cols);
+    // NO_COLOR: no colour at all (attributes such as inverse stay); otherwise colours are used
+    if (noColor) expect(t.screenWithAttributes()).not.toMatch(COLOUR_SGR);
+    else expect(t.screenWithAttributes()).toMatch(COLOUR_SGR);
     const before = tableRows(first).rows.map((r) => `${r.NAME} ${r['CPU%']} ${r.IOPS}`).join('|');
     await t.waitFor('numbers to move', (s) => tableRows(s).rows.length === 12 && tableRows(s).rows.map((r) => `${r.NAME} ${r['CPU%']} ${r.IOPS}`).join('|') !== before);
 
@@ -64,6 +73,7 @@ describe.each([[120, 40], [80, 24]])('virtune --demo 12 in a %ix%i terminal', (c
     expect(cpuOf(busy, 'web-01')).toBeGreaterThan(80);
     t.keys('Enter');
     await t.waitFor('the detail charts', (s) => /CPU % of one CPU: cpu \d+%/.test(s) && /[\u2801-\u28ff]/.test(s) && /cpu quota: none/.test(s), 20_000);
+    if (noColor) expect(t.screenWithAttributes()).not.toMatch(COLOUR_SGR);
 
     // the tuning panel: 50 % CPU quota, preview with the cpu.max step, apply
     t.keys('t');
@@ -105,5 +115,25 @@ describe.each([[120, 40], [80, 24]])('virtune --demo 12 in a %ix%i terminal', (c
     expect(m.alternate).toBe(false);
     expect(m.cursor).toBe(true);
     expect(t.screen()).not.toMatch(/demo-host/);
+  });
+});
+
+describe('the terminal is restored on every exit path', () => {
+  const lab = useLab();
+
+  it.each([
+    ['Ctrl-C', 0],
+    ['SIGTERM', 143],
+  ])('%s', async (how, code) => {
+    requireCommand('tmux');
+    const t = new Tmux(lab, lab.tmpdir('virtune-tui-exit'));
+    t.start([process.execPath, CLI, '--demo', '2'], 80, 24);
+    await t.waitFor('the guest table', (s) => tableRows(s).rows.length === 2, 30_000);
+    expect(t.modes().alternate).toBe(true);
+    if (how === 'Ctrl-C') t.keys('C-c');
+    else process.kill(t.programPid(), 'SIGTERM');
+    await t.waitFor('the exit', (s) => /VIRTUNE-EXITED/.test(s), 15_000);
+    expect(t.exitCode()).toBe(code);
+    expect(t.modes()).toEqual({ alternate: false, cursor: true });
   });
 });

@@ -21,8 +21,19 @@ export async function runTui(opts: TuiOptions): Promise<number> {
     try { process.stdout.write('\x1b[?1049l\x1b[?25h\x1b[0m'); } catch { /* stdout closed */ }
   };
   const app = new TuiApp(screen, opts);
-  let finish: (code: number) => void = () => undefined;
-  const ended = new Promise<number>((r) => { finish = r; });
+  let resolveEnd: (code: number) => void = () => undefined;
+  const ended = new Promise<number>((r) => { resolveEnd = r; });
+  // once the UI is ending (a signal, a lost terminal, a failure), the process must not outlive it:
+  // a cleanup that hangs is cut short
+  const finish = (code: number): void => {
+    resolveEnd(code);
+    setTimeout(() => process.exit(code), 3000).unref();
+  };
+  // the terminal went away (hangup, closed pty): end as for SIGHUP
+  const lostTerminal = (): void => finish(129);
+  process.stdin.on('end', lostTerminal);
+  process.stdin.on('error', lostTerminal);
+  process.stdout.on('error', lostTerminal);
   const onSignal = (code: number) => (): void => finish(code);
   const onFatal = (e: unknown): void => {
     restore();
@@ -40,15 +51,19 @@ export async function runTui(opts: TuiOptions): Promise<number> {
   process.on('exit', restore);
   try {
     const code = await Promise.race([app.run(), ended]);
+    finish(code);
     return code;
   } finally {
     restore();
-    await app.stop().catch(() => undefined);
+    await Promise.race([app.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 2500).unref())]);
     process.off('SIGTERM', sigterm);
     process.off('SIGHUP', sighup);
     process.off('SIGINT', sigint);
     process.off('uncaughtException', onFatal);
     process.off('unhandledRejection', onFatal);
     process.off('exit', restore);
+    process.stdin.off('end', lostTerminal);
+    process.stdin.off('error', lostTerminal);
+    process.stdout.off('error', lostTerminal);
   }
 }

@@ -56,6 +56,11 @@ export class Tmux {
     return { alternate: alt === '1', cursor: cur === '1' };
   }
 
+  /** close the terminal under the program (as a dropped SSH session does) */
+  killServer(): void {
+    try { this.tmux(['kill-server']); } catch { /* gone */ }
+  }
+
   /** pid of the program the pane's shell runs */
   programPid(): number {
     const sh = this.tmux(['display-message', '-p', '-t', '0', '#{pane_pid}']).trim();

@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
-import { requireCommand, useLab } from '../helpers/lab.js';
+import { isAlive, requireCommand, useLab } from '../helpers/lab.js';
 import { tableRows, Tmux } from './tmux.js';
 
 const cpuOf = (screen: string, name: string): number | null => {
@@ -135,5 +135,18 @@ describe('the terminal is restored on every exit path', () => {
     await t.waitFor('the exit', (s) => /VIRTUNE-EXITED/.test(s), 15_000);
     expect(t.exitCode()).toBe(code);
     expect(t.modes()).toEqual({ alternate: false, cursor: true });
+  });
+
+  it('a closed terminal (hangup) ends the program', async () => {
+    requireCommand('tmux');
+    const t = new Tmux(lab, lab.tmpdir('virtune-tui-hup'));
+    t.start([process.execPath, CLI, '--demo', '2'], 80, 24);
+    await t.waitFor('the guest table', (s) => tableRows(s).rows.length === 2, 30_000);
+    const pid = t.programPid();
+    lab.defer(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } });
+    t.killServer();
+    const end = Date.now() + 8000;
+    while (isAlive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    expect(isAlive(pid)).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
 // Owns the registry of side panels: each panel has an id, a key, a title and a load() that asks the
 // engine (through EngineApi only) and returns text lines. The app opens a panel on its key and loads
 // it on the one tick, never on a timer of its own. Later panels (diagnosis: "why is this guest slow",
-// replay controls) are added here by id without touching the app.
+// replay controls) are added here by id without touching the app; the diagnosis panel is one.
 
+import { diagnosisLines } from '../engine/present/diagnosis.js';
 import { formatBytes } from '../engine/present/format.js';
 import type { KeyBinding } from '../engine/present/keymap.js';
 import type { EngineApi } from '../engine/protocol/api.js';
@@ -52,7 +53,18 @@ export const auditPanel: PanelDef = {
   },
 };
 
-export const BASE_PANELS: readonly PanelDef[] = [advisorPanel, auditPanel];
+/** Seconds of history the diagnosis panel explains (the default window of `virtune why`). */
+export const DIAGNOSIS_WINDOW_SEC = 10;
+
+export const diagnosisPanel: PanelDef = {
+  id: 'why', keys: ['W'], title: 'why is this guest slow', help: 'diagnosis of the selected guest: ranked causes, evidence, fixes, noisy neighbours', live: true,
+  async load(api, ctx) {
+    if (ctx.guestId === null) return ['select a guest first (up/down in the table)'];
+    return diagnosisLines(await api.diagnose(ctx.guestId, DIAGNOSIS_WINDOW_SEC));
+  },
+};
+
+export const BASE_PANELS: readonly PanelDef[] = [diagnosisPanel, advisorPanel, auditPanel];
 
 /** Key bindings of the panels (action `panel:<id>`), for the key map and the help overlay. */
 export function panelBindings(panels: readonly PanelDef[]): KeyBinding[] {

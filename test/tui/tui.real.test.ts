@@ -101,6 +101,18 @@ describe.each([
     await t.waitFor('the undo message', (s) => /undone: change/.test(s));
     await t.waitFor('the guest CPU to recover', (s) => (cpuOf(s, 'web-01') ?? 0) > 80, 10_000);
 
+    // side panels: diagnosis of the selected guest, audit log (the change and its undo), advisor and lint
+    t.keys('W');
+    await t.waitFor('the diagnosis panel', (s) => /why is this guest slow/.test(s) && /window: last 10 s/.test(s) && /web-01/.test(s), 10_000);
+    t.keys('Escape');
+    t.keys('L');
+    await t.waitFor('the audit panel', (s) => /audit log/.test(s) && /apply\s+ok\s+libvirt:web-01/.test(s) && /undo\s+ok\s+libvirt:web-01/.test(s), 10_000);
+    t.keys('Escape');
+    t.keys('a');
+    await t.waitFor('the advisor panel', (s) => /advisor and lint/.test(s) && /lint:/.test(s), 10_000);
+    t.keys('Escape');
+    await t.waitFor('the table again', (s) => tableRows(s).rows.length === 1);
+
     // help lists the keys; any key closes it
     t.keys('?');
     await t.waitFor('help', (s) => /virtune keys/.test(s) && /Ctrl-C/.test(s) && /filter guests/.test(s));

@@ -29,26 +29,25 @@ export async function runTui(opts: TuiOptions): Promise<number> {
     resolveEnd(code);
     setTimeout(() => process.exit(code), 3000).unref();
   };
-  // the terminal went away (hangup, closed pty): end as for SIGHUP
-  const lostTerminal = (): void => finish(129);
-  process.stdin.on('end', lostTerminal);
-  process.stdin.on('error', lostTerminal);
-  process.stdout.on('error', lostTerminal);
-  const onSignal = (code: number) => (): void => finish(code);
   const onFatal = (e: unknown): void => {
     restore();
     process.stderr.write(`virtune: the terminal UI failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     finish(1);
   };
-  const sigterm = onSignal(143);
-  const sighup = onSignal(129);
-  const sigint = onSignal(0);
-  process.on('SIGTERM', sigterm);
-  process.on('SIGHUP', sighup);
-  process.on('SIGINT', sigint);
-  process.on('uncaughtException', onFatal);
-  process.on('unhandledRejection', onFatal);
-  process.on('exit', restore);
+  // the terminal went away (hangup, closed pty): end as for SIGHUP
+  const lostTerminal = (): void => finish(129);
+  const listeners: Array<[NodeJS.EventEmitter, string, (e: unknown) => void]> = [
+    [process, 'SIGTERM', () => finish(143)],
+    [process, 'SIGHUP', () => finish(129)],
+    [process, 'SIGINT', () => finish(0)],
+    [process, 'uncaughtException', onFatal],
+    [process, 'unhandledRejection', onFatal],
+    [process, 'exit', restore],
+    [process.stdin, 'end', lostTerminal],
+    [process.stdin, 'error', lostTerminal],
+    [process.stdout, 'error', lostTerminal],
+  ];
+  for (const [em, ev, fn] of listeners) em.on(ev, fn);
   try {
     const code = await Promise.race([app.run(), ended]);
     finish(code);
@@ -56,14 +55,6 @@ export async function runTui(opts: TuiOptions): Promise<number> {
   } finally {
     restore();
     await Promise.race([app.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 2500).unref())]);
-    process.off('SIGTERM', sigterm);
-    process.off('SIGHUP', sighup);
-    process.off('SIGINT', sigint);
-    process.off('uncaughtException', onFatal);
-    process.off('unhandledRejection', onFatal);
-    process.off('exit', restore);
-    process.stdin.off('end', lostTerminal);
-    process.stdin.off('error', lostTerminal);
-    process.stdout.off('error', lostTerminal);
+    for (const [em, ev, fn] of listeners) em.off(ev, fn);
   }
 }

@@ -10,8 +10,8 @@ import { CLI } from '../helpers/cli.js';
 import { requireCommand, useLab, type Lab } from '../helpers/lab.js';
 import { tableRows, Tmux } from './tmux.js';
 
-async function startDaemon(lab: Lab, sock: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, '--demo', '4', 'serve', '--listen', `unix:${sock}`], {
+async function startDaemon(lab: Lab, sock: string, roSock: string | null = null): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, '--demo', '4', 'serve', '--listen', `unix:${sock}`, ...(roSock ? ['--listen-ro', `unix:${roSock}`] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   const pid = child.pid as number;
@@ -60,6 +60,33 @@ describe('virtune --connect unix:SOCK (tui) with the daemon killed and restarted
     await t.waitFor('the exit', (s) => /VIRTUNE-EXITED/.test(s), 15_000);
     expect(t.exitCode()).toBe(0);
     expect(t.modes().alternate).toBe(false);
+    process.kill(daemon.pid as number, 'SIGTERM');
+    await stopped(daemon);
+  });
+});
+
+describe('virtune --connect to the read-only socket (tui)', () => {
+  const lab = useLab();
+
+  it('shows the READ-ONLY badge and the tuning panel says why it is unavailable', async () => {
+    requireCommand('tmux');
+    const dir = lab.tmpdir('virtune-tui-ro');
+    const ro = path.join(dir, 'ro.sock');
+    const daemon = await startDaemon(lab, path.join(dir, 'rw.sock'), ro);
+    const t = new Tmux(lab, dir);
+    t.start([process.execPath, CLI, '--connect', `unix:${ro}`], 80, 24);
+    const live = await t.waitFor('the guest table', (s) => tableRows(s).rows.length === 4, 30_000);
+    expect(live).toMatch(/READ-ONLY/);
+    t.keys('t');
+    await t.waitFor('the read-only explanation', (s) => /tuning is unavailable: this engine is read-only/.test(s));
+    t.keys('Enter'); // no editor opens on a read-only engine
+    t.type('50%');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(t.screen()).not.toMatch(/--cpu-quota \(e\.g\./);
+    t.keys('Escape');
+    t.keys('q');
+    await t.waitFor('the exit', (s) => /VIRTUNE-EXITED/.test(s), 15_000);
+    expect(t.exitCode()).toBe(0);
     process.kill(daemon.pid as number, 'SIGTERM');
     await stopped(daemon);
   });

@@ -44,6 +44,8 @@ export class Tmux {
 
   keys(...keys: string[]): void {
     this.tmux(['send-keys', '-t', '0', ...keys]);
+    // a lone ESC followed at once by a key reads as Alt+key in any terminal: let it stand alone
+    if (keys[keys.length - 1] === 'Escape') execFileSync('sleep', ['0.3']);
   }
 
   type(text: string): void {

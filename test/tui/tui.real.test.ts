@@ -40,6 +40,15 @@ describe.each([
     const before = tableRows(first).rows.map((r) => `${r.NAME} ${r['CPU%']} ${r.IOPS}`).join('|');
     await t.waitFor('numbers to move', (s) => tableRows(s).rows.length === 12 && tableRows(s).rows.map((r) => `${r.NAME} ${r['CPU%']} ${r.IOPS}`).join('|') !== before);
 
+    // space pauses the view (sampling goes on), space again resumes it
+    t.keys('Space');
+    const paused = await t.waitFor('the PAUSED badge', (s) => /PAUSED/.test(s));
+    const frozen = tableRows(paused).rows.map((r) => `${r.NAME} ${r['CPU%']} ${r.IOPS}`).join('|');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(tableRows(t.screen()).rows.map((r) => `${r.NAME} ${r['CPU%']} ${r.IOPS}`).join('|')).toBe(frozen);
+    t.keys('Space');
+    await t.waitFor('live again after pause', (s) => !/PAUSED/.test(s) && tableRows(s).rows.map((r) => `${r.NAME} ${r['CPU%']} ${r.IOPS}`).join('|') !== frozen);
+
     // sort by name, then by CPU: the order changes and CPU is descending
     t.keys('n');
     const byName = await t.waitFor('sorted by name', (s) => {
@@ -109,7 +118,9 @@ describe.each([
     await t.waitFor('the audit panel', (s) => /audit log/.test(s) && /apply\s+ok\s+libvirt:web-01/.test(s) && /undo\s+ok\s+libvirt:web-01/.test(s), 10_000);
     t.keys('Escape');
     t.keys('a');
-    await t.waitFor('the advisor panel', (s) => /advisor and lint/.test(s) && /lint:/.test(s), 10_000);
+    await t.waitFor('the advisor panel', (s) => /advisor and lint/.test(s) && /NUMA placement moves/.test(s), 10_000);
+    for (let i = 0; i < 40; i++) t.keys('Down'); // scroll to its lint part
+    await t.waitFor('the lint part', (s) => /advisor and lint/.test(s) && /lint:/.test(s));
     t.keys('Escape');
     await t.waitFor('the table again', (s) => tableRows(s).rows.length === 1);
 

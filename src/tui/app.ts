@@ -81,7 +81,8 @@ export class TuiApp {
     this.session = new EngineSession({ open: opts.open, now: this.timers.now, onChange: () => this.scheduler.invalidate() });
     this.header = blessed.box({ top: 0, left: 0, width: '100%', height: 1, tags: true, wrap: false });
     this.table = blessed.box({ left: 0, width: '100%', tags: true, wrap: false });
-    this.footer = blessed.box({ bottom: 0, left: 0, width: '100%', height: 1, tags: true, wrap: false });
+    // positions are set from the screen size on every frame (blessed's `bottom` can go stale on a resize)
+    this.footer = blessed.box({ top: 0, left: 0, width: '100%', height: 1, tags: true, wrap: false });
     this.overlay = blessed.box({
       top: 'center', left: 'center', width: '90%', height: '80%', tags: true, hidden: true, wrap: false,
       border: { type: 'line' }, style: { border: this.theme.border },
@@ -226,6 +227,10 @@ export class TuiApp {
       this.table.setContent(tableLines(t, { layout, rows: this.rows, sort: this.state.sort, selected: sel, scroll, visible, width }).join('\n'));
       this.table.show();
     }
+    this.footer.top = height - 1;
+    this.footer.width = width;
+    this.header.width = width;
+    this.table.width = width;
     this.footer.setContent(this.footerLine(width));
     this.drawOverlay(width, height);
     this.screen.render();

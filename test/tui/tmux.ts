@@ -58,6 +58,11 @@ export class Tmux {
     return { alternate: alt === '1', cursor: cur === '1' };
   }
 
+  /** resize the terminal (as a terminal emulator window resize does) */
+  resize(cols: number, rows: number): void {
+    this.tmux(['resize-window', '-t', '0', '-x', String(cols), '-y', String(rows)]);
+  }
+
   /** close the terminal under the program (as a dropped SSH session does) */
   killServer(): void {
     try { this.tmux(['kill-server']); } catch { /* gone */ }

@@ -130,6 +130,17 @@ describe.each([
     t.keys('x');
     await t.waitFor('help to close', (s) => !/virtune keys/.test(s));
 
+    // a resize redraws cleanly: every line fits the new width, the table and footer are there
+    t.keys('Escape'); // clear the filter
+    await t.waitFor('all guests again', (s) => tableRows(s).rows.length === 12);
+    const [c2, r2] = cols === 120 ? [200, 60] : [100, 30];
+    t.resize(c2, r2);
+    const resized = await t.waitFor('the redraw after a resize', (s) => tableRows(s).rows.length === 12 && /undone: change|q quit/.test(s) && s.split('\n').some((l) => [...l].length > cols));
+    for (const l of resized.split('\n')) expect([...l].length).toBeLessThanOrEqual(c2);
+    t.resize(cols, rows);
+    const back = await t.waitFor('the redraw after resizing back', (s) => tableRows(s).rows.length === 12 && /undone: change|q quit/.test(s));
+    for (const l of back.split('\n')) expect([...l].length).toBeLessThanOrEqual(cols);
+
     // q exits 0 and restores the terminal
     t.keys('q');
     await t.waitFor('the exit', (s) => /VIRTUNE-EXITED/.test(s), 15_000);

@@ -158,8 +158,10 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         applyDisks(guest, fast.disks, cache.limits);
         const viaVirsh = path === null;
         if (histograms === 'all' || (histograms === 'direct' && !viaVirsh)) {
-          const ids = fast.disks.filter((x) => !x.latencyHistograms && !cache.histograms.has(x.name)).map((x) => x.name);
-          for (const id of ids) cache.histograms.add(id);
+          // QEMU finds the disk by its device's qdev id or QOM path (a -drive name alone is not found)
+          const todo = fast.disks.filter((x) => !x.latencyHistograms && !cache.histograms.has(x.name));
+          for (const x of todo) cache.histograms.add(x.name);
+          const ids = todo.map((x) => (x.qdev?.startsWith('/') ? x.qdev : x.name));
           if (ids.length > 0 && !expired()) await reader.enableLatencyHistograms(ids);
         }
       }

@@ -108,7 +108,7 @@ export function cpuCauses(ctx: DiagnoseContext, f: GuestFacts): CpuFindings {
     const hostCpusBusyPct = busyPct === null ? null : busyPct / Math.max(1, f.cpus.length);
     const share = clamp01(left / demand);
     if (share >= 0.005) {
-      const free = idlest(ctx, new Set(f.cpus), Math.max(1, busyVcpus));
+      const free = idlest(ctx, new Set(f.cpus), Math.max(1, busyVcpus, Math.ceil(demand / 100)));
       const weightFlag = g.cpu.weight !== null ? '--cpu-weight' : g.cpu.shares !== null ? '--cpu-shares' : null;
       const weight = g.cpu.weight ?? g.cpu.shares;
       causes.push({

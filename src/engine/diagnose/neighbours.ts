@@ -1,7 +1,8 @@
 // Owns the noisy neighbours of the diagnosis: the other guests that took the contended resource where
 // it hurt, each with its share of it and the evidence.
-//   cpu     guests whose vCPUs may run on host CPUs this guest may run on: their CPU use (times the
-//           part of their CPUs shared) during the samples this guest waited, over everything the
+//   cpu     guests whose vCPUs may run on host CPUs this guest may run on: their CPU use during the
+//           samples this guest waited, times the part of them on those CPUs (the share of their vCPUs
+//           last seen there when known, else the share of their allowed CPUs that is shared), over everything the
 //           others ran on those CPUs then (host busy minus this guest; the neighbours' sum when the
 //           host's per-CPU figures are unknown). Only the 8 heaviest by window mean are measured per
 //           sample, so a pass over a 1000-guest host stays linear.
@@ -28,7 +29,7 @@ export function cpuNeighbours(ctx: DiagnoseContext, f: GuestFacts, waited: Uint8
   const mine = new Set(f.cpus);
   const overlapByKey = new Map<string, number[]>();
   const means = ctx.usageMeans();
-  const cand: Array<{ h: GuestFacts; shared: number[]; score: number }> = [];
+  const cand: Array<{ h: GuestFacts; shared: number[]; part: number; score: number }> = [];
   for (const h of ctx.guests()) {
     if (h.g.id === f.g.id) continue;
     let shared = overlapByKey.get(h.cpuKey);
@@ -39,13 +40,17 @@ export function cpuNeighbours(ctx: DiagnoseContext, f: GuestFacts, waited: Uint8
     if (shared.length === 0) continue;
     const m = means.get(h.g.id);
     if (m === undefined || m <= 0) continue;
-    cand.push({ h, shared, score: (m * shared.length) / h.cpus.length });
+    let part = shared.length / h.cpus.length;
+    const seen = h.g.vcpus.filter((v) => v.lastCpu !== null);
+    if (seen.length > 0 && seen.length === h.g.vcpus.length) part = seen.filter((v) => mine.has(v.lastCpu as number)).length / seen.length;
+    if (part <= 0) continue;
+    cand.push({ h, shared, part, score: m * part });
   }
   cand.sort((a, b) => b.score - a.score);
   const picked = cand.slice(0, CPU_CANDIDATES);
-  const took = picked.map(({ h, shared }) => {
+  const took = picked.map(({ h, shared, part }) => {
     const u = maskedMean(ctx.series(h.g.id, 'cpu.usagePct'), waited);
-    return { h, shared, pct: u === null ? 0 : (u * shared.length) / h.cpus.length };
+    return { h, shared, pct: u === null ? 0 : u * part };
   });
   const busy = ctx.setBusy(f.cpus, f.cpuKey);
   const busyW = busy === null ? null : maskedMean(busy, waited);

@@ -32,6 +32,10 @@ export class DiagnoseContext {
   readonly nodeOfCpu = new Map<number, number>();
   private readonly facts = new Map<string, GuestFacts>();
   private readonly busyBySet = new Map<string, Float64Array | null>();
+  private readonly memos = new Map<string, unknown>();
+  private readonly hostSeries = new Map<string, Series>();
+  private readonly guestSeries = new Map<string, Series>();
+  private cachedGuest: string | null = null;
   private meanUsage: Map<string, number> | null = null;
   private meanIops: Map<string, number> | null = null;
 
@@ -70,7 +74,7 @@ export class DiagnoseContext {
     const len = this.window.length;
     let out: Float64Array | null = new Float64Array(len);
     for (const c of cpus) {
-      const s = this.window.series(null, `host.perCpuUsagePct.${c}`);
+      const s = this.series(null, `host.perCpuUsagePct.${c}`);
       if (s === null) { out = null; break; }
       for (let i = 0; i < len; i++) out[i] = (out[i] as number) + (s[i] as number);
     }
@@ -104,7 +108,27 @@ export class DiagnoseContext {
     return m;
   }
 
+  /** A value computed once per context and key (rankings shared by guests of the same CPUs, nodes, devices). */
+  memo<T>(key: string, make: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const v = make();
+    this.memos.set(key, v);
+    return v;
+  }
+
+  /**
+   * A series of the window. Host series are kept for the whole context (every guest reads them);
+   * a guest's are kept while the same guest asks (a diagnosis reads some of them several times).
+   */
   series(guest: string | null, metric: string): Series {
-    return this.window.series(guest, metric);
+    if (guest === null) {
+      let v = this.hostSeries.get(metric);
+      if (v === undefined) { v = this.window.series(null, metric); this.hostSeries.set(metric, v); }
+      return v;
+    }
+    if (guest !== this.cachedGuest) { this.cachedGuest = guest; this.guestSeries.clear(); }
+    let v = this.guestSeries.get(metric);
+    if (v === undefined) { v = this.window.series(guest, metric); this.guestSeries.set(metric, v); }
+    return v;
   }
 }

@@ -23,8 +23,10 @@ interface DiagnoseModule {
 export interface DiagnoseCost {
   guests: number;
   windowSec: number;
-  /** one pass over every guest, µs */
+  /** one pass over every guest, µs (wall) */
   pass: Stat;
+  /** CPU time of this process per guest over the measured passes, µs (the figure a busy machine does not inflate) */
+  cpuUsPerGuest: number;
   verdicts: Record<string, number>;
 }
 
@@ -62,12 +64,15 @@ export async function measureDiagnoseCost(guests: number, windowSec: number, run
     const v = diag.diagnoseGuest(ctx, g.id, windowSec).verdict;
     verdicts[v] = (verdicts[v] ?? 0) + 1;
   }
-  return { guests, windowSec, pass: await timeRuns(pass, { runs, warmup: 1 }), verdicts };
+  const c0 = process.cpuUsage();
+  const stat = await timeRuns(pass, { runs, warmup: 1 });
+  const c = process.cpuUsage(c0);
+  return { guests, windowSec, pass: stat, cpuUsPerGuest: (c.user + c.system) / ((runs + 1) * guests), verdicts };
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const guests = Number(process.argv[2] ?? 1000);
   const seconds = Number(process.argv[3] ?? 600);
   const r = await measureDiagnoseCost(guests, seconds, 5);
-  if (r) process.stdout.write(`diagnose ${r.guests} guests from ${r.windowSec} s: ${(r.pass.median / r.guests).toFixed(2)} µs/guest (p95 ${(r.pass.p95 / r.guests).toFixed(2)}), verdicts ${JSON.stringify(r.verdicts)}\n`);
+  if (r) process.stdout.write(`diagnose ${r.guests} guests from ${r.windowSec} s: ${(r.pass.median / r.guests).toFixed(2)} µs/guest (p95 ${(r.pass.p95 / r.guests).toFixed(2)}), CPU ${r.cpuUsPerGuest.toFixed(2)} µs/guest, verdicts ${JSON.stringify(r.verdicts)}\n`);
 }

@@ -36,7 +36,7 @@ describe('diagnosis: one cause at a time', () => {
     const d = diagnose(snapshot([a]), w, 'qemu:a', 10);
     expect(d.verdict).toBe('cpu-quota');
     expect(d.causes).toHaveLength(1);
-    expect(d.causes[0]?.share).toBeCloseTo(80 / 99, 3);
+    expect(d.causes[0]?.share).toBeCloseTo(80 / 100, 3); // demand = the guest's use + its vCPUs' wait
     expect(d.causes[0]?.evidence).toMatchObject({ quotaPct: 20, throttledPct: 97 });
     expect(d.causes[0]?.fix).toBe('virtune tune qemu:a --cpu-quota 100%');
     expect(d.neighbours).toEqual([]);

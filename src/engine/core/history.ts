@@ -195,10 +195,10 @@ export class History {
     const cap = this.capacity;
     return {
       length, coveredSec,
-      series: (guest, metric) => {
+      series: (guest, metric, into) => {
         const ser = this.series.get(this.key(guest, metric));
         if (!ser) return null;
-        const out = new Float32Array(length);
+        const out = into && into.length >= length ? into.subarray(0, length) : new Float32Array(length);
         // samples before the series existed are unknown; the rest is one or two block copies of the ring
         const from = Math.max(first, ser.since);
         const skip = from - first;

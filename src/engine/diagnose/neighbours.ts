@@ -66,7 +66,7 @@ export function cpuNeighbours(ctx: DiagnoseContext, f: GuestFacts, waited: Uint8
     if (picked.length === CPU_CANDIDATES) break;
   }
   const took = picked.map(({ h, shared, part }) => {
-    const u = maskedMean(ctx.series(h.g.id, 'cpu.usagePct'), waited);
+    const u = maskedMean(ctx.scratch(h.g.id, 'cpu.usagePct'), waited);
     return { h, shared, pct: u === null ? 0 : u * part };
   });
   const busy = ctx.setBusy(f.cpus, f.cpuKey);

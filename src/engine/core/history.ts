@@ -3,7 +3,7 @@
 //
 // Metrics recorded (paths inside the snapshot; host metrics have guest = null and start with `host.`):
 //   guest: cpu.usagePct cpu.stealPct cpu.throttledPct memory.currentBytes memory.rssBytes
-//          disks.readIops disks.writeIops disks.readBytesPerSec disks.writeBytesPerSec   (sum over disks)
+//          disks.readIops disks.writeIops disks.readBytesPerSec disks.writeBytesPerSec   (sum over disks, each I/O once: model/disk-io.ts)
 //          nics.rxBytesPerSec nics.txBytesPerSec                                        (sum over NICs)
 //          psi.cpuSomePct psi.ioSomePct psi.memSomePct vcpus.N.usagePct vcpus.N.runDelayPct
 //          for the diagnosis (only for guests that have the thing): disks.limitUsePct (max over disks
@@ -16,6 +16,7 @@
 // A sum is null when any part is null (absent is not zero). Series of a guest that vanished are
 // dropped once a whole window has passed without it.
 
+import { sumCounted } from '../model/disk-io.js';
 import { VirtuneError } from '../model/errors.js';
 import type { HistoryWindow } from '../model/diagnosis.js';
 import type { DiskSnap, GuestSnap, NicSnap, Snapshot } from '../model/snapshot.js';
@@ -85,10 +86,11 @@ export function guestMetrics(g: GuestSnap, emit: Emit): void {
   emit('cpu.throttledPct', g.cpu.throttledPct);
   emit('memory.currentBytes', g.memory.currentBytes);
   emit('memory.rssBytes', g.memory.rssBytes);
-  emit('disks.readIops', sum(g.disks, (d) => d.readIops));
-  emit('disks.writeIops', sum(g.disks, (d) => d.writeIops));
-  emit('disks.readBytesPerSec', sum(g.disks, (d) => d.readBytesPerSec));
-  emit('disks.writeBytesPerSec', sum(g.disks, (d) => d.writeBytesPerSec));
+  // each I/O once: virtual-disk figures when the guest has them, else its cgroup per-device figures
+  emit('disks.readIops', sumCounted(g.disks, (d) => d.readIops));
+  emit('disks.writeIops', sumCounted(g.disks, (d) => d.writeIops));
+  emit('disks.readBytesPerSec', sumCounted(g.disks, (d) => d.readBytesPerSec));
+  emit('disks.writeBytesPerSec', sumCounted(g.disks, (d) => d.writeBytesPerSec));
   emit('nics.rxBytesPerSec', sum(g.nics, (n) => n.rxBytesPerSec));
   emit('nics.txBytesPerSec', sum(g.nics, (n) => n.txBytesPerSec));
   emit('psi.cpuSomePct', g.psi.cpuSomePct);

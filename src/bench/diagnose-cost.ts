@@ -65,9 +65,9 @@ export async function measureDiagnoseCost(guests: number, windowSec: number, run
     verdicts[v] = (verdicts[v] ?? 0) + 1;
   }
   const c0 = process.cpuUsage();
-  const stat = await timeRuns(pass, { runs, warmup: 1 });
+  const stat = await timeRuns(pass, { runs, warmup: 2 });
   const c = process.cpuUsage(c0);
-  return { guests, windowSec, pass: stat, cpuUsPerGuest: (c.user + c.system) / ((runs + 1) * guests), verdicts };
+  return { guests, windowSec, pass: stat, cpuUsPerGuest: (c.user + c.system) / ((runs + 2) * guests), verdicts };
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

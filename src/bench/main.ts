@@ -103,7 +103,7 @@ if (dc) {
 }
 
 // 2b. diagnosis of every guest from its history window
-const dg = await step(`diagnose, ${opts.diagnoseGuests} guests, ${opts.diagnoseSeconds} s of history`, () => measureDiagnoseCost(opts.diagnoseGuests, opts.diagnoseSeconds, opts.quick ? 3 : 10));
+const dg = await step(`diagnose, ${opts.diagnoseGuests} guests, ${opts.diagnoseSeconds} s of history`, () => measureDiagnoseCost(opts.diagnoseGuests, opts.diagnoseSeconds, 10));
 if (dg) {
   r.diagnoseUsPerGuest = round(dg.pass.median / dg.guests);
   r.detail.diagnose = { guests: dg.guests, windowSec: dg.windowSec, usPerGuest: statJson(dg.pass, dg.guests), cpuUsPerGuest: round(dg.cpuUsPerGuest), verdicts: dg.verdicts };

@@ -11,6 +11,8 @@ import type { ChangeRecord } from '../../src/engine/model/tuning.js';
 import { createRecording, openRecording } from '../../src/engine/node/sqlite-recording.js';
 import { Recorder, type RecorderOptions } from '../../src/engine/record/recorder.js';
 import { buildReport, percentiles } from '../../src/engine/record/report.js';
+import { adviseNeed } from '../../src/engine/advisor/advise.js';
+import type { Snapshot } from '../../src/engine/model/snapshot.js';
 import { reportText } from '../../src/engine/present/report-text.js';
 import { cpuTimes, rawGuest, rawHost, rawSample } from '../engine/raw-builders.js';
 import { expectedPercentiles, liveSnapshots, recordedSamples } from './helpers.js';
@@ -78,7 +80,15 @@ describe('capacity report', () => {
     expect(c?.before.cpuPct?.p50).toBeGreaterThan(99);
     expect(c?.after.cpuPct?.p50).toBeLessThan(41);
     expect(c?.before.cpuPct?.n).toBe(c?.after.cpuPct?.n);
-    expect(rep.fit).toMatchObject({ fits: true, need: { vcpus: 1, memMiB: 64 } });
+    // --fit is the advisor's answer on the busiest sample of the recording
+    const raws = recordedSamples(file);
+    const live = liveSnapshots(raws);
+    let busiest = 1;
+    for (let i = 1; i < live.length; i++) {
+      if ((live[i]?.host.cpuUsagePct ?? -1) > (live[busiest]?.host.cpuUsagePct ?? -1)) busiest = i;
+    }
+    const want = adviseNeed(live[busiest] as Snapshot, raws[busiest] as RawSample, { vcpus: 1, memMiB: 64 }, { hugepages: null });
+    expect(rep.fit).toEqual({ ...want, atWallMs: raws[busiest]?.wallMs });
     expect(rep.events).toHaveLength(1);
     expect(reportText(rep).join('\n')).toContain('Change c-7 on qemu:a');
   });

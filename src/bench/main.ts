@@ -1,5 +1,5 @@
 // Owns `npm run bench`: runs every benchmark in turn (sample cost and its floor, derivation, engine
-// CPU and memory, daemon fan-out; TUI and recorder once they land), then prints one JSON object
+// CPU and memory, daemon fan-out, the recorder; the TUI once it lands), then prints one JSON object
 // (--json; the table then goes to stderr) or the table. Progress goes to stderr.
 // A composition root: it may import anything in src/.
 
@@ -12,6 +12,7 @@ import { measureDeriveCost } from './derive-cost.js';
 import { measureEngineCpu, measureRss } from './engine-cost.js';
 import { measureDaemon } from './daemon-cost.js';
 import { measureKernelFloor } from './floor.js';
+import { measureRecorder } from './recorder-cost.js';
 import { round, scale } from './stats.js';
 
 const opts = parseOptions(process.argv.slice(2));
@@ -134,7 +135,14 @@ if (opts.daemonGuests !== 100) r.notes.push(`daemon measured with ${opts.daemonG
 
 if (opts.quick) r.notes.push('quick: the daemon --root figures are not measured');
 r.notes.push('TUI figures: the TUI has not landed (a later issue adds tuiFrameMs200 and tuiCpuPct50)');
-r.notes.push('recorder figures: recording has not landed (a later issue adds recorderBytesPerGuestSample and recorderMsPerSample100)');
+// 6. the recorder: bytes per guest-sample and time per sample
+const rc = await step(`recorder, ${opts.recorderGuests} guests, ${opts.recorderSamples} samples`, () => measureRecorder(opts.recorderGuests, opts.recorderSamples));
+if (rc) {
+  r.recorderBytesPerGuestSample = round(rc.bytesPerGuestSample, 1);
+  if (rc.guests === 100) r.recorderMsPerSample100 = round(rc.msPerSample, 3);
+  else r.notes.push(`recorder measured with ${rc.guests} guests (quick): recorderMsPerSample100 not measured`);
+  r.detail.recorder = { ...rc, perSample: statJson(rc.perSample) };
+}
 for (const m of missing) r.notes.push(`not measured: ${m}`);
 r.durationSec = round((Date.now() - started) / 1000, 1);
 

@@ -21,6 +21,9 @@ export interface BenchOptions {
   daemonClients: number;
   daemonWindowSec: number;
   daemonWarmupSec: number;
+  /** the recorder benchmark: demo guests and samples recorded */
+  recorderGuests: number;
+  recorderSamples: number;
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -36,6 +39,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       quick, json, sizes: [10], sampleRuns: { 10: 5 }, sampleWarmup: 2, deriveGuests: 1000, deriveRuns: 5,
       engineGuests: 10, engineWindowSec: 3, engineWarmupSec: 1, rssGuests: 100, rssSeconds: 60,
       daemonGuests: 10, daemonClients: 50, daemonWindowSec: 3, daemonWarmupSec: 1,
+      recorderGuests: 10, recorderSamples: 30,
     };
   }
   return {
@@ -43,5 +47,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     deriveGuests: 1000, deriveRuns: 30,
     engineGuests: 100, engineWindowSec: 60, engineWarmupSec: 5, rssGuests: 100, rssSeconds: 3600,
     daemonGuests: 100, daemonClients: 50, daemonWindowSec: 20, daemonWarmupSec: 5,
+    recorderGuests: 100, recorderSamples: 180,
   };
 }

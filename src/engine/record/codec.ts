@@ -46,8 +46,9 @@ function definedKeys(o: Obj): string[] {
 
 /** A container with children is walked; an empty one is a leaf. */
 function isWalked(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
   if (Array.isArray(v)) return v.length > 0;
-  if (isObj(v)) return definedKeys(v).length > 0;
+  for (const k in v) if ((v as Obj)[k] !== undefined) return true;
   return false;
 }
 
@@ -62,35 +63,56 @@ function isReplacement(t: unknown): boolean {
   return Array.isArray(t) && t.length === 2;
 }
 
-function encodeNode(prev: unknown, cur: unknown, out: unknown[]): void {
-  if (!isWalked(prev)) {
-    if (typeof prev === 'number' && typeof cur === 'number' && Number.isSafeInteger(prev) && Number.isSafeInteger(cur)) {
-      const d = cur - prev;
-      if (Number.isSafeInteger(d)) { out.push(d); return; }
-    }
-    out.push(sameLeaf(prev, cur) ? 0 : [cur === undefined ? null : cur]);
-    return;
+function encodeLeaf(prev: unknown, cur: unknown, out: unknown[]): void {
+  if (typeof prev === 'number' && typeof cur === 'number' && Number.isSafeInteger(prev) && Number.isSafeInteger(cur)) {
+    const d = cur - prev;
+    if (Number.isSafeInteger(d)) { out.push(d); return; }
   }
+  out.push(sameLeaf(prev, cur) ? 0 : [cur === undefined ? null : cur]);
+}
+
+/** the slow path of an object: some values are undefined (not part of the sample) */
+function encodeObjectSlow(p: Obj, cur: unknown, out: unknown[], start: number): void {
+  const pk = definedKeys(p);
+  if (pk.length === 0) { encodeLeaf(p, cur, out); return; }
+  if (!isObj(cur)) { out.push([cur ?? null, 0]); return; }
+  const ck = definedKeys(cur);
+  if (ck.length !== pk.length) { out.push([cur, 0]); return; }
+  for (let i = 0; i < pk.length; i++) {
+    if (pk[i] !== ck[i]) { out.push([cur, 0]); return; }
+  }
+  for (let i = 0; i < pk.length; i++) {
+    const k = pk[i] as string;
+    encodeNode(p[k], cur[k], out);
+    if (i === 0 && isReplacement(out[start])) { out.length = start; out.push([cur, 0]); return; }
+  }
+}
+
+function encodeNode(prev: unknown, cur: unknown, out: unknown[]): void {
+  if (typeof prev !== 'object' || prev === null) { encodeLeaf(prev, cur, out); return; }
   const start = out.length;
   if (Array.isArray(prev)) {
-    if (!Array.isArray(cur) || cur.length !== prev.length) { out.push([cur ?? null, 0]); return; }
-    for (let i = 0; i < prev.length; i++) {
+    const n = prev.length;
+    if (n === 0) { encodeLeaf(prev, cur, out); return; }
+    if (!Array.isArray(cur) || cur.length !== n) { out.push([cur ?? null, 0]); return; }
+    for (let i = 0; i < n; i++) {
       encodeNode(prev[i], cur[i], out);
       if (i === 0 && isReplacement(out[start])) { out.length = start; out.push([cur, 0]); return; }
     }
     return;
   }
   const p = prev as Obj;
-  const pk = definedKeys(p);
-  if (!isObj(cur)) { out.push([cur ?? null, 0]); return; }
-  const ck = definedKeys(cur);
-  if (ck.length !== pk.length) { out.push([cur, 0]); return; }
-  for (let i = 0; i < pk.length; i++) {
-    if (pk[i] !== ck[i]) { out.length = start; out.push([cur, 0]); return; }
-  }
+  const pk = Object.keys(p);
+  if (pk.length === 0 || typeof cur !== 'object' || cur === null || Array.isArray(cur)) { encodeObjectSlow(p, cur, out, start); return; }
+  const c = cur as Obj;
+  const ck = Object.keys(c);
+  if (ck.length !== pk.length) { encodeObjectSlow(p, cur, out, start); return; }
   for (let i = 0; i < pk.length; i++) {
     const k = pk[i] as string;
-    encodeNode(p[k], cur[k], out);
+    const pv = p[k];
+    const cv = c[k];
+    if (k !== ck[i] || pv === undefined || cv === undefined) { out.length = start; encodeObjectSlow(p, cur, out, start); return; }
+    encodeNode(pv, cv, out);
     if (i === 0 && isReplacement(out[start])) { out.length = start; out.push([cur, 0]); return; }
   }
 }
@@ -146,7 +168,7 @@ export function decodeDelta(prev: RawSample, tokens: readonly unknown[]): RawSam
 
 /** Builds one block incrementally (the recorder appends each sample as it is read). */
 export class BlockBuilder {
-  private key: RawSample | null = null;
+  private key: string | null = null;
   private last: RawSample | null = null;
   private deltas: unknown[][] = [];
   firstWallMs = 0;
@@ -159,8 +181,8 @@ export class BlockBuilder {
 
   add(s: RawSample): void {
     if (this.key === null || this.last === null) {
-      // the key goes through JSON once so it holds exactly what a reader will see
-      this.key = JSON.parse(JSON.stringify(s)) as RawSample;
+      // the key is serialised now: it holds exactly what the sample was when it was read
+      this.key = JSON.stringify(s);
       this.firstWallMs = s.wallMs;
       this.firstMonoMs = s.monoMs;
     } else {
@@ -177,10 +199,9 @@ export class BlockBuilder {
     if (this.key === null) throw new Error('empty block');
     const rows = this.deltas;
     const width = rows[0]?.length ?? 0;
-    const b: SampleBlock = rows.length > 1 && rows.every((r) => r.length === width)
-      ? { v: BLOCK_FORMAT, k: this.key, c: toColumns(rows, width) }
-      : { v: BLOCK_FORMAT, k: this.key, d: rows };
-    const text = JSON.stringify(b);
+    const columns = rows.length > 1 && rows.every((r) => r.length === width);
+    // {v, k, c | d} of SampleBlock, with the key's text as it was serialised
+    const text = `{"v":${BLOCK_FORMAT},"k":${this.key},${columns ? `"c":${JSON.stringify(toColumns(rows, width))}` : `"d":${JSON.stringify(rows)}`}}`;
     this.key = null;
     this.last = null;
     this.deltas = [];

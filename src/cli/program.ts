@@ -9,6 +9,7 @@ import { registerRecording } from './commands/record.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerTune } from './commands/tune.js';
+import { registerWhy } from './commands/why.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('virtune');
@@ -35,6 +36,7 @@ export function buildProgram(version: string): Command {
   registerSnapshot(program);
   registerTune(program);
   registerAdvise(program);
+  registerWhy(program);
   registerServe(program);
   registerDesktop(program);
   registerRecording(program);

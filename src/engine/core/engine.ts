@@ -5,6 +5,8 @@
 
 import { deniedError, failedError, VirtuneError } from '../model/errors.js';
 import type { Advice, AdviceRequest, HostMove, LintFinding } from '../model/advice.js';
+import type { Diagnosis } from '../model/diagnosis.js';
+import { diagnose } from '../diagnose/index.js';
 import type { RawSample } from '../model/sample.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { AuditEntry, ChangeRecord, Plan, TuningRequest } from '../model/tuning.js';
@@ -284,6 +286,14 @@ class EngineImpl implements Engine {
     const advisor = this.need();
     const { raw, snap } = await this.current();
     return advisor.lint(snap, raw);
+  }
+
+  async diagnose(guest: string, windowSec: number): Promise<Diagnosis> {
+    if (!(windowSec > 0)) throw new VirtuneError(2, `diagnose: window '${windowSec}' is not a positive number of seconds`);
+    const { snap } = await this.current();
+    // half an interval of slack: a window of 10 s holds the sample 10 s back too (10 intervals of rates)
+    const span = Math.min(windowSec, this.historySec) + this.deps.intervalSec / 2;
+    return diagnose(snap, this.hist.window(span), guest, windowSec);
   }
 
   async auditLog(limit?: number): Promise<AuditEntry[]> {

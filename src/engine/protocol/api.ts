@@ -3,6 +3,7 @@
 // is plain JSON (it is served over loopback, unix sockets, websockets and Electron IPC).
 
 import type { Advice, AdviceRequest, HostMove, LintFinding } from '../model/advice.js';
+import type { Diagnosis } from '../model/diagnosis.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { ReplayCommand, ReplayStatus } from '../model/recording.js';
 import type { AuditEntry, ChangeRecord, Plan, TuningRequest } from '../model/tuning.js';
@@ -86,6 +87,11 @@ export interface EngineApi {
   advise(req: AdviceRequest): Promise<Advice>;
   adviseHost(): Promise<HostMove[]>;
   lint(): Promise<LintFinding[]>;
+  /**
+   * Why is this guest slow: ranked causes, evidence, fixes and noisy neighbours over the last
+   * windowSec seconds of history (GUEST as in the CLI: id, UUID or name; unknown: code 3).
+   */
+  diagnose(guest: string, windowSec: number): Promise<Diagnosis>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
   /** play/pause/speed/seek/next event on a replaying engine; code 2 when the engine is not replaying */
   replayControl(cmd: ReplayCommand): Promise<ReplayStatus>;

@@ -105,6 +105,7 @@ export const METHOD_PARAMS = {
   advise: z.object({ req: AdviceRequestSchema }).strict(),
   adviseHost: empty,
   lint: empty,
+  diagnose: z.object({ guest: str, windowSec: num.positive().max(31 * 24 * 3600) }).strict(),
   auditLog: z.object({ limit: z.number().int().positive().max(100_000).optional() }).strict(),
   replayControl: z.object({ cmd: ReplayCommandSchema }).strict(),
 } as const;

@@ -3,7 +3,8 @@
 // hugepages. One function walks a snapshot and emits (scope, metric, value); null stays null (absent is
 // not zero), so a value that was never known is never counted.
 
-import type { GuestSnap, Snapshot } from '../model/snapshot.js';
+import { countedDisks, sumCounted } from '../model/disk-io.js';
+import type { GuestSnap, NicSnap, Snapshot } from '../model/snapshot.js';
 
 export type Emit = (scope: string, metric: string, value: number | null) => void;
 
@@ -12,14 +13,13 @@ export const GUEST_METRICS = [
 ] as const;
 export const NODE_METRICS = ['cpuPct', 'memUsedBytes'] as const;
 
-/** the sum of the parts, null when there are none or any part is unknown */
-function total<T>(xs: readonly T[], get: (x: T) => number | null): number | null {
-  if (xs.length === 0) return null;
+/** rx + tx over the guest's interfaces, null when there are none or any part is unknown */
+function netTotal(nics: readonly NicSnap[]): number | null {
+  if (nics.length === 0) return null;
   let s = 0;
-  for (const x of xs) {
-    const v = get(x);
-    if (v === null) return null;
-    s += v;
+  for (const n of nics) {
+    if (n.rxBytesPerSec === null || n.txBytesPerSec === null) return null;
+    s += n.rxBytesPerSec + n.txBytesPerSec;
   }
   return s;
 }
@@ -32,7 +32,7 @@ function add(a: number | null, b: number | null): number | null {
 export function guestLatencyMs(g: GuestSnap): number | null {
   let ops = 0;
   let ms = 0;
-  for (const d of g.disks) {
+  for (const d of countedDisks(g.disks)) {
     for (const [iops, lat] of [[d.readIops, d.readLatencyMs], [d.writeIops, d.writeLatencyMs]] as const) {
       if (iops === null || lat === null || iops <= 0) continue;
       ops += iops;
@@ -51,10 +51,11 @@ export function emitSnapshot(s: Snapshot, emit: Emit): void {
     emit(sc, 'cpuPct', g.cpu.usagePct);
     emit(sc, 'runDelayPct', g.cpu.stealPct);
     emit(sc, 'throttledPct', g.cpu.throttledPct);
-    emit(sc, 'iops', total(g.disks, (d) => add(d.readIops, d.writeIops)));
-    emit(sc, 'bytesPerSec', total(g.disks, (d) => add(d.readBytesPerSec, d.writeBytesPerSec)));
+    // disk I/O counted once (virtual disks, else the cgroup's block devices: model/disk-io.ts)
+    emit(sc, 'iops', sumCounted(g.disks, (d) => add(d.readIops, d.writeIops)));
+    emit(sc, 'bytesPerSec', sumCounted(g.disks, (d) => add(d.readBytesPerSec, d.writeBytesPerSec)));
     emit(sc, 'latencyMs', guestLatencyMs(g));
-    emit(sc, 'netBytesPerSec', total(g.nics, (n) => add(n.rxBytesPerSec, n.txBytesPerSec)));
+    emit(sc, 'netBytesPerSec', netTotal(g.nics));
     emit(sc, 'memoryBytes', g.memory.currentBytes ?? g.memory.rssBytes);
   }
   for (const n of s.host.numaNodes) {

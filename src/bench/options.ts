@@ -39,7 +39,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       quick, json, sizes: [10], sampleRuns: { 10: 5 }, sampleWarmup: 2, deriveGuests: 1000, deriveRuns: 5,
       engineGuests: 10, engineWindowSec: 3, engineWarmupSec: 1, rssGuests: 100, rssSeconds: 60,
       daemonGuests: 10, daemonClients: 50, daemonWindowSec: 3, daemonWarmupSec: 1,
-      recorderGuests: 10, recorderSamples: 30,
+      recorderGuests: 10, recorderSamples: 40,
     };
   }
   return {
@@ -47,6 +47,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     deriveGuests: 1000, deriveRuns: 30,
     engineGuests: 100, engineWindowSec: 60, engineWarmupSec: 5, rssGuests: 100, rssSeconds: 3600,
     daemonGuests: 100, daemonClients: 50, daemonWindowSec: 20, daemonWarmupSec: 5,
-    recorderGuests: 100, recorderSamples: 180,
+    recorderGuests: 100, recorderSamples: 360,
   };
 }

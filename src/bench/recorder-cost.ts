@@ -63,7 +63,7 @@ export async function measureRecorder(guests: number, samples: number): Promise<
   try {
     const file = path.join(dir, 'bench.vtr');
     const store = createRecording(file, { hostname: null, demo: true, intervalSec: 1, nowWallMs: Date.now() });
-    const rec = new Recorder(store, { blockSamples: 60, blockSec: 60 });
+    const rec = new Recorder(store); // the defaults of `virtune record` (a block per 120 samples)
     const times: number[] = [];
     const c0 = process.cpuUsage();
     for (const raw of raws) {

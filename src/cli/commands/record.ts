@@ -60,14 +60,14 @@ export function registerRecording(program: Command): void {
     .description('record raw samples, tuning changes and audit events to a recording file (SQLite)')
     .requiredOption('-o, --output <FILE>', 'recording file (must not exist)')
     .option('--duration <SEC>', 'stop after SEC seconds (default: until interrupted)')
-    .option('--commit <SEC>', 'commit a block at least every SEC seconds: a crash loses at most this much (default 60)')
+    .option('--commit <SEC>', 'commit a block at least every SEC seconds: a crash loses at most this much (default 120)')
     .option('--full <SEC>', 'keep full resolution for SEC seconds, then per-minute aggregates (default 604800 = 7 days)')
     .option('--retention <SEC>', 'drop what is older than SEC seconds (default: keep everything)')
     .action(async (o: { output: string; duration?: string; commit?: string; full?: string; retention?: string }, cmd: Command) => {
       const g = parseGlobals(cmd);
       if (g.connect) throw usageError('record: --connect is not supported (run `virtune serve --record FILE` on the host instead)');
       const duration = positive('--duration', o.duration);
-      const commit = positive('--commit', o.commit) ?? 60;
+      const commit = positive('--commit', o.commit) ?? 120;
       const full = positive('--full', o.full);
       const retention = positive('--retention', o.retention);
       const out = makeOut(g.json);

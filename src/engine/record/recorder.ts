@@ -13,9 +13,9 @@ import { BlockBuilder, decodeBlock } from './codec.js';
 import { emitSnapshot } from './series.js';
 
 export interface RecorderOptions {
-  /** commit a block after this many samples (default 60) */
+  /** commit a block after this many samples (default 120) */
   blockSamples?: number;
-  /** or when it spans this many seconds (default 60) */
+  /** or when it spans this many seconds (default 120) */
   blockSec?: number;
   /** keep full resolution for this long, then per-minute aggregates (default 7 days; null = forever) */
   fullSec?: number | null;
@@ -55,8 +55,8 @@ export class Recorder {
 
   constructor(private readonly store: RecordingStore, opts: RecorderOptions = {}) {
     this.opts = {
-      blockSamples: opts.blockSamples ?? 60,
-      blockSec: opts.blockSec ?? 60,
+      blockSamples: opts.blockSamples ?? 120,
+      blockSec: opts.blockSec ?? 120,
       fullSec: opts.fullSec === undefined ? 7 * 86400 : opts.fullSec,
       retentionSec: opts.retentionSec ?? null,
     };

@@ -72,7 +72,7 @@ export async function measureRecorder(guests: number, samples: number): Promise<
       times.push(performance.now() - t0);
     }
     const t0 = performance.now();
-    rec.flush();
+    await rec.flush();
     const last = performance.now() - t0;
     times[times.length - 1] = (times[times.length - 1] ?? 0) + last;
     store.close();

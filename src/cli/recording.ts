@@ -63,7 +63,7 @@ export function startRecording(o: RecordingSettings): RecordingSession {
       if (timer) clearInterval(timer);
       poll();
       await polling;
-      try { recorder.flush(); } finally { store.close(); }
+      try { await recorder.flush(); } catch (e) { failed ??= e; } finally { store.close(); }
       if (failed) throw failed;
     },
   };

@@ -51,7 +51,7 @@ async function recording(): Promise<string> {
     undoSteps: [], plan: { guest: 'qemu:beta', applied: true, changeId: 'c1', warnings: [], steps: [] },
   }];
   await rec.pollEvents(feed, clock.wallMs());
-  rec.flush();
+  await rec.flush();
   store.close();
   return file;
 }

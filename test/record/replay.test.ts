@@ -55,7 +55,7 @@ async function recordFile(s: RawSample[], events: ChangeRecord[]): Promise<strin
   for (const x of s) rec.add(x);
   feed = events;
   await rec.pollEvents({ changes: async () => feed, auditLog: async () => [] }, T0);
-  rec.flush();
+  await rec.flush();
   store.close();
   return file;
 }

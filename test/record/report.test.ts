@@ -47,7 +47,7 @@ async function write(s: RawSample[], changes: ChangeRecord[], opts: RecorderOpti
   for (const x of s) rec.add(x);
   feed = changes;
   await rec.pollEvents(f, T0);
-  rec.flush();
+  await rec.flush();
   store.close();
   return file;
 }

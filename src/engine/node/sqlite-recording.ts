@@ -6,7 +6,10 @@
 
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
-import { brotliCompressSync, brotliDecompressSync, constants as zc } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliDecompressSync, constants as zc } from 'node:zlib';
+
+const compress = promisify(brotliCompress);
 import { VirtuneError } from '../model/errors.js';
 import type { RecordedEvent } from '../model/recording.js';
 import type { BlockInfo, MinuteRow, RecordingMeta, RecordingReader, RecordingStore } from '../ports/recording.js';
@@ -84,9 +87,11 @@ class SqliteRecording implements RecordingStore, RecordingReader {
     }
   }
 
-  appendBlock(info: Omit<BlockInfo, 'id'>, text: string): void {
+  async appendBlock(info: Omit<BlockInfo, 'id'>, text: string): Promise<void> {
     const buf = Buffer.from(text, 'utf8');
-    const data = brotliCompressSync(buf, { params: { ...BROTLI.params, [zc.BROTLI_PARAM_SIZE_HINT]: buf.length } });
+    // compressed on libuv's thread pool: a big block does not stall the engine's event loop
+    const data = await compress(buf, { params: { ...BROTLI.params, [zc.BROTLI_PARAM_SIZE_HINT]: buf.length } });
+    if (!this.db.open) throw new VirtuneError(1, `${this.file}: the recording was closed before a block was written`);
     this.insBlock.run(info.firstWallMs, info.lastWallMs, info.samples, info.guestSamples, data);
   }
 

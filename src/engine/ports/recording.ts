@@ -34,8 +34,12 @@ export interface MinuteRow {
 
 export interface RecordingStore {
   readonly file: string;
-  /** append one block (JSON text of engine/record/codec.ts) in its own transaction */
-  appendBlock(info: Omit<BlockInfo, 'id'>, text: string): void;
+  /**
+   * Append one block (JSON text of engine/record/codec.ts) in its own transaction. Compression may run
+   * off the caller's thread: the block is durable when the promise resolves. Calls are made one at a
+   * time (the recorder waits for one before it starts the next).
+   */
+  appendBlock(info: Omit<BlockInfo, 'id'>, text: string): Promise<void>;
   appendEvents(events: RecordedEvent[]): void;
   /** full-resolution blocks that end before wallMs, oldest first */
   blocksBefore(wallMs: number): BlockInfo[];

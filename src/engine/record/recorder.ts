@@ -50,6 +50,9 @@ export class Recorder {
   private readonly block = new BlockBuilder();
   private readonly seen = new Set<string>();
   private seeded = false;
+  /** the block being written (compression runs off the event loop), and the first write failure */
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
   private readonly opts: Required<RecorderOptions>;
   readonly stats: RecorderStats = { samples: 0, guestSamples: 0, blocks: 0, events: 0, firstWallMs: null, lastWallMs: null };
 
@@ -62,25 +65,47 @@ export class Recorder {
     };
   }
 
-  /** One raw sample, as read. Commits a block when it is full. */
+  /** One raw sample, as read. Commits a block when it is full (written in the background). */
   add(raw: RawSample): void {
+    if (this.failure) throw this.failure;
     this.block.add(raw);
     this.stats.samples++;
     this.stats.guestSamples += raw.guests.length;
     this.stats.firstWallMs ??= raw.wallMs;
     this.stats.lastWallMs = raw.wallMs;
     const b = this.block;
-    if (b.count >= this.opts.blockSamples || b.lastWallMs - b.firstWallMs >= this.opts.blockSec * 1000) this.flush();
+    if (b.count >= this.opts.blockSamples || b.lastWallMs - b.firstWallMs >= this.opts.blockSec * 1000) {
+      this.flush().catch(() => undefined); // a failure is kept and thrown by the next add() or drain()
+    }
   }
 
-  /** Commit the samples held so far as a block (nothing when there are none). */
-  flush(): void {
+  /**
+   * Commit the samples held so far as a block (nothing when there are none). The block is durable when
+   * the returned promise (or drain()) resolves; blocks are written one after the other.
+   */
+  flush(): Promise<void> {
     const b = this.block;
-    if (b.count === 0) return;
-    const info = { firstWallMs: b.firstWallMs, lastWallMs: b.lastWallMs, samples: b.count, guestSamples: b.guestSamples };
-    this.store.appendBlock(info, b.take());
-    this.stats.blocks++;
-    this.retain(info.lastWallMs);
+    if (b.count > 0) {
+      const info = { firstWallMs: b.firstWallMs, lastWallMs: b.lastWallMs, samples: b.count, guestSamples: b.guestSamples };
+      const text = b.take();
+      this.writing = this.writing.then(async () => {
+        if (this.failure) return;
+        try {
+          await this.store.appendBlock(info, text);
+          this.stats.blocks++;
+          this.retain(info.lastWallMs);
+        } catch (e) {
+          this.failure = e;
+        }
+      });
+    }
+    return this.drain();
+  }
+
+  /** Wait until every committed block is written; rejects with the first write failure. */
+  async drain(): Promise<void> {
+    await this.writing;
+    if (this.failure) throw this.failure;
   }
 
   /**

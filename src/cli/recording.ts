@@ -23,6 +23,8 @@ export interface RecordingSession {
   attach(feed: EventFeed): void;
   /** last events poll, commit the open block, close the file */
   close(): Promise<void>;
+  /** rejects with the first failure to write the recording (the recording stops there) */
+  readonly failed: Promise<never>;
 }
 
 export interface RecordingSettings extends RecorderOptions {
@@ -42,16 +44,25 @@ export function startRecording(o: RecordingSettings): RecordingSession {
   let timer: NodeJS.Timeout | null = null;
   let polling: Promise<unknown> = Promise.resolve();
   let failed: unknown = null;
+  let reject: (e: unknown) => void = () => undefined;
+  const failedPromise = new Promise<never>((_res, rej) => { reject = rej; });
+  failedPromise.catch(() => undefined); // observed by whoever awaits it
+  const fail = (e: unknown): void => {
+    if (failed) return;
+    failed = e;
+    reject(e);
+  };
   const poll = (): void => {
     if (!feed) return;
     const f = feed;
-    polling = polling.then(() => recorder.pollEvents(f, Date.now())).catch((e: unknown) => { failed ??= e; });
+    polling = polling.then(() => recorder.pollEvents(f, Date.now())).catch(fail);
   };
   return {
-    recorder, store,
+    recorder, store, failed: failedPromise,
     onRawSample(raw) {
       if (failed) return;
-      try { recorder.add(raw); } catch (e) { failed = e; }
+      try { recorder.add(raw); } catch (e) { fail(e); }
+      recorder.drain().catch(fail);
     },
     attach(f) {
       feed = f;
@@ -63,7 +74,7 @@ export function startRecording(o: RecordingSettings): RecordingSession {
       if (timer) clearInterval(timer);
       poll();
       await polling;
-      try { await recorder.flush(); } catch (e) { failed ??= e; } finally { store.close(); }
+      try { await recorder.flush(); } catch (e) { fail(e); } finally { store.close(); }
       if (failed) throw failed;
     },
   };

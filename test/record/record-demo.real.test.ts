@@ -3,8 +3,8 @@
 // the committed blocks; a truncated file, a foreign SQLite file and a text file are refused in one line;
 // a tuning change made through `serve --record` appears as an event with before/after percentiles.
 
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -98,6 +98,20 @@ describe('record, replay and report the demo host (real CLI, real SQLite file)',
     const replay = await runCli(['replay', file, '--json', '--speed', '100']);
     expect(replay.code).toBe(0);
     expect(jsonLines(replay.stdout)).toHaveLength(report.samples);
+  });
+
+  it('a disk that fills up stops the recording with one line and exit 1', async () => {
+    const dir = lab.tmpdir('rec-full');
+    const mnt = path.join(dir, 'small');
+    mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=160k', 'tmpfs', mnt]);
+    lab.defer(() => { execFileSync('umount', [mnt]); });
+    const file = path.join(mnt, 'full.vtr');
+    const r = await runCli(['--demo', '--interval', '0.5', 'record', '-o', file, '--commit', '1', '--duration', '60'], { env: { TMPDIR: dir }, timeoutMs: 90_000 });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^virtune: ${file}: .*(disk is full|could not write)`));
   });
 
   it('refuses a truncated file, a foreign SQLite file and a text file with one clear line (exit 2)', async () => {

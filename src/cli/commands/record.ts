@@ -94,7 +94,7 @@ export function registerRecording(program: Command): void {
       try {
         await local.engine.start();
         session.attach({ changes: () => local.engine.changes(), auditLog: (n) => local.engine.auditLog(n) });
-        await stop.done;
+        await Promise.race([stop.done, session.failed]);
       } finally {
         stop.dispose();
         if (ticker) { clearInterval(ticker); progress(); process.stderr.write('\n'); }

@@ -106,6 +106,9 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
   try {
     await local.engine.start();
     recording?.attach({ changes: () => local.engine.changes(), auditLog: (n) => local.engine.auditLog(n) });
+    recording?.failed.catch((e: unknown) => {
+      process.stderr.write(`virtune serve: recording stopped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    });
     local.engine.setClientCounter(() => conns.size);
     if (rwPath) d.rw = await listenUnix(rwPath, { mode: 0o600, onConnection: onUnix(false) });
     if (roPath) d.ro = await listenUnix(roPath, { mode: 0o666, onConnection: onUnix(true) });

@@ -36,8 +36,14 @@ CREATE TABLE minutes (minute INTEGER NOT NULL, scope TEXT NOT NULL, metric TEXT 
 
 type Db = Database.Database;
 
-function fail(file: string, why: string): never {
-  throw new VirtuneError(2, `${file}: ${why}`);
+function fail(file: string, why: string, code: 1 | 2 = 2): never {
+  throw new VirtuneError(code, `${file}: ${why}`);
+}
+
+/** a write that failed at run time (disk full, I/O error): exit 1, not a usage error */
+function runtimeCode(e: unknown): 1 | 2 {
+  const c = (e as { code?: unknown }).code;
+  return typeof c === 'string' && /^SQLITE_(FULL|IOERR|BUSY|LOCKED)/.test(c) ? 1 : 2;
 }
 
 function sqliteWhy(e: unknown): string {
@@ -92,7 +98,11 @@ class SqliteRecording implements RecordingStore, RecordingReader {
     // compressed on libuv's thread pool: a big block does not stall the engine's event loop
     const data = await compress(buf, { params: { ...BROTLI.params, [zc.BROTLI_PARAM_SIZE_HINT]: buf.length } });
     if (!this.db.open) throw new VirtuneError(1, `${this.file}: the recording was closed before a block was written`);
-    this.insBlock.run(info.firstWallMs, info.lastWallMs, info.samples, info.guestSamples, data);
+    try {
+      this.insBlock.run(info.firstWallMs, info.lastWallMs, info.samples, info.guestSamples, data);
+    } catch (e) {
+      fail(this.file, `could not write the recording: ${sqliteWhy(e)}`, 1);
+    }
   }
 
   appendEvents(events: RecordedEvent[]): void {
@@ -218,7 +228,7 @@ export function createRecording(file: string, o: CreateOptions): RecordingStore 
     })();
   } catch (e) {
     db.close();
-    return fail(file, sqliteWhy(e));
+    return fail(file, sqliteWhy(e), runtimeCode(e));
   }
   return new SqliteRecording(file, db);
 }

@@ -67,6 +67,7 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
   if (rwPath && rwPath === roPath) throw usageError('serve: --listen and --listen-ro must be different paths');
 
   if (opts.record && opts.replay) throw usageError('serve: --record and --replay exclude each other');
+  if (opts.replay && (g.demo !== null || g.root !== '/')) throw usageError('serve: --replay serves a recording; --demo and --root do not apply');
   const recording = opts.record ? startRecording({ file: opts.record, demo: g.demo !== null, intervalSec: g.intervalSec }) : null;
   let local: LocalEngine;
   try {

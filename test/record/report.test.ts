@@ -109,6 +109,31 @@ describe('capacity report', () => {
     expect(rep.guests[0]?.metrics.cpuPct?.max).toBeGreaterThan(100); // the max of the 100 % minutes survives
   });
 
+  it('past its memory budget the report folds values into per-minute buckets (weighted means, exact max)', async () => {
+    const s = samples(150);
+    const file = await write(s, []);
+    const r = openRecording(file);
+    const full = buildReport(r);
+    const folded = buildReport(r, { budgetValues: 100 });
+    r.close();
+    expect(full.resolution).toBe('sample');
+    expect(folded.resolution).toBe('minute');
+    const snaps = liveSnapshots(recordedSamples(file)).filter((x) => x.intervalSec !== null);
+    const byMinute = new Map<number, number[]>();
+    for (const x of snaps) {
+      const m = Math.floor(Date.parse(x.timestamp) / 60_000) * 60_000;
+      byMinute.set(m, [...(byMinute.get(m) ?? []), x.guests[0]!.cpu.usagePct as number]);
+    }
+    const means = [...byMinute.values()].map((v) => v.reduce((a, b) => a + b, 0) / v.length);
+    const weights = [...byMinute.values()].map((v) => v.length);
+    const want = percentiles(means, weights);
+    const got = folded.guests[0]!.metrics.cpuPct!;
+    expect(got.n).toBe(snaps.length);
+    for (const k of ['p50', 'p95', 'p99'] as const) expect(got[k]).toBeCloseTo(want[k] as number, 6);
+    expect(got.max).toBe(full.guests[0]!.metrics.cpuPct!.max); // the max is never averaged away
+    expect(folded.charts[0]!.x.length).toBeLessThan(full.charts[0]!.x.length);
+  });
+
   it('weighted nearest-rank percentiles', () => {
     expect(percentiles([])).toEqual({ n: 0, p50: null, p95: null, p99: null, max: null });
     expect(percentiles([3, 1, 2])).toEqual({ n: 3, p50: 2, p95: 3, p99: 3, max: 3 });

@@ -63,6 +63,11 @@ export interface CapacityReport {
   samples: number;
   /** minutes kept only as per-minute aggregates (their percentiles weigh each minute's mean by its samples) */
   downsampledMinutes: number;
+  /**
+   * `sample`: percentiles over every sample; `minute`: the recording was too long to hold every value,
+   * so percentiles are over per-minute means weighted by their sample count (max stays exact)
+   */
+  resolution: 'sample' | 'minute';
   guests: ReportGuest[];
   nodes: ReportNode[];
   overcommit: {

@@ -53,7 +53,8 @@ export function reportSummary(r: CapacityReport): string[] {
   const o = r.overcommit;
   const lines = [
     `recording ${r.file}${r.demo ? ' (demo host)' : ''}${r.hostname ? ` of ${r.hostname}` : ''}: ${when(r.startWallMs)} to ${when(r.endWallMs)}, ${r.samples} samples` +
-      (r.downsampledMinutes > 0 ? ` + ${r.downsampledMinutes} per-minute aggregates` : ''),
+      (r.downsampledMinutes > 0 ? ` + ${r.downsampledMinutes} per-minute aggregates` : '') +
+      (r.resolution === 'minute' ? ' (too long to hold every value: percentiles over per-minute means, max exact)' : ''),
     `overcommit: ${o.vcpus} vCPUs on ${o.cpus ?? UNKNOWN} CPUs (${o.vcpuPerCpu === null ? UNKNOWN : o.vcpuPerCpu.toFixed(2)}:1), ` +
       `guest memory ${formatBytes(o.guestMemoryBytes)} of ${formatBytes(o.hostMemoryBytes)} (${o.memoryRatio === null ? UNKNOWN : o.memoryRatio.toFixed(2)}:1)`,
   ];

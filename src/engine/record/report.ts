@@ -24,6 +24,8 @@ export interface ReportOptions {
   maxChangeWindowSec?: number;
   /** most points per chart series (default 600) */
   chartPoints?: number;
+  /** values kept at full resolution before the report switches to per-minute buckets (default 8 million) */
+  budgetValues?: number;
 }
 
 /** Nearest-rank percentile of weighted values: the smallest value whose cumulative weight reaches p% of the total. */
@@ -46,22 +48,62 @@ export function percentiles(values: readonly number[], weights?: readonly number
   return { n: total, p50: pick(50), p95: pick(95), p99: pick(99), max: values[idx[n - 1] as number] as number };
 }
 
+interface Bucket { n: number; mean: number; max: number }
+
+/**
+ * The values of one series: every value while the report is within its memory budget; past it, one
+ * bucket per minute (n, mean, max), so a recording of days still fits in memory. Aggregated values
+ * (per-minute rows of the file, buckets) weigh their mean by their sample count and keep their max.
+ */
 class Series {
-  readonly t: number[] = [];
-  readonly v: number[] = [];
-  readonly w: number[] = [];
-  /** max of the aggregated minutes (their means would hide it) */
-  aggMax = -Infinity;
-  add(t: number, v: number, w = 1): void { this.t.push(t); this.v.push(v); this.w.push(w); }
+  private t: number[] = [];
+  private v: number[] = [];
+  private w: number[] = [];
+  private m: number[] = [];
+  private buckets: Map<number, Bucket> | null = null;
+  /** the smallest value added (an aggregate's mean stands for its values) */
+  private lo = Infinity;
+
+  /** the smallest value, null when there is none */
+  min(): number | null { return this.lo === Infinity ? null : this.lo; }
+
+  add(t: number, v: number, w = 1, max = v): void {
+    if (v < this.lo) this.lo = v;
+    if (this.buckets) { this.merge(Math.floor(t / 60_000) * 60_000, v, w, max); return; }
+    this.t.push(t); this.v.push(v); this.w.push(w); this.m.push(max);
+  }
+
+  private merge(minute: number, v: number, w: number, max: number): void {
+    const b = (this.buckets as Map<number, Bucket>).get(minute);
+    if (!b) { (this.buckets as Map<number, Bucket>).set(minute, { n: w, mean: v, max }); return; }
+    b.mean += ((v - b.mean) * w) / (b.n + w);
+    b.n += w;
+    if (max > b.max) b.max = max;
+  }
+
+  /** switch to per-minute buckets (the budget is spent) */
+  fold(): void {
+    if (this.buckets) return;
+    this.buckets = new Map();
+    for (let i = 0; i < this.t.length; i++) {
+      this.merge(Math.floor((this.t[i] as number) / 60_000) * 60_000, this.v[i] as number, this.w[i] as number, this.m[i] as number);
+    }
+    this.t = []; this.v = []; this.w = []; this.m = [];
+  }
+
   pcts(from = -Infinity, to = Infinity): Percentiles {
     const vs: number[] = [];
     const ws: number[] = [];
-    for (let i = 0; i < this.t.length; i++) {
-      const t = this.t[i] as number;
-      if (t >= from && t < to) { vs.push(this.v[i] as number); ws.push(this.w[i] as number); }
-    }
+    let max = -Infinity;
+    const take = (t: number, v: number, w: number, m: number): void => {
+      if (t < from || t >= to) return;
+      vs.push(v); ws.push(w);
+      if (m > max) max = m;
+    };
+    if (this.buckets) for (const [t, b] of this.buckets) take(t, b.mean, b.n, b.max);
+    else for (let i = 0; i < this.t.length; i++) take(this.t[i] as number, this.v[i] as number, this.w[i] as number, this.m[i] as number);
     const p = percentiles(vs, ws);
-    if (from === -Infinity && to === Infinity && this.aggMax > -Infinity && p.max !== null && this.aggMax > p.max) p.max = this.aggMax;
+    if (p.max !== null && max > p.max) p.max = max;
     return p;
   }
 }
@@ -107,6 +149,10 @@ export function buildReport(reader: RecordingReader, opts: ReportOptions = {}): 
   const peakMem = new Map<string, number>();
   const nodes = new Map<number, { cpus: string; memTotalBytes: number | null }>();
   let busiest: { snap: Snapshot; raw: RawSample; cpu: number } | null = null;
+  const budget = opts.budgetValues ?? 8_000_000;
+  let stored = 0;
+  let resolution: CapacityReport['resolution'] = 'sample';
+  let lastChartT = -Infinity;
   let prev: RawSample | null = null;
   let samples = 0;
   let start = Infinity;
@@ -144,10 +190,18 @@ export function buildReport(reader: RecordingReader, opts: ReportOptions = {}): 
     emitSnapshot(snap, (scope, metric, v) => {
       if (v === null || !Number.isFinite(v)) return;
       get(scope, metric).add(t, v);
+      stored++;
       if (metric === 'memoryBytes') peakMem.set(scope, Math.max(peakMem.get(scope) ?? 0, v));
     });
+    if (resolution === 'sample' && stored > budget) {
+      for (const sr of series.values()) sr.fold();
+      resolution = 'minute';
+    }
     const hostCpu = snap.host.cpuUsagePct;
     if (hostCpu !== null && (busiest === null || hostCpu > busiest.cpu)) busiest = { snap, raw, cpu: hostCpu };
+    // past the budget the charts keep one point per minute too
+    if (resolution === 'minute' && t - lastChartT < 60_000) continue;
+    lastChartT = t;
     const i = x.length;
     x.push(t);
     for (const g of snap.guests) {
@@ -160,9 +214,7 @@ export function buildReport(reader: RecordingReader, opts: ReportOptions = {}): 
   let downsampledMinutes = 0;
   const minuteSet = new Set<number>();
   for (const r of reader.minutes()) {
-    const s = get(r.scope, r.metric);
-    s.add(r.minuteWallMs, r.mean, r.n);
-    s.aggMax = Math.max(s.aggMax, r.max);
+    get(r.scope, r.metric).add(r.minuteWallMs, r.mean, r.n, r.max);
     minuteSet.add(r.minuteWallMs);
     start = Math.min(start, r.minuteWallMs);
     end = Math.max(end, r.minuteWallMs + 60_000);
@@ -190,7 +242,7 @@ export function buildReport(reader: RecordingReader, opts: ReportOptions = {}): 
     const hugepagesFree: Record<string, number | null> = {};
     for (const [k, s] of series) {
       const m = /^node:(\d+)\|hugepagesFree\.(\d+)$/.exec(k);
-      if (m && Number(m[1]) === node) hugepagesFree[m[2] as string] = s.v.length > 0 ? Math.min(...s.v) : null;
+      if (m && Number(m[1]) === node) hugepagesFree[m[2] as string] = s.min();
     }
     return {
       node, cpus: n.cpus, cpuCount, memTotalBytes: n.memTotalBytes, metrics,
@@ -231,6 +283,7 @@ export function buildReport(reader: RecordingReader, opts: ReportOptions = {}): 
     endWallMs: Number.isFinite(end) ? end : 0,
     samples,
     downsampledMinutes,
+    resolution,
     guests: reportGuests,
     nodes: reportNodes,
     overcommit: {

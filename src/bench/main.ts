@@ -1,5 +1,5 @@
 // Owns `npm run bench`: runs every benchmark in turn (sample cost and its floor, derivation, engine
-// CPU and memory, daemon fan-out, the TUI's frame and CPU; the recorder once it lands), then prints one JSON object
+// CPU and memory, daemon fan-out, the TUI's frame and CPU, the recorder), then prints one JSON object
 // (--json; the table then goes to stderr) or the table. Progress goes to stderr.
 // A composition root: it may import anything in src/.
 
@@ -14,6 +14,7 @@ import { measureEngineCpu, measureRss } from './engine-cost.js';
 import { measureDaemon } from './daemon-cost.js';
 import { measureTuiCpu, measureTuiFrame } from './tui-cost.js';
 import { measureKernelFloor } from './floor.js';
+import { measureRecorder } from './recorder-cost.js';
 import { round, scale } from './stats.js';
 
 const opts = parseOptions(process.argv.slice(2));
@@ -156,6 +157,14 @@ if (tc) {
 }
 if (opts.tuiGuests !== 50) r.notes.push(`TUI CPU measured with ${opts.tuiGuests} guests over ${opts.tuiWindowSec} s (quick)`);
 r.notes.push('recorder figures: recording has not landed (a later issue adds recorderBytesPerGuestSample and recorderMsPerSample100)');
+// 7. the recorder: bytes per guest-sample and time per sample
+const rc = await step(`recorder, ${opts.recorderGuests} guests, ${opts.recorderSamples} samples`, () => measureRecorder(opts.recorderGuests, opts.recorderSamples));
+if (rc) {
+  r.recorderBytesPerGuestSample = round(rc.bytesPerGuestSample, 1);
+  if (rc.guests === 100) r.recorderMsPerSample100 = round(rc.msPerSample, 3);
+  else r.notes.push(`recorder measured with ${rc.guests} guests (quick): recorderMsPerSample100 not measured`);
+  r.detail.recorder = { ...rc, perSample: statJson(rc.perSample) };
+}
 for (const m of missing) r.notes.push(`not measured: ${m}`);
 r.durationSec = round((Date.now() - started) / 1000, 1);
 

@@ -29,6 +29,9 @@ export interface BenchOptions {
   /** diagnosis: guests and seconds of history */
   diagnoseGuests: number;
   diagnoseSeconds: number;
+  /** the recorder benchmark: demo guests and samples recorded */
+  recorderGuests: number;
+  recorderSamples: number;
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -46,6 +49,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       daemonGuests: 10, daemonClients: 50, daemonWindowSec: 3, daemonWarmupSec: 1,
       tuiFrameGuests: 200, tuiFrameRuns: 50, tuiGuests: 10, tuiWindowSec: 3, tuiWarmupSec: 3,
       diagnoseGuests: 100, diagnoseSeconds: 60,
+      recorderGuests: 10, recorderSamples: 40,
     };
   }
   return {
@@ -55,5 +59,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     daemonGuests: 100, daemonClients: 50, daemonWindowSec: 20, daemonWarmupSec: 5,
     tuiFrameGuests: 200, tuiFrameRuns: 300, tuiGuests: 50, tuiWindowSec: 30, tuiWarmupSec: 5,
     diagnoseGuests: 1000, diagnoseSeconds: 600,
+    recorderGuests: 100, recorderSamples: 360,
   };
 }

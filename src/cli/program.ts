@@ -4,7 +4,8 @@
 import { Command, Option } from 'commander';
 import { collect, parseGlobals } from './runtime.js';
 import { registerAdvise } from './commands/advise.js';
-import { registerDesktop, registerRecording } from './commands/placeholders.js';
+import { registerDesktop } from './commands/placeholders.js';
+import { registerRecording } from './commands/record.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerTui } from './commands/tui.js';

@@ -64,6 +64,9 @@ describe('npm run bench -- --quick --json (real processes)', () => {
       expect(out.sampleToFloorRatio).toEqual(expect.any(Number));
       expect(out.engineCpuPct100).toEqual(expect.any(Number));
     }
+    if (landed('demo/host.js') && landed('engine/record/recorder.js')) {
+      expect(out.recorderBytesPerGuestSample, JSON.stringify(out.notes)).toEqual(expect.any(Number));
+    }
     if (landed('demo/host.js') && landed('engine/node/ws-server.js')) {
       expect(out.daemonCpuPct50Clients, JSON.stringify(out.notes)).toEqual(expect.any(Number));
     }

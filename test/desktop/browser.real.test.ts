@@ -138,6 +138,10 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     await page.keyboard.press('W');
     await until('a diagnosis', async () => ((await page.textContent('#diagnosis h3')) ?? '').includes('web-01'));
     expect(await page.$('#diagnosis-causes')).not.toBeNull();
+    // the advisor view: placement advice for the guest, host moves and lint tables
+    await page.keyboard.press('a');
+    await until('advice for the guest', async () => ((await page.textContent('#advice')) ?? '').includes('Placement for'));
+    expect(await page.$('#lint')).not.toBeNull();
     expect(errors).toEqual([]);
   });
 

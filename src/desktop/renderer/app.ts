@@ -32,7 +32,10 @@ const DESKTOP_KEYMAP: readonly KeyBinding[] = extendKeyMap(BASE_KEYMAP.filter((b
   { action: 'mark', keys: ['x'], context: 'detail', help: 'mark this guest for comparison' },
   { action: 'compare', keys: ['C'], context: 'global', help: 'compare the marked guests on one chart' },
   { action: 'theme', keys: ['D'], context: 'global', help: 'dark / light theme' },
+  // the TUI's side panels (src/tui/panels.ts), same keys
   { action: 'why', keys: ['W'], context: 'global', help: 'diagnosis: why is the selected guest slow' },
+  { action: 'advisor', keys: ['a'], context: 'global', help: 'advisor and lint' },
+  { action: 'audit', keys: ['L'], context: 'global', help: 'audit log and change journal' },
 ]);
 
 /** KeyboardEvent → the key name the key map uses (blessed's) */

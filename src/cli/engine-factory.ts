@@ -6,6 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
+import { resolve as pathResolve } from 'node:path';
 import { createHostSampler } from '../collector/host-sampler.js';
 import { createSiInventory } from '../collector/inventory-si.js';
 import { startDemoHost, type DemoHost } from '../demo/host.js';
@@ -19,6 +20,7 @@ import { VirtuneError } from '../engine/model/errors.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
+import { FlockStateLock } from '../engine/node/state-lock.js';
 import { SystemClock } from '../engine/node/system-clock.js';
 import { connectUnix } from '../engine/node/unix-socket.js';
 import { connectWs } from '../engine/node/ws-client.js';
@@ -81,10 +83,16 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     const sampler = createHostSampler({ fs, clock, enrichers, demo: demo !== null, extraQmpSockets: g.qmp, inventory });
     let tuner: Tuner | null = null;
     if (opts.write) {
+      // the defaults live under --root (a captured tree keeps its own journal); a path the operator
+      // names is taken as written (the demo keeps everything inside its own tree)
+      const asWritten = (p: string | null): boolean => p !== null && !demo;
+      const hostRootFs = fs.root === '/' ? fs : new NodeHostFs('/');
       tuner = createTuner({
-        fs, runner, clock, qmp,
-        stateDir: g.stateDir ?? '/var/lib/virtune',
-        auditLog: g.auditLog ?? '/var/log/virtune/audit.log',
+        fs, runner, clock, qmp, lock: new FlockStateLock(),
+        stateFs: asWritten(g.stateDir) ? hostRootFs : fs,
+        auditFs: asWritten(g.auditLog) ? hostRootFs : fs,
+        stateDir: absolute(g.stateDir, '--state-dir') ?? '/var/lib/virtune',
+        auditLog: absolute(g.auditLog, '--audit-log') ?? '/var/log/virtune/audit.log',
         libvirtUri: g.libvirtUri,
       });
     }
@@ -105,6 +113,13 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     await demo?.stop().catch(() => undefined);
     throw e;
   }
+}
+
+/** An explicit path option made absolute (relative to the working directory), or null when not given. */
+function absolute(p: string | null, flag: string): string | null {
+  if (p === null) return null;
+  if (p.trim() === '') throw new VirtuneError(2, `${flag}: an empty path`);
+  return pathResolve(p);
 }
 
 /** Connect to a running daemon: `unix:PATH` or `ws://HOST:PORT/?token=T`. */

@@ -15,7 +15,7 @@ import { createQmpEnricher } from '../collector/qmp/enricher.js';
 import { createTcEnricher } from '../collector/tc/enricher.js';
 import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
-import { createTuner } from '../tuning/tuner.js';
+import { createTuner, type RecoveringTuner } from '../tuning/tuner.js';
 import { VirtuneError } from '../engine/model/errors.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
@@ -68,7 +68,8 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     if (!existsSync(root)) throw new VirtuneError(2, `--root: '${root}' does not exist`);
     const runner = new ExecRunner();
     await raiseOpenFileLimit(runner);
-    const fs = new NodeHostFs(root);
+    // the demo tree is a simulated kernel: its control files are written in place, as on cgroupfs
+    const fs = new NodeHostFs(root, { inPlaceWrites: demo !== null });
     const clock = new SystemClock();
     const qmp = new SocketQmpConnector();
     // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
@@ -81,21 +82,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     // static inventory (systeminformation) describes THIS machine: only for the real host at /
     const inventory = !demo && fs.root === '/' ? createSiInventory() : null;
     const sampler = createHostSampler({ fs, clock, enrichers, demo: demo !== null, extraQmpSockets: g.qmp, inventory });
-    let tuner: Tuner | null = null;
-    if (opts.write) {
-      // the defaults live under --root (a captured tree keeps its own journal); a path the operator
-      // names is taken as written (the demo keeps everything inside its own tree)
-      const asWritten = (p: string | null): boolean => p !== null && !demo;
-      const hostRootFs = fs.root === '/' ? fs : new NodeHostFs('/');
-      tuner = createTuner({
-        fs, runner, clock, qmp, lock: new FlockStateLock(),
-        stateFs: asWritten(g.stateDir) ? hostRootFs : fs,
-        auditFs: asWritten(g.auditLog) ? hostRootFs : fs,
-        stateDir: absolute(g.stateDir, '--state-dir') ?? '/var/lib/virtune',
-        auditLog: absolute(g.auditLog, '--audit-log') ?? '/var/log/virtune/audit.log',
-        libvirtUri: g.libvirtUri,
-      });
-    }
+    const tuner: Tuner | null = opts.write ? buildTuner(g, fs, { runner, clock, qmp, demo: demo !== null }) : null;
     const engine = createEngine({
       sampler, clock, tuner, advisor: createAdvisor(),
       readOnly: !opts.write, demo: demo !== null, root, intervalSec: g.intervalSec,
@@ -113,6 +100,24 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     await demo?.stop().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The write side: journal, audit log and state lock. The defaults live under --root (a captured tree
+ * keeps its own journal); a path the operator names is taken as written (the demo keeps everything
+ * inside its own tree).
+ */
+export function buildTuner(g: GlobalOptions, fs: NodeHostFs, ports: { runner: ExecRunner; clock: SystemClock; qmp: SocketQmpConnector; demo: boolean }): RecoveringTuner {
+  const asWritten = (p: string | null): boolean => p !== null && !ports.demo;
+  const hostRootFs = fs.root === '/' ? fs : new NodeHostFs('/');
+  return createTuner({
+    fs, runner: ports.runner, clock: ports.clock, qmp: ports.qmp, lock: new FlockStateLock(),
+    stateFs: asWritten(g.stateDir) ? hostRootFs : fs,
+    auditFs: asWritten(g.auditLog) ? hostRootFs : fs,
+    stateDir: absolute(g.stateDir, '--state-dir') ?? '/var/lib/virtune',
+    auditLog: absolute(g.auditLog, '--audit-log') ?? '/var/log/virtune/audit.log',
+    libvirtUri: g.libvirtUri,
+  });
 }
 
 /** An explicit path option made absolute (relative to the working directory), or null when not given. */

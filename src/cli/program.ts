@@ -8,6 +8,7 @@ import { registerDesktop, registerRecording, registerTui } from './commands/plac
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerTune } from './commands/tune.js';
+import { registerRevertDue } from './commands/revert-due.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('virtune');
@@ -22,8 +23,8 @@ export function buildProgram(version: string): Command {
     .option('--write', 'allow tuning (otherwise read-only)')
     .option('--json', 'machine-readable output on stdout; human text on stderr')
     .option('--libvirt-uri <URI>', 'libvirt connection URI (default: virsh default)')
-    .option('--state-dir <DIR>', 'undo journal directory (default /var/lib/virtune under --root)')
-    .option('--audit-log <FILE>', 'audit log (default /var/log/virtune/audit.log under --root)')
+    .option('--state-dir <DIR>', 'undo journal directory, taken as written (default /var/lib/virtune under --root)')
+    .option('--audit-log <FILE>', 'audit log, taken as written (default /var/log/virtune/audit.log under --root)')
     .showHelpAfterError(false)
     .exitOverride();
   program.configureOutput({
@@ -33,6 +34,7 @@ export function buildProgram(version: string): Command {
   registerTui(program);
   registerSnapshot(program);
   registerTune(program);
+  registerRevertDue(program);
   registerAdvise(program);
   registerServe(program);
   registerDesktop(program);

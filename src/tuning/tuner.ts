@@ -352,6 +352,8 @@ export function createTuner(deps: TunerDeps): RecoveringTuner {
       // per tick: the index answers (one directory listing, no record re-read); only a due change is
       // re-read under the lock before it is reverted
       const due = journal.due(nowWallMs);
+      // a record another process left in flight: once we hold the lock, that process is gone
+      if (journal.list().some((r) => IN_FLIGHT.has(r.state))) recovered = false;
       if (due.length === 0 && recovered) return [];
       return locked('revert', async () => {
         const out: Plan[] = [];

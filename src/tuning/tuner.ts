@@ -93,7 +93,7 @@ export function createTuner(deps: TunerDeps): RecoveringTuner {
     }).catch((e: unknown) => { probed = null; throw e; });
     return probed;
   };
-  const planDeps = { fs: deps.fs, runner: deps.runner, libvirtUri: deps.libvirtUri ?? null, tcCaps: applyCaps };
+  const planDeps = { fs: deps.fs, runner: deps.runner, libvirtUri: deps.libvirtUri ?? null, tcCaps: applyCaps, qmp: deps.qmp };
   const previewDeps = { ...planDeps, tcCaps: async (): Promise<TcCaps> => cachedTcCaps(stateFs, deps.stateDir, deps.fs) };
   const iso = (): string => new Date(deps.clock.wallMs()).toISOString();
   let recovered = false;

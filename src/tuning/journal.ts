@@ -34,9 +34,9 @@ export function recordProblem(rec: unknown, changeId: string): string | null {
     const k = (s as { kind?: unknown } | null)?.kind;
     if (!STEP_KINDS.has(k as PlanStep['kind'])) return `a step of unknown kind ${JSON.stringify(k)}`;
   }
-  for (const k of ['stepsDone', 'undoDone'] as const) {
+  for (const k of ['stepsDone', 'undoDone', 'seq'] as const) {
     const v = r[k];
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 100_000)) return `bad ${k} ${JSON.stringify(v)}`;
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 2 ** 40)) return `bad ${k} ${JSON.stringify(v)}`;
   }
   return null;
 }
@@ -117,6 +117,13 @@ export class Journal {
     return [...this.bad].map(([file, reason]) => ({ file: `${this.dir()}/${file}`, reason }));
   }
 
+  /** The next application sequence number (call under the state lock, after a fresh list()). */
+  nextSeq(): number {
+    let max = 0;
+    for (const r of this.index.values()) max = Math.max(max, r.seq ?? 0);
+    return max + 1;
+  }
+
   /** Records whose revert deadline has passed, from the index (cheap: no file is re-read). */
   due(nowWallMs: number): string[] {
     return this.list(false).filter((r) => r.state === 'applied' && r.revertAt !== null && Date.parse(r.revertAt) <= nowWallMs).map((r) => r.changeId);
@@ -131,6 +138,7 @@ export class Journal {
 }
 
 function byTime(a: ChangeRecord, b: ChangeRecord): number {
+  if (a.seq !== undefined && b.seq !== undefined && a.seq !== b.seq) return a.seq - b.seq;
   return a.appliedAt < b.appliedAt ? -1 : a.appliedAt > b.appliedAt ? 1 : a.changeId < b.changeId ? -1 : a.changeId > b.changeId ? 1 : 0;
 }
 

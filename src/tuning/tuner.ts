@@ -238,7 +238,7 @@ export function createTuner(deps: TunerDeps): RecoveringTuner {
   }
 
   async function applyLocked(req: TuningRequest, current: RawSample, caller: Caller): Promise<Plan> {
-    const stuck = journal.list().find((r) => IN_FLIGHT.has(r.state));
+    const stuck = journal.list(true).find((r) => IN_FLIGHT.has(r.state));
     if (stuck) {
       throw new VirtuneError(1, `change ${stuck.changeId} was interrupted and could not be fully rolled back; nothing new is applied until 'virtune undo ${stuck.changeId}' completes it`);
     }
@@ -250,7 +250,7 @@ export function createTuner(deps: TunerDeps): RecoveringTuner {
     const revertAt = req.revertAfterSec ? new Date(deps.clock.wallMs() + req.revertAfterSec * 1000).toISOString() : null;
     const rec: ChangeRecord = {
       changeId, guest: plan.guest, guestUuid: plan.guestUuid ?? null, appliedAt: iso(),
-      plan: { ...plan, applied: true, changeId, revertAt }, undoSteps: undoPlanOf(plan.steps), state: 'applying', revertAt, stepsDone: 0,
+      plan: { ...plan, applied: true, changeId, revertAt }, undoSteps: undoPlanOf(plan.steps), state: 'applying', revertAt, stepsDone: 0, seq: journal.nextSeq(),
     };
     try {
       journal.save(rec); // write-ahead: on disk before the first step touches the host

@@ -88,6 +88,8 @@ export interface ChangeRecord {
    */
   state: ChangeState;
   revertAt: string | null;
+  /** order of application in this journal (assigned under the state lock; undo without an id takes the highest) */
+  seq?: number;
   /** plan steps completed (write-ahead progress; absent in records written before it existed) */
   stepsDone?: number;
   /** undo steps completed of the undo in progress (undoing, reverting, rolling-back) */

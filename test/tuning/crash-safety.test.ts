@@ -2,7 +2,8 @@
 // injection (FaultyFs) on the audit log, the journal's write and rename and each step; corrupt journal
 // records; concurrent applies and an apply racing the revert timer under the state lock; symlinked
 // state/audit directories under --root; explicit --state-dir/--audit-log taken as written.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VirtuneError } from '../../src/engine/model/errors.js';
@@ -262,4 +263,38 @@ describe('state and audit paths (fixture tree)', () => {
     const b = await d.apply({ guest: 'web01', changes: [{ kind: 'cpuWeight', value: 50, flag: 'cpu-weight' }] }, sample(), CALLER);
     expect(existsSync(path.join(t.root, STATE, 'changes', `${b.changeId}.json`))).toBe(true);
   });
+});
+
+describe('kill -9 at every write of a five-step apply (cgroup v2 fixture tree, child processes)', () => {
+  const lab = useLab();
+
+  it('after each kill, a new engine leaves every file at its old value (or the change fully applied and undoable) and the journal consistent', async () => {
+    const child = path.join(path.dirname(new URL(import.meta.url).pathname), 'crash-child.mjs');
+    const input = path.join(lab.tmpdir('crash-input'), 'input.json');
+    writeFileSync(input, JSON.stringify({ request: { guest: 'web01', changes: FIVE }, sample: sample(), stateDir: STATE, auditLog: AUDIT }));
+    const outcomes: string[] = [];
+    for (let n = 1; n < 200; n++) {
+      const t = v2Host(lab);
+      const before = snapshotFiles(t);
+      const r = spawnSync(process.execPath, [child, t.root, input, String(n)], { encoding: 'utf8', timeout: 20_000 });
+      if (r.status === 0) { outcomes.push('completed'); break; }
+      expect(r.signal, `kill point ${n}: ${r.stderr}`).toBe('SIGKILL');
+      await tunerOn(t.fs).recover();
+      const recs = records(t);
+      expect(recs.every((x) => ['rolled-back', 'applied'].includes(x.state)), `kill point ${n}: ${recs.map((x) => x.state).join()}`).toBe(true);
+      if (recs.some((x) => x.state === 'applied')) {
+        // killed after the change was complete and journalled: it is applied, and undo restores
+        expect(snapshotFiles(t)).not.toEqual(before);
+        await tunerOn(t.fs).undo(null, CALLER);
+        outcomes.push('applied');
+      } else {
+        outcomes.push(recs.length === 0 ? 'nothing' : 'rolled-back');
+      }
+      expect(snapshotFiles(t), `kill point ${n}`).toEqual(before);
+      // and the journal is usable: nothing left to undo
+      expect((await failure(tunerOn(t.fs).undo(null, CALLER))).exitCode).toBe(3);
+    }
+    expect(outcomes[outcomes.length - 1]).toBe('completed');
+    expect(outcomes.filter((o) => o === 'rolled-back').length).toBeGreaterThanOrEqual(10);
+  }, 120_000);
 });

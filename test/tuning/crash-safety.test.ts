@@ -298,3 +298,26 @@ describe('kill -9 at every write of a five-step apply (cgroup v2 fixture tree, c
     expect(outcomes.filter((o) => o === 'rolled-back').length).toBeGreaterThanOrEqual(10);
   }, 120_000);
 });
+
+describe('previews change nothing (cgroup v2 fixture tree, recorded commands)', () => {
+  const lab = useLab();
+
+  it('a --net preview never creates a namespace or tries a qdisc; tc features come from the module list or the cache an apply left', async () => {
+    const t = v2Host(lab, { '/proc/4242/fdinfo/30': 'pos:\t0\nflags:\t02\niff:\tvnet0\n', '/proc/sys/kernel/osrelease': '6.1.0-test\n' });
+    mkdirSync(path.join(t.root, 'proc/4242/fd'), { recursive: true });
+    symlinkSync('/dev/net/tun', path.join(t.root, 'proc/4242/fd/30')); // the guest's tap descriptor
+    const runner = new RecordingRunner().on((a) => a.includes('-j'), { stdout: '[]' }).on((a) => a[0] === 'ip' && a[1] === 'link', { code: 1, stderr: 'Device does not exist' });
+    const mk = () => createTuner({ lock: new FlockStateLock(), fs: t.fs, runner, clock: new ManualClock(), qmp: noQmp, stateDir: STATE, auditLog: AUDIT });
+    const net: TuningChange = { kind: 'net', ifname: 'vnet0', out: { rateKbit: 1000, peakKbit: null, burstBytes: null } };
+    const p = await mk().preview({ guest: 'web01', changes: [net] }, sample());
+    expect(runner.calls.map((c) => c.argv.join(' ')).filter((a) => /netns|qdisc add|filter add|link add/.test(a))).toEqual([]);
+    expect(p.warnings.join('\n')).toMatch(/not known yet .* the preview assumes no sfq and no act_police/);
+    expect(p.steps.some((s) => s.kind === 'exec' && s.argv.includes('ifb'))).toBe(true);
+    // a module list answers without probing
+    t.write('/proc/modules', 'sch_htb 40960 0 - Live 0x0\nsch_sfq 24576 0 - Live 0x0\nact_police 16384 0 - Live 0x0\n');
+    const p2 = await mk().preview({ guest: 'web01', changes: [net] }, sample());
+    expect(p2.warnings.join('\n')).not.toMatch(/not known yet/);
+    expect(p2.steps.some((s) => s.kind === 'exec' && s.argv.includes('police'))).toBe(true);
+    expect(runner.calls.map((c) => c.argv.join(' ')).filter((a) => /netns/.test(a))).toEqual([]);
+  });
+});

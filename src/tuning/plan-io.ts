@@ -10,7 +10,7 @@ import type { HostFs } from '../engine/ports/host-fs.js';
 import type { QmpConnector } from '../engine/ports/qmp.js';
 import { diskKey, parseBlockLimits } from '../collector/qmp/parse.js';
 import { tryRead } from './guest.js';
-import { THROTTLE_BASE } from './parse.js';
+import { THROTTLE_BASE } from '../engine/model/tuning-parse.js';
 import { cgWrite, type PlanCtx } from './plan-context.js';
 
 export interface BlockDev { name: string; majmin: string }

@@ -9,6 +9,7 @@ import { VirtuneError } from '../engine/model/errors.js';
 import type { CommandRunner } from '../engine/ports/command-runner.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
 import { parseHtbClasses, parseQdiscJson, type HtbClass, type TcQdisc } from '../collector/tc/parse.js';
+import { parseFdinfoIff } from '../collector/qmp/parse.js';
 
 export type { HtbClass, TcQdisc };
 
@@ -148,8 +149,8 @@ export function tapsOfPid(fs: HostFs, pid: number): string[] {
     try { target = fs.readLink(`/proc/${pid}/fd/${fd}`); } catch { continue; }
     if (target !== '/dev/net/tun') continue;
     try {
-      const m = /^iff:\s*(\S+)/m.exec(fs.readText(`/proc/${pid}/fdinfo/${fd}`));
-      if (m) out.push(m[1] as string);
+      const name = parseFdinfoIff(fs.readText(`/proc/${pid}/fdinfo/${fd}`)); // the collector's parser
+      if (name) out.push(name);
     } catch { /* closed meanwhile */ }
   }
   return out;

@@ -321,3 +321,13 @@ describe('previews change nothing (cgroup v2 fixture tree, recorded commands)', 
     expect(runner.calls.map((c) => c.argv.join(' ')).filter((a) => /netns/.test(a))).toEqual([]);
   });
 });
+
+describe('messages', () => {
+  it('a programming error reaches the operator as "internal error (TypeError)", never its JavaScript text', async () => {
+    const { plainMessage } = await import('../../src/engine/model/errors.js');
+    let e: unknown;
+    try { (null as unknown as { x: number }).x; } catch (x) { e = x; }
+    expect(plainMessage(e)).toBe('internal error (TypeError); please report it with the command that caused it');
+    expect(plainMessage(new Error('socket closed\nstack'))).toBe('socket closed');
+  });
+});

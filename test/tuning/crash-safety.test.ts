@@ -19,6 +19,7 @@ import { SystemClock } from '../../src/engine/node/system-clock.js';
 import { SocketQmpConnector } from '../../src/engine/node/socket-qmp.js';
 import { createTuner } from '../../src/tuning/tuner.js';
 import { FaultyFs, type Fault } from '../helpers/faulty-fs.js';
+import { runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { RecordingRunner } from '../helpers/recording-runner.js';
@@ -329,5 +330,30 @@ describe('messages', () => {
     try { (null as unknown as { x: number }).x; } catch (x) { e = x; }
     expect(plainMessage(e)).toBe('internal error (TypeError); please report it with the command that caused it');
     expect(plainMessage(new Error('socket closed\nstack'))).toBe('socket closed');
+  });
+});
+
+describe('virtune revert-due (cgroup v2 fixture tree, the built CLI)', () => {
+  const lab = useLab();
+
+  it('reverts a change whose deadline passed while no virtune ran, finishes an interrupted one, and then has nothing due', async () => {
+    const t = v2Host(lab);
+    const before = snapshotFiles(t);
+    // a change made an hour ago with --revert-after 60 whose process died; and one interrupted mid-apply
+    const past = new ManualClock(1000, Date.now() - 3600_000);
+    const a = await tunerOn(t.fs, past).apply({ guest: 'web01', changes: [FIVE[1]!], revertAfterSec: 60 }, sample(), CALLER);
+    const b = await tunerOn(t.fs, past).apply({ guest: 'web01', changes: [FIVE[0]!, FIVE[2]!] }, sample(), CALLER);
+    const rec = records(t).find((r) => r.changeId === b.changeId)!;
+    rec.state = 'applying'; rec.stepsDone = 1;
+    t.write(`${STATE}/changes/${rec.changeId}.json`, JSON.stringify(rec));
+    const r = await runCli(['--root', t.root, '--json', 'revert-due']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { recovered: string[]; reverted: Array<{ changeId: string }> };
+    expect(out.recovered).toEqual([expect.stringMatching(new RegExp(`interrupted change ${b.changeId} .* rolled back`))]);
+    expect(out.reverted.map((x) => x.changeId)).toEqual([a.changeId]);
+    expect(snapshotFiles(t)).toEqual(before);
+    const again = await runCli(['--root', t.root, 'revert-due']);
+    expect([again.code, again.stdout.trim()]).toEqual([0, 'nothing due']);
   });
 });

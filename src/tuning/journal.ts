@@ -100,16 +100,28 @@ export class Journal {
    * otherwise only files not seen before are parsed (the per-tick revert check).
    */
   list(fresh = false): ChangeRecord[] {
-    if (!this.fs.exists(this.dir())) { this.index.clear(); this.bad.clear(); return []; }
+    this.sync(fresh);
+    return [...this.index.values()].map((r) => structuredClone(r)).sort(byTime);
+  }
+
+  /** List the directory; parse files not seen before (all of them when `fresh`). */
+  private sync(fresh: boolean): void {
+    if (!this.fs.exists(this.dir())) { this.index.clear(); this.bad.clear(); return; }
     const files = this.fs.readDir(this.dir()).filter((f) => f.endsWith('.json'));
+    if (!fresh && files.length === this.index.size + this.bad.size && files.every((f) => this.index.has(f.slice(0, -5)) || this.bad.has(f))) return;
     const present = new Set(files.map((f) => f.slice(0, -5)));
     for (const id of [...this.index.keys()]) if (!present.has(id)) this.index.delete(id);
-    for (const f of [...this.bad.keys()]) if (!files.includes(f)) this.bad.delete(f);
+    for (const f of [...this.bad.keys()]) if (!present.has(f.slice(0, -5))) this.bad.delete(f);
     for (const f of files) {
       const id = f.slice(0, -5);
       if (fresh || (!this.index.has(id) && !this.bad.has(f))) this.load(f);
     }
-    return [...this.index.values()].map((r) => structuredClone(r)).sort(byTime);
+  }
+
+  /** True when the index holds a change in one of these states (no file is read). */
+  hasState(states: ReadonlySet<ChangeRecord['state']>): boolean {
+    for (const r of this.index.values()) if (states.has(r.state)) return true;
+    return false;
   }
 
   /** Records that could not be read or validated: `<file>: <reason>` (after list()). */
@@ -126,7 +138,10 @@ export class Journal {
 
   /** Records whose revert deadline has passed, from the index (cheap: no file is re-read). */
   due(nowWallMs: number): string[] {
-    return this.list(false).filter((r) => r.state === 'applied' && r.revertAt !== null && Date.parse(r.revertAt) <= nowWallMs).map((r) => r.changeId);
+    this.sync(false);
+    const out: ChangeRecord[] = [];
+    for (const r of this.index.values()) if (r.state === 'applied' && r.revertAt !== null && Date.parse(r.revertAt) <= nowWallMs) out.push(r);
+    return out.sort(byTime).map((r) => r.changeId);
   }
 
   private prune(): void {

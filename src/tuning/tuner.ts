@@ -353,7 +353,7 @@ export function createTuner(deps: TunerDeps): RecoveringTuner {
       // re-read under the lock before it is reverted
       const due = journal.due(nowWallMs);
       // a record another process left in flight: once we hold the lock, that process is gone
-      if (journal.list().some((r) => IN_FLIGHT.has(r.state))) recovered = false;
+      if (journal.hasState(IN_FLIGHT)) recovered = false;
       if (due.length === 0 && recovered) return [];
       return locked('revert', async () => {
         const out: Plan[] = [];

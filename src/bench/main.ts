@@ -3,6 +3,7 @@
 // (--json; the table then goes to stderr) or the table. Progress goes to stderr.
 // A composition root: it may import anything in src/.
 
+import { measureJournal } from './journal-cost.js';
 import { machineInfo } from './machine.js';
 import { parseOptions } from './options.js';
 import { missing } from './parts.js';
@@ -133,6 +134,9 @@ if (dmr) {
 if (opts.daemonGuests !== 100) r.notes.push(`daemon measured with ${opts.daemonGuests} guests over ${opts.daemonWindowSec} s (quick)`);
 
 if (opts.quick) r.notes.push('quick: the daemon --root figures are not measured');
+const jc = await step('journal: per-tick revert check with 200 records', () => measureJournal(200, opts.quick ? 20 : 200));
+if (jc) r.detail.journal = { ...jc, goal: 'revertCheckUs well below rereadAllUs (the index, not a re-read, every tick)' };
+
 r.notes.push('TUI figures: the TUI has not landed (a later issue adds tuiFrameMs200 and tuiCpuPct50)');
 r.notes.push('recorder figures: recording has not landed (a later issue adds recorderBytesPerGuestSample and recorderMsPerSample100)');
 for (const m of missing) r.notes.push(`not measured: ${m}`);

@@ -21,6 +21,11 @@ export interface BenchOptions {
   daemonClients: number;
   daemonWindowSec: number;
   daemonWarmupSec: number;
+  tuiFrameGuests: number;
+  tuiFrameRuns: number;
+  tuiGuests: number;
+  tuiWindowSec: number;
+  tuiWarmupSec: number;
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -36,6 +41,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       quick, json, sizes: [10], sampleRuns: { 10: 5 }, sampleWarmup: 2, deriveGuests: 1000, deriveRuns: 5,
       engineGuests: 10, engineWindowSec: 3, engineWarmupSec: 1, rssGuests: 100, rssSeconds: 60,
       daemonGuests: 10, daemonClients: 50, daemonWindowSec: 3, daemonWarmupSec: 1,
+      tuiFrameGuests: 200, tuiFrameRuns: 50, tuiGuests: 10, tuiWindowSec: 3, tuiWarmupSec: 3,
     };
   }
   return {
@@ -43,5 +49,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     deriveGuests: 1000, deriveRuns: 30,
     engineGuests: 100, engineWindowSec: 60, engineWarmupSec: 5, rssGuests: 100, rssSeconds: 3600,
     daemonGuests: 100, daemonClients: 50, daemonWindowSec: 20, daemonWarmupSec: 5,
+    tuiFrameGuests: 200, tuiFrameRuns: 300, tuiGuests: 50, tuiWindowSec: 30, tuiWarmupSec: 5,
   };
 }

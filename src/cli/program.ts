@@ -4,9 +4,10 @@
 import { Command, Option } from 'commander';
 import { collect, parseGlobals } from './runtime.js';
 import { registerAdvise } from './commands/advise.js';
-import { registerDesktop, registerRecording, registerTui } from './commands/placeholders.js';
+import { registerDesktop, registerRecording } from './commands/placeholders.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
+import { registerTui } from './commands/tui.js';
 import { registerTune } from './commands/tune.js';
 import { registerRevertDue } from './commands/revert-due.js';
 import { registerWhy } from './commands/why.js';

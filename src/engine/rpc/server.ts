@@ -74,7 +74,8 @@ export function serveEngine(engine: EngineApi, transport: Transport, opts: Serve
     }
     const p = m.params as Record<string, unknown>;
     switch (m.method) {
-      case 'status': return engine.status();
+      // a read-only connection reports itself read-only, whatever the engine behind it allows
+      case 'status': return opts.readOnly ? { ...(await engine.status()), readOnly: true } : engine.status();
       case 'latest': return engine.latest();
       case 'listGuests': return engine.listGuests();
       case 'subscribe': {

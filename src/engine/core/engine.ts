@@ -176,7 +176,7 @@ class EngineImpl implements Engine {
       try { l(snap); } catch { /* a subscriber's failure is its own */ }
     }
     const every = Math.max(1, this.deps.revertEveryTicks ?? 1);
-    if (this.deps.tuner && this.samples % every === 0) {
+    if (!this.deps.readOnly && this.deps.tuner && this.samples % every === 0) {
       try {
         const reverted = await this.deps.tuner.revertDue(clock.wallMs());
         if (reverted.length > 0) this.cadences.force('settings');

@@ -9,6 +9,7 @@ import { missing } from './parts.js';
 import { emptyResult, renderTable, statJson, type BenchResult, type SizeKey } from './result.js';
 import { measureSampleCost, type SampleCost } from './sample-cost.js';
 import { measureDeriveCost } from './derive-cost.js';
+import { measureDiagnoseCost } from './diagnose-cost.js';
 import { measureEngineCpu, measureRss } from './engine-cost.js';
 import { measureDaemon } from './daemon-cost.js';
 import { measureTuiCpu, measureTuiFrame } from './tui-cost.js';
@@ -100,6 +101,14 @@ if (dc) {
     serializeUsPerGuest: statJson(dc.serialize, n),
   };
   if (dc.input === 'synthetic') r.notes.push('derivation measured on synthetic samples (no 1000-guest demo sample in this run)');
+}
+
+// 2b. diagnosis of every guest from its history window
+const dg = await step(`diagnose, ${opts.diagnoseGuests} guests, ${opts.diagnoseSeconds} s of history`, () => measureDiagnoseCost(opts.diagnoseGuests, opts.diagnoseSeconds, 10));
+if (dg) {
+  r.diagnoseUsPerGuest = round(dg.pass.median / dg.guests);
+  r.detail.diagnose = { guests: dg.guests, windowSec: dg.windowSec, usPerGuest: statJson(dg.pass, dg.guests), cpuUsPerGuest: round(dg.cpuUsPerGuest), verdicts: dg.verdicts };
+  if (dg.guests !== 1000) r.notes.push(`diagnosis measured with ${dg.guests} guests and ${dg.windowSec} s of history (quick)`);
 }
 
 // 3. engine CPU share and memory

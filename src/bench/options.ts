@@ -26,6 +26,9 @@ export interface BenchOptions {
   tuiGuests: number;
   tuiWindowSec: number;
   tuiWarmupSec: number;
+  /** diagnosis: guests and seconds of history */
+  diagnoseGuests: number;
+  diagnoseSeconds: number;
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -42,6 +45,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       engineGuests: 10, engineWindowSec: 3, engineWarmupSec: 1, rssGuests: 100, rssSeconds: 60,
       daemonGuests: 10, daemonClients: 50, daemonWindowSec: 3, daemonWarmupSec: 1,
       tuiFrameGuests: 200, tuiFrameRuns: 50, tuiGuests: 10, tuiWindowSec: 3, tuiWarmupSec: 3,
+      diagnoseGuests: 100, diagnoseSeconds: 60,
     };
   }
   return {
@@ -50,5 +54,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     engineGuests: 100, engineWindowSec: 60, engineWarmupSec: 5, rssGuests: 100, rssSeconds: 3600,
     daemonGuests: 100, daemonClients: 50, daemonWindowSec: 20, daemonWarmupSec: 5,
     tuiFrameGuests: 200, tuiFrameRuns: 300, tuiGuests: 50, tuiWindowSec: 30, tuiWarmupSec: 5,
+    diagnoseGuests: 1000, diagnoseSeconds: 600,
   };
 }

@@ -72,7 +72,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
     // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
     const useVirsh = !demo && (fs.root === '/' || g.libvirtUri !== null);
-    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh })];
+    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh, latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct' })];
     if (useVirsh && runner.has('virsh')) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri }));
     // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
     if (!demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));

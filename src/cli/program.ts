@@ -25,6 +25,7 @@ export function buildProgram(version: string): Command {
     .option('--json', 'machine-readable output on stdout; human text on stderr')
     .option('--libvirt-uri <URI>', 'libvirt connection URI (default: virsh default)')
     .option('--state-dir <DIR>', 'undo journal directory (default /var/lib/virtune under --root)')
+    .option('--latency-histograms', 'also turn on QEMU block latency histograms for libvirt guests (through their monitor; on by default for guests virtune reaches directly)')
     .option('--audit-log <FILE>', 'audit log (default /var/log/virtune/audit.log under --root)')
     .showHelpAfterError(false)
     .exitOverride();

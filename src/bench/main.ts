@@ -3,6 +3,7 @@
 // (--json; the table then goes to stderr) or the table. Progress goes to stderr.
 // A composition root: it may import anything in src/.
 
+import { measureJournal } from './journal-cost.js';
 import { machineInfo } from './machine.js';
 import { parseOptions } from './options.js';
 import { missing } from './parts.js';
@@ -164,6 +165,9 @@ if (tc) {
   r.detail.tuiCpu = tc;
 }
 if (opts.tuiGuests !== 50) r.notes.push(`TUI CPU measured with ${opts.tuiGuests} guests over ${opts.tuiWindowSec} s (quick)`);
+const jc = await step('journal: per-tick revert check with 200 records', () => measureJournal(200, opts.quick ? 20 : 200));
+if (jc) r.detail.journal = { ...jc, goal: 'revertCheckUs well below rereadAllUs (the index, not a re-read, every tick)' };
+
 r.notes.push('recorder figures: recording has not landed (a later issue adds recorderBytesPerGuestSample and recorderMsPerSample100)');
 // 7. the recorder: bytes per guest-sample and time per sample
 const rc = await step(`recorder, ${opts.recorderGuests} guests, ${opts.recorderSamples} samples`, () => measureRecorder(opts.recorderGuests, opts.recorderSamples));

@@ -46,8 +46,9 @@ try {
   await page.waitForSelector('#plan-table');
   await sleep(300);
   await page.screenshot({ path: join(out, 'tune.png') });
+  await page.waitForFunction(() => !document.querySelector('#tune-apply')?.hasAttribute('disabled'));
   await page.click('#tune-apply');
-  await page.waitForSelector('#tune-undo');
+  await page.waitForSelector('#tune-undo').catch(async (e) => { throw new Error(`apply: ${await page.textContent('#tune-status')} (${e.message})`); });
   await page.keyboard.press('Escape');
   await page.keyboard.press('D');
   await sleep(12_000);

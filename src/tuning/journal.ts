@@ -37,6 +37,9 @@ export class Journal {
   }
 }
 
+/** the most of the audit log one read looks at */
+export const AUDIT_TAIL_MAX_BYTES = 16 * 1024 * 1024;
+
 export class AuditLog {
   constructor(private readonly fs: HostFs, private readonly path: string) {}
 
@@ -44,12 +47,24 @@ export class AuditLog {
     this.fs.appendDurable(this.path, JSON.stringify(e) + '\n');
   }
 
-  /** The last `limit` entries, oldest first. */
+  /**
+   * The last `limit` entries, oldest first. Reads a bounded tail of the file (growing the window until
+   * it holds `limit` lines, at most AUDIT_TAIL_MAX_BYTES), never the whole log.
+   */
   read(limit: number): AuditEntry[] {
-    if (!this.fs.exists(this.path)) return [];
-    const lines = this.fs.readText(this.path).split('\n').filter((l) => l.trim() !== '');
+    if (limit <= 0 || !this.fs.exists(this.path)) return [];
+    let window = Math.min(AUDIT_TAIL_MAX_BYTES, Math.max(64 * 1024, limit * 1024));
+    let lines: string[] = [];
+    for (;;) {
+      const { text, whole } = this.fs.readTail(this.path, window);
+      lines = text.split('\n');
+      if (!whole) lines.shift(); // the first line of a tail is cut
+      lines = lines.filter((l) => l.trim() !== '');
+      if (whole || lines.length >= limit || window >= AUDIT_TAIL_MAX_BYTES) break;
+      window = Math.min(AUDIT_TAIL_MAX_BYTES, window * 4);
+    }
     const out: AuditEntry[] = [];
-    for (const l of lines.slice(-Math.max(0, limit))) {
+    for (const l of lines.slice(-limit)) {
       try { out.push(JSON.parse(l) as AuditEntry); } catch { /* skip a torn line */ }
     }
     return out;

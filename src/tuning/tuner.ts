@@ -41,6 +41,14 @@ function oldNew(s: PlanStep | null): { old: string | null; new: string | null } 
   }
 }
 
+/** the websocket identity and transport of a caller, for its audit lines (absent fields stay absent) */
+function callerExtras(c: Caller): Pick<AuditEntry, 'via' | 'role' | 'remote'> {
+  const x: Pick<AuditEntry, 'via' | 'role' | 'remote'> = { via: c.via };
+  if (c.role) x.role = c.role;
+  if (c.remote) x.remote = c.remote;
+  return x;
+}
+
 export function createTuner(deps: TunerDeps): Tuner {
   const journal = new Journal(deps.fs, deps.stateDir);
   const audit = new AuditLog(deps.fs, deps.auditLog);
@@ -65,7 +73,7 @@ export function createTuner(deps: TunerDeps): Tuner {
       const action: AuditEntry['action'] = phase === 'apply' ? 'apply' : phase === 'rollback' ? 'rollback' : (override ?? 'undo');
       const e: AuditEntry = {
         time: iso(), uid: caller.uid, user: caller.user, peerPid: caller.pid,
-        guest, guestUuid: uuid, changeId, action, step: o.step, ...oldNew(o.step), result: o.result,
+        guest, guestUuid: uuid, changeId, action, step: o.step, ...oldNew(o.step), result: o.result, ...callerExtras(caller),
       };
       const msg = o.message ?? o.warning;
       if (msg) e.message = msg;
@@ -124,13 +132,14 @@ export function createTuner(deps: TunerDeps): Tuner {
       journal.save(rec);
       audit.append({
         time: iso(), uid: caller.uid, user: caller.user, peerPid: caller.pid, guest: rec.guest, guestUuid: rec.guestUuid,
-        changeId, action: 'keep', step: null, old: null, new: null, result: 'ok',
+        changeId, action: 'keep', step: null, old: null, new: null, result: 'ok', ...callerExtras(caller),
       });
       return rec;
     },
 
     changes: async () => journal.list(),
     audit: async (limit) => audit.read(limit),
+    note: (entry) => audit.append(entry),
 
     async revertDue(nowWallMs) {
       const out: Plan[] = [];

@@ -47,6 +47,8 @@ export interface Engine extends EngineApi {
   latestRaw(): RawSample | null;
   /** Let a server report how many clients are connected in status(). */
   setClientCounter(fn: (() => number) | null): void;
+  /** Append an access decision to the audit log (the daemon's own record; nothing without a tuner). */
+  recordAudit(entry: AuditEntry): void;
 }
 
 const READ_ONLY = 'read-only: tuning needs write access (run with --write, or connect to the read-write socket of `virtune serve`)';
@@ -259,6 +261,10 @@ class EngineImpl implements Engine {
     const advisor = this.need();
     const { raw, snap } = await this.current();
     return advisor.lint(snap, raw);
+  }
+
+  recordAudit(entry: AuditEntry): void {
+    this.deps.tuner?.note(entry);
   }
 
   async auditLog(limit?: number): Promise<AuditEntry[]> {

@@ -203,6 +203,29 @@ export class NodeHostFs implements HostFs {
     }
   }
 
+  readTail(p: string, maxBytes: number): { text: string; whole: boolean } {
+    const real = this.resolve(p);
+    try {
+      const fd = fs.openSync(real, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        const len = Math.max(0, Math.min(size, Math.floor(maxBytes)));
+        const buf = Buffer.alloc(len);
+        let got = 0;
+        while (got < len) {
+          const n = fs.readSync(fd, buf, got, len - got, size - len + got);
+          if (n === 0) break;
+          got += n;
+        }
+        return { text: buf.subarray(0, got).toString('utf8'), whole: len === size };
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      throw toHostError(e, 'read', p);
+    }
+  }
+
   appendDurable(p: string, data: string): void {
     const real = this.resolve(p);
     try {

@@ -1,9 +1,10 @@
 // Owns the daemon's HTTP + websocket endpoint (`virtune serve --http HOST:PORT`, https/wss with
 // `tls`): two roles with their own per-launch tokens, viewer (read-only) and operator (read-write).
-// roleOf(req) is THE one mapping from a presented token to a role — `Authorization: Bearer T`, the
-// `virtune_token` cookie, or `?token=T`, compared in constant time — used for websocket upgrades and
-// handed to the plain-HTTP handler (/metrics, the browser UI). A websocket upgrade needs a role and,
-// when the client sends an Origin, one of the allowed origins (the daemon's own address by default).
+// checkToken(token) is THE one mapping from a token to a role (constant time); roleOf(req) applies it
+// to what a request presents — `Authorization: Bearer T`, else `?token=T`, else (no token at all) the
+// sessionRole hook (a browser's session cookie, see the browser UI) — for websocket upgrades and for
+// the plain-HTTP handler (/metrics, the browser UI), which gets the role. A websocket upgrade needs a
+// role and, when the client sends an Origin, one of the allowed origins (the daemon's own address).
 // Loopback by default. A client whose unsent bytes pass a cap is dropped (back-pressure).
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -16,11 +17,8 @@ import type { Transport } from '../rpc/transport.js';
 import { wrapWebSocket, type WebSocketLike } from '../rpc/websocket-like.js';
 
 /** viewer: read-only (as the read-only socket); operator: read-write */
-export type HttpRole = 'viewer' | 'operator';
-/** the cookie a browser session carries its token in (HttpOnly; set by the page server) */
-export const TOKEN_COOKIE = 'virtune_token';
-
-export interface WsConnectionInfo { remoteAddress: string | null; origin: string | null; role: HttpRole }
+export type WsRole = 'viewer' | 'operator';
+export interface WsConnectionInfo { remoteAddress: string | null; origin: string | null; role: WsRole }
 
 export interface WsServerOptions {
   host: string;
@@ -38,8 +36,10 @@ export interface WsServerOptions {
   /** drop a client with more than this many bytes unsent (default 64 MiB) */
   maxBacklogBytes?: number;
   onConnection(t: Transport, info: WsConnectionInfo): void;
+  /** a request without a token (a browser's session cookie): its role, or null */
+  sessionRole?(req: http.IncomingMessage): WsRole | null;
   /** plain HTTP: return true when handled; `role` is roleOf(req) */
-  onHttp?(req: http.IncomingMessage, res: http.ServerResponse, role: HttpRole | null): boolean | Promise<boolean>;
+  onHttp?(req: http.IncomingMessage, res: http.ServerResponse, role: WsRole | null): boolean | Promise<boolean>;
 }
 
 export interface WsServer {
@@ -55,9 +55,9 @@ export interface WsServer {
   /** http(s)://HOST:PORT */
   readonly httpBase: string;
   /** the role a presented token grants (constant-time comparison), null for none */
-  roleOfToken(token: string | null | undefined): HttpRole | null;
-  /** the role of a request: Authorization: Bearer, then the virtune_token cookie, then ?token= */
-  roleOf(req: http.IncomingMessage): HttpRole | null;
+  checkToken(token: string | null | undefined): WsRole | null;
+  /** the role of a request: Authorization: Bearer, else ?token=, else the sessionRole hook */
+  roleOf(req: http.IncomingMessage): WsRole | null;
   readonly connections: number;
   close(): Promise<void>;
 }
@@ -85,21 +85,12 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The token a request presents: Authorization: Bearer, the virtune_token cookie, or ?token= (first found). */
+/** The token a request presents: `Authorization: Bearer T`, else `?token=T`; null when none. */
 export function presentedToken(req: http.IncomingMessage): string | null {
   const auth = req.headers.authorization;
   if (typeof auth === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (m) return m[1] as string;
-  }
-  const cookie = req.headers.cookie;
-  if (typeof cookie === 'string') {
-    for (const part of cookie.split(';')) {
-      const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) {
-        try { return decodeURIComponent(part.slice(eq + 1).trim()); } catch { return null; }
-      }
-    }
   }
   const q = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
   return q !== null && q !== '' ? q : null;
@@ -115,14 +106,17 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
   };
   const tokens = { viewer: opts.tokens?.viewer ?? newToken(), operator: opts.tokens?.operator ?? opts.token ?? newToken() };
   if (sameToken(tokens.viewer, tokens.operator)) throw new VirtuneError(2, '--http: the viewer and operator tokens must differ');
-  const roleOfToken = (t: string | null | undefined): HttpRole | null => {
+  const checkToken = (t: string | null | undefined): WsRole | null => {
     if (!t) return null;
     // compare against both, always: the time taken does not tell which (if any) matched
     const op = sameToken(t, tokens.operator);
     const vi = sameToken(t, tokens.viewer);
     return op ? 'operator' : vi ? 'viewer' : null;
   };
-  const roleOf = (req: http.IncomingMessage): HttpRole | null => roleOfToken(presentedToken(req));
+  const roleOf = (req: http.IncomingMessage): WsRole | null => {
+    const t = presentedToken(req);
+    return t !== null ? checkToken(t) : opts.sessionRole?.(req) ?? null;
+  };
   const maxBacklog = opts.maxBacklogBytes ?? 64 * 1024 * 1024;
   const clients = new Set<WebSocket>();
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -184,7 +178,7 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
     url: `${ws}://${hostInUrl}:${port}/?token=${tokens.operator}`,
     baseUrl: `${ws}://${hostInUrl}:${port}/`,
     httpBase: `${scheme}://${hostInUrl}:${port}`,
-    roleOfToken, roleOf,
+    checkToken, roleOf,
     get connections() { return clients.size; },
     async close(): Promise<void> {
       for (const c of clients) c.close(1001, 'server shutting down');

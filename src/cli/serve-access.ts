@@ -6,7 +6,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import {
-  decide, holds, holdsAny, parseAcl, permissionsFor, type Acl, type GuestTarget, type Permission, type Principal,
+  decide, holds, holdsAny, holdsEverywhere, parseAcl, permissionsFor, type Acl, type GuestTarget, type Permission, type Principal,
 } from '../engine/access/acl.js';
 import type { Engine } from '../engine/core/engine.js';
 import { VirtuneError } from '../engine/model/errors.js';
@@ -149,7 +149,8 @@ export class Access {
         const names = new Map((await this.deps.engine.listGuests()).map((g) => [g.id, g.name]));
         const t = (id: string): GuestTarget => ({ name: names.get(id) ?? id, id });
         if (method === 'auditLog') {
-          return (result as AuditEntry[]).filter((e) => e.guest !== null && holds(acl, p, 'audit.read', t(e.guest)));
+          const all = holdsEverywhere(acl, p, 'audit.read');
+          return (result as AuditEntry[]).filter((e) => (e.guest === null ? all : holds(acl, p, 'audit.read', t(e.guest))));
         }
         return (result as ChangeRecord[]).filter((r) => holds(acl, p, 'undo', t(r.guest)) || holds(acl, p, 'audit.read', t(r.guest)));
       },

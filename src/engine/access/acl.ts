@@ -175,6 +175,13 @@ export function holds(acl: Acl, p: Principal, perm: Permission, guest: GuestTarg
     && (guest === null || r.guests === null || r.guests.some((g) => globMatches(g, guest))));
 }
 
+/** Does a rule give the principal this permission on every guest (no guest list)? Such a holder of
+ * audit.read also sees audit lines that name no guest (requests refused before a guest was known). */
+export function holdsEverywhere(acl: Acl, p: Principal, perm: Permission): boolean {
+  if (p.uid === 0) return true;
+  return acl.rules.some((r) => ruleNames(r, p) && r.allow.includes(perm) && r.guests === null);
+}
+
 /** Does the principal hold any of the permissions on at least one guest? (checked before params are read) */
 export function holdsAny(acl: Acl, p: Principal, perms: readonly Permission[]): boolean {
   return perms.some((perm) => holds(acl, p, perm, null));

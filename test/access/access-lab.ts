@@ -1,0 +1,101 @@
+// Owns the access tests' real parts: local users and a group created with useradd/groupadd (unique
+// names, removed by removeAll() — call it in afterAll so they go even when a test fails), running the
+// built CLI as one of them through runuser, and starting `virtune serve` as a real daemon process.
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { CLI, type CliResult } from '../helpers/cli.js';
+import { requireCommand, type Lab } from '../helpers/lab.js';
+
+export class LocalUsers {
+  private readonly users: string[] = [];
+  private readonly groups: string[] = [];
+  private readonly tag = `${(process.pid % 10000).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+  constructor() {
+    for (const c of ['useradd', 'userdel', 'groupadd', 'groupdel', 'runuser']) requireCommand(c);
+  }
+
+  group(label: string): string {
+    const name = `vt${label}${this.tag}`;
+    execFileSync('groupadd', [name]);
+    this.groups.push(name);
+    return name;
+  }
+
+  user(label: string, groups: string[] = []): { name: string; uid: number } {
+    const name = `vt${label}${this.tag}`;
+    this.users.push(name);
+    execFileSync('useradd', ['-M', '-N', '-s', '/usr/sbin/nologin', ...(groups.length ? ['-G', groups.join(',')] : []), name]);
+    const uid = Number(execFileSync('id', ['-u', name]).toString().trim());
+    return { name, uid };
+  }
+
+  removeAll(): void {
+    const errors: string[] = [];
+    for (const u of this.users.splice(0)) {
+      try { execFileSync('userdel', [u], { stdio: 'pipe' }); } catch (e) { errors.push(`userdel ${u}: ${String(e)}`); }
+    }
+    for (const g of this.groups.splice(0)) {
+      try { execFileSync('groupdel', [g], { stdio: 'pipe' }); } catch (e) { errors.push(`groupdel ${g}: ${String(e)}`); }
+    }
+    if (errors.length) throw new Error(errors.join('; '));
+  }
+}
+
+/** Run the built CLI as `user` (runuser -u USER -- node dist/cli/main.js ARGS). */
+export function runAs(user: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runProcess('runuser', ['-u', user, '--', process.execPath, CLI, ...args], opts);
+}
+
+/** Run a small node script as `user`: `runuser -u USER -- node -e SCRIPT ARGS`. */
+export function nodeAs(user: string, script: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return runProcess('runuser', ['-u', user, '--', process.execPath, '-e', script, '--', ...args], opts);
+}
+
+export function runProcess(cmd: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${cmd} ${args.join(' ')} timed out\n${stderr}`)); }, opts.timeoutMs ?? 60_000);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+export interface ServeProc { child: ChildProcess; out: () => string; err: () => string; pid: number }
+
+/**
+ * Start `virtune GLOBALS serve SERVE_ARGS` (own process group, killed by the lab) and wait until it
+ * printed `ready` (a regexp on stdout+stderr), or fail with its stderr if it exits first.
+ */
+export async function startServe(lab: Lab, globals: string[], serveArgs: string[], ready: RegExp, opts: { shellUmask?: string } = {}): Promise<ServeProc> {
+  const argv = [CLI, ...globals, 'serve', ...serveArgs];
+  const child = opts.shellUmask !== undefined
+    ? spawn('sh', ['-c', `umask ${opts.shellUmask}; exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const pid = child.pid!;
+  lab.defer(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const deadline = Date.now() + 60_000;
+  while (!ready.test(out + err)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start (exit ${child.exitCode}): ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, pid, out: () => out, err: () => err };
+}
+
+export const exited = (c: ChildProcess): Promise<number | null> =>
+  c.exitCode !== null ? Promise.resolve(c.exitCode) : new Promise((r) => c.once('exit', (code) => r(code)));
+
+/** A directory other users may enter (the lab's temp dirs are 0700). */
+export function openDir(lab: Lab, prefix: string): string {
+  const dir = lab.tmpdir(prefix);
+  execFileSync('chmod', ['0755', dir]);
+  return path.resolve(dir);
+}

@@ -1,8 +1,8 @@
 // Owns the access tests' real parts: local users and a group created with useradd/groupadd (unique
-// names, removed by removeAll() — call it in afterAll so they go even when a test fails), running the
-// built CLI as one of them through runuser, and starting `virtune serve` as a real daemon process.
+// names, removed by removeAll() — call it in afterAll so they go even when a test fails) and running
+// the built CLI (or a small script) as one of them through runuser.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { CLI, type CliResult } from '../helpers/cli.js';
 import { requireCommand, type Lab } from '../helpers/lab.js';
@@ -66,34 +66,6 @@ export function runProcess(cmd: string, args: string[], opts: { env?: Record<str
     child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
   });
 }
-
-export interface ServeProc { child: ChildProcess; out: () => string; err: () => string; pid: number }
-
-/**
- * Start `virtune GLOBALS serve SERVE_ARGS` (own process group, killed by the lab) and wait until it
- * printed `ready` (a regexp on stdout+stderr), or fail with its stderr if it exits first.
- */
-export async function startServe(lab: Lab, globals: string[], serveArgs: string[], ready: RegExp, opts: { shellUmask?: string } = {}): Promise<ServeProc> {
-  const argv = [CLI, ...globals, 'serve', ...serveArgs];
-  const child = opts.shellUmask !== undefined
-    ? spawn('sh', ['-c', `umask ${opts.shellUmask}; exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const pid = child.pid!;
-  lab.defer(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const deadline = Date.now() + 60_000;
-  while (!ready.test(out + err)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start (exit ${child.exitCode}): ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, pid, out: () => out, err: () => err };
-}
-
-export const exited = (c: ChildProcess): Promise<number | null> =>
-  c.exitCode !== null ? Promise.resolve(c.exitCode) : new Promise((r) => c.once('exit', (code) => r(code)));
 
 /** A directory other users may enter (the lab's temp dirs are 0700). */
 export function openDir(lab: Lab, prefix: string): string {

@@ -12,7 +12,8 @@ import { connectUnix } from '../../src/engine/node/unix-socket.js';
 import { connectEngine } from '../../src/engine/rpc/client.js';
 import { runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
-import { LocalUsers, nodeAs, openDir, runAs, startServe } from './access-lab.js';
+import { startServe } from '../helpers/daemon.js';
+import { LocalUsers, nodeAs, openDir, runAs } from './access-lab.js';
 
 /** a raw newline-JSON request as USER; prints the reply line */
 const RAW = `const s=require('net').createConnection(process.argv[1]);let b='';

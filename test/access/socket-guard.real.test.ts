@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectUnix } from '../../src/engine/node/unix-socket.js';
 import { connectEngine } from '../../src/engine/rpc/client.js';
 import { useLab } from '../helpers/lab.js';
-import { LocalUsers, exited, nodeAs, openDir, startServe } from './access-lab.js';
+import { exited, startServe } from '../helpers/daemon.js';
+import { LocalUsers, nodeAs, openDir } from './access-lab.js';
 
 /**
  * as USER: connects to RW the moment inotify (fs.watch) reports it and in 16 parallel loops as fast

@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
 import { requireCommand, useLab } from '../helpers/lab.js';
-import { openDir, startServe } from './access-lab.js';
+import { startServe } from '../helpers/daemon.js';
+import { openDir } from './access-lab.js';
 
 interface Serving { websocket: string; viewer: string; operator: string; metrics: string; tokenFiles: { viewer: string; operator: string }; listen: string }
 

@@ -22,6 +22,7 @@ import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
 import { SystemClock } from '../engine/node/system-clock.js';
 import { connectUnix } from '../engine/node/unix-socket.js';
 import { connectWs } from '../engine/node/ws-client.js';
+import type { RawSample } from '../engine/model/sample.js';
 import type { Caller, GuestEnricher, Tuner } from '../engine/ports/sources.js';
 import type { CallerInfo, EngineApi } from '../engine/protocol/api.js';
 import { connectEngine } from '../engine/rpc/client.js';
@@ -57,7 +58,13 @@ export function localCaller(via = 'cli'): Caller {
  * Build the in-process engine (not started) on --root or --demo. Used by openEngine and by
  * `virtune serve` (and the bench: it can start a daemon in-process this way).
  */
-export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean; version: string; demoGuests?: number | null; historySec?: number }): Promise<LocalEngine> {
+export async function buildLocalEngine(g: GlobalOptions, opts: {
+  write: boolean; version: string; demoGuests?: number | null; historySec?: number;
+  /** read the undo journal and audit log even without write access (the recorder records changes) */
+  journal?: boolean;
+  /** every raw sample as read (the recorder) */
+  onRawSample?: (raw: RawSample) => void;
+}): Promise<LocalEngine> {
   const demoCount = opts.demoGuests !== undefined ? opts.demoGuests : g.demo;
   let demo: DemoHost | null = null;
   if (demoCount !== null) {
@@ -77,7 +84,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
     // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
     const useVirsh = !demo && (fs.root === '/' || g.libvirtUri !== null);
-    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh })];
+    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh, latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct' })];
     if (useVirsh && runner.has('virsh')) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri }));
     // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
     if (!demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));
@@ -85,7 +92,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     const inventory = !demo && fs.root === '/' ? createSiInventory() : null;
     const sampler = createHostSampler({ fs, clock, enrichers, demo: demo !== null, extraQmpSockets: g.qmp, inventory });
     let tuner: Tuner | null = null;
-    if (opts.write) {
+    if (opts.write || opts.journal) {
       tuner = createTuner({
         fs, runner, clock, qmp,
         stateDir: g.stateDir ?? DEFAULT_STATE_DIR,
@@ -97,6 +104,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
       sampler, clock, tuner, advisor: createAdvisor(),
       readOnly: !opts.write, demo: demo !== null, root, intervalSec: g.intervalSec,
       historySec: opts.historySec, version: opts.version, caller: localCaller('cli'),
+      onRawSample: opts.onRawSample ?? null,
     });
     return {
       engine, demo,

@@ -18,6 +18,8 @@ export interface GlobalOptions {
   libvirtUri: string | null;
   stateDir: string | null;
   auditLog: string | null;
+  /** block latency histograms for libvirt guests too (--latency-histograms) */
+  latencyHistograms?: boolean;
 }
 
 export function parseGlobals(cmd: Command): GlobalOptions {
@@ -45,6 +47,7 @@ export function parseGlobals(cmd: Command): GlobalOptions {
     libvirtUri: typeof o.libvirtUri === 'string' ? o.libvirtUri : null,
     stateDir: typeof o.stateDir === 'string' ? o.stateDir : null,
     auditLog: typeof o.auditLog === 'string' ? o.auditLog : null,
+    latencyHistograms: o.latencyHistograms === true,
   };
 }
 

@@ -5,7 +5,8 @@
 // per-launch token written 0600 to STATE_DIR/http-{viewer,operator}.token; loopback unless
 // `--tls-cert/--tls-key`; /metrics needs a token unless `--metrics-open`). Per-peer limits on
 // connections, subscriptions and request rate. SIGTERM/SIGINT close clients and remove the socket
-// files; a stale socket file is replaced, a live one is never stolen (exit 1). startDaemon() is
+// files; a stale socket file is replaced, a live one is never stolen (exit 1). `--record FILE` records
+// while serving; `--replay FILE` serves a recording instead of this host. startDaemon() is
 // exported so the bench and tests can run the daemon in-process.
 
 import type { Command } from 'commander';
@@ -25,8 +26,13 @@ import { serveEngine, type RequestGuard, type ServedConnection } from '../../eng
 import type { Transport } from '../../engine/rpc/transport.js';
 import { DEFAULT_STATE_DIR, buildLocalEngine, packageVersion, type LocalEngine } from '../engine-factory.js';
 import { makeOut, parseGlobals, type GlobalOptions } from '../runtime.js';
+import { buildReplayEngine, startRecording, type ReplayEngine } from '../recording.js';
 import { Access, loadAcl } from '../serve-access.js';
 import { createMetrics } from '../serve-metrics.js';
+
+function replayAsLocal(r: ReplayEngine): LocalEngine {
+  return { engine: r.engine, demo: null, stop: r.stop };
+}
 
 export interface DaemonOptions {
   listen: string | null;
@@ -47,6 +53,10 @@ export interface DaemonOptions {
   maxBacklogBytes?: number;
   /** skip snapshot events while a client has more than this queued */
   eventBacklogBytes?: number;
+  /** record raw samples and tuning events to this file while serving */
+  record?: string | null;
+  /** serve a recording instead of this host (read-only; replay controls over EngineApi) */
+  replay?: string | null;
   /** the peer-credential reader (tests inject a missing one) */
   peerCred?: { available(): boolean; of(sock: net.Socket): PeerCred | null };
 }
@@ -112,7 +122,18 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
   }
   const tls = opts.tlsCert && opts.tlsKey ? { cert: readPem('--tls-cert', opts.tlsCert), key: readPem('--tls-key', opts.tlsKey) } : null;
 
-  const local = await buildLocalEngine(g, { write: true, version: packageVersion() });
+  if (opts.record && opts.replay) throw usageError('serve: --record and --replay exclude each other');
+  if (opts.replay && (g.demo !== null || g.root !== '/')) throw usageError('serve: --replay serves a recording; --demo and --root do not apply');
+  const recording = opts.record ? startRecording({ file: opts.record, demo: g.demo !== null, intervalSec: g.intervalSec }) : null;
+  let local: LocalEngine;
+  try {
+    local = opts.replay
+      ? replayAsLocal(buildReplayEngine(opts.replay, packageVersion()))
+      : await buildLocalEngine(g, { write: true, version: packageVersion(), onRawSample: recording?.onRawSample });
+  } catch (e) {
+    await recording?.close().catch(() => undefined);
+    throw e;
+  }
   const access = new Access({ acl: opts.acl ?? null, engine: local.engine, daemonUid: process.getuid?.() ?? null, now: () => new Date() });
   const limits = new PeerLimits({ ...DEFAULT_PEER_LIMITS, ...opts.limits }, () => performance.now());
   const conns = new Set<ServedConnection>();
@@ -153,11 +174,16 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
         try { fs.unlinkSync(f); } catch { /* gone */ }
       }
       await local.stop();
+      await recording?.close();
     })();
     return closing;
   };
   try {
     await local.engine.start();
+    recording?.attach({ changes: () => local.engine.changes(), auditLog: (n) => local.engine.auditLog(n) });
+    recording?.failed.catch((e: unknown) => {
+      process.stderr.write(`virtune serve: recording stopped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    });
     local.engine.setClientCounter(() => conns.size);
     if (rwPath) d.rw = await listenUnix(rwPath, { mode: opts.acl ? 0o666 : 0o600, onConnection: onUnix(false) });
     if (roPath) d.ro = await listenUnix(roPath, { mode: 0o666, onConnection: onUnix(true) });
@@ -215,7 +241,9 @@ export function registerServe(program: Command): void {
     .option('--tls-cert <FILE>', 'PEM certificate for --http (https/wss)')
     .option('--tls-key <FILE>', 'PEM private key for --http')
     .option('--metrics-open', '/metrics without the viewer token')
-    .action(async (o: { listen?: string; listenRo?: string; acl?: string; http?: string; tlsCert?: string; tlsKey?: string; metricsOpen?: boolean }, cmd: Command) => {
+    .option('--record <FILE>', 'record raw samples and tuning events to FILE while serving')
+    .option('--replay <FILE>', 'serve a recording instead of this host (read-only, with replay controls)')
+    .action(async (o: { listen?: string; listenRo?: string; acl?: string; http?: string; tlsCert?: string; tlsKey?: string; metricsOpen?: boolean; record?: string; replay?: string }, cmd: Command) => {
       const g = parseGlobals(cmd);
       if (g.connect) throw usageError('serve: --connect makes no sense for the daemon');
       const out = makeOut(g.json);
@@ -227,12 +255,15 @@ export function registerServe(program: Command): void {
       const d = await startDaemon(g, {
         listen: o.listen ?? null, listenRo: o.listenRo ?? null, http: o.http ?? null, acl,
         tlsCert: o.tlsCert ?? null, tlsKey: o.tlsKey ?? null, metricsOpen: o.metricsOpen === true,
+        record: o.record ?? null, replay: o.replay ?? null,
         maxBacklogBytes, eventBacklogBytes: maxBacklogBytes === undefined ? undefined : Math.floor(maxBacklogBytes / 2),
       });
       const ws = d.ws;
       const info = {
         pid: process.pid,
         demo: d.local.demo !== null,
+        record: o.record ?? null,
+        replay: o.replay ?? null,
         listen: d.rw ? `unix:${d.rw.path}` : null,
         listenRo: d.ro ? `unix:${d.ro.path}` : null,
         acl: acl !== null,
@@ -245,6 +276,8 @@ export function registerServe(program: Command): void {
       };
       if (g.json) out.data({ serving: info });
       out.text(`virtune serve: pid ${process.pid}${info.demo ? ' (demo host)' : ''}`);
+      if (info.record) out.text(`  recording   ${info.record}`);
+      if (info.replay) out.text(`  replaying   ${info.replay} (read-only)`);
       if (info.listen) out.text(`  read-write  ${info.listen}${acl ? ` (--acl: ${acl.rules.length} rule${acl.rules.length === 1 ? '' : 's'})` : ' (root only)'}`);
       if (info.listenRo) out.text(`  read-only   ${info.listenRo}`);
       if (ws && d.tokenFiles) {

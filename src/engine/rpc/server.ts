@@ -115,10 +115,8 @@ export function serveEngine(engine: EngineApi, transport: Transport, opts: Serve
 
   async function call(m: RequestMsg, p: Record<string, unknown>): Promise<unknown> {
     switch (m.method) {
-      case 'status': {
-        const st = await engine.status();
-        return opts.readOnly && !st.readOnly ? { ...st, readOnly: true } : st;
-      }
+      // a read-only connection reports itself read-only, whatever the engine behind it allows
+      case 'status': return opts.readOnly ? { ...(await engine.status()), readOnly: true } : engine.status();
       case 'latest': return engine.latest();
       case 'listGuests': return engine.listGuests();
       case 'subscribe': {

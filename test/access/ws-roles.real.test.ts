@@ -81,7 +81,7 @@ describe('websocket roles and tokens (real daemon, demo host)', () => {
     expect((await fetch(s.metrics, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
     const m = await fetch(s.metrics, { headers: { authorization: `Bearer ${viewer}` } });
     expect(m.status).toBe(200);
-    expect(await m.text()).toMatch(/virtune_guest_cpu_usage_pct\{/);
+    expect(await m.text()).toMatch(/virtune_guest_cpu_seconds_total\{/);
 
     // a running client's argv holds no token (token from a file, then from the environment)
     for (const how of [['--token-file', s.tokenFiles.operator], []]) {

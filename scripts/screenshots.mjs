@@ -23,11 +23,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let context;
 try {
   const end = Date.now() + 60_000;
-  while (!/browser\s+http/.test(log)) {
+  while (!/operator\s+http/.test(log)) {
     if (child.exitCode !== null || Date.now() > end) throw new Error(`daemon did not start: ${log}`);
     await sleep(100);
   }
-  const url = /browser\s+(\S+)/.exec(log)[1];
+  const url = /operator\s+(\S+)/.exec(log)[1];
   context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
     executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1440, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

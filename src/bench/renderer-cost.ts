@@ -36,7 +36,7 @@ export async function measureRenderer(guests: number, frames: number): Promise<R
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
   const context = await (async () => {
     const end = Date.now() + 60_000;
-    while (!/browser\s+http/.test(out)) {
+    while (!/operator\s+http/.test(out)) {
       if (child.exitCode !== null || Date.now() > end) throw new Error(`daemon did not start: ${out.split('\n')[0]}`);
       await sleep(50);
     }
@@ -47,7 +47,7 @@ export async function measureRenderer(guests: number, frames: number): Promise<R
   })();
   try {
     const page = context.pages()[0] ?? await context.newPage();
-    await page.goto(/browser\s+(\S+)/.exec(out)![1]!);
+    await page.goto(/operator\s+(\S+)/.exec(out)![1]!);
     await page.waitForFunction((n) => document.querySelector('#guests .count')?.textContent === `${n} of ${n} guests`, guests, { timeout: 60_000 });
     const collect = async (view: string): Promise<number[]> => {
       await page.evaluate(() => performance.clearMeasures('virtune-frame'));

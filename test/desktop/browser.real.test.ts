@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Page } from 'playwright-core';
 import { useLab } from '../helpers/lab.js';
+import { startDaemon, type Daemon } from '../../src/cli/commands/serve.js';
+import type { GlobalOptions } from '../../src/cli/runtime.js';
 import { launchChromium, serveDemo } from './browser.js';
 
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, ms = 15_000): Promise<T> {
@@ -190,28 +192,33 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     expect(errors).toEqual([]);
   });
 
-  it('shows a connection-lost banner when the daemon goes away and reconnects when it is back (same token)', async () => {
+  it('shows a connection-lost banner when the daemon goes away and reconnects when it is back (same tokens)', async () => {
+    // the daemon in-process (startDaemon, as `virtune serve` runs it) so it can come back with the same tokens
     const port = await freePort();
-    const token = 'desktop-test-token-0123456789';
-    process.env.VIRTUNE_TOKEN = token;
-    try {
-      const d1 = await serveDemo(lab, 2, [], `127.0.0.1:${port}`);
-      const { page, errors } = await launchChromium(lab);
-      await page.goto(d1.url);
-      await page.waitForSelector('#guest-table tbody tr[data-id]');
-      await until('banner hidden', async () => page.$eval('#banner', (b) => b.classList.contains('hidden')));
-      d1.child.kill('SIGTERM');
-      await until('banner shown', async () => page.$eval('#banner', (b) => !b.classList.contains('hidden') && /Connection lost/.test(b.textContent ?? '')), 10_000);
-      const d2 = await serveDemo(lab, 2, [], `127.0.0.1:${port}`);
-      expect(d2.token).toBe(token);
-      await until('banner hidden again', async () => page.$eval('#banner', (b) => b.classList.contains('hidden')), 20_000);
-      const f = await page.evaluate(() => (window as any).virtuneApp.frames as number);
-      await until('snapshots flow again', async () => (await page.evaluate(() => (window as any).virtuneApp.frames as number)) > f + 1);
-      // failed websocket attempts while the daemon was down are logged by Chromium itself
-      expect(errors.filter((e) => !/WebSocket connection to .* failed/.test(e))).toEqual([]);
-    } finally {
-      delete process.env.VIRTUNE_TOKEN;
-    }
+    const tokens = { viewer: 'desktop-test-viewer-0123456789', operator: 'desktop-test-operator-0123456789' };
+    const dir = lab.tmpdir('virtune-desktop-reconnect');
+    const g: GlobalOptions = { root: '/', demo: 2, connect: null, tokenFile: null, qmp: [], intervalSec: 0.5, write: false, json: false, libvirtUri: null, stateDir: null, auditLog: null };
+    const prevTmp = process.env.TMPDIR;
+    process.env.TMPDIR = dir;
+    lab.defer(() => { if (prevTmp === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = prevTmp; });
+    const start = () => startDaemon(g, { listen: null, listenRo: null, http: `127.0.0.1:${port}`, tokens });
+    const d1 = await start();
+    let d2: Daemon | null = null;
+    lab.defer(async () => { await d1.close(); await d2?.close(); });
+    const { page, errors } = await launchChromium(lab);
+    await page.goto(`http://127.0.0.1:${port}/?token=${tokens.viewer}`);
+    await page.waitForSelector('#guest-table tbody tr[data-id]');
+    await until('banner hidden', async () => page.$eval('#banner', (b) => b.classList.contains('hidden')));
+    // the viewer's session is read-only
+    expect(await page.textContent('#mode')).toMatch(/read-only/);
+    await d1.close();
+    await until('banner shown', async () => page.$eval('#banner', (b) => !b.classList.contains('hidden') && /Connection lost/.test(b.textContent ?? '')), 10_000);
+    d2 = await start();
+    await until('banner hidden again', async () => page.$eval('#banner', (b) => b.classList.contains('hidden')), 20_000);
+    const f = await page.evaluate(() => (window as any).virtuneApp.frames as number);
+    await until('snapshots flow again', async () => (await page.evaluate(() => (window as any).virtuneApp.frames as number)) > f + 1);
+    // failed websocket attempts while the daemon was down are logged by Chromium itself
+    expect(errors.filter((e) => !/WebSocket connection to .* failed/.test(e))).toEqual([]);
   });
 });
 

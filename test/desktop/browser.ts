@@ -27,7 +27,7 @@ export async function serveDemo(lab: Lab, guests: number, extra: string[] = [], 
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   const deadline = Date.now() + 30_000;
   let m: RegExpExecArray | null = null;
-  while (!(m = /browser\s+(http:\/\/\S+\/\?token=(\S+))/.exec(out + err))) {
+  while (!(m = /operator\s+(http:\/\/\S+\/\?token=(\S+))/.exec(out + err))) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start: ${err}`);
     await new Promise((r) => setTimeout(r, 50));
   }

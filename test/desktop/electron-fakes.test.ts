@@ -62,7 +62,7 @@ function fakeElectron() {
 }
 
 const G: GlobalOptions = {
-  root: '/', demo: 2, connect: null, qmp: [], intervalSec: 0.5, write: false, json: false,
+  root: '/', demo: 2, connect: null, tokenFile: null, qmp: [], intervalSec: 0.5, write: false, json: false,
   libvirtUri: null, stateDir: null, auditLog: null,
 };
 

@@ -15,7 +15,7 @@ import { useLab } from '../helpers/lab.js';
 import { launchChromium } from './browser.js';
 
 const UI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/desktop/ui/index.html');
-const G: GlobalOptions = { root: '/', demo: 2, connect: null, qmp: [], intervalSec: 0.5, write: false, json: false, libvirtUri: null, stateDir: null, auditLog: null };
+const G: GlobalOptions = { root: '/', demo: 2, connect: null, tokenFile: null, qmp: [], intervalSec: 0.5, write: false, json: false, libvirtUri: null, stateDir: null, auditLog: null };
 
 describe('renderer over a fake preload bridge (file://, real Chromium, real in-process engine)', () => {
   const lab = useLab();

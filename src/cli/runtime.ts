@@ -3,7 +3,7 @@
 // line + exit code.
 
 import type { Command } from 'commander';
-import { HostError, VirtuneError, exitCodeForHostError, type ExitCode } from '../engine/model/errors.js';
+import { HostError, VirtuneError, exitCodeForHostError, plainMessage, type ExitCode } from '../engine/model/errors.js';
 
 export interface GlobalOptions {
   root: string;
@@ -76,8 +76,7 @@ export function makeOut(json: boolean): Out {
 export function classifyError(e: unknown): { code: ExitCode; message: string } {
   if (e instanceof VirtuneError) return { code: e.exitCode, message: e.message };
   if (e instanceof HostError) return { code: exitCodeForHostError(e), message: e.message };
-  const msg = e instanceof Error ? e.message : String(e);
-  return { code: 1, message: msg.split('\n')[0] ?? msg };
+  return { code: 1, message: plainMessage(e) };
 }
 
 /** Print the error the contract's way and return the exit code. */

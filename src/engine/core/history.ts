@@ -200,19 +200,20 @@ export class History {
       series: (guest, metric, into) => {
         const ser = this.series.get(this.key(guest, metric));
         if (!ser) return null;
-        const out = into && into.length >= length ? into.subarray(0, length) : new Float32Array(length);
-        // samples before the series existed are unknown; the rest is one or two block copies of the ring
+        const out = into && into.length === length ? into : new Float32Array(length);
+        // samples before the series existed are unknown; the rest is one or two straight runs of the
+        // ring (plain loops: a typed-array subarray() per run costs more than copying 600 values)
         const from = Math.max(first, ser.since);
-        const skip = from - first;
-        if (skip > 0) out.fill(NaN, 0, Math.min(skip, length));
+        const skip = Math.min(from - first, length);
+        const vals = ser.values;
+        let k = 0;
+        for (; k < skip; k++) out[k] = NaN;
         if (from <= last) {
           const a = from % cap;
           const b = last % cap;
-          if (a <= b) out.set(ser.values.subarray(a, b + 1), skip);
-          else {
-            out.set(ser.values.subarray(a), skip);
-            out.set(ser.values.subarray(0, b + 1), skip + cap - a);
-          }
+          const end1 = a <= b ? b : cap - 1;
+          for (let i = a; i <= end1; i++) out[k++] = vals[i] as number;
+          if (a > b) for (let i = 0; i <= b; i++) out[k++] = vals[i] as number;
         }
         return out;
       },

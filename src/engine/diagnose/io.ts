@@ -98,11 +98,13 @@ export function diskCauses(ctx: DiagnoseContext, g: GuestSnap): { causes: CauseF
   }
   const slow = n === 0 ? 0 : s / n;
   if (slow >= 0.005) {
+    const mr = mean(r);
+    const mw = mean(w);
     causes.push({
       cause: 'disk-contention', share: clamp01(slow),
       evidence: {
-        latencyMs: round(mean(lat), 2), ioSomePct: round(mean(psi)), hostIoSomePct: round(mean(hostPsi)),
-        iops: round(mean(r) !== null && mean(w) !== null ? (mean(r) as number) + (mean(w) as number) : null),
+        latencyMs: round(mean(lat), 2), ioSomePct: round(mean(psi)), hostIoSomePct: round(ctx.hostMean('host.psi.ioSomePct')),
+        iops: round(mr !== null && mw !== null ? mr + mw : null),
       },
       fix: null,
     });

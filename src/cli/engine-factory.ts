@@ -11,6 +11,8 @@ import { createSiInventory } from '../collector/inventory-si.js';
 import { startDemoHost, type DemoHost } from '../demo/host.js';
 import { createLibvirtEnricher } from '../collector/libvirt/enricher.js';
 import { createQmpEnricher } from '../collector/qmp/enricher.js';
+import { VirshSession } from '../collector/qmp/virsh-channel.js';
+import { NodeProcessStarter } from '../engine/node/process-starter.js';
 import { createTcEnricher } from '../collector/tc/enricher.js';
 import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
@@ -72,8 +74,11 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
     // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
     const useVirsh = !demo && (fs.root === '/' || g.libvirtUri !== null);
-    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh })];
-    if (useVirsh && runner.has('virsh')) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri }));
+    // one long-lived virsh session for everything asked of libvirt (never a process per tick or guest)
+    const session = useVirsh && runner.has('virsh') ? new VirshSession({ starter: new NodeProcessStarter(), uri: g.libvirtUri }) : null;
+    const virshExec = session?.exec;
+    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh, virshExec })];
+    if (session) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri, exec: virshExec }));
     // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
     if (!demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));
     // static inventory (systeminformation) describes THIS machine: only for the real host at /
@@ -97,6 +102,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
       engine, demo,
       async stop() {
         await engine.stop().catch(() => undefined);
+        await session?.close();
         fs.close();
         await demo?.stop().catch(() => undefined);
       },

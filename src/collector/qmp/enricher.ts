@@ -1,7 +1,8 @@
 // Owns the QMP GuestEnricher: per guest, picks the channel the connection policy allows (a short
 // connection per tick for sockets shared with a manager; one long-lived connection with events for a
-// socket dedicated to virtune; `virsh qemu-monitor-command` for libvirt guests, never libvirt's
-// socket), runs the cheap batch on 'qmp' ticks and the slow batch on 'qmpSlow' ticks (and once for a
+// socket dedicated to virtune; for libvirt guests nothing by default — libvirt's domstats carries
+// their figures — and `qemu-monitor-command` through the libvirt session only when `libvirtQmp` opts in
+// (latency histograms), never libvirt's socket), runs the cheap batch on 'qmp' ticks and the slow batch on 'qmpSlow' ticks (and once for a
 // new guest), caches the vCPU map until the next 'discovery', carries slow values forward, and merges
 // everything into the RawGuest. All guests run in parallel, each under a hard deadline; every failure
 // becomes an `errors` entry ({source:'qmp'}), never an exception.
@@ -16,7 +17,8 @@ import type { EnrichContext, GuestEnricher } from '../../engine/ports/sources.js
 import { applyDisks, applyIothreads, applyNics, applyVcpus, buildBackends, resolveNics, type NicLink } from './guest-apply.js';
 import { GuestReader } from './guest-read.js';
 import type { QmpIothread, QmpVcpu } from './parse.js';
-import { VirshQmpChannel } from './virsh-channel.js';
+import { VirshQmpChannel, type VirshExec } from './virsh-channel.js';
+import { runVirsh } from '../libvirt/virsh.js';
 
 /** reason for ending a deadline race: shared, so no DOMException is built per guest and tick */
 const DEADLINE_DONE = Object.freeze({ done: true });
@@ -36,6 +38,13 @@ export interface QmpEnricherDeps {
    * captured tree under --root without --libvirt-uri): libvirt guests then get no QMP data.
    */
   useVirsh?: boolean;
+  /**
+   * QMP for libvirt guests through `qemu-monitor-command` (opt-in: a monitor round trip in libvirtd per
+   * command and a "custom-monitor" taint on the domain). Default false: libvirt guests get no QMP here.
+   */
+  libvirtQmp?: boolean;
+  /** the long-lived libvirt session's exec; absent: one virsh process per command */
+  virshExec?: VirshExec;
 }
 
 interface GuestCache {
@@ -85,9 +94,11 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
   /** The channel this guest may use, and how to let go of it after the tick. */
   async function open(guest: RawGuest, budget: number): Promise<{ ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null } | string> {
     if (guest.manager === 'libvirt' && !guest.qmp?.dedicated) {
+      if (deps.libvirtQmp !== true) return '';
       if (deps.useVirsh === false) return `QMP data unavailable for libvirt guest ${guest.name}: the host is read under --root, so the local virsh is not asked (pass --libvirt-uri to reach its libvirt)`;
       if (!deps.runner.has('virsh')) return `QMP data unavailable for libvirt guest ${guest.name}: virsh not found (libvirt owns the monitor socket)`;
-      const ch = new VirshQmpChannel({ runner: deps.runner, domain: guest.name, uri: deps.libvirtUri ?? null, timeoutMs: budget });
+      const exec: VirshExec = deps.virshExec ?? ((args, t) => runVirsh(deps.runner, deps.libvirtUri ?? null, args, t));
+      const ch = new VirshQmpChannel({ exec, domain: guest.name, timeoutMs: budget });
       return { ch, release: () => ch.close(), path: null, d: null };
     }
     if (!guest.qmp) return '';

@@ -13,6 +13,7 @@ import { measureEngineCpu, measureRss } from './engine-cost.js';
 import { measureDaemon } from './daemon-cost.js';
 import { measureKernelFloor } from './floor.js';
 import { round, scale } from './stats.js';
+import { runLibvirtPart } from './libvirt-part.js';
 
 const opts = parseOptions(process.argv.slice(2));
 const progress = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
@@ -32,6 +33,22 @@ async function step<T>(name: string, fn: () => Promise<T>): Promise<T | null> {
     progress(`${name} FAILED: ${(e as Error).stack ?? String(e)}`);
     return null;
   }
+}
+
+/** Print the result (as the CLI does: with --json the object to stdout, the table to stderr) and exit. */
+function finish(): never {
+  r.durationSec = round((Date.now() - started) / 1000, 1);
+  if (opts.json) {
+    process.stderr.write(renderTable(r));
+    process.stdout.write(JSON.stringify(r) + '\n');
+  } else process.stdout.write(renderTable(r));
+  process.exit(0);
+}
+
+if (opts.libvirtOnly) {
+  await runLibvirtPart(r, opts, step, progress);
+  r.notes.push('--libvirt-only: only the libvirt section was measured');
+  finish();
 }
 
 function sampleDetail(sc: SampleCost): Record<string, unknown> {
@@ -132,15 +149,12 @@ if (dmr) {
 }
 if (opts.daemonGuests !== 100) r.notes.push(`daemon measured with ${opts.daemonGuests} guests over ${opts.daemonWindowSec} s (quick)`);
 
+// 5. libvirt: virtune against its peers on a real libvirtd (not in --quick: it starts a libvirtd)
+if (!opts.quick) await runLibvirtPart(r, opts, step, progress);
+else r.notes.push('quick: the libvirt section is not run (npm run bench -- --libvirt-only [--quick] runs it alone)');
+
 if (opts.quick) r.notes.push('quick: the daemon --root figures are not measured');
 r.notes.push('TUI figures: the TUI has not landed (a later issue adds tuiFrameMs200 and tuiCpuPct50)');
 r.notes.push('recorder figures: recording has not landed (a later issue adds recorderBytesPerGuestSample and recorderMsPerSample100)');
 for (const m of missing) r.notes.push(`not measured: ${m}`);
-r.durationSec = round((Date.now() - started) / 1000, 1);
-
-// as the CLI does: with --json the object goes to stdout and the human table to stderr
-if (opts.json) {
-  process.stderr.write(renderTable(r));
-  process.stdout.write(JSON.stringify(r) + '\n');
-} else process.stdout.write(renderTable(r));
-process.exit(0);
+finish();

@@ -1,6 +1,8 @@
 // Owns the benchmark options: the full run and the --quick run (CI: proves the harness works in well
 // under a minute; its figures are not meant to be compared with anything).
 
+import * as os from 'node:os';
+
 export interface BenchOptions {
   quick: boolean;
   json: boolean;
@@ -21,21 +23,37 @@ export interface BenchOptions {
   daemonClients: number;
   daemonWindowSec: number;
   daemonWarmupSec: number;
+  /** --libvirt-only: run the libvirt section alone (it needs root and a libvirtd-free machine) */
+  libvirtOnly: boolean;
+  /** idle TCG domains per libvirt run (8, and 32 where the machine allows) */
+  libvirtGuests: number[];
+  libvirtWindowSec: number;
+  libvirtWarmupSec: number;
+}
+
+/** 32 domains only where they fit: 8+ CPUs and a quiet machine (TCG guests cost CPU even idle). */
+function libvirtSizes(quick: boolean): number[] {
+  if (quick) return [2];
+  const cpus = os.cpus().length;
+  const load = os.loadavg()[0] ?? 0;
+  return cpus >= 8 && load < cpus / 2 ? [8, 32] : [8];
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const unknown = argv.filter((a) => a !== '--quick' && a !== '--json');
+  const unknown = argv.filter((a) => a !== '--quick' && a !== '--json' && a !== '--libvirt-only');
   if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown option ${unknown[0]} (valid: --quick, --json)\n`);
+    process.stderr.write(`bench: unknown option ${unknown[0]} (valid: --quick, --json, --libvirt-only)\n`);
     process.exit(2);
   }
   const quick = argv.includes('--quick');
   const json = argv.includes('--json');
+  const libvirtOnly = argv.includes('--libvirt-only');
   if (quick) {
     return {
       quick, json, sizes: [10], sampleRuns: { 10: 5 }, sampleWarmup: 2, deriveGuests: 1000, deriveRuns: 5,
       engineGuests: 10, engineWindowSec: 3, engineWarmupSec: 1, rssGuests: 100, rssSeconds: 60,
       daemonGuests: 10, daemonClients: 50, daemonWindowSec: 3, daemonWarmupSec: 1,
+      libvirtOnly, libvirtGuests: libvirtSizes(true), libvirtWindowSec: 5, libvirtWarmupSec: 3,
     };
   }
   return {
@@ -43,5 +61,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     deriveGuests: 1000, deriveRuns: 30,
     engineGuests: 100, engineWindowSec: 60, engineWarmupSec: 5, rssGuests: 100, rssSeconds: 3600,
     daemonGuests: 100, daemonClients: 50, daemonWindowSec: 20, daemonWarmupSec: 5,
+    libvirtOnly, libvirtGuests: libvirtSizes(false), libvirtWindowSec: 60, libvirtWarmupSec: 10,
   };
 }

@@ -39,6 +39,12 @@ export interface BenchResult {
   tuiCpuPct50: number | null;
   recorderBytesPerGuestSample: number | null;
   recorderMsPerSample100: number | null;
+  /** libvirt, 8 idle domains at 1 Hz: own + children + libvirtd extra CPU per guest, % of one CPU */
+  libvirtCpuPctPerGuest: { virtune: number | null; exporter: number | null; domstatsLoop: number | null };
+  /** virtune's libvirt CPU ÷ prometheus-libvirt-exporter's (goal ≤ 1.0) */
+  libvirtVsExporterRatio: number | null;
+  /** processes virtune spawned per second after its start (goal 0) */
+  libvirtSpawnsPerSec: number | null;
   /** medians and p95 of everything measured, by benchmark */
   detail: Record<string, unknown>;
   /** parts that have not landed or could not run, and other caveats */
@@ -57,6 +63,7 @@ export function emptyResult(machine: MachineInfo, quick: boolean, command: strin
     daemonCpuPct50Clients: null, daemonCpuPctIdle: null,
     daemonCpuPct50ClientsOwnRoot: null, daemonCpuPctIdleOwnRoot: null,
     tuiFrameMs200: null, tuiCpuPct50: null, recorderBytesPerGuestSample: null, recorderMsPerSample100: null,
+    libvirtCpuPctPerGuest: { virtune: null, exporter: null, domstatsLoop: null }, libvirtVsExporterRatio: null, libvirtSpawnsPerSec: null,
     detail: {}, notes: [],
   };
 }
@@ -132,6 +139,12 @@ export function rows(r: BenchResult): Row[] {
   out.push({ figure: 'TUI CPU, 1 Hz, 50 guests', value: r.tuiCpuPct50, unit: '% of a core', goal: '', ok: null });
   out.push({ figure: 'recorder, bytes per guest-sample', value: r.recorderBytesPerGuestSample, unit: 'B', goal: '≤ 100', ok: le(r.recorderBytesPerGuestSample, 100) });
   out.push({ figure: 'recorder, time per sample, 100 guests', value: r.recorderMsPerSample100, unit: 'ms', goal: '', ok: null });
+  const lv = r.libvirtCpuPctPerGuest;
+  out.push({ figure: 'libvirt: virtune CPU per guest (own+children+libvirtd)', value: lv.virtune, unit: '% of a core', goal: '', ok: null });
+  out.push({ figure: 'libvirt: exporter scraped 1/s, per guest', value: lv.exporter, unit: '% of a core', goal: '', ok: null });
+  out.push({ figure: 'libvirt: virsh domstats loop, per guest', value: lv.domstatsLoop, unit: '% of a core', goal: '', ok: null });
+  out.push({ figure: 'libvirt: virtune ÷ exporter', value: r.libvirtVsExporterRatio, unit: '×', goal: '≤ 1.0', ok: le(r.libvirtVsExporterRatio, 1) });
+  out.push({ figure: 'libvirt: processes spawned by virtune', value: r.libvirtSpawnsPerSec, unit: '/s', goal: '0', ok: r.libvirtSpawnsPerSec === null ? null : r.libvirtSpawnsPerSec === 0 });
   return out;
 }
 

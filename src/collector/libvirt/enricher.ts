@@ -305,6 +305,7 @@ function mergeDisk(g: RawGuest, d: RawLibvirt['disks'][number], b: DomStats['blo
     };
     g.disks.push(disk);
   }
+  disk.target ??= d.target;
   if (b) {
     disk.readOps ??= b.readOps; disk.writeOps ??= b.writeOps; disk.flushOps ??= b.flushOps;
     disk.readBytes ??= b.readBytes; disk.writeBytes ??= b.writeBytes;

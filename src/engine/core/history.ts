@@ -13,7 +13,7 @@
 // dropped once a whole window has passed without it.
 
 import { VirtuneError } from '../model/errors.js';
-import type { GuestSnap, Snapshot } from '../model/snapshot.js';
+import { diskFigures, type GuestSnap, type Snapshot } from '../model/snapshot.js';
 import type { HistoryQuery, HistorySeries } from '../protocol/api.js';
 
 type Emit = (metric: string, value: number | null) => void;
@@ -35,10 +35,10 @@ export function guestMetrics(g: GuestSnap, emit: Emit): void {
   emit('cpu.throttledPct', g.cpu.throttledPct);
   emit('memory.currentBytes', g.memory.currentBytes);
   emit('memory.rssBytes', g.memory.rssBytes);
-  emit('disks.readIops', sum(g.disks, (d) => d.readIops));
-  emit('disks.writeIops', sum(g.disks, (d) => d.writeIops));
-  emit('disks.readBytesPerSec', sum(g.disks, (d) => d.readBytesPerSec));
-  emit('disks.writeBytesPerSec', sum(g.disks, (d) => d.writeBytesPerSec));
+  emit('disks.readIops', sum(diskFigures(g), (d) => d.readIops));
+  emit('disks.writeIops', sum(diskFigures(g), (d) => d.writeIops));
+  emit('disks.readBytesPerSec', sum(diskFigures(g), (d) => d.readBytesPerSec));
+  emit('disks.writeBytesPerSec', sum(diskFigures(g), (d) => d.writeBytesPerSec));
   emit('nics.rxBytesPerSec', sum(g.nics, (n) => n.rxBytesPerSec));
   emit('nics.txBytesPerSec', sum(g.nics, (n) => n.txBytesPerSec));
   emit('psi.cpuSomePct', g.psi.cpuSomePct);

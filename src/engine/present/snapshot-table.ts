@@ -2,7 +2,7 @@
 // summary line and one row per guest, built from the shared formatters so every face shows the same
 // figures. CPU percent is percent of one host CPU.
 
-import type { GuestSnap, Snapshot } from '../model/snapshot.js';
+import { diskFigures, type GuestSnap, type Snapshot } from '../model/snapshot.js';
 import { cell, formatBytes, formatOps, formatPct, formatRate } from './format.js';
 
 const sumOf = <T>(xs: readonly T[], get: (x: T) => number | null): number | null => {
@@ -22,10 +22,10 @@ export interface GuestRow {
 }
 
 export function guestRow(g: GuestSnap): GuestRow {
-  const rIops = sumOf(g.disks, (d) => d.readIops);
-  const wIops = sumOf(g.disks, (d) => d.writeIops);
-  const rB = sumOf(g.disks, (d) => d.readBytesPerSec);
-  const wB = sumOf(g.disks, (d) => d.writeBytesPerSec);
+  const rIops = sumOf(diskFigures(g), (d) => d.readIops);
+  const wIops = sumOf(diskFigures(g), (d) => d.writeIops);
+  const rB = sumOf(diskFigures(g), (d) => d.readBytesPerSec);
+  const wB = sumOf(diskFigures(g), (d) => d.writeBytesPerSec);
   return {
     id: g.id, name: g.name,
     cpu: formatPct(g.cpu.usagePct), steal: formatPct(g.cpu.stealPct),

@@ -51,12 +51,16 @@ const PROMPT = /virsh[^\n#]{0,60}# /g;
 /** our framing commands as virsh's readline echoes them (they may land in the next reply's text) */
 const FRAMING_ECHO = /(?:virsh[^\n#]{0,60}# )?echo (?:--err )?--split @@VT,,\d+@@\n?/g;
 
-/** Strip the prompts and echoed input lines around one command's output. Pure; exported for tests. */
-export function cleanVirshOutput(raw: string, line: string): string {
-  let s = raw.replace(FRAMING_ECHO, '');
-  const i = s.indexOf(line);
-  if (i >= 0 && /(^|# )$/.test(s.slice(Math.max(0, i - 2), i))) {
-    s = s.slice(0, i) + s.slice(i + line.length + (s[i + line.length] === '\n' ? 1 : 0));
+/**
+ * Strip the prompts and echoed input lines around one command's output. Pure; exported for tests.
+ * readline echoes our command line after the prompt at the start of the chunk, up to its newline (long
+ * lines may come back redrawn with carriage returns, so the echo is dropped by position, not by text).
+ */
+export function cleanVirshOutput(raw: string): string {
+  let s = raw.replace(FRAMING_ECHO, '').replace(/^\n+/, '');
+  if (/^virsh[^\n#]{0,60}# /.test(s)) {
+    const nl = s.indexOf('\n');
+    s = nl < 0 ? '' : s.slice(nl + 1);
   }
   return s.replace(PROMPT, '').replace(/^\n+/, '');
 }
@@ -99,7 +103,7 @@ export class VirshSession {
   private ensure(): LongProcess {
     if (this.proc) return this.proc;
     const argv = [this.o.program ?? 'virsh', '-q', ...(this.o.uri ? ['-c', this.o.uri] : [])];
-    const p = this.o.starter.start(argv, { env: { LC_ALL: 'C', VIRSH_HISTSIZE: '0' } });
+    const p = this.o.starter.start(argv, { env: { LC_ALL: 'C', VIRSH_HISTSIZE: '0', COLUMNS: '100000' } });
     this.spawns++;
     this.proc = p;
     this.out = '';
@@ -147,7 +151,7 @@ export class VirshSession {
     this.timer = null;
     this.current = null;
     this.requests++;
-    const stdout = cleanVirshOutput(rawOut, req.line);
+    const stdout = cleanVirshOutput(rawOut);
     const errLine = rawErr.split('\n').map((l) => l.trim()).find((l) => l !== '');
     if (errLine !== undefined) {
       const msg = errLine.replace(/^error:\s*/, '');

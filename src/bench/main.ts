@@ -14,6 +14,7 @@ import { measureDaemon } from './daemon-cost.js';
 import { measureKernelFloor } from './floor.js';
 import { round, scale } from './stats.js';
 import { runLibvirtPart } from './libvirt-part.js';
+import { measureStatusLatency } from './status-latency.js';
 
 const opts = parseOptions(process.argv.slice(2));
 const progress = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
@@ -43,6 +44,21 @@ function finish(): never {
     process.stdout.write(JSON.stringify(r) + '\n');
   } else process.stdout.write(renderTable(r));
   process.exit(0);
+}
+
+async function statusPart(): Promise<void> {
+  const n = opts.quick ? 100 : 1000;
+  const sl = await step(`status latency, serve --root of a ${n}-guest demo`, () => measureStatusLatency(n, opts.quick ? 5 : 20, opts.quick ? 3 : 10));
+  if (!sl) return;
+  r.statusP99MsDuring1000 = sl.p99Ms;
+  r.detail.statusLatency = sl;
+  if (sl.guests !== 1000) r.notes.push(`status latency measured with ${sl.guests} demo guests (quick)`);
+}
+
+if (opts.statusOnly) {
+  await statusPart();
+  r.notes.push('--status-only: only the daemon status latency was measured');
+  finish();
 }
 
 if (opts.libvirtOnly) {
@@ -148,6 +164,9 @@ if (dmr) {
   r.detail.daemonOnRoot = dmr;
 }
 if (opts.daemonGuests !== 100) r.notes.push(`daemon measured with ${opts.daemonGuests} guests over ${opts.daemonWindowSec} s (quick)`);
+
+// 4b. daemon responsiveness while it samples many guests (sampler in a worker thread)
+await statusPart();
 
 // 5. libvirt: virtune against its peers on a real libvirtd (not in --quick: it starts a libvirtd)
 if (!opts.quick) await runLibvirtPart(r, opts, step, progress);

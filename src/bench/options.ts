@@ -25,6 +25,8 @@ export interface BenchOptions {
   daemonWarmupSec: number;
   /** --libvirt-only: run the libvirt section alone (it needs root and a libvirtd-free machine) */
   libvirtOnly: boolean;
+  /** --status-only: run the daemon status-latency part alone */
+  statusOnly: boolean;
   /** idle TCG domains per libvirt run (8, and 32 where the machine allows) */
   libvirtGuests: number[];
   libvirtWindowSec: number;
@@ -40,20 +42,21 @@ function libvirtSizes(quick: boolean): number[] {
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const unknown = argv.filter((a) => a !== '--quick' && a !== '--json' && a !== '--libvirt-only');
+  const unknown = argv.filter((a) => a !== '--quick' && a !== '--json' && a !== '--libvirt-only' && a !== '--status-only');
   if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown option ${unknown[0]} (valid: --quick, --json, --libvirt-only)\n`);
+    process.stderr.write(`bench: unknown option ${unknown[0]} (valid: --quick, --json, --libvirt-only, --status-only)\n`);
     process.exit(2);
   }
   const quick = argv.includes('--quick');
   const json = argv.includes('--json');
   const libvirtOnly = argv.includes('--libvirt-only');
+  const statusOnly = argv.includes('--status-only');
   if (quick) {
     return {
       quick, json, sizes: [10], sampleRuns: { 10: 5 }, sampleWarmup: 2, deriveGuests: 1000, deriveRuns: 5,
       engineGuests: 10, engineWindowSec: 3, engineWarmupSec: 1, rssGuests: 100, rssSeconds: 60,
       daemonGuests: 10, daemonClients: 50, daemonWindowSec: 3, daemonWarmupSec: 1,
-      libvirtOnly, libvirtGuests: libvirtSizes(true), libvirtWindowSec: 5, libvirtWarmupSec: 3,
+      libvirtOnly, statusOnly, libvirtGuests: libvirtSizes(true), libvirtWindowSec: 5, libvirtWarmupSec: 3,
     };
   }
   return {
@@ -61,6 +64,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     deriveGuests: 1000, deriveRuns: 30,
     engineGuests: 100, engineWindowSec: 60, engineWarmupSec: 5, rssGuests: 100, rssSeconds: 3600,
     daemonGuests: 100, daemonClients: 50, daemonWindowSec: 20, daemonWarmupSec: 5,
-    libvirtOnly, libvirtGuests: libvirtSizes(false), libvirtWindowSec: 60, libvirtWarmupSec: 10,
+    libvirtOnly, statusOnly, libvirtGuests: libvirtSizes(false), libvirtWindowSec: 60, libvirtWarmupSec: 10,
   };
 }

@@ -45,6 +45,8 @@ export interface BenchResult {
   libvirtVsExporterRatio: number | null;
   /** processes virtune spawned per second after its start (goal 0) */
   libvirtSpawnsPerSec: number | null;
+  /** p99 of `status` over the unix socket while the daemon samples 1000 demo guests (goal ≤ 20 ms) */
+  statusP99MsDuring1000: number | null;
   /** medians and p95 of everything measured, by benchmark */
   detail: Record<string, unknown>;
   /** parts that have not landed or could not run, and other caveats */
@@ -63,7 +65,7 @@ export function emptyResult(machine: MachineInfo, quick: boolean, command: strin
     daemonCpuPct50Clients: null, daemonCpuPctIdle: null,
     daemonCpuPct50ClientsOwnRoot: null, daemonCpuPctIdleOwnRoot: null,
     tuiFrameMs200: null, tuiCpuPct50: null, recorderBytesPerGuestSample: null, recorderMsPerSample100: null,
-    libvirtCpuPctPerGuest: { virtune: null, exporter: null, domstatsLoop: null }, libvirtVsExporterRatio: null, libvirtSpawnsPerSec: null,
+    libvirtCpuPctPerGuest: { virtune: null, exporter: null, domstatsLoop: null }, libvirtVsExporterRatio: null, libvirtSpawnsPerSec: null, statusP99MsDuring1000: null,
     detail: {}, notes: [],
   };
 }
@@ -139,6 +141,8 @@ export function rows(r: BenchResult): Row[] {
   out.push({ figure: 'TUI CPU, 1 Hz, 50 guests', value: r.tuiCpuPct50, unit: '% of a core', goal: '', ok: null });
   out.push({ figure: 'recorder, bytes per guest-sample', value: r.recorderBytesPerGuestSample, unit: 'B', goal: '≤ 100', ok: le(r.recorderBytesPerGuestSample, 100) });
   out.push({ figure: 'recorder, time per sample, 100 guests', value: r.recorderMsPerSample100, unit: 'ms', goal: '', ok: null });
+  const sg = p95Of(d, ['statusLatency', 'guests']);
+  out.push({ figure: `daemon: status p99 while sampling ${sg ?? 1000} demo guests`, value: r.statusP99MsDuring1000, unit: 'ms', goal: '≤ 20', ok: le(r.statusP99MsDuring1000, 20) });
   const lv = r.libvirtCpuPctPerGuest;
   out.push({ figure: 'libvirt: virtune CPU per guest (own+children+libvirtd)', value: lv.virtune, unit: '% of a core', goal: '', ok: null });
   out.push({ figure: 'libvirt: exporter scraped 1/s, per guest', value: lv.exporter, unit: '% of a core', goal: '', ok: null });

@@ -6,14 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { createHostSampler } from '../collector/host-sampler.js';
-import { createSiInventory } from '../collector/inventory-si.js';
 import { startDemoHost, type DemoHost } from '../demo/host.js';
-import { createLibvirtEnricher } from '../collector/libvirt/enricher.js';
-import { createQmpEnricher } from '../collector/qmp/enricher.js';
-import { VirshSession } from '../collector/qmp/virsh-channel.js';
-import { NodeProcessStarter } from '../engine/node/process-starter.js';
-import { createTcEnricher } from '../collector/tc/enricher.js';
 import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
 import { createTuner } from '../tuning/tuner.js';
@@ -24,12 +17,14 @@ import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
 import { SystemClock } from '../engine/node/system-clock.js';
 import { connectUnix } from '../engine/node/unix-socket.js';
 import { connectWs } from '../engine/node/ws-client.js';
-import type { Caller, GuestEnricher, Tuner } from '../engine/ports/sources.js';
+import type { Caller, Tuner } from '../engine/ports/sources.js';
 import type { CallerInfo, EngineApi } from '../engine/protocol/api.js';
 import { connectEngine } from '../engine/rpc/client.js';
 import { createLoopbackPair } from '../engine/rpc/loopback.js';
 import { serveEngine } from '../engine/rpc/server.js';
 import type { GlobalOptions } from './runtime.js';
+import { buildSampler, type BuiltSampler, type SamplerConfig } from './sampler-factory.js';
+import { WorkerSampleSource } from '../engine/node/worker-sampler.js';
 
 
 export interface OpenOptions {
@@ -54,7 +49,11 @@ export function localCaller(via = 'cli'): Caller {
  * Build the in-process engine (not started) on --root or --demo. Used by openEngine and by
  * `virtune serve` (and the bench: it can start a daemon in-process this way).
  */
-export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean; version: string; demoGuests?: number | null; historySec?: number }): Promise<LocalEngine> {
+export async function buildLocalEngine(g: GlobalOptions, opts: {
+  write: boolean; version: string; demoGuests?: number | null; historySec?: number;
+  /** run the sampler in a worker thread (the daemon) */
+  samplerInWorker?: boolean;
+}): Promise<LocalEngine> {
   const demoCount = opts.demoGuests !== undefined ? opts.demoGuests : g.demo;
   let demo: DemoHost | null = null;
   if (demoCount !== null) {
@@ -71,19 +70,15 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     const fs = new NodeHostFs(root);
     const clock = new SystemClock();
     const qmp = new SocketQmpConnector();
-    // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
-    // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
-    const useVirsh = !demo && (fs.root === '/' || g.libvirtUri !== null);
-    // one long-lived virsh session for everything asked of libvirt (never a process per tick or guest)
-    const session = useVirsh && runner.has('virsh') ? new VirshSession({ starter: new NodeProcessStarter(), uri: g.libvirtUri }) : null;
-    const virshExec = session?.exec;
-    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh, virshExec })];
-    if (session) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri, exec: virshExec }));
-    // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
-    if (!demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));
-    // static inventory (systeminformation) describes THIS machine: only for the real host at /
-    const inventory = !demo && fs.root === '/' ? createSiInventory() : null;
-    const sampler = createHostSampler({ fs, clock, enrichers, demo: demo !== null, extraQmpSockets: g.qmp, inventory });
+    // the sampler: in a worker thread for the daemon (a long sample never delays a request), else here
+    const samplerCfg: SamplerConfig = { root, demo: demo !== null, libvirtUri: g.libvirtUri, extraQmpSockets: g.qmp };
+    const built: BuiltSampler = opts.samplerInWorker
+      ? (() => {
+        const w = new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg);
+        return { sampler: w, close: () => w.close() };
+      })()
+      : buildSampler(samplerCfg);
+    const sampler = built.sampler;
     let tuner: Tuner | null = null;
     if (opts.write) {
       tuner = createTuner({
@@ -102,7 +97,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
       engine, demo,
       async stop() {
         await engine.stop().catch(() => undefined);
-        await session?.close();
+        await built.close();
         fs.close();
         await demo?.stop().catch(() => undefined);
       },

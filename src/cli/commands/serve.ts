@@ -57,7 +57,8 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
   if (!rwPath && !roPath && !http) throw usageError('serve: give at least one of --listen unix:PATH, --listen-ro unix:PATH, --http HOST:PORT');
   if (rwPath && rwPath === roPath) throw usageError('serve: --listen and --listen-ro must be different paths');
 
-  const local = await buildLocalEngine(g, { write: true, version: packageVersion() });
+  // the sampler runs in a worker thread (VIRTUNE_SAMPLER_THREAD=0 keeps it on this thread, for comparison)
+  const local = await buildLocalEngine(g, { write: true, version: packageVersion(), samplerInWorker: process.env.VIRTUNE_SAMPLER_THREAD !== '0' });
   const conns = new Set<ServedConnection>();
   const serve = (t: Transport, readOnly: boolean, caller: CallerInfo): void => {
     const c = serveEngine(local.engine, t, { readOnly, caller, eventBacklogBytes: opts.eventBacklogBytes });

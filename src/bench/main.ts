@@ -19,7 +19,7 @@ import { measureStatusLatency } from './status-latency.js';
 const opts = parseOptions(process.argv.slice(2));
 const progress = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
 const started = Date.now();
-const command = `npm run bench --${opts.quick ? ' --quick' : ''}${opts.json ? ' --json' : ''}`;
+const command = `npm run bench --${opts.quick ? ' --quick' : ''}${opts.libvirtOnly ? ' --libvirt-only' : ''}${opts.statusOnly ? ' --status-only' : ''}${opts.json ? ' --json' : ''}`;
 const r: BenchResult = emptyResult(machineInfo(), opts.quick, command);
 
 async function step<T>(name: string, fn: () => Promise<T>): Promise<T | null> {

@@ -8,6 +8,7 @@ import { registerDesktop, registerRecording, registerTui } from './commands/plac
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerTune } from './commands/tune.js';
+import { registerWhy } from './commands/why.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('virtune');
@@ -34,6 +35,7 @@ export function buildProgram(version: string): Command {
   registerSnapshot(program);
   registerTune(program);
   registerAdvise(program);
+  registerWhy(program);
   registerServe(program);
   registerDesktop(program);
   registerRecording(program);

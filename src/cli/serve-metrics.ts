@@ -1,6 +1,7 @@
 // Owns the daemon's `/metrics` endpoint: the latest snapshot and the engine's own status as Prometheus
 // text (prom-client), refreshed on every scrape. Names carry units like the snapshot's fields.
 
+import { allDisks } from '../engine/model/disk-io.js';
 import { Gauge, Registry } from 'prom-client';
 import type { EngineApi } from '../engine/protocol/api.js';
 
@@ -68,7 +69,7 @@ export function createMetrics(engine: EngineApi): MetricsEndpoint {
           set(throttled, l, x.cpu.throttledPct);
           set(mem, l, x.memory.currentBytes);
           set(rss, l, x.memory.rssBytes);
-          for (const d of x.disks) {
+          for (const d of allDisks(x)) {
             const dlab = { ...l, disk: d.name };
             set(rdB, dlab, d.readBytesPerSec); set(wrB, dlab, d.writeBytesPerSec);
             set(rdI, dlab, d.readIops); set(wrI, dlab, d.writeIops);

@@ -8,7 +8,7 @@ import type { Limit, RawDisk, RawGuest } from '../engine/model/sample.js';
 import type { TuningChange } from '../engine/model/tuning.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
 import { tryRead } from './guest.js';
-import { THROTTLE_BASE } from './parse.js';
+import { THROTTLE_BASE } from '../engine/model/tuning-parse.js';
 import { cgWrite, type PlanCtx } from './plan-context.js';
 
 export interface BlockDev { name: string; majmin: string }

@@ -8,7 +8,7 @@ import { VirtuneError } from '../engine/model/errors.js';
 import type { NetDirection, PlanStep, TuningChange } from '../engine/model/tuning.js';
 import type { PlanCtx } from './plan-context.js';
 import type { HtbClass, TapState, TcCaps } from './tc.js';
-import { tcRateArg, tcSizeArg } from './units.js';
+import { tcRateArg, tcSizeArg } from '../engine/model/units.js';
 
 export interface NetEnv { caps: TcCaps; state: TapState; prefix: string[] }
 

@@ -152,7 +152,3 @@ export interface Snapshot {
   errors: Array<{ source: string; guest: string | null; message: string }>;
 }
 
-/** The entries a guest's disk totals are summed over: its virtual disks, else its cgroup's block devices. */
-export function diskFigures(g: Pick<GuestSnap, 'disks' | 'blockDevices'>): DiskSnap[] {
-  return g.disks.length > 0 ? g.disks : (g.blockDevices ?? []);
-}

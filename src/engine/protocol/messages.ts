@@ -8,6 +8,7 @@
 //   event    {v, kind:'event', sub, snapshot}          (for a subscription made with method 'subscribe')
 
 import { z } from 'zod';
+import { REPLAY_MAX_SPEED, REPLAY_MIN_SPEED } from '../model/recording.js';
 import { PROTOCOL_VERSION } from './api.js';
 
 /** requests are small; anything larger is refused unparsed */
@@ -77,6 +78,14 @@ export const AdviceRequestSchema = z.object({
   host: z.boolean().optional(),
 }).strict();
 
+export const ReplayCommandSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('play') }).strict(),
+  z.object({ action: z.literal('pause') }).strict(),
+  z.object({ action: z.literal('speed'), speed: num.min(REPLAY_MIN_SPEED).max(REPLAY_MAX_SPEED) }).strict(),
+  z.object({ action: z.literal('seek'), wallMs: num }).strict(),
+  z.object({ action: z.literal('nextEvent') }).strict(),
+]);
+
 const empty = z.object({}).strict();
 const changeIdParams = z.object({ changeId: str.nullable().optional() }).strict();
 
@@ -96,7 +105,9 @@ export const METHOD_PARAMS = {
   advise: z.object({ req: AdviceRequestSchema }).strict(),
   adviseHost: empty,
   lint: empty,
+  diagnose: z.object({ guest: str, windowSec: num.positive().max(31 * 24 * 3600) }).strict(),
   auditLog: z.object({ limit: z.number().int().positive().max(100_000).optional() }).strict(),
+  replayControl: z.object({ cmd: ReplayCommandSchema }).strict(),
 } as const;
 
 export type Method = keyof typeof METHOD_PARAMS;

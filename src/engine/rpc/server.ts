@@ -106,7 +106,9 @@ export function serveEngine(engine: EngineApi, transport: Transport, opts: Serve
       case 'advise': return engine.advise(p.req as Parameters<EngineApi['advise']>[0]);
       case 'adviseHost': return engine.adviseHost();
       case 'lint': return engine.lint();
+      case 'diagnose': return engine.diagnose(p.guest as string, p.windowSec as number);
       case 'auditLog': return engine.auditLog(p.limit as number | undefined);
+      case 'replayControl': return engine.replayControl(p.cmd as Parameters<EngineApi['replayControl']>[0]);
     }
   }
 

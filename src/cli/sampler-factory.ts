@@ -42,7 +42,7 @@ export function buildSampler(cfg: SamplerConfig): BuiltSampler {
   const session = useVirsh && runner.has('virsh') ? new VirshSession({ starter: new NodeProcessStarter(), uri: cfg.libvirtUri }) : null;
   const virshExec = session?.exec;
   const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec })];
-  if (session) enrichers.push(createLibvirtEnricher({ fs, runner, uri: cfg.libvirtUri, exec: virshExec }));
+  if (session) enrichers.push(createLibvirtEnricher({ fs, runner, clock, uri: cfg.libvirtUri, exec: virshExec }));
   // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
   if (!cfg.demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));
   // static inventory (systeminformation) describes THIS machine: only for the real host at /

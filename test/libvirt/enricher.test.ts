@@ -12,6 +12,7 @@ import { createLibvirtEnricher } from '../../src/collector/libvirt/enricher.js';
 import { blankGuest } from '../../src/collector/libvirt/guest.js';
 import { useLab } from '../helpers/lab.js';
 import { cannedVirsh, fx, sub } from './fixtures.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const lab = useLab();
 
@@ -104,6 +105,14 @@ describe('libvirt enricher', () => {
     const t2: RawGuest[] = [];
     await en.enrich(t2, ctx(['counters']));
     expect(t2).toEqual([]);
+  });
+
+  it('with a clock, the disk counters carry the time the domstats reply arrived (their rate interval)', async () => {
+    const clock = new ManualClock(5000);
+    const en = createLibvirtEnricher({ runner: cannedVirsh(), fs: host(), uri: null, clock });
+    const g = blankGuest('libvirt:web01', 'web01', 18624);
+    await en.enrich([g], ctx(['discovery', 'counters']));
+    expect(g.disks.map((d) => [d.name, d.target, d.atMonoMs])).toEqual([['virtio-disk0', 'vda', 5000]]);
   });
 
   it('a remote URI matches by name only and never reads local pids', async () => {

@@ -12,6 +12,7 @@
 import { HostError } from '../../engine/model/errors.js';
 import type { VirshExec } from '../qmp/virsh-channel.js';
 import type { RawDisk, RawGuest, RawLibvirt, RawNic, RawVcpu, SourceErrorInfo } from '../../engine/model/sample.js';
+import type { Clock } from '../../engine/ports/clock.js';
 import type { CommandRunner } from '../../engine/ports/command-runner.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
 import type { EnrichContext, GuestEnricher } from '../../engine/ports/sources.js';
@@ -25,6 +26,8 @@ import { isLocalUri, runVirsh, VIRSH_TIMEOUT_MS } from './virsh.js';
 
 export interface LibvirtEnricherDeps {
   runner: CommandRunner;
+  /** when given, libvirt's disk counters carry the time domstats answered (rates over that interval) */
+  clock?: Clock;
   fs: HostFs;
   uri: string | null;
   /** the long-lived session's exec (composition roots wire one); absent: one virsh process per call */
@@ -67,6 +70,8 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
   const local = isLocalUri(uri);
   let cache: Map<string, DomainEntry> | null = null;
   let stats = new Map<string, DomStats>();
+  /** when the last domstats reply arrived (monotonic ms), null without a clock */
+  let statsAt: number | null = null;
   /** after a failed `virsh list` (no daemon), no new attempt before this monotonic time */
   let retryAtMs = -Infinity;
 
@@ -155,6 +160,7 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
     try {
       const text = await virsh(['domstats', '--raw', '--list-active', '--state', '--cpu-total', '--balloon', '--vcpu', '--interface', '--block'], 10_000);
       stats = new Map(parseDomstats(text).map((s) => [s.name, s]));
+      statsAt = deps.clock ? deps.clock.monoMs() : null;
       return true;
     } catch (e) {
       stats = new Map();
@@ -196,12 +202,12 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
           const entry = findEntry(cache, g);
           if (!entry) continue;
           matched.add(entry.name);
-          mergeInto(g, entry, stats.get(entry.name) ?? null, uri, fs);
+          mergeInto(g, entry, stats.get(entry.name) ?? null, uri, fs, statsAt);
         }
         for (const entry of cache.values()) {
           if (matched.has(entry.name) || entry.pid === null || !local || !fs.exists(`/proc/${entry.pid}`)) continue;
           const g = blankGuest(`libvirt:${entry.name}`, entry.name, entry.pid);
-          mergeInto(g, entry, stats.get(entry.name) ?? null, uri, fs);
+          mergeInto(g, entry, stats.get(entry.name) ?? null, uri, fs, statsAt);
           guests.push(g);
         }
       } catch (e) {
@@ -220,7 +226,7 @@ function findEntry(cache: Map<string, DomainEntry>, g: RawGuest): DomainEntry | 
     ?? (g.manager === 'libvirt' ? cache.get(g.name) ?? null : null);
 }
 
-function mergeInto(g: RawGuest, e: DomainEntry, s: DomStats | null, uri: string | null, fs: HostFs): void {
+function mergeInto(g: RawGuest, e: DomainEntry, s: DomStats | null, uri: string | null, fs: HostFs, statsAt: number | null): void {
   const x = e.xml;
   g.name = e.name;
   g.uuid = e.uuid;
@@ -255,7 +261,7 @@ function mergeInto(g: RawGuest, e: DomainEntry, s: DomStats | null, uri: string 
   }
   if (g.memory.maxBytes === null && x?.memtune?.hardLimitKiB != null) g.memory.maxBytes = x.memtune.hardLimitKiB * 1024;
 
-  for (const d of x?.disks ?? []) mergeDisk(g, d, s?.blocks.find((b) => b.name === d.target) ?? null);
+  for (const d of x?.disks ?? []) mergeDisk(g, d, s?.blocks.find((b) => b.name === d.target) ?? null, statsAt);
   for (const n of x?.interfaces ?? []) {
     if (!n.ifname) continue;
     mergeNic(g, n, s?.nets.find((c) => c.ifname === n.ifname) ?? null);
@@ -293,7 +299,7 @@ const IOTUNE_LIMITS: Array<[keyof RawDisk['limits'], string]> = [
   ['readBytesPerSec', 'read_bytes_sec'], ['writeBytesPerSec', 'write_bytes_sec'], ['totalBytesPerSec', 'total_bytes_sec'],
 ];
 
-function mergeDisk(g: RawGuest, d: RawLibvirt['disks'][number], b: DomStats['blocks'][number] | null): void {
+function mergeDisk(g: RawGuest, d: RawLibvirt['disks'][number], b: DomStats['blocks'][number] | null, statsAt: number | null): void {
   // the QMP enricher names a disk by its qdev id (= libvirt's alias): one entry per virtual disk
   let disk = g.disks.find((k) => k.source !== 'cgroup' && (k.name === d.alias || k.qdev === d.alias || k.name === d.target));
   if (!disk) {
@@ -306,6 +312,7 @@ function mergeDisk(g: RawGuest, d: RawLibvirt['disks'][number], b: DomStats['blo
     g.disks.push(disk);
   }
   disk.target ??= d.target;
+  if (b && disk.source === 'libvirt') disk.atMonoMs = statsAt;
   if (b) {
     disk.readOps ??= b.readOps; disk.writeOps ??= b.writeOps; disk.flushOps ??= b.flushOps;
     disk.readBytes ??= b.readBytes; disk.writeBytes ??= b.writeBytes;

@@ -137,8 +137,10 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const { ch, release, path, d } = opened;
     const reader = new GuestReader(ch, budget);
     try {
+      let fastAt: number | null = null; // when the fast batch's replies arrived: the disk counters' time
       const [fast, slow] = await Promise.all([
-        reader.fast({ cpus: cache.vcpus === null, balloon: cache.hasBalloon !== false || wantSlow }),
+        reader.fast({ cpus: cache.vcpus === null, balloon: cache.hasBalloon !== false || wantSlow })
+          .then((f) => { fastAt = deps.clock.monoMs(); return f; }),
         wantSlow ? reader.slow() : Promise.resolve(null),
       ]);
       if (expired()) return;
@@ -156,7 +158,10 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         if (slow.memdevs) cache.backends = buildBackends(deps.fs, guest.pid, slow.memdevs);
         if (slow.net) cache.nics = resolveNics(deps.fs, guest.pid, slow.net);
       }
-      if (fast.disks) applyDisks(guest, fast.disks, cache.limits);
+      if (fast.disks) {
+        applyDisks(guest, fast.disks, cache.limits);
+        for (const d of guest.disks) if (d.source === 'qmp') d.atMonoMs = fastAt;
+      }
       const { broken, refused } = reader.problems;
       if (guest.qmp) guest.qmp.reachable = broken === null;
       if (broken) {

@@ -16,6 +16,8 @@
 // - throttledPct = Δnr_throttled / Δnr_periods × 100 (0 when no CFS period elapsed: nothing throttled),
 //   for the guest's group and for each per-vCPU / emulator group (libvirt's vcpuN, emulator); the
 //   guest's throttledPct is the most throttled of them, and quotaUnlimited is false when any has a quota.
+// - a disk whose counters carry their read time (atMonoMs: when the QMP or libvirt reply arrived) is
+//   rated over the interval between its two read times, not the samples' start times.
 // - disks[] holds the virtual disks (QMP, libvirt); cgroup device figures go to blockDevices[].
 // - disk latency ms = Δtime / Δops (null when Δops = 0); PSI pct = Δtotal µs / interval µs × 100.
 // - KSM savedBytes = (pages_sharing + ksm_zero_pages) × page size (zero pages count 0 where the
@@ -180,7 +182,13 @@ function deriveVcpu(p: RawVcpu | undefined, c: RawVcpu, dtSec: number | null): V
   };
 }
 
-function deriveDisk(p: RawDisk | undefined, c: RawDisk, dtSec: number | null): DiskSnap {
+function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | null): DiskSnap {
+  // counters that carry their own read time (a QMP or libvirt reply) are rated over that interval
+  let dtSec = sampleDtSec;
+  if (sampleDtSec !== null && p && typeof p.atMonoMs === 'number' && typeof c.atMonoMs === 'number') {
+    const own = (c.atMonoMs - p.atMonoMs) / 1000;
+    dtSec = Number.isFinite(own) && own > 0 ? own : null;
+  }
   const r = (a: number | null | undefined, b: number | null): number | null => (p ? round(rate(a, b, dtSec)) : null);
   const lat = (pt: number | null | undefined, ct: number | null, po: number | null | undefined, co: number | null): number | null => {
     if (!p || dtSec === null) return null;

@@ -175,6 +175,11 @@ export interface RawDisk {
   qdev: string | null;
   /** the name the guest config gives the disk (libvirt `<target dev>`: vda); absent/null when unknown */
   target?: string | null;
+  /**
+   * monotonic ms when these counters were read (QMP/libvirt: when the reply arrived); rates use it when
+   * both samples have it, else the samples' own times
+   */
+  atMonoMs?: number | null;
   readOps: number | null; writeOps: number | null; flushOps: number | null;
   readBytes: number | null; writeBytes: number | null;
   /** summed latency, µs */

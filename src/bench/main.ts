@@ -101,14 +101,19 @@ if (largest) {
   r.floorGuests = n;
   r.floorPreadUsPerGuest = round(floor.pread.median / n);
   r.floorReadFileUsPerGuest = round(floor.readFile.median / n);
-  r.sampleToFloorRatio = round(largest.cached.median / floor.pread.median, 2);
+  // the floor includes the QMP round trip: the same request bytes on every socket, replies unparsed
+  const qf = largest.qmpFloor;
+  r.floorQmpUsPerGuest = qf ? round(qf.pass.median / n) : null;
+  r.sampleToFloorRatio = round(largest.cached.median / (floor.pread.median + (qf?.pass.median ?? 0)), 2);
   r.sampleToReadFileRatio = round(largest.cached.median / floor.readFile.median, 2);
   r.detail.floor = {
     guests: n, files: floor.files, measuredFiles: floor.measuredFiles,
     preadUsPerGuest: statJson(scale(floor.pread, n)), readFileUsPerGuest: statJson(scale(floor.readFile, n)),
     preadUsPerFile: round(floor.pread.median / floor.files),
     readFileUsPerFile: round(floor.readFile.median / floor.files),
+    qmp: qf ? { sockets: qf.sockets, commandsPerSample: qf.commands, usPerGuest: statJson(qf.pass, n) } : null,
   };
+  if (!qf) r.notes.push('QMP floor not measured (no QMP in the sample): sampleToFloorRatio is against the pread floor alone');
   if (n !== 1000) r.notes.push(`floor and ratio measured at ${n} guests (the full run uses 1000)`);
   if (floor.measuredFiles < floor.files) {
     r.notes.push(`floor: ${floor.files} files per sample exceed the descriptor budget; ${floor.measuredFiles} were re-read and the pass scaled up`);

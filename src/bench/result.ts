@@ -21,6 +21,8 @@ export interface BenchResult {
   sampleWithDiscoveryUsPerGuest: Record<SizeKey, number | null>;
   floorPreadUsPerGuest: number | null;
   floorReadFileUsPerGuest: number | null;
+  /** the sample's QMP request bytes written and the replies read on every guest's socket, unparsed */
+  floorQmpUsPerGuest: number | null;
   /** guest count the floor and the ratio were measured at (1000 in the full run) */
   floorGuests: number | null;
   sampleToFloorRatio: number | null;
@@ -58,7 +60,7 @@ export function emptyResult(machine: MachineInfo, quick: boolean, command: strin
   return {
     tool: 'virtune-bench', date: new Date().toISOString(), command, quick, machine, durationSec: null,
     sampleUsPerGuest: sizes(), sampleCpuUsPerGuest: sizes(), sampleWithDiscoveryUsPerGuest: sizes(),
-    floorPreadUsPerGuest: null, floorReadFileUsPerGuest: null, floorGuests: null,
+    floorPreadUsPerGuest: null, floorReadFileUsPerGuest: null, floorQmpUsPerGuest: null, floorGuests: null,
     sampleToFloorRatio: null, sampleToReadFileRatio: null,
     deriveUsPerGuest: null, historyAppendUsPerGuest: null, serializeUsPerGuest: null,
     engineCpuPct100: null, rssMb100: null,
@@ -124,7 +126,9 @@ export function rows(r: BenchResult): Row[] {
     p95: p95Of(d, ['floor', 'preadUsPerGuest', 'p95']) });
   out.push({ figure: `floor: readFileSync${at}`, value: r.floorReadFileUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
     p95: p95Of(d, ['floor', 'readFileUsPerGuest', 'p95']) });
-  out.push({ figure: `sample / pread floor${at}`, value: r.sampleToFloorRatio, unit: '×', goal: '≤ 1.5', ok: le(r.sampleToFloorRatio, 1.5) });
+  out.push({ figure: `floor: QMP round trip, same bytes, unparsed${at}`, value: r.floorQmpUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
+    p95: p95Of(d, ['floor', 'qmp', 'usPerGuest', 'p95']) });
+  out.push({ figure: `sample / (pread + QMP floor)${at}`, value: r.sampleToFloorRatio, unit: '×', goal: '≤ 1.5', ok: le(r.sampleToFloorRatio, 1.5) });
   out.push({ figure: 'derive, 1000 guests', value: r.deriveUsPerGuest, unit: 'µs/guest', goal: '≤ 5', ok: le(r.deriveUsPerGuest, 5),
     p95: p95Of(d, ['derive', 'deriveUsPerGuest', 'p95']) });
   out.push({ figure: 'history append, 1000 guests', value: r.historyAppendUsPerGuest, unit: 'µs/guest', goal: '', ok: null,

@@ -3,7 +3,7 @@
 // PATH), no "custom-monitor" taint on the domains (with a positive control that the log check sees
 // one), each virtual disk once with its target beside the qdev id (host devices in blockDevices[]),
 // a per-vCPU quota (libvirt's vcpuN group) visible with its throttling, checked against the
-// group's cpu.stat and domstats; and, through the sampler, a domain's start and stop noticed on the
+// group's cpu.stat and domstats; per-guest PSI from the unified tree of this hybrid host; and, through the sampler, a domain's start and stop noticed on the
 // very next tick (not a discovery tick).
 
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -82,6 +82,13 @@ describe('libvirt guests watched by virtune (real libvirtd)', () => {
       // one entry per virtual disk, named by its qdev id with its target beside it; the host device apart
       expect(g.disks.map((d) => [d.name, d.target, d.source])).toEqual([['virtio-disk0', 'vda', 'libvirt']]);
       expect(g.blockDevices.every((d) => d.source === 'cgroup' && d.target === null)).toBe(true);
+    }
+    // per-guest PSI on this hybrid host: from the guest's group in the unified (v2) tree
+    const psiFile = `/sys/fs/cgroup/unified${mine[0]?.cgroup?.path ?? '/nowhere'}/cpu.pressure`;
+    expect(existsSync(psiFile), psiFile).toBe(true);
+    for (const g of mine.slice(1)) {
+      expect(g.psi.cpuSomePct).toEqual(expect.any(Number));
+      expect(g.psi.ioSomePct).toEqual(expect.any(Number));
     }
     // the per-vCPU quota as the kernel holds it
     const last = mine[mine.length - 1] as GuestSnap;

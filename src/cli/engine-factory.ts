@@ -6,17 +6,20 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
+import { resolve as pathResolve } from 'node:path';
 import { startDemoHost, type DemoHost } from '../demo/host.js';
 import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
-import { createTuner } from '../tuning/tuner.js';
+import { createTuner, type RecoveringTuner } from '../tuning/tuner.js';
 import { VirtuneError } from '../engine/model/errors.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
+import { FlockStateLock } from '../engine/node/state-lock.js';
 import { SystemClock } from '../engine/node/system-clock.js';
 import { connectUnix } from '../engine/node/unix-socket.js';
 import { connectWs } from '../engine/node/ws-client.js';
+import type { RawSample } from '../engine/model/sample.js';
 import type { Caller, Tuner } from '../engine/ports/sources.js';
 import type { CallerInfo, EngineApi } from '../engine/protocol/api.js';
 import { connectEngine } from '../engine/rpc/client.js';
@@ -53,6 +56,10 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
   write: boolean; version: string; demoGuests?: number | null; historySec?: number;
   /** run the sampler in a worker thread (the daemon) */
   samplerInWorker?: boolean;
+  /** read the undo journal and audit log even without write access (the recorder records changes) */
+  journal?: boolean;
+  /** every raw sample as read (the recorder) */
+  onRawSample?: (raw: RawSample) => void;
 }): Promise<LocalEngine> {
   const demoCount = opts.demoGuests !== undefined ? opts.demoGuests : g.demo;
   let demo: DemoHost | null = null;
@@ -67,11 +74,15 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
     if (!existsSync(root)) throw new VirtuneError(2, `--root: '${root}' does not exist`);
     const runner = new ExecRunner();
     await raiseOpenFileLimit(runner);
-    const fs = new NodeHostFs(root);
+    // the demo tree is a simulated kernel: its control files are written in place, as on cgroupfs
+    const fs = new NodeHostFs(root, { inPlaceWrites: demo !== null });
     const clock = new SystemClock();
     const qmp = new SocketQmpConnector();
     // the sampler: in a worker thread for the daemon (a long sample never delays a request), else here
-    const samplerCfg: SamplerConfig = { root, demo: demo !== null, libvirtUri: g.libvirtUri, extraQmpSockets: g.qmp };
+    const samplerCfg: SamplerConfig = {
+      root, demo: demo !== null, libvirtUri: g.libvirtUri, extraQmpSockets: g.qmp,
+      latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct',
+    };
     const built: BuiltSampler = opts.samplerInWorker
       ? (() => {
         const w = new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg);
@@ -79,19 +90,12 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
       })()
       : buildSampler(samplerCfg);
     const sampler = built.sampler;
-    let tuner: Tuner | null = null;
-    if (opts.write) {
-      tuner = createTuner({
-        fs, runner, clock, qmp,
-        stateDir: g.stateDir ?? '/var/lib/virtune',
-        auditLog: g.auditLog ?? '/var/log/virtune/audit.log',
-        libvirtUri: g.libvirtUri,
-      });
-    }
+    const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp, demo: demo !== null }) : null;
     const engine = createEngine({
       sampler, clock, tuner, advisor: createAdvisor(),
       readOnly: !opts.write, demo: demo !== null, root, intervalSec: g.intervalSec,
       historySec: opts.historySec, version: opts.version, caller: localCaller('cli'),
+      onRawSample: opts.onRawSample ?? null,
     });
     return {
       engine, demo,
@@ -106,6 +110,31 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
     await demo?.stop().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The write side: journal, audit log and state lock. The defaults live under --root (a captured tree
+ * keeps its own journal); a path the operator names is taken as written (the demo keeps everything
+ * inside its own tree).
+ */
+export function buildTuner(g: GlobalOptions, fs: NodeHostFs, ports: { runner: ExecRunner; clock: SystemClock; qmp: SocketQmpConnector; demo: boolean }): RecoveringTuner {
+  const asWritten = (p: string | null): boolean => p !== null && !ports.demo;
+  const hostRootFs = fs.root === '/' ? fs : new NodeHostFs('/');
+  return createTuner({
+    fs, runner: ports.runner, clock: ports.clock, qmp: ports.qmp, lock: new FlockStateLock(),
+    stateFs: asWritten(g.stateDir) ? hostRootFs : fs,
+    auditFs: asWritten(g.auditLog) ? hostRootFs : fs,
+    stateDir: absolute(g.stateDir, '--state-dir') ?? '/var/lib/virtune',
+    auditLog: absolute(g.auditLog, '--audit-log') ?? '/var/log/virtune/audit.log',
+    libvirtUri: g.libvirtUri,
+  });
+}
+
+/** An explicit path option made absolute (relative to the working directory), or null when not given. */
+function absolute(p: string | null, flag: string): string | null {
+  if (p === null) return null;
+  if (p.trim() === '') throw new VirtuneError(2, `${flag}: an empty path`);
+  return pathResolve(p);
 }
 
 /** Connect to a running daemon: `unix:PATH` or `ws://HOST:PORT/?token=T`. */

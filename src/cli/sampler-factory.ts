@@ -22,6 +22,8 @@ export interface SamplerConfig {
   demo: boolean;
   libvirtUri: string | null;
   extraQmpSockets: string[];
+  /** QEMU block latency histograms (see createQmpEnricher); 'all' also asks libvirt guests' monitors */
+  latencyHistograms: 'direct' | 'all' | 'off';
 }
 
 export interface BuiltSampler {
@@ -41,7 +43,7 @@ export function buildSampler(cfg: SamplerConfig): BuiltSampler {
   // one long-lived virsh session for everything asked of libvirt (never a process per tick or guest)
   const session = useVirsh && runner.has('virsh') ? new VirshSession({ starter: new NodeProcessStarter(), uri: cfg.libvirtUri }) : null;
   const virshExec = session?.exec;
-  const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec })];
+  const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec, latencyHistograms: cfg.latencyHistograms })];
   if (session) enrichers.push(createLibvirtEnricher({ fs, runner, clock, uri: cfg.libvirtUri, exec: virshExec }));
   // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
   if (!cfg.demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));

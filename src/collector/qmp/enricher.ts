@@ -40,11 +40,18 @@ export interface QmpEnricherDeps {
   useVirsh?: boolean;
   /**
    * QMP for libvirt guests through `qemu-monitor-command` (opt-in: a monitor round trip in libvirtd per
-   * command and a "custom-monitor" taint on the domain). Default false: libvirt guests get no QMP here.
+   * command and a "custom-monitor" taint on the domain). Default: only when latencyHistograms is 'all'
+   * (the histograms need their monitor); otherwise libvirt guests get no QMP here (domstats has them).
    */
   libvirtQmp?: boolean;
   /** the long-lived libvirt session's exec; absent: one virsh process per command */
   virshExec?: VirshExec;
+  /**
+   * QEMU block latency histograms: 'direct' (default) turns them on for guests whose QMP socket
+   * virtune reaches itself, 'all' also for libvirt guests (through virsh: it needs their monitor),
+   * 'off' never. Each disk is asked once per guest process.
+   */
+  latencyHistograms?: 'direct' | 'all' | 'off';
 }
 
 interface GuestCache {
@@ -60,6 +67,8 @@ interface GuestCache {
   limits: Map<string, RawDiskLimits> | null;
   backends: RawGuestMemory['backends'];
   nics: NicLink[] | null;
+  /** disks block-latency-histogram-set was sent for */
+  histograms: Set<string>;
 }
 
 interface Dedicated { ch: QmpChannel; stateFromEvents: string | null; off: () => void }
@@ -68,12 +77,13 @@ const EVENT_STATE: Record<string, string> = { STOP: 'paused', RESUME: 'running',
 
 const newCache = (pid: number): GuestCache => ({
   pid, vcpus: null, state: null, hasBalloon: null, balloonBytes: null, slowDone: false,
-  name: null, uuid: null, iothreads: null, limits: null, backends: null, nics: null,
+  name: null, uuid: null, iothreads: null, limits: null, backends: null, nics: null, histograms: new Set(),
 });
 
 export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
   const timeoutMs = deps.timeoutMs ?? 500;
   const virshTimeoutMs = deps.virshTimeoutMs ?? 3000;
+  const histograms = deps.latencyHistograms ?? 'direct';
   const caches = new Map<string, GuestCache>();
   const dedicated = new Map<string, Dedicated>();
 
@@ -94,7 +104,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
   /** The channel this guest may use, and how to let go of it after the tick. */
   async function open(guest: RawGuest, budget: number): Promise<{ ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null } | string> {
     if (guest.manager === 'libvirt' && !guest.qmp?.dedicated) {
-      if (deps.libvirtQmp !== true) return '';
+      if (!(deps.libvirtQmp ?? deps.latencyHistograms === 'all')) return '';
       if (deps.useVirsh === false) return `QMP data unavailable for libvirt guest ${guest.name}: the host is read under --root, so the local virsh is not asked (pass --libvirt-uri to reach its libvirt)`;
       if (!deps.runner.has('virsh')) return `QMP data unavailable for libvirt guest ${guest.name}: virsh not found (libvirt owns the monitor socket)`;
       const exec: VirshExec = deps.virshExec ?? ((args, t) => runVirsh(deps.runner, deps.libvirtUri ?? null, args, t));
@@ -161,6 +171,14 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       if (fast.disks) {
         applyDisks(guest, fast.disks, cache.limits);
         for (const d of guest.disks) if (d.source === 'qmp') d.atMonoMs = fastAt;
+        const viaVirsh = path === null;
+        if (histograms === 'all' || (histograms === 'direct' && !viaVirsh)) {
+          // QEMU finds the disk by its device's qdev id or QOM path (a -drive name alone is not found)
+          const todo = fast.disks.filter((x) => !x.latencyHistograms && !cache.histograms.has(x.name));
+          for (const x of todo) cache.histograms.add(x.name);
+          const ids = todo.map((x) => (x.qdev?.startsWith('/') ? x.qdev : x.name));
+          if (ids.length > 0 && !expired()) await reader.enableLatencyHistograms(ids);
+        }
       }
       const { broken, refused } = reader.problems;
       if (guest.qmp) guest.qmp.reachable = broken === null;

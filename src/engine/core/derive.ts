@@ -27,6 +27,7 @@ import { parseCpuList } from '../model/cpulist.js';
 import type {
   RawCpuGroup, RawCpuTimes, RawDisk, RawGuest, RawHost, RawNic, RawPsiTotals, RawSample, RawVcpu,
 } from '../model/sample.js';
+import { latencyPercentiles } from './latency.js';
 import type {
   CpuGroupSnap, DiskSnap, GuestSnap, HostNumaNodeSnap, HostSnap, NicSnap, Snapshot, VcpuSnap,
 } from '../model/snapshot.js';
@@ -205,6 +206,7 @@ function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | nu
     readLatencyMs: lat(p?.readTimeUsec, c.readTimeUsec, p?.readOps, c.readOps),
     writeLatencyMs: lat(p?.writeTimeUsec, c.writeTimeUsec, p?.writeOps, c.writeOps),
     flushLatencyMs: lat(p?.flushTimeUsec, c.flushTimeUsec, p?.flushOps, c.flushOps),
+    latencyMs: latencyPercentiles(p?.latencyHistograms, c.latencyHistograms, dtSec),
     limits: {
       readIops: l.readIops, writeIops: l.writeIops, readBytesPerSec: l.readBytesPerSec,
       writeBytesPerSec: l.writeBytesPerSec, totalIops: l.totalIops, totalBytesPerSec: l.totalBytesPerSec,

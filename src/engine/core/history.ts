@@ -16,7 +16,7 @@
 // A sum is null when any part is null (absent is not zero). Series of a guest that vanished are
 // dropped once a whole window has passed without it.
 
-import { sumCounted } from '../model/disk-io.js';
+import { allDisks, sumCounted } from '../model/disk-io.js';
 import { VirtuneError } from '../model/errors.js';
 import type { HistoryWindow } from '../model/diagnosis.js';
 import type { DiskSnap, GuestSnap, NicSnap, Snapshot } from '../model/snapshot.js';
@@ -68,10 +68,11 @@ function maxKnown<T>(items: readonly T[], get: (x: T) => number | null): number 
 }
 
 function diagnosisMetrics(g: GuestSnap, emit: Emit): void {
-  if (g.disks.length > 0) {
-    emit('disks.latencyMs', maxKnown(g.disks, (d) => maxKnown([d.readLatencyMs, d.writeLatencyMs], (x) => x)));
-    const hasLimit = g.disks.some((d) => Object.values(d.limits).some((v) => v !== null));
-    if (hasLimit) emit('disks.limitUsePct', maxKnown(g.disks, diskLimitUsePct));
+  const disks = allDisks(g);
+  if (disks.length > 0) {
+    emit('disks.latencyMs', maxKnown(disks, (d) => maxKnown([d.readLatencyMs, d.writeLatencyMs], (x) => x)));
+    const hasLimit = disks.some((d) => Object.values(d.limits).some((v) => v !== null));
+    if (hasLimit) emit('disks.limitUsePct', maxKnown(disks, diskLimitUsePct));
   }
   if (g.nics.length > 0) {
     emit('nics.droppedPerSec', sum(g.nics, (n) => (n.rxDroppedPerSec === null || n.txDroppedPerSec === null ? null : n.rxDroppedPerSec + n.txDroppedPerSec)));
@@ -87,10 +88,10 @@ export function guestMetrics(g: GuestSnap, emit: Emit): void {
   emit('memory.currentBytes', g.memory.currentBytes);
   emit('memory.rssBytes', g.memory.rssBytes);
   // each I/O once: virtual-disk figures when the guest has them, else its cgroup per-device figures
-  emit('disks.readIops', sumCounted(g.disks, (d) => d.readIops));
-  emit('disks.writeIops', sumCounted(g.disks, (d) => d.writeIops));
-  emit('disks.readBytesPerSec', sumCounted(g.disks, (d) => d.readBytesPerSec));
-  emit('disks.writeBytesPerSec', sumCounted(g.disks, (d) => d.writeBytesPerSec));
+  emit('disks.readIops', sumCounted(allDisks(g), (d) => d.readIops));
+  emit('disks.writeIops', sumCounted(allDisks(g), (d) => d.writeIops));
+  emit('disks.readBytesPerSec', sumCounted(allDisks(g), (d) => d.readBytesPerSec));
+  emit('disks.writeBytesPerSec', sumCounted(allDisks(g), (d) => d.writeBytesPerSec));
   emit('nics.rxBytesPerSec', sum(g.nics, (n) => n.rxBytesPerSec));
   emit('nics.txBytesPerSec', sum(g.nics, (n) => n.txBytesPerSec));
   emit('psi.cpuSomePct', g.psi.cpuSomePct);

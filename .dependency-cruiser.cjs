@@ -36,7 +36,7 @@ module.exports = {
     allow('collector-inventory', 'inventory-si.ts is the one file that may import systeminformation',
       { path: '^src/collector/inventory-si\\.ts$' }, '^(src/(engine/(model|ports)|collector)/|node_modules/systeminformation/)'),
     allow('tuning-layer', 'tuning imports model, ports and tuning (and collector parsers, its public readers)',
-      { path: '^src/tuning/' }, '^src/(engine/(model|ports)|tuning|collector/(cgroup|procfs|sysfs|tc)/parse)'),
+      { path: '^src/tuning/' }, '^src/(engine/(model|ports)|tuning|collector/(cgroup|procfs|sysfs|tc|qmp)/parse|collector/cgroup/layout)'),
     allow('demo-simulator', 'the demo host simulator writes a tree and serves QMP: model, demo, node builtins',
       { path: '^src/demo/' }, '^src/(engine/model|demo)/', { builtins: true }),
     allow('tui-front-end', 'tui (except its composition root main.ts) sees only the engine API, protocol, rpc, present, blessed',

@@ -13,6 +13,7 @@ import { guestPaths, type GuestPaths } from './paths.js';
 import { DemoQmpServer } from './qmp-server.js';
 import { writeGuestDynamic } from './render-guest.js';
 import { writeHostDynamic } from './render-host.js';
+import { applyScenarios } from './scenarios.js';
 import { ksmTarget, recomputeEffective, step } from './sim.js';
 import { makeGuestSpecs, makeHostSpec, QMP_DIR } from './spec.js';
 import { newGuestState, newHostState, type GuestState, type HostState } from './state.js';
@@ -100,6 +101,7 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
     }
     const hostSpec = makeHostSpec(specs, seed);
     const guests = specs.map((s) => newGuestState(s, hostSpec));
+    applyScenarios(guests, hostSpec);
     const host = newHostState(hostSpec, guests);
     let target = 0;
     for (const g of guests) target += ksmTarget(g);

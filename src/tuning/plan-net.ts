@@ -35,6 +35,7 @@ function policeBurst(d: NetDirection): string {
 export function planNet(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'net' }>, env: NetEnv): void {
   const { state, caps, prefix } = env;
   const dev = state.ifname;
+  if (caps.assumed && !ctx.warnings.includes(caps.assumed)) ctx.warnings.push(caps.assumed);
   const tc = (...a: string[]): string[] => [...prefix, 'tc', ...a];
   const ip = (...a: string[]): string[] => [...prefix, 'ip', ...a];
   const push = (argv: string[], undo?: string[][], note?: string): void => {

@@ -71,6 +71,10 @@ describe('npm run bench -- --quick --json (real processes)', () => {
       expect(out.daemonCpuPct50Clients, JSON.stringify(out.notes)).toEqual(expect.any(Number));
     }
 
+    // the terminal UI has landed: its frame and its CPU attached to a daemon (in tmux) are measured
+    expect(out.tuiFrameMs200, JSON.stringify(out.notes)).toEqual(expect.any(Number));
+    expect(out.tuiCpuPct50, JSON.stringify(out.notes)).toEqual(expect.any(Number));
+
     // the human table goes to stderr alongside (stdout stays one JSON object)
     expect(r.stderr).toMatch(/^machine: .+ cores, .+ Node v\d+/m);
     expect(r.stderr).toMatch(/^\| figure \| median \| p95 \| unit \| goal \| met \|$/m);

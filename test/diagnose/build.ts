@@ -38,7 +38,7 @@ export function vcpu(index: number, lastCpu: number | null, cpusAllowed: string 
 export function disk(name: string, over: Partial<DiskSnap> = {}): DiskSnap {
   return {
     name, source: 'qmp', device: null, readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null,
-    readLatencyMs: null, writeLatencyMs: null, flushLatencyMs: null,
+    readLatencyMs: null, writeLatencyMs: null, flushLatencyMs: null, latencyMs: { read: null, write: null, flush: null },
     limits: { readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null },
     ...over,
   };

@@ -36,7 +36,7 @@ describe('diagnosis: one cause at a time', () => {
     const d = diagnose(snapshot([a]), w, 'qemu:a', 10);
     expect(d.verdict).toBe('cpu-quota');
     expect(d.causes).toHaveLength(1);
-    expect(d.causes[0]?.share).toBeCloseTo(80 / 99, 3);
+    expect(d.causes[0]?.share).toBeCloseTo(80 / 100, 3); // demand = the guest's use + its vCPUs' wait
     expect(d.causes[0]?.evidence).toMatchObject({ quotaPct: 20, throttledPct: 97 });
     expect(d.causes[0]?.fix).toBe('virtune tune qemu:a --cpu-quota 100%');
     expect(d.neighbours).toEqual([]);
@@ -187,17 +187,19 @@ describe('diagnosis: mixtures, thresholds and unknowns', () => {
     expect(d.causes[0]?.evidence.hostCpusBusyPct).toBeNull();
   });
 
-  it('CPU neighbours are weighed during the samples the guest waited, by the part of their CPUs shared', () => {
+  it('CPU neighbours are weighed during the samples the guest waited, by the part of their vCPUs last seen on its CPUs', () => {
     const a = guest('a', { vcpus: [vcpu(0, 0, '0')] });
-    const burst = guest('burst', { vcpus: [vcpu(0, 0, '0-1')] });   // busy only while a waited, half its CPUs shared
+    const burst = guest('burst', { vcpus: [vcpu(0, 0, '0-1'), vcpu(1, 1, '0-1')] }); // busy only while a waited; one of two vCPUs on CPU 0
+    const elsewhere = guest('elsewhere', { vcpus: [vcpu(0, 1, '0-1')] });             // may run on CPU 0, last seen on CPU 1
     const steady = guest('steady', { vcpus: [vcpu(0, 0, '0')] });   // busy only while a did not wait
     const waitA = [80, 80, 80, 80, 80, 0, 0, 0, 0, 0];
     const w = windowOf(N, {
       'qemu:a|vcpus.0.usagePct': waitA.map((x) => 100 - x), 'qemu:a|vcpus.0.runDelayPct': waitA, 'qemu:a|cpu.usagePct': waitA.map((x) => 100 - x),
       'qemu:burst|cpu.usagePct': waitA.map((x) => (x > 0 ? 160 : 0)), 'qemu:steady|cpu.usagePct': waitA.map((x) => (x > 0 ? 0 : 90)),
+      'qemu:elsewhere|cpu.usagePct': 100,
       '|host.perCpuUsagePct.0': 100, '|host.perCpuUsagePct.1': 100,
     });
-    const d = diagnose(snapshot([a, burst, steady]), w, 'a', 10);
+    const d = diagnose(snapshot([a, burst, steady, elsewhere]), w, 'a', 10);
     expect(d.neighbours).toEqual([{ guest: 'qemu:burst', name: 'burst', resource: 'cpu', share: 1, evidence: { sharedCpus: '0', usagePct: 80 } }]);
   });
 

@@ -4,12 +4,6 @@
 import type { Command } from 'commander';
 import { notAvailable } from '../runtime.js';
 
-export function registerTui(program: Command): void {
-  program.command('tui', { isDefault: true })
-    .description('the terminal UI (default command)')
-    .action(() => notAvailable('the terminal UI'));
-}
-
 export function registerDesktop(program: Command): void {
   program.command('desktop')
     .description('the Electron desktop app')

@@ -72,6 +72,8 @@ class EngineImpl implements Engine {
   private prevRaw: RawSample | null = null;
   private snap: Snapshot | null = null;
   private samples = 0;
+  /** tuning recovery lines from start(), reported in the first snapshot's errors */
+  private startNotes: string[] = [];
   private lastSampleCostUsec: number | null = null;
   private lastDeriveCostUsec: number | null = null;
   private readonly startedAt: string;
@@ -95,6 +97,14 @@ class EngineImpl implements Engine {
   async start(): Promise<void> {
     if (this.abort) return;
     this.abort = new AbortController();
+    // a change a dead process left half-done is finished before anything else (write-enabled only)
+    if (!this.deps.readOnly && this.deps.tuner?.recover) {
+      try {
+        this.startNotes = (await this.deps.tuner.recover()).map((l) => `recovery: ${l}`);
+      } catch (e) {
+        this.startNotes = [`recovery: ${e instanceof Error ? e.message : String(e)}`];
+      }
+    }
     await this.tick();
     this.loopDone = this.loop(this.abort.signal);
   }
@@ -154,6 +164,7 @@ class EngineImpl implements Engine {
     }
     const t1 = clock.monoMs();
     const snap = derive(this.prevRaw, raw);
+    for (const message of this.startNotes.splice(0)) snap.errors.push({ source: 'tuning', guest: null, message });
     const t2 = clock.monoMs();
     this.lastSampleCostUsec = raw.costUsec ?? Math.round((t1 - t0) * 1000);
     this.lastDeriveCostUsec = Math.round((t2 - t1) * 1000);

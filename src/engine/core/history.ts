@@ -197,13 +197,22 @@ export class History {
     const cap = this.capacity;
     return {
       length, coveredSec,
-      series: (guest, metric) => {
+      series: (guest, metric, into) => {
         const ser = this.series.get(this.key(guest, metric));
         if (!ser) return null;
-        const out = new Float32Array(length);
-        for (let i = 0; i < length; i++) {
-          const n = first + i;
-          out[i] = n < ser.since ? NaN : (ser.values[n % cap] as number);
+        const out = into && into.length >= length ? into.subarray(0, length) : new Float32Array(length);
+        // samples before the series existed are unknown; the rest is one or two block copies of the ring
+        const from = Math.max(first, ser.since);
+        const skip = from - first;
+        if (skip > 0) out.fill(NaN, 0, Math.min(skip, length));
+        if (from <= last) {
+          const a = from % cap;
+          const b = last % cap;
+          if (a <= b) out.set(ser.values.subarray(a, b + 1), skip);
+          else {
+            out.set(ser.values.subarray(a), skip);
+            out.set(ser.values.subarray(0, b + 1), skip + cap - a);
+          }
         }
         return out;
       },

@@ -11,7 +11,7 @@
 import { formatCpuList } from '../model/cpulist.js';
 import type { CauseFinding } from '../model/diagnosis.js';
 import type { DiagnoseContext, GuestFacts } from './context.js';
-import { addSeries, clamp01, mean, round } from './stats.js';
+import { clamp01, mean, round } from './stats.js';
 
 export interface CpuFindings {
   causes: CauseFinding[];
@@ -26,14 +26,20 @@ const THROTTLED_MIN_PCT = 5;
 
 /** CPUs outside `mine` whose window-mean busy is lowest (for a cpuset fix), up to n. */
 function idlest(ctx: DiagnoseContext, exclude: ReadonlySet<number>, n: number): number[] {
-  const cand: Array<[number, number]> = [];
-  for (const c of ctx.hostCpus) {
-    if (exclude.has(c)) continue;
-    const m = mean(ctx.series(null, `host.perCpuUsagePct.${c}`));
-    if (m !== null) cand.push([c, m]);
+  const all = ctx.memo('cpu-idlest', () => {
+    const cand: Array<[number, number]> = [];
+    for (const c of ctx.hostCpus) {
+      const m = mean(ctx.series(null, `host.perCpuUsagePct.${c}`));
+      if (m !== null) cand.push([c, m]);
+    }
+    return cand.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+  });
+  const out: number[] = [];
+  for (const [c, m] of all) {
+    if (out.length >= n || m >= 50) break;
+    if (!exclude.has(c)) out.push(c);
   }
-  cand.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-  return cand.slice(0, n).filter(([, m]) => m < 50).map(([c]) => c);
+  return out;
 }
 
 const pctArg = (pct: number): string => `${Math.max(10, Math.ceil(pct / 10) * 10)}%`;
@@ -42,17 +48,20 @@ export function cpuCauses(ctx: DiagnoseContext, f: GuestFacts): CpuFindings {
   const g = f.g;
   const len = ctx.window.length;
   const none: CpuFindings = { causes: [], waited: null, contentionPct: 0 };
-  // per-vCPU use and wait summed per sample; a guest without vCPU threads falls back to its totals
-  const useParts = g.vcpus.map((v) => ctx.series(g.id, `vcpus.${v.index}.usagePct`));
-  const waitParts = g.vcpus.map((v) => ctx.series(g.id, `vcpus.${v.index}.runDelayPct`));
-  const use = useParts.length > 0 ? addSeries(useParts, len) : ctx.series(g.id, 'cpu.usagePct');
-  const wait = waitParts.length > 0 ? addSeries(waitParts, len) : ctx.series(g.id, 'cpu.stealPct');
+  // the guest's CPU use and its vCPUs' summed run delay (cpu.stealPct), per sample; the vCPUs' own
+  // series only where those are missing, or where more vCPUs than allowed CPUs could be busy
+  const perVcpu = g.vcpus.length > f.cpus.length;
+  const vcpuSeries = (what: string): Array<ArrayLike<number> | null> => g.vcpus.map((v) => ctx.series(g.id, `vcpus.${v.index}.${what}`));
+  const useParts = perVcpu ? vcpuSeries('usagePct') : [];
+  const waitParts = perVcpu ? vcpuSeries('runDelayPct') : [];
+  const use = ctx.series(g.id, 'cpu.usagePct') ?? (g.vcpus.length > 0 ? ctx.sum(useParts.length ? useParts : vcpuSeries('usagePct'), 0) : null);
+  const wait = ctx.series(g.id, 'cpu.stealPct') ?? (g.vcpus.length > 0 ? ctx.sum(waitParts.length ? waitParts : vcpuSeries('runDelayPct'), 1) : null);
   const U = mean(use);
   const D = mean(wait);
   if (U === null || D === null) return none;
   const demand = U + D;
   if (demand < 1 || D <= 0) return none;
-  const guestUse = mean(ctx.series(g.id, 'cpu.usagePct')) ?? U;
+  const guestUse = U;
   const throttled = mean(ctx.series(g.id, 'cpu.throttledPct'));
   const causes: CauseFinding[] = [];
   let left = D;
@@ -73,11 +82,11 @@ export function cpuCauses(ctx: DiagnoseContext, f: GuestFacts): CpuFindings {
   }
 
   // cpuset-too-small
-  const busyVcpus = g.vcpus.filter((_, i) => {
+  const busyVcpus = perVcpu ? g.vcpus.filter((_, i) => {
     const u = mean(useParts[i] ?? null);
     const w = mean(waitParts[i] ?? null);
     return u !== null && w !== null && u + w >= BUSY_VCPU_PCT;
-  }).length;
+  }).length : 0;
   const allowed = f.cpus.length;
   if (allowed > 0 && busyVcpus > allowed && left > 0) {
     const lost = Math.min(left, Math.max(0, demand - allowed * 100));
@@ -95,7 +104,8 @@ export function cpuCauses(ctx: DiagnoseContext, f: GuestFacts): CpuFindings {
   // cpu-contention
   let waited: Uint8Array | null = null;
   if (left > 0 && wait !== null && use !== null) {
-    waited = new Uint8Array(len);
+    waited = ctx.waitMask;
+    waited.fill(0);
     let any = false;
     for (let i = 0; i < len; i++) {
       const w = wait[i] as number;
@@ -108,7 +118,7 @@ export function cpuCauses(ctx: DiagnoseContext, f: GuestFacts): CpuFindings {
     const hostCpusBusyPct = busyPct === null ? null : busyPct / Math.max(1, f.cpus.length);
     const share = clamp01(left / demand);
     if (share >= 0.005) {
-      const free = idlest(ctx, new Set(f.cpus), Math.max(1, busyVcpus));
+      const free = idlest(ctx, new Set(f.cpus), Math.max(1, busyVcpus, Math.ceil(demand / 100)));
       const weightFlag = g.cpu.weight !== null ? '--cpu-weight' : g.cpu.shares !== null ? '--cpu-shares' : null;
       const weight = g.cpu.weight ?? g.cpu.shares;
       causes.push({

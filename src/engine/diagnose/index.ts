@@ -46,7 +46,8 @@ function pausedCause(ctx: DiagnoseContext, g: GuestSnap): CauseFinding | null {
 }
 
 function neighboursOf(ctx: DiagnoseContext, f: GuestFacts, causes: CauseFinding[], waited: Uint8Array | null): Neighbour[] {
-  const has = (c: CauseFinding['cause']): boolean => causes.some((x) => x.cause === c);
+  // neighbours of the causes that matter (10 % or more), not of every trace
+  const has = (c: CauseFinding['cause']): boolean => causes.some((x) => x.cause === c && x.share >= VERDICT_MIN_SHARE);
   const out: Neighbour[] = [];
   if (has('cpu-contention') && waited !== null) out.push(...cpuNeighbours(ctx, f, waited));
   if (has('disk-contention')) out.push(...diskNeighbours(ctx, f));

@@ -58,6 +58,11 @@ export interface Tuner {
   audit(limit: number): Promise<AuditEntry[]>;
   /** revert changes whose timer expired; called by the engine's scheduler */
   revertDue(nowWallMs: number): Promise<Plan[]>;
+  /**
+   * Finish changes a dead process left half-done (roll back an interrupted apply, complete an
+   * interrupted undo); called by the engine before its first sample. One line per change handled.
+   */
+  recover?(): Promise<string[]>;
 }
 
 export interface Advisor {

@@ -1,6 +1,6 @@
 // Owns the key map of the interactive faces as data: which key does what in which context, and the
 // help text built from it (the `?` overlay lists exactly this table, so help cannot drift from the
-// keys). Key names follow blessed's (`C-c`, `enter`, `escape`, `space`, `S-tab`). Panels added later
+// keys; side panels add their own bindings, `panel:<id>`, through extendKeyMap). Key names follow blessed's (`C-c`, `enter`, `escape`, `space`, `S-tab`). Panels added later
 // (diagnosis, replay controls) extend it with extendKeyMap() instead of editing the faces.
 
 export type KeyContext = 'global' | 'table' | 'detail' | 'tuning' | 'panel';
@@ -17,8 +17,6 @@ export const BASE_KEYMAP: readonly KeyBinding[] = [
   { action: 'help', keys: ['?'], context: 'global', help: 'this help (any key closes it)' },
   { action: 'pause', keys: ['space'], context: 'global', help: 'pause / resume the view (sampling goes on)' },
   { action: 'back', keys: ['escape'], context: 'global', help: 'back to the guest table / close a panel' },
-  { action: 'advisor', keys: ['a'], context: 'global', help: 'advisor and lint panel' },
-  { action: 'audit', keys: ['L'], context: 'global', help: 'audit log panel' },
   { action: 'undo', keys: ['u'], context: 'global', help: 'undo the last change made here' },
   { action: 'keep', keys: ['k'], context: 'global', help: 'keep the last change (cancel its revert timer)' },
   { action: 'up', keys: ['up', 'K'], context: 'table', help: 'select the guest above' },

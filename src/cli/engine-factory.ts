@@ -1,6 +1,6 @@
 // Owns openEngine: the composition root every client command uses to get an EngineApi — an
 // in-process engine on the real host (--root), on the simulated demo host (--demo), or a remote
-// daemon (--connect unix:PATH | ws://HOST:PORT/?token=T). In-process engines are served through the
+// daemon (--connect unix:PATH | ws://HOST:PORT/ with --token-file FILE or VIRTUNE_TOKEN). In-process engines are served through the
 // JSON loopback, so every command exercises the same validated message path as a remote client.
 // Write access (a Tuner) is wired only when asked for; otherwise tuning answers code 4 (read-only).
 
@@ -32,6 +32,11 @@ import { createLoopbackPair } from '../engine/rpc/loopback.js';
 import { serveEngine } from '../engine/rpc/server.js';
 import type { GlobalOptions } from './runtime.js';
 
+
+/** the undo journal and token directory when --state-dir is not given (under --root / the demo tree) */
+export const DEFAULT_STATE_DIR = '/var/lib/virtune';
+/** the audit log when --audit-log is not given (under --root / the demo tree) */
+export const DEFAULT_AUDIT_LOG = '/var/log/virtune/audit.log';
 
 export interface OpenOptions {
   /** allow tuning (a Tuner is wired); default: g.write */
@@ -135,15 +140,36 @@ function absolute(p: string | null, flag: string): string | null {
   return pathResolve(p);
 }
 
-/** Connect to a running daemon: `unix:PATH` or `ws://HOST:PORT/?token=T`. */
-export async function connectRemote(url: string): Promise<EngineApi> {
+/** Connect to a running daemon: `unix:PATH` or `ws(s)://HOST:PORT/` (token from --token-file / VIRTUNE_TOKEN). */
+export async function connectRemote(url: string, token: string | null = null): Promise<EngineApi> {
   if (url.startsWith('unix:')) {
     const path = url.slice('unix:'.length);
     if (path === '') throw new VirtuneError(2, `--connect: '${url}' names no socket path`);
     return connectEngine(await connectUnix(path));
   }
-  if (/^wss?:\/\//.test(url)) return connectEngine(await connectWs(url));
-  throw new VirtuneError(2, `--connect: '${url}' is not unix:PATH or ws://HOST:PORT/?token=T`);
+  if (/^wss?:\/\//.test(url)) return connectEngine(await connectWs(url, { token }));
+  throw new VirtuneError(2, `--connect: '${url}' is not unix:PATH or ws://HOST:PORT/`);
+}
+
+/**
+ * The websocket token for --connect: --token-file FILE, else VIRTUNE_TOKEN, else none (a `?token=` in
+ * the URL still works, with a warning: argv is visible to every local user in /proc/PID/cmdline).
+ */
+export function connectToken(g: GlobalOptions): string | null {
+  if (g.connect !== null && /[?&]token=/.test(g.connect)) {
+    process.stderr.write('virtune: warning: a token in the --connect URL is visible to every local user (ps, /proc/PID/cmdline); use --token-file FILE or VIRTUNE_TOKEN\n');
+  }
+  if (g.tokenFile !== null) {
+    let text: string;
+    try { text = readFileSync(g.tokenFile, 'utf8'); } catch (e) {
+      throw new VirtuneError(2, `--token-file: cannot read '${g.tokenFile}' (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    const t = text.trim();
+    if (t === '' || /\s/.test(t)) throw new VirtuneError(2, `--token-file: '${g.tokenFile}' does not hold one token`);
+    return t;
+  }
+  const env = process.env.VIRTUNE_TOKEN;
+  return env !== undefined && env.trim() !== '' ? env.trim() : null;
 }
 
 let cachedVersion: string | null = null;
@@ -164,7 +190,7 @@ export function packageVersion(): string {
  * over the JSON loopback; close() stops the engine and the demo host.
  */
 export async function openEngine(g: GlobalOptions, opts: OpenOptions = {}): Promise<EngineApi> {
-  if (g.connect) return connectRemote(g.connect);
+  if (g.connect) return connectRemote(g.connect, connectToken(g));
   const write = opts.write ?? g.write;
   const local = await buildLocalEngine(g, { write, version: packageVersion() });
   try {

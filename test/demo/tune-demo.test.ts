@@ -9,7 +9,7 @@ import type { Snapshot } from '../../src/engine/model/snapshot.js';
 import type { EngineApi } from '../../src/engine/protocol/api.js';
 
 const G: GlobalOptions = {
-  root: '/', demo: 2, connect: null, qmp: [], intervalSec: 0.5, write: true, json: true,
+  root: '/', demo: 2, connect: null, tokenFile: null, qmp: [], intervalSec: 0.5, write: true, json: true,
   libvirtUri: null, stateDir: null, auditLog: null,
 };
 

@@ -267,6 +267,27 @@ export class NodeHostFs implements HostFs {
     this.forget(p);
   }
 
+  /** the last maxBytes of a file (the audit log's bounded tail); whole says whether that is all of it */
+  readTail(p: string, maxBytes: number): { text: string; whole: boolean } {
+    const fd = this.open(p, fs.constants.O_RDONLY);
+    try {
+      const size = fs.fstatSync(fd).size;
+      const len = Math.max(0, Math.min(size, Math.floor(maxBytes)));
+      const buf = Buffer.alloc(len);
+      let got = 0;
+      while (got < len) {
+        const n = fs.readSync(fd, buf, got, len - got, size - len + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return { text: buf.subarray(0, got).toString('utf8'), whole: len === size };
+    } catch (e) {
+      throw toHostError(e, 'read', p);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   appendDurable(p: string, data: string): void {
     try {
       const real = this.writable(p);

@@ -158,8 +158,22 @@ export interface ChartData {
   series: Array<{ label: string; y: number[]; last: string }>;
   /** the limit repeated along x (empty when none) */
   limit: number[];
-  /** largest y, limit included (for scales) */
+  /** largest y, limit included (for scales), in the scaled unit */
   max: number;
+  /** what y is measured in after scaling ('%', 'MiB', 'KiB/s', '/s') */
+  unitLabel: string;
+}
+
+const BYTE_STEPS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** Divisor and label so the largest value reads below 1024 (bytes units); others unscaled. */
+export function chartScale(unit: ChartUnit, max: number): { div: number; label: string } {
+  if (unit === 'pct') return { div: 1, label: '%' };
+  if (unit === 'ops') return { div: 1, label: '/s' };
+  let i = 0;
+  let div = 1;
+  while (max / div >= 1024 && i < BYTE_STEPS.length - 1) { div *= 1024; i++; }
+  return { div, label: `${BYTE_STEPS[i]}${unit === 'bytesPerSec' ? '/s' : ''}` };
 }
 
 /**
@@ -183,5 +197,9 @@ export function chartData(spec: ChartSpec, series: readonly HistorySeries[], now
     });
     return { label: s.label, y, last: formatUnit(spec.unit, lastKnown) };
   });
-  return { x, series: out, limit: spec.limit === null ? [] : base.map(() => spec.limit as number), max };
+  const { div, label } = chartScale(spec.unit, max);
+  if (div !== 1) for (const s of out) for (let i = 0; i < s.y.length; i++) s.y[i] = (s.y[i] as number) / div;
+  return {
+    x, series: out, limit: spec.limit === null ? [] : base.map(() => (spec.limit as number) / div), max: max / div, unitLabel: label,
+  };
 }

@@ -205,7 +205,6 @@ if (opts.tuiGuests !== 50) r.notes.push(`TUI CPU measured with ${opts.tuiGuests}
 const jc = await step('journal: per-tick revert check with 200 records', () => measureJournal(200, opts.quick ? 20 : 200));
 if (jc) r.detail.journal = { ...jc, goal: 'revertCheckUs well below rereadAllUs (the index, not a re-read, every tick)' };
 
-r.notes.push('recorder figures: recording has not landed (a later issue adds recorderBytesPerGuestSample and recorderMsPerSample100)');
 // 7. the recorder: bytes per guest-sample and time per sample
 const rc = await step(`recorder, ${opts.recorderGuests} guests, ${opts.recorderSamples} samples`, () => measureRecorder(opts.recorderGuests, opts.recorderSamples));
 if (rc) {

@@ -7,12 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { resolve as pathResolve } from 'node:path';
-import { createHostSampler } from '../collector/host-sampler.js';
-import { createSiInventory } from '../collector/inventory-si.js';
 import { startDemoHost, type DemoHost } from '../demo/host.js';
-import { createLibvirtEnricher } from '../collector/libvirt/enricher.js';
-import { createQmpEnricher } from '../collector/qmp/enricher.js';
-import { createTcEnricher } from '../collector/tc/enricher.js';
 import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
 import { createTuner, type RecoveringTuner } from '../tuning/tuner.js';
@@ -25,12 +20,14 @@ import { SystemClock } from '../engine/node/system-clock.js';
 import { connectUnix } from '../engine/node/unix-socket.js';
 import { connectWs } from '../engine/node/ws-client.js';
 import type { RawSample } from '../engine/model/sample.js';
-import type { Caller, GuestEnricher, Tuner } from '../engine/ports/sources.js';
+import type { Caller, Tuner } from '../engine/ports/sources.js';
 import type { CallerInfo, EngineApi } from '../engine/protocol/api.js';
 import { connectEngine } from '../engine/rpc/client.js';
 import { createLoopbackPair } from '../engine/rpc/loopback.js';
 import { serveEngine } from '../engine/rpc/server.js';
 import type { GlobalOptions } from './runtime.js';
+import { buildSampler, type BuiltSampler, type SamplerConfig } from './sampler-factory.js';
+import { WorkerSampleSource } from '../engine/node/worker-sampler.js';
 
 
 /** the undo journal and token directory when --state-dir is not given (under --root / the demo tree) */
@@ -62,6 +59,8 @@ export function localCaller(via = 'cli'): Caller {
  */
 export async function buildLocalEngine(g: GlobalOptions, opts: {
   write: boolean; version: string; demoGuests?: number | null; historySec?: number;
+  /** run the sampler in a worker thread (the daemon) */
+  samplerInWorker?: boolean;
   /** read the undo journal and audit log even without write access (the recorder records changes) */
   journal?: boolean;
   /** every raw sample as read (the recorder) */
@@ -84,16 +83,18 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
     const fs = new NodeHostFs(root, { inPlaceWrites: demo !== null });
     const clock = new SystemClock();
     const qmp = new SocketQmpConnector();
-    // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
-    // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
-    const useVirsh = !demo && (fs.root === '/' || g.libvirtUri !== null);
-    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh, latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct' })];
-    if (useVirsh && runner.has('virsh')) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri }));
-    // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
-    if (!demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));
-    // static inventory (systeminformation) describes THIS machine: only for the real host at /
-    const inventory = !demo && fs.root === '/' ? createSiInventory() : null;
-    const sampler = createHostSampler({ fs, clock, enrichers, demo: demo !== null, extraQmpSockets: g.qmp, inventory });
+    // the sampler: in a worker thread for the daemon (a long sample never delays a request), else here
+    const samplerCfg: SamplerConfig = {
+      root, demo: demo !== null, libvirtUri: g.libvirtUri, extraQmpSockets: g.qmp,
+      latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct',
+    };
+    const built: BuiltSampler = opts.samplerInWorker
+      ? (() => {
+        const w = new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg);
+        return { sampler: w, close: () => w.close() };
+      })()
+      : buildSampler(samplerCfg);
+    const sampler = built.sampler;
     const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp, demo: demo !== null }) : null;
     const engine = createEngine({
       sampler, clock, tuner, advisor: createAdvisor(),
@@ -105,6 +106,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
       engine, demo,
       async stop() {
         await engine.stop().catch(() => undefined);
+        await built.close();
         fs.close();
         await demo?.stop().catch(() => undefined);
       },

@@ -130,7 +130,11 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
   try {
     local = opts.replay
       ? replayAsLocal(buildReplayEngine(opts.replay, packageVersion()))
-      : await buildLocalEngine(g, { write: true, version: packageVersion(), onRawSample: recording?.onRawSample });
+      : await buildLocalEngine(g, {
+        write: true, version: packageVersion(), onRawSample: recording?.onRawSample,
+        // the sampler runs in a worker thread (VIRTUNE_SAMPLER_THREAD=0 keeps it on this thread, for comparison)
+        samplerInWorker: process.env.VIRTUNE_SAMPLER_THREAD !== '0',
+      });
   } catch (e) {
     await recording?.close().catch(() => undefined);
     throw e;

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Page } from 'playwright-core';
 import { useLab } from '../helpers/lab.js';
-import { startDaemon, type Daemon } from '../../src/cli/commands/serve.js';
+import type { Daemon, DaemonOptions } from '../../src/cli/commands/serve.js';
 import type { GlobalOptions } from '../../src/cli/runtime.js';
 import { launchChromium, serveDemo } from './browser.js';
 
@@ -201,6 +201,8 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     const prevTmp = process.env.TMPDIR;
     process.env.TMPDIR = dir;
     lab.defer(() => { if (prevTmp === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = prevTmp; });
+    // the built daemon (dist/): it runs its sampler in a worker thread loaded from a .js file beside it
+    const { startDaemon } = (await import('../../dist/cli/commands/serve.js' as string)) as { startDaemon(g: GlobalOptions, o: DaemonOptions): Promise<Daemon> };
     const start = () => startDaemon(g, { listen: null, listenRo: null, http: `127.0.0.1:${port}`, tokens });
     const d1 = await start();
     let d2: Daemon | null = null;

@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { createHostSampler } from '../collector/host-sampler.js';
 import { createSiInventory } from '../collector/inventory-si.js';
-import { startDemoHost, type DemoHost } from '../demo/host.js';
 import { createLibvirtEnricher } from '../collector/libvirt/enricher.js';
 import { createQmpEnricher } from '../collector/qmp/enricher.js';
 import { createTcEnricher } from '../collector/tc/enricher.js';
@@ -18,6 +17,7 @@ import { createTuner } from '../tuning/tuner.js';
 import { VirtuneError } from '../engine/model/errors.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
+import { SharingQmpConnector } from '../engine/node/sharing-qmp.js';
 import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
 import { SystemClock } from '../engine/node/system-clock.js';
 import { connectUnix } from '../engine/node/unix-socket.js';
@@ -27,6 +27,9 @@ import type { CallerInfo, EngineApi } from '../engine/protocol/api.js';
 import { connectEngine } from '../engine/rpc/client.js';
 import { createLoopbackPair } from '../engine/rpc/loopback.js';
 import { serveEngine } from '../engine/rpc/server.js';
+import { startDemo } from './demo-composition.js';
+import type { DemoProcessHost } from '../demo/process.js';
+import type { CommandRunner } from '../engine/ports/command-runner.js';
 import type { GlobalOptions } from './runtime.js';
 
 
@@ -37,8 +40,8 @@ export interface OpenOptions {
 
 export interface LocalEngine {
   engine: Engine;
-  /** demo host root when running on the demo */
-  demo: DemoHost | null;
+  /** the demo simulator (its own process) when running on the demo */
+  demo: DemoProcessHost | null;
   stop(): Promise<void>;
 }
 
@@ -54,21 +57,18 @@ export function localCaller(via = 'cli'): Caller {
  */
 export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean; version: string; demoGuests?: number | null; historySec?: number }): Promise<LocalEngine> {
   const demoCount = opts.demoGuests !== undefined ? opts.demoGuests : g.demo;
-  let demo: DemoHost | null = null;
-  if (demoCount !== null) {
-    // the simulation steps 4× per second; a large demo (a step costs ~1 ms per guest) steps twice per
-    // sampling interval instead, so it never aliases with the sampler and stays cheap
-    const stepMs = demoCount <= 64 ? 250 : Math.max(250, (g.intervalSec * 1000) / 2);
-    demo = await startDemoHost({ guests: demoCount, qmp: true, stepMs });
-  }
+  const parts = demoCount !== null ? await startDemo(demoCount, g.intervalSec) : null;
+  const demo = parts?.demo ?? null;
   try {
     const root = demo ? demo.root : g.root;
     if (!existsSync(root)) throw new VirtuneError(2, `--root: '${root}' does not exist`);
-    const runner = new ExecRunner();
-    await raiseOpenFileLimit(runner);
-    const fs = new NodeHostFs(root);
+    // a demo engine runs nothing on this machine: its runner is the simulated one
+    const runner: CommandRunner = parts ? parts.runner : new ExecRunner();
+    if (!parts) await raiseOpenFileLimit(runner);
+    const fs = new NodeHostFs(root, parts ? { maxCached: parts.maxCached } : {});
     const clock = new SystemClock();
-    const qmp = new SocketQmpConnector();
+    // one connection per QMP socket, shared by sampler and tuner (QEMU serves one monitor client at a time)
+    const qmp = new SharingQmpConnector(new SocketQmpConnector());
     // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
     // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
     const useVirsh = !demo && (fs.root === '/' || g.libvirtUri !== null);
@@ -164,7 +164,7 @@ export async function openEngine(g: GlobalOptions, opts: OpenOptions = {}): Prom
  * 1024 soft) before the descriptor pool sizes itself. Node has no setrlimit; util-linux prlimit on our
  * own pid does it. Best effort: without prlimit the pool simply stays smaller.
  */
-async function raiseOpenFileLimit(runner: ExecRunner): Promise<void> {
+async function raiseOpenFileLimit(runner: CommandRunner): Promise<void> {
   try {
     const m = /^Max open files\s+(\d+)\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
     if (!m || m[1] === m[2] || !runner.has('prlimit')) return;

@@ -13,6 +13,7 @@ import { guestPaths, type GuestPaths } from './paths.js';
 import { DemoQmpServer } from './qmp-server.js';
 import { writeGuestDynamic } from './render-guest.js';
 import { writeHostDynamic } from './render-host.js';
+import { parseShaping, SHAPING_FILE } from './net-shaping.js';
 import { ksmTarget, recomputeEffective, step } from './sim.js';
 import { makeGuestSpecs, makeHostSpec, QMP_DIR } from './spec.js';
 import { newGuestState, newHostState, type GuestState, type HostState } from './state.js';
@@ -129,11 +130,22 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
     });
     const devices = specs.map((s) => new Set(s.disks.map((d) => d.majMin)));
     const hostControls = makeHostControls(root, host);
+    const shaping = { mtimeMs: -1, size: -1 };
+    const pollShaping = (): void => {
+      let st: fs.Stats;
+      try { st = fs.statSync(root + SHAPING_FILE); } catch { return; }
+      if (st.mtimeMs === shaping.mtimeMs && st.size === shaping.size) return;
+      shaping.mtimeMs = st.mtimeMs; shaping.size = st.size;
+      let m: ReturnType<typeof parseShaping>;
+      try { m = parseShaping(fs.readFileSync(root + SHAPING_FILE, 'latin1')); } catch { return; }
+      for (const g of guests) g.shaping = m.get(g.spec.nic.ifname) ?? { inKbit: null, outKbit: null };
+    };
 
     const tick = (dtMs: number): void => {
       const changed = poller.poll((i) => devices[i] ?? new Set(), (rel, text) => { w.invalidate(rel); w.put(rel, text); });
       for (const i of changed) recomputeEffective(guests[i] as GuestState, hostSpec);
       pollHost(root, hostControls, w);
+      pollShaping();
       step(host, guests, dtMs / 1000);
       writeHostDynamic(w, host, guests);
       guests.forEach((g, i) => writeGuestDynamic(w, g, paths[i] as GuestPaths, host));

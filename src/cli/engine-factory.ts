@@ -28,6 +28,7 @@ import { connectEngine } from '../engine/rpc/client.js';
 import { createLoopbackPair } from '../engine/rpc/loopback.js';
 import { serveEngine } from '../engine/rpc/server.js';
 import { startDemo } from './demo-composition.js';
+import { checkHostTree } from './host-tree.js';
 import type { DemoProcessHost } from '../demo/process.js';
 import type { CommandRunner } from '../engine/ports/command-runner.js';
 import type { GlobalOptions } from './runtime.js';
@@ -61,7 +62,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
   const demo = parts?.demo ?? null;
   try {
     const root = demo ? demo.root : g.root;
-    if (!existsSync(root)) throw new VirtuneError(2, `--root: '${root}' does not exist`);
+    if (!demo) checkHostTree(root);
     // a demo engine runs nothing on this machine: its runner is the simulated one
     const runner: CommandRunner = parts ? parts.runner : new ExecRunner();
     if (!parts) await raiseOpenFileLimit(runner);

@@ -72,8 +72,10 @@ export function startDemoProcess(opts: DemoProcessOptions): Promise<DemoProcessH
           if (stopped) return;
           stopped = true;
           if (child.exitCode === null && child.signalCode === null) {
+            // hold the loop open until the simulator is gone (it exits at once when asked)
+            child.ref();
             const gone = new Promise<void>((r) => child.once('exit', () => r()));
-            try { child.send({ type: 'stop' }); } catch { child.kill('SIGTERM'); }
+            try { child.send({ type: 'stop' }); } catch { child.kill('SIGKILL'); }
             const t = setTimeout(() => child.kill('SIGKILL'), 5000);
             await gone;
             clearTimeout(t);

@@ -1,9 +1,11 @@
 // Owns the demo simulator's own process (entry point dist/demo/worker.js, forked by process.ts):
 // startDemoHost() with the options on its command line — the tree writes, the per-guest QMP servers
 // and the step timer all run here, outside the engine that samples them, as real QEMUs would. Reports
-// the root and guests over IPC; stops (removing the tree) when asked, on a signal, or when the parent
-// goes away, however it went (even SIGKILL: the IPC channel closes).
+// the root and guests over IPC. Asked to stop, it exits at once and the parent removes the tree (a
+// large tree takes seconds to remove; the parent waits for that, not for us). When the parent goes
+// away however it went (even SIGKILL: the IPC channel closes), or on a signal, we remove it ourselves.
 
+import { untrackDir } from './cleanup.js';
 import { startDemoHost, type DemoHost } from './host.js';
 
 function arg(name: string): string | undefined {
@@ -21,7 +23,7 @@ const stop = async (code: number): Promise<void> => {
   await demo?.stop().catch(() => undefined);
   process.exit(code);
 };
-process.on('message', (m: { type?: string }) => { if (m.type === 'stop') void stop(0); });
+process.on('message', (m: { type?: string }) => { if (m.type === 'stop') process.exit(0); });
 process.on('disconnect', () => { void stop(0); });
 // a terminal's Ctrl-C reaches the whole process group: the parent stops us in order
 process.on('SIGINT', () => undefined);
@@ -36,6 +38,8 @@ try {
     qmp: !process.argv.includes('--no-qmp'),
     ...(arg('--dir') !== undefined ? { dir: arg('--dir') } : {}),
   });
+  // the tree is the parent's to remove on an ordinary stop (see above); ours only when it is gone
+  untrackDir(demo.root);
   send({ type: 'ready', root: demo.root, guests: demo.guests });
 } catch (e) {
   send({ type: 'error', message: e instanceof Error ? e.message : String(e) });

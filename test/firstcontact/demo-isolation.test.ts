@@ -35,7 +35,7 @@ const TUNES: string[][] = [
   ['--demo', '2', 'tune', 'web-01', '--mem-max', '8G', '--force', '--yes'],
   ['--demo', '2', 'tune', 'web-01', '--io', 'dm-0:riops=500', '--disk-throttle', 'virtio-disk0:iops_rd=200', '--yes'],
   ['--demo', '2', 'tune', 'host', '--ksm', 'run=1', '--yes'],
-  ['--demo', '2', 'tune', 'host', '--hugepages', '2M=64', '--yes'],
+  ['--demo', '2', 'tune', 'host', '--hugepages', '2M=3100', '--yes'],
   ['--demo', '2', 'tune', 'web-01', '--vcpu-pin', '0:1', '--yes'],
   ['--demo', '2', 'tune', 'web-01', '--net', 'vnet0:in=10mbit', '--yes', '--revert-after', '1'],
   ['--demo', '2', 'undo'],

@@ -86,7 +86,7 @@ export function registerTune(program: Command): void {
     .option('--mem-max <SIZE>', 'memory hard limit')
     .option('--ksm <KEY=VAL,...>', 'host KSM settings (GUEST = host)')
     .option('--hugepages <SIZE[@NODE]=COUNT>', 'host hugepage pool (GUEST = host)', collect)
-    .option('--force', 'allow a memory limit below current use')
+    .option('--force', 'allow a memory limit below current use, a hugepage pool beyond free memory or below the pages in use')
     .option('--isolate', 'move a guest without a cgroup of its own into virtune.slice first')
     .option('--persist', 'libvirt guests: also change the domain config')
     .option('--dry-run', 'print the plan and change nothing')

@@ -5,6 +5,8 @@
 // remove the socket files; a stale socket file is replaced, a live one is never stolen (exit 1).
 // startDaemon() is exported so the bench can run the daemon in-process.
 
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import type * as net from 'node:net';
 import { usageError } from '../../engine/model/errors.js';
@@ -42,7 +44,10 @@ export interface Daemon {
 
 function unixPath(flag: string, v: string): string {
   if (!v.startsWith('unix:') || v.length <= 'unix:'.length) throw usageError(`${flag}: '${v}' is not unix:PATH`);
-  return v.slice('unix:'.length);
+  const p = v.slice('unix:'.length);
+  const parent = path.dirname(path.resolve(p));
+  if (!existsSync(parent)) throw usageError(`${flag}: no such directory ${parent} (ENOENT): create it first`);
+  return p;
 }
 
 const OVERSIZE_REPLY = JSON.stringify({

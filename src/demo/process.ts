@@ -53,10 +53,14 @@ export function startDemoProcess(opts: DemoProcessOptions): Promise<DemoProcessH
       }
       const root = m.root;
       trackDir(root);
+      // on our way out (exit hooks run in order: this one before the tree's removal), stop the simulator first
+      const killOnExit = (): void => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
+      process.prependListener('exit', killOnExit);
       let stopped = false;
       const removeTree = (): void => {
         try { fs.rmSync(root, { recursive: true, force: true }); } catch { /* best effort */ }
         untrackDir(root);
+        process.off('exit', killOnExit);
       };
       child.once('exit', (code, sig) => {
         if (stopped) return;

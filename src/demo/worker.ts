@@ -5,6 +5,7 @@
 // large tree takes seconds to remove; the parent waits for that, not for us). When the parent goes
 // away however it went (even SIGKILL: the IPC channel closes), or on a signal, we remove it ourselves.
 
+import * as fs from 'node:fs';
 import { untrackDir } from './cleanup.js';
 import { startDemoHost, type DemoHost } from './host.js';
 
@@ -29,6 +30,13 @@ process.on('disconnect', () => { void stop(0); });
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => { void stop(0); });
 process.on('SIGHUP', () => { void stop(0); });
+// the parent removes the tree on its way out (an exit hook) while a step may still be writing: a write
+// into a tree that is gone ends us quietly; anything else is a real failure
+process.on('uncaughtException', (e: NodeJS.ErrnoException) => {
+  if (demo && !fs.existsSync(demo.root)) process.exit(0);
+  process.stderr.write(`virtune demo simulator: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+});
 
 try {
   demo = await startDemoHost({

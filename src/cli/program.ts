@@ -2,6 +2,7 @@
 // error handling mapped to the contract's exit codes. Commands live in commands/*.ts, one owner each.
 
 import { Command, Option } from 'commander';
+import { examplesHelp } from './examples.js';
 import { collect, parseGlobals } from './runtime.js';
 import { registerAdvise } from './commands/advise.js';
 import { registerDesktop, registerRecording, registerTui } from './commands/placeholders.js';
@@ -25,6 +26,7 @@ export function buildProgram(version: string): Command {
     .option('--state-dir <DIR>', 'undo journal directory (default /var/lib/virtune under --root)')
     .option('--audit-log <FILE>', 'audit log (default /var/log/virtune/audit.log under --root)')
     .showHelpAfterError(false)
+    .addHelpText('after', examplesHelp())
     .exitOverride();
   program.configureOutput({
     // commander prints errors itself; keep them to one line

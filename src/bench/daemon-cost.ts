@@ -45,7 +45,7 @@ function freePort(): Promise<number> {
 }
 
 /** utime + stime of a process, in seconds. */
-function cpuSec(pid: number): number {
+export function cpuSec(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime is field 14, stime field 15

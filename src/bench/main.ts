@@ -1,17 +1,21 @@
 // Owns `npm run bench`: runs every benchmark in turn (sample cost and its floor, derivation, engine
-// CPU and memory, daemon fan-out; TUI and recorder once they land), then prints one JSON object
+// CPU and memory, daemon fan-out, the TUI's frame and CPU, the recorder), then prints one JSON object
 // (--json; the table then goes to stderr) or the table. Progress goes to stderr.
 // A composition root: it may import anything in src/.
 
+import { measureJournal } from './journal-cost.js';
 import { machineInfo } from './machine.js';
 import { parseOptions } from './options.js';
 import { missing } from './parts.js';
 import { emptyResult, renderTable, statJson, type BenchResult, type SizeKey } from './result.js';
 import { measureSampleCost, type SampleCost } from './sample-cost.js';
 import { measureDeriveCost } from './derive-cost.js';
+import { measureDiagnoseCost } from './diagnose-cost.js';
 import { measureEngineCpu, measureRss } from './engine-cost.js';
 import { measureDaemon } from './daemon-cost.js';
+import { measureTuiCpu, measureTuiFrame } from './tui-cost.js';
 import { measureKernelFloor } from './floor.js';
+import { measureRecorder } from './recorder-cost.js';
 import { round, scale } from './stats.js';
 
 const opts = parseOptions(process.argv.slice(2));
@@ -101,6 +105,14 @@ if (dc) {
   if (dc.input === 'synthetic') r.notes.push('derivation measured on synthetic samples (no 1000-guest demo sample in this run)');
 }
 
+// 2b. diagnosis of every guest from its history window
+const dg = await step(`diagnose, ${opts.diagnoseGuests} guests, ${opts.diagnoseSeconds} s of history`, () => measureDiagnoseCost(opts.diagnoseGuests, opts.diagnoseSeconds, 10));
+if (dg) {
+  r.diagnoseUsPerGuest = round(dg.pass.median / dg.guests);
+  r.detail.diagnose = { guests: dg.guests, windowSec: dg.windowSec, usPerGuest: statJson(dg.pass, dg.guests), cpuUsPerGuest: round(dg.cpuUsPerGuest), verdicts: dg.verdicts };
+  if (dg.guests !== 1000) r.notes.push(`diagnosis measured with ${dg.guests} guests and ${dg.windowSec} s of history (quick)`);
+}
+
 // 3. engine CPU share and memory
 const g = opts.engineGuests;
 const ec = await step(`engine CPU, ${g} guests, ${opts.engineWindowSec} s`, () => measureEngineCpu(opts));
@@ -133,8 +145,30 @@ if (dmr) {
 if (opts.daemonGuests !== 100) r.notes.push(`daemon measured with ${opts.daemonGuests} guests over ${opts.daemonWindowSec} s (quick)`);
 
 if (opts.quick) r.notes.push('quick: the daemon --root figures are not measured');
-r.notes.push('TUI figures: the TUI has not landed (a later issue adds tuiFrameMs200 and tuiCpuPct50)');
+// 6. the terminal UI: one 200-guest frame in-process; the TUI process at 1 Hz attached to a daemon
+const tf = await step(`TUI frame, ${opts.tuiFrameGuests} guests`, () => measureTuiFrame(opts.tuiFrameGuests, opts.tuiFrameRuns));
+if (tf) {
+  r.tuiFrameMs200 = round(tf.median, 2);
+  r.detail.tuiFrame = { guests: opts.tuiFrameGuests, screen: '200x60', ms: statJson(tf) };
+}
+const tc = await step(`TUI CPU, ${opts.tuiGuests} guests, ${opts.tuiWindowSec} s`, () => measureTuiCpu(opts.tuiGuests, opts.tuiWindowSec, opts.tuiWarmupSec));
+if (tc) {
+  r.tuiCpuPct50 = round(tc.cpuPct, 3);
+  r.detail.tuiCpu = tc;
+}
+if (opts.tuiGuests !== 50) r.notes.push(`TUI CPU measured with ${opts.tuiGuests} guests over ${opts.tuiWindowSec} s (quick)`);
+const jc = await step('journal: per-tick revert check with 200 records', () => measureJournal(200, opts.quick ? 20 : 200));
+if (jc) r.detail.journal = { ...jc, goal: 'revertCheckUs well below rereadAllUs (the index, not a re-read, every tick)' };
+
 r.notes.push('recorder figures: recording has not landed (a later issue adds recorderBytesPerGuestSample and recorderMsPerSample100)');
+// 7. the recorder: bytes per guest-sample and time per sample
+const rc = await step(`recorder, ${opts.recorderGuests} guests, ${opts.recorderSamples} samples`, () => measureRecorder(opts.recorderGuests, opts.recorderSamples));
+if (rc) {
+  r.recorderBytesPerGuestSample = round(rc.bytesPerGuestSample, 1);
+  if (rc.guests === 100) r.recorderMsPerSample100 = round(rc.msPerSample, 3);
+  else r.notes.push(`recorder measured with ${rc.guests} guests (quick): recorderMsPerSample100 not measured`);
+  r.detail.recorder = { ...rc, perSample: statJson(rc.perSample) };
+}
 for (const m of missing) r.notes.push(`not measured: ${m}`);
 r.durationSec = round((Date.now() - started) / 1000, 1);
 

@@ -21,6 +21,17 @@ export interface BenchOptions {
   daemonClients: number;
   daemonWindowSec: number;
   daemonWarmupSec: number;
+  tuiFrameGuests: number;
+  tuiFrameRuns: number;
+  tuiGuests: number;
+  tuiWindowSec: number;
+  tuiWarmupSec: number;
+  /** diagnosis: guests and seconds of history */
+  diagnoseGuests: number;
+  diagnoseSeconds: number;
+  /** the recorder benchmark: demo guests and samples recorded */
+  recorderGuests: number;
+  recorderSamples: number;
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -36,6 +47,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       quick, json, sizes: [10], sampleRuns: { 10: 5 }, sampleWarmup: 2, deriveGuests: 1000, deriveRuns: 5,
       engineGuests: 10, engineWindowSec: 3, engineWarmupSec: 1, rssGuests: 100, rssSeconds: 60,
       daemonGuests: 10, daemonClients: 50, daemonWindowSec: 3, daemonWarmupSec: 1,
+      tuiFrameGuests: 200, tuiFrameRuns: 50, tuiGuests: 10, tuiWindowSec: 3, tuiWarmupSec: 3,
+      diagnoseGuests: 100, diagnoseSeconds: 60,
+      recorderGuests: 10, recorderSamples: 40,
     };
   }
   return {
@@ -43,5 +57,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     deriveGuests: 1000, deriveRuns: 30,
     engineGuests: 100, engineWindowSec: 60, engineWarmupSec: 5, rssGuests: 100, rssSeconds: 3600,
     daemonGuests: 100, daemonClients: 50, daemonWindowSec: 20, daemonWarmupSec: 5,
+    tuiFrameGuests: 200, tuiFrameRuns: 300, tuiGuests: 50, tuiWindowSec: 30, tuiWarmupSec: 5,
+    diagnoseGuests: 1000, diagnoseSeconds: 600,
+    recorderGuests: 100, recorderSamples: 360,
   };
 }

@@ -6,6 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
+import { resolve as pathResolve } from 'node:path';
 import { createHostSampler } from '../collector/host-sampler.js';
 import { createSiInventory } from '../collector/inventory-si.js';
 import { createLibvirtEnricher } from '../collector/libvirt/enricher.js';
@@ -13,15 +14,17 @@ import { createQmpEnricher } from '../collector/qmp/enricher.js';
 import { createTcEnricher } from '../collector/tc/enricher.js';
 import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
-import { createTuner } from '../tuning/tuner.js';
+import { createTuner, type RecoveringTuner } from '../tuning/tuner.js';
 import { VirtuneError } from '../engine/model/errors.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { SharingQmpConnector } from '../engine/node/sharing-qmp.js';
 import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
+import { FlockStateLock } from '../engine/node/state-lock.js';
 import { SystemClock } from '../engine/node/system-clock.js';
 import { connectUnix } from '../engine/node/unix-socket.js';
 import { connectWs } from '../engine/node/ws-client.js';
+import type { RawSample } from '../engine/model/sample.js';
 import type { Caller, GuestEnricher, Tuner } from '../engine/ports/sources.js';
 import type { CallerInfo, EngineApi } from '../engine/protocol/api.js';
 import { connectEngine } from '../engine/rpc/client.js';
@@ -31,6 +34,7 @@ import { startDemo } from './demo-composition.js';
 import { checkHostTree } from './host-tree.js';
 import type { DemoProcessHost } from '../demo/process.js';
 import type { CommandRunner } from '../engine/ports/command-runner.js';
+import type { QmpConnector } from '../engine/ports/qmp.js';
 import type { GlobalOptions } from './runtime.js';
 
 
@@ -56,7 +60,13 @@ export function localCaller(via = 'cli'): Caller {
  * Build the in-process engine (not started) on --root or --demo. Used by openEngine and by
  * `virtune serve` (and the bench: it can start a daemon in-process this way).
  */
-export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean; version: string; demoGuests?: number | null; historySec?: number }): Promise<LocalEngine> {
+export async function buildLocalEngine(g: GlobalOptions, opts: {
+  write: boolean; version: string; demoGuests?: number | null; historySec?: number;
+  /** read the undo journal and audit log even without write access (the recorder records changes) */
+  journal?: boolean;
+  /** every raw sample as read (the recorder) */
+  onRawSample?: (raw: RawSample) => void;
+}): Promise<LocalEngine> {
   const demoCount = opts.demoGuests !== undefined ? opts.demoGuests : g.demo;
   const parts = demoCount !== null ? await startDemo(demoCount, g.intervalSec) : null;
   const demo = parts?.demo ?? null;
@@ -66,33 +76,27 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     // a demo engine runs nothing on this machine: its runner is the simulated one
     const runner: CommandRunner = parts ? parts.runner : new ExecRunner();
     if (!parts) await raiseOpenFileLimit(runner);
-    const fs = new NodeHostFs(root, parts ? { maxCached: parts.maxCached } : {});
+    // the demo tree is a simulated kernel: its control files are written in place, as on cgroupfs
+    const fs = new NodeHostFs(root, parts ? { maxCached: parts.maxCached, inPlaceWrites: true } : {});
     const clock = new SystemClock();
     // one connection per QMP socket, shared by sampler and tuner (QEMU serves one monitor client at a time)
     const qmp = new SharingQmpConnector(new SocketQmpConnector());
     // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
     // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
     const useVirsh = !demo && (fs.root === '/' || g.libvirtUri !== null);
-    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh })];
+    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh, latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct' })];
     if (useVirsh && runner.has('virsh')) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri }));
     // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
     if (!demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));
     // static inventory (systeminformation) describes THIS machine: only for the real host at /
     const inventory = !demo && fs.root === '/' ? createSiInventory() : null;
     const sampler = createHostSampler({ fs, clock, enrichers, demo: demo !== null, extraQmpSockets: g.qmp, inventory });
-    let tuner: Tuner | null = null;
-    if (opts.write) {
-      tuner = createTuner({
-        fs, runner, clock, qmp,
-        stateDir: g.stateDir ?? '/var/lib/virtune',
-        auditLog: g.auditLog ?? '/var/log/virtune/audit.log',
-        libvirtUri: g.libvirtUri,
-      });
-    }
+    const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp, demo: demo !== null }) : null;
     const engine = createEngine({
       sampler, clock, tuner, advisor: createAdvisor(),
       readOnly: !opts.write, demo: demo !== null, root, intervalSec: g.intervalSec,
       historySec: opts.historySec, version: opts.version, caller: localCaller('cli'),
+      onRawSample: opts.onRawSample ?? null,
     });
     return {
       engine, demo,
@@ -106,6 +110,31 @@ export async function buildLocalEngine(g: GlobalOptions, opts: { write: boolean;
     await demo?.stop().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The write side: journal, audit log and state lock. The defaults live under --root (a captured tree
+ * keeps its own journal); a path the operator names is taken as written (the demo keeps everything
+ * inside its own tree).
+ */
+export function buildTuner(g: GlobalOptions, fs: NodeHostFs, ports: { runner: CommandRunner; clock: SystemClock; qmp: QmpConnector; demo: boolean }): RecoveringTuner {
+  const asWritten = (p: string | null): boolean => p !== null && !ports.demo;
+  const hostRootFs = fs.root === '/' ? fs : new NodeHostFs('/');
+  return createTuner({
+    fs, runner: ports.runner, clock: ports.clock, qmp: ports.qmp, lock: new FlockStateLock(),
+    stateFs: asWritten(g.stateDir) ? hostRootFs : fs,
+    auditFs: asWritten(g.auditLog) ? hostRootFs : fs,
+    stateDir: absolute(g.stateDir, '--state-dir') ?? '/var/lib/virtune',
+    auditLog: absolute(g.auditLog, '--audit-log') ?? '/var/log/virtune/audit.log',
+    libvirtUri: g.libvirtUri,
+  });
+}
+
+/** An explicit path option made absolute (relative to the working directory), or null when not given. */
+function absolute(p: string | null, flag: string): string | null {
+  if (p === null) return null;
+  if (p.trim() === '') throw new VirtuneError(2, `${flag}: an empty path`);
+  return pathResolve(p);
 }
 
 /** Connect to a running daemon: `unix:PATH` or `ws://HOST:PORT/?token=T`. */

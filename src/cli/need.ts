@@ -3,7 +3,7 @@
 // size in the grammar every other size option uses (`8G`, `512M`, `1.5T`; 1024-based, as --mem-max).
 
 import { usageError } from '../engine/model/errors.js';
-import { parseSizeBytes } from '../tuning/units.js';
+import { parseSizeBytes } from '../engine/model/units.js';
 
 const MIB = 1024 * 1024;
 

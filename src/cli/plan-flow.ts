@@ -4,26 +4,10 @@
 
 import * as readline from 'node:readline/promises';
 import { VirtuneError } from '../engine/model/errors.js';
-import type { Plan, PlanStep, TuningRequest } from '../engine/model/tuning.js';
+import type { Plan, TuningRequest } from '../engine/model/tuning.js';
+import { stepLine } from '../engine/present/plan-preview.js';
 import type { EngineApi } from '../engine/protocol/api.js';
 import { makeOut, type Out } from './runtime.js';
-
-function stepLine(s: PlanStep): string {
-  switch (s.kind) {
-    case 'cgroup-write': case 'sysfs-write': return `${s.kind} ${s.path}: ${s.from ?? '(new)'} -> ${s.to}${s.note ? `  (${s.note})` : ''}`;
-    case 'cgroup-create': return `cgroup-create ${s.path}`;
-    case 'cgroup-remove': return `cgroup-remove ${s.path}`;
-    case 'cgroup-move': return `cgroup-move pid ${s.pids.join(',')}: ${s.from ?? '?'} -> ${s.path}`;
-    case 'affinity': return `affinity thread ${s.tid}: ${s.from ?? '?'} -> ${s.to}`;
-    case 'qmp': {
-      const keys = Object.keys(s.arguments).filter((k) => k !== 'id' && k !== 'device');
-      const diff = keys.filter((k) => s.from?.[k] !== s.arguments[k]).map((k) => `${k} ${String(s.from?.[k] ?? '-')} -> ${String(s.arguments[k])}`);
-      const target = String(s.arguments.id ?? s.arguments.device ?? '');
-      return `qmp ${s.command} ${target}: ${diff.length ? diff.join(', ') : 'no change'}`;
-    }
-    case 'exec': return `exec ${s.argv.join(' ')}${s.note ? `  (${s.note})` : ''}`;
-  }
-}
 
 export function printPlan(out: Out, plan: Plan, title: string): void {
   if (out.json) { out.data(plan); return; }

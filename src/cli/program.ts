@@ -5,10 +5,14 @@ import { Command, Option } from 'commander';
 import { examplesHelp } from './examples.js';
 import { collect, parseGlobals } from './runtime.js';
 import { registerAdvise } from './commands/advise.js';
-import { registerDesktop, registerRecording, registerTui } from './commands/placeholders.js';
+import { registerDesktop } from './commands/placeholders.js';
+import { registerRecording } from './commands/record.js';
 import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
+import { registerTui } from './commands/tui.js';
 import { registerTune } from './commands/tune.js';
+import { registerRevertDue } from './commands/revert-due.js';
+import { registerWhy } from './commands/why.js';
 
 export function buildProgram(version: string): Command {
   const program = new Command('virtune');
@@ -23,8 +27,9 @@ export function buildProgram(version: string): Command {
     .option('--write', 'allow tuning (otherwise read-only)')
     .option('--json', 'machine-readable output on stdout; human text on stderr')
     .option('--libvirt-uri <URI>', 'libvirt connection URI (default: virsh default)')
-    .option('--state-dir <DIR>', 'undo journal directory (default /var/lib/virtune under --root)')
-    .option('--audit-log <FILE>', 'audit log (default /var/log/virtune/audit.log under --root)')
+    .option('--state-dir <DIR>', 'undo journal directory, taken as written (default /var/lib/virtune under --root)')
+    .option('--latency-histograms', 'also turn on QEMU block latency histograms for libvirt guests (through their monitor; on by default for guests virtune reaches directly)')
+    .option('--audit-log <FILE>', 'audit log, taken as written (default /var/log/virtune/audit.log under --root)')
     .showHelpAfterError(false)
     .addHelpText('after', examplesHelp())
     .exitOverride();
@@ -35,7 +40,9 @@ export function buildProgram(version: string): Command {
   registerTui(program);
   registerSnapshot(program);
   registerTune(program);
+  registerRevertDue(program);
   registerAdvise(program);
+  registerWhy(program);
   registerServe(program);
   registerDesktop(program);
   registerRecording(program);

@@ -3,7 +3,7 @@
 // line + exit code.
 
 import type { Command } from 'commander';
-import { HostError, VirtuneError, exitCodeForHostError, type ExitCode } from '../engine/model/errors.js';
+import { HostError, VirtuneError, exitCodeForHostError, plainMessage, type ExitCode } from '../engine/model/errors.js';
 
 export interface GlobalOptions {
   root: string;
@@ -16,6 +16,8 @@ export interface GlobalOptions {
   libvirtUri: string | null;
   stateDir: string | null;
   auditLog: string | null;
+  /** block latency histograms for libvirt guests too (--latency-histograms) */
+  latencyHistograms?: boolean;
 }
 
 export function parseGlobals(cmd: Command): GlobalOptions {
@@ -43,6 +45,7 @@ export function parseGlobals(cmd: Command): GlobalOptions {
     libvirtUri: typeof o.libvirtUri === 'string' ? o.libvirtUri : null,
     stateDir: typeof o.stateDir === 'string' ? o.stateDir : null,
     auditLog: typeof o.auditLog === 'string' ? o.auditLog : null,
+    latencyHistograms: o.latencyHistograms === true,
   };
 }
 
@@ -110,8 +113,7 @@ export function inCommandWords(message: string): string {
 export function classifyError(e: unknown): { code: ExitCode; message: string } {
   if (e instanceof VirtuneError) return { code: e.exitCode, message: inCommandWords(e.message) };
   if (e instanceof HostError) return { code: exitCodeForHostError(e), message: e.message };
-  const msg = e instanceof Error ? e.message : String(e);
-  return { code: 1, message: msg.split('\n')[0] ?? msg };
+  return { code: 1, message: plainMessage(e) };
 }
 
 /** Print the error the contract's way and return the exit code. */

@@ -4,6 +4,7 @@
 // (each wrapped: a throwing enricher becomes an `errors` entry). A guest that vanishes mid-sample is
 // dropped, never a crash. RawSample.costUsec is the wall time the sample took.
 
+import { boundRawSample } from './bounds.js';
 import type { RawGuest, RawHost, RawSample, SourceErrorInfo } from '../engine/model/sample.js';
 import type { Clock } from '../engine/ports/clock.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
@@ -151,10 +152,13 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
         }
       }
 
-      return {
+      const raw: RawSample = {
         schemaVersion: 1, monoMs, wallMs, demo: deps.demo ?? false, host, guests: rawGuests, errors,
-        costUsec: Math.round((now() - t0) * 1000),
+        costUsec: 0,
       };
+      boundRawSample(raw); // impossible values (corrupt files, hostile replies) become null + an error
+      raw.costUsec = Math.round((now() - t0) * 1000);
+      return raw;
     },
     async close(): Promise<void> {
       for (const en of enrichers) {

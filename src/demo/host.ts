@@ -14,6 +14,7 @@ import { DemoQmpServer } from './qmp-server.js';
 import { writeGuestDynamic } from './render-guest.js';
 import { writeHostDynamic } from './render-host.js';
 import { parseShaping, SHAPING_FILE } from './net-shaping.js';
+import { applyScenarios } from './scenarios.js';
 import { ksmTarget, recomputeEffective, step } from './sim.js';
 import { makeGuestSpecs, makeHostSpec, QMP_DIR } from './spec.js';
 import { newGuestState, newHostState, type GuestState, type HostState } from './state.js';
@@ -103,6 +104,7 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
     }
     const hostSpec = makeHostSpec(specs, seed);
     const guests = specs.map((s) => newGuestState(s, hostSpec));
+    applyScenarios(guests, hostSpec);
     const host = newHostState(hostSpec, guests);
     let target = 0;
     for (const g of guests) target += ksmTarget(g);

@@ -4,6 +4,7 @@
 // returns a QMP return value or throws QmpError.
 
 import { fl } from './format.js';
+import { histogramStats, setHistograms } from './latency.js';
 import { HUGE_2M, type GuestSpec } from './spec.js';
 import type { DiskState, GuestState } from './state.js';
 
@@ -36,11 +37,14 @@ function blockStats(d: DiskState, now: number): Record<string, unknown> {
     account_invalid: true, account_failed: true, timed_stats: [],
   };
   if (d.lastIoSec !== null) s.idle_time_ns = fl(Math.max(0, now - d.lastIoSec) * 1e9);
+  Object.assign(s, histogramStats(d));
   return s;
 }
 
 function storageStats(d: DiskState): Record<string, unknown> {
-  return { ...blockStats(d, 0), idle_time_ns: undefined, account_invalid: false, account_failed: false };
+  const s: Record<string, unknown> = { ...blockStats(d, 0), idle_time_ns: undefined, account_invalid: false, account_failed: false };
+  delete s.rd_latency_histogram; delete s.wr_latency_histogram; delete s.flush_latency_histogram; // set on the device's node only
+  return s;
 }
 
 function findDisk(g: GuestState, args: Record<string, unknown>): number {
@@ -164,7 +168,7 @@ function hmp(g: GuestState, line: string): string {
 }
 
 export const COMMANDS = ['qmp_capabilities', 'query-commands', 'query-version', 'query-status', 'query-name', 'query-uuid', 'query-kvm',
-  'query-cpus-fast', 'query-hotpluggable-cpus', 'query-iothreads', 'query-blockstats', 'query-block', 'block_set_io_throttle',
+  'query-cpus-fast', 'query-hotpluggable-cpus', 'query-iothreads', 'query-blockstats', 'query-block', 'block_set_io_throttle', 'block-latency-histogram-set',
   'query-memdev', 'query-memory-size-summary', 'qom-get', 'query-balloon', 'balloon', 'human-monitor-command', 'stop', 'cont'];
 
 export function execute(ctx: QmpContext, name: string, args: Record<string, unknown>): unknown {
@@ -196,6 +200,13 @@ export function execute(ctx: QmpContext, name: string, args: Record<string, unkn
     }
     case 'query-block': return blockInfo(s, g);
     case 'block_set_io_throttle': return setThrottle(g, args);
+    case 'block-latency-histogram-set': {
+      const id = args.id;
+      if (typeof id !== 'string') throw new QmpError('GenericError', "Parameter 'id' is missing");
+      const i = findDisk(g, { id });
+      try { setHistograms(g.disks[i] as DiskState, args); } catch (e) { throw new QmpError('GenericError', (e as Error).message); }
+      return {};
+    }
     case 'query-memdev':
       return [{ id: 'pc.ram', size: s.ramBytes, merge: true, dump: false, prealloc: s.hugepages, share: false, reserve: true, 'host-nodes': [], policy: 'default' }];
     case 'query-memory-size-summary': return { 'base-memory': s.ramBytes, 'plugged-memory': 0 };

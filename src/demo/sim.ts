@@ -3,6 +3,7 @@
 // host's CPUs are shared under contention (weighted water-filling per CPU), and the resulting
 // counters. Pure computation on the state objects: no I/O.
 
+import { addToHistogram } from './latency.js';
 import { demandAt, KSM_SHARE, type Demand } from './profiles.js';
 import { HUGE_2M, MiB, PAGE, type HostSpec } from './spec.js';
 import { effText, TICK_FIELDS, type CpuCounters, type DiskState, type GuestState, type HostState, type Psi } from './state.js';
@@ -175,7 +176,10 @@ export function step(host: HostState, guests: GuestState[], dt: number): void {
       const sl = run * dt * 1000 + (g.running ? dt * 50 : 0);
       g.vcpuSlices[i] = (g.vcpuSlices[i] as number) + sl;
       slices += sl;
-      const cpus = g.eff.vcpuCpus[i] as number[];
+      // the CPUs its load went to this step (its home node's when it fits there), within the vCPU's set
+      const allowed = g.eff.vcpuCpus[i] as number[];
+      const placed = intersect(allowed, p.set);
+      const cpus = placed.length ? placed : allowed;
       if (run > 0 && cpus.length) g.vcpuLastCpu[i] = cpus[Math.floor(g.rng() * cpus.length)] as number;
       else if (!cpus.includes(g.vcpuLastCpu[i] as number)) g.vcpuLastCpu[i] = cpus[0] as number;
       waitSum += wait;
@@ -284,6 +288,9 @@ function stepDisks(g: GuestState, d: Demand, dt: number, now: number): number {
     ds.rdBytes += r * dt * dem.rSize; ds.wrBytes += w * dt * dem.wSize;
     ds.rdNs += r * dt * rLat * 1e9; ds.wrNs += w * dt * wLat * 1e9;
     ds.flushOps += (w / 10) * dt; ds.flushNs += (w / 10) * dt * 0.0008 * 1e9;
+    if (ds.hist.read) addToHistogram(ds.hist.read, r * dt, rLat);
+    if (ds.hist.write) addToHistogram(ds.hist.write, w * dt, wLat);
+    if (ds.hist.flush) addToHistogram(ds.hist.flush, (w / 10) * dt, 0.0008);
     ds.discOps += dt / 600; ds.discBytes += (dt / 600) * MiB;
     ds.highest = Math.min(spec.sizeBytes, ds.highest + w * dt * dem.wSize * 0.01);
     if (got > 0) ds.lastIoSec = now;

@@ -12,11 +12,16 @@ export interface CpuCounters { usage: number; user: number; system: number; peri
 export interface Psi { some: number; full: number; s10: number; s60: number; s300: number; f10: number; f60: number; f300: number }
 export interface Throttle { values: Record<string, number>; group: string | null }
 
+/** A block latency histogram turned on with block-latency-histogram-set: cumulative counts per bin. */
+export interface LatencyHistogram { boundariesNs: number[]; bins: Float64Array }
+
 export interface DiskState {
   rdOps: number; wrOps: number; rdBytes: number; wrBytes: number; rdNs: number; wrNs: number;
   flushOps: number; flushNs: number; discOps: number; discBytes: number; highest: number;
   lastIoSec: number | null;
   throttle: Throttle;
+  /** QEMU's latency histograms; null until a client turns them on */
+  hist: { read: LatencyHistogram | null; write: LatencyHistogram | null; flush: LatencyHistogram | null };
 }
 
 export interface GuestState {
@@ -105,6 +110,7 @@ export function newGuestState(spec: GuestSpec, host: HostSpec): GuestState {
       flushOps: wrOps / 10, flushNs: wrOps / 10 * 800e3, discOps: age / 600, discBytes: (age / 600) * MiB,
       highest: spec.disks[i]!.sizeBytes * (0.3 + 0.5 * rng()), lastIoSec: 0,
       throttle: { values: {}, group: null },
+      hist: { read: null, write: null, flush: null },
     };
   };
   const netScale = { steady: 2e6, bursty: 1e6, idle: 1500, 'disk-heavy': 1e6, 'network-heavy': 5e7, 'memory-hungry': 3e5 }[spec.profile];

@@ -2,7 +2,9 @@
 // cgroup create/move/remove, thread affinity via `taskset -pc`, QMP commands, tc/ip argv), reading
 // each written value back (semantically, see verify.ts), and on the first failure undoing the steps
 // already applied in reverse order, then throwing VirtuneError(1, 'step N failed: …; rolled back: …')
-// (exit 4 when the OS refused with EACCES/EPERM). undoStepsOf() derives the steps that revert a step.
+// (exit 4 when the OS refused with EACCES/EPERM). A step's completion hook (the tuner's journal and
+// audit writes) failing aborts the same way, with that step rolled back too. undoStepsOf() derives the
+// steps that revert a step; a step of a kind it does not know is refused, never "undone".
 
 import { HostError, VirtuneError } from '../engine/model/errors.js';
 import { parseCpuList } from '../engine/model/cpulist.js';
@@ -33,6 +35,7 @@ export function describeStep(s: PlanStep): string {
     case 'affinity': return `thread ${s.tid} affinity: ${s.from ?? '?'} -> ${s.to}`;
     case 'qmp': return `qmp ${s.command} ${JSON.stringify(s.arguments)}`;
     case 'exec': return s.argv.join(' ');
+    default: return `unknown step ${JSON.stringify((s as { kind?: unknown }).kind)}`;
   }
 }
 
@@ -54,6 +57,7 @@ export function undoStepsOf(s: PlanStep): PlanStep[] {
       return [u];
     }
     case 'exec': return (s.undo ?? []).map((argv) => ({ kind: 'exec', argv }) as PlanStep);
+    default: throw new VirtuneError(1, `cannot undo a step of unknown kind ${JSON.stringify((s as { kind?: unknown }).kind)}`);
   }
 }
 
@@ -65,7 +69,9 @@ export function undoPlanOf(applied: readonly PlanStep[]): PlanStep[] {
 function hostFail(e: unknown): StepFailure {
   if (e instanceof StepFailure) return e;
   if (e instanceof HostError) return new StepFailure(e.message, e.kind === 'permission');
-  return new StepFailure(e instanceof Error ? e.message : String(e), false);
+  if (e instanceof VirtuneError) return new StepFailure(e.message, e.exitCode === 4);
+  // a programming error's text ("Cannot read properties of null") means nothing to an operator
+  return new StepFailure(`internal error (${e instanceof Error ? e.name : typeof e})`, false);
 }
 
 function sameSet(a: string, b: string): boolean {
@@ -141,6 +147,8 @@ async function runStep(env: StepEnv, s: PlanStep): Promise<string | null> {
         }
         return null;
       }
+      default:
+        throw new StepFailure(`a step of unknown kind ${JSON.stringify((s as { kind?: unknown }).kind)} cannot be run`, false);
     }
   } catch (e) {
     throw hostFail(e);
@@ -163,42 +171,75 @@ export function checkThrottle(blocks: Array<Record<string, unknown>>, args: Reco
   return null;
 }
 
-/** Run steps best-effort (rollback/undo): every failure is reported, none stops the rest. */
+/**
+ * Run steps best-effort (rollback/undo): every failure is reported, none stops the rest. The listener
+ * must not throw (the tuner collects its own audit failures during an undo).
+ */
 export async function runUndo(env: StepEnv, steps: readonly PlanStep[], phase: 'rollback' | 'undo', on?: StepListener): Promise<{ done: string[]; failed: string[] }> {
   const done: string[] = [];
   const failed: string[] = [];
   for (const [i, s] of steps.entries()) {
+    let outcome: StepOutcome;
     try {
       const warning = await runStep(env, s);
       done.push(describeStep(s));
-      on?.({ step: s, index: i, result: 'ok', message: null, warning }, phase);
+      outcome = { step: s, index: i, result: 'ok', message: null, warning };
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg = hostFail(e).message;
       failed.push(`${describeStep(s)} (${msg})`);
-      on?.({ step: s, index: i, result: 'failed', message: msg, warning: null }, phase);
+      outcome = { step: s, index: i, result: 'failed', message: msg, warning: null };
     }
+    try { on?.(outcome, phase); } catch { /* reported by the listener's owner */ }
   }
   return { done, failed };
 }
 
-/** Apply steps in order; on the first failure roll back the applied ones and throw. Returns warnings. */
-export async function applySteps(env: StepEnv, steps: readonly PlanStep[], on?: StepListener): Promise<string[]> {
+export interface ApplyHooks {
+  /** after each step (applied or failed); throwing (audit log unwritable) aborts and rolls back */
+  on?: StepListener;
+  /** after step `count - 1` completed; throwing (journal unwritable) aborts and rolls back */
+  done?: (count: number) => void;
+  /** before the rollback starts (the tuner journals it) — must not throw */
+  rollingBack?: (reason: string) => void;
+  /** after the rollback, with the steps that failed; returns text to add to the error (a journal problem) */
+  rolledBack?: (failed: string[]) => string;
+}
+
+/**
+ * Apply steps in order; on the first failure (of a step, or of a hook recording it) roll back the
+ * applied ones and throw. Returns warnings.
+ */
+export async function applySteps(env: StepEnv, steps: readonly PlanStep[], hooks: ApplyHooks = {}): Promise<string[]> {
   const warnings: string[] = [];
   const applied: PlanStep[] = [];
   for (const [i, s] of steps.entries()) {
+    let w: string | null;
     try {
-      const w = await runStep(env, s);
-      if (w) warnings.push(w);
-      applied.push(s);
-      on?.({ step: s, index: i, result: 'ok', message: null, warning: w }, 'apply');
+      w = await runStep(env, s);
     } catch (e) {
       const f = hostFail(e);
-      on?.({ step: s, index: i, result: 'failed', message: f.message, warning: null }, 'apply');
-      const rb = await runUndo(env, undoPlanOf(applied), 'rollback', on);
-      const rolled = rb.done.length > 0 ? rb.done.join('; ') : 'nothing (no step had been applied)';
-      const left = rb.failed.length > 0 ? `; ROLLBACK FAILED for: ${rb.failed.join('; ')}` : '';
-      throw new VirtuneError(f.permission ? 4 : 1, `step ${i + 1} failed: ${describeStep(s)}: ${f.message}; rolled back: ${rolled}${left}`);
+      try { hooks.on?.({ step: s, index: i, result: 'failed', message: f.message, warning: null }, 'apply'); } catch { /* failing anyway */ }
+      throw await rollBack(env, applied, hooks, f.permission ? 4 : 1, `step ${i + 1} failed: ${describeStep(s)}: ${f.message}`);
+    }
+    applied.push(s);
+    if (w) warnings.push(w);
+    try {
+      hooks.on?.({ step: s, index: i, result: 'ok', message: null, warning: w }, 'apply');
+      hooks.done?.(i + 1);
+    } catch (e) {
+      const why = e instanceof VirtuneError || e instanceof HostError ? e.message : `internal error (${e instanceof Error ? e.name : typeof e})`;
+      throw await rollBack(env, applied, hooks, 1, `step ${i + 1} (${describeStep(s)}) was applied but could not be recorded: ${why}`);
     }
   }
   return warnings;
+}
+
+async function rollBack(env: StepEnv, applied: readonly PlanStep[], hooks: ApplyHooks, code: 1 | 4, what: string): Promise<VirtuneError> {
+  try { hooks.rollingBack?.(what); } catch { /* must not stop the rollback */ }
+  const rb = await runUndo(env, undoPlanOf(applied), 'rollback', hooks.on);
+  const rolled = rb.done.length > 0 ? rb.done.join('; ') : 'nothing (no step had been applied)';
+  const left = rb.failed.length > 0 ? `; ROLLBACK FAILED for: ${rb.failed.join('; ')}` : '';
+  let extra = '';
+  try { extra = hooks.rolledBack?.(rb.failed) ?? ''; } catch { /* the tuner reports its own failure */ }
+  return new VirtuneError(code, `${what}; rolled back: ${rolled}${left}${extra}`);
 }

@@ -1,10 +1,13 @@
 // Owns finding the guest a tuning request names (id, UUID or name; an ambiguous name lists the
 // candidates, exit 2; unknown, exit 3) and where its cgroups are: the real host directory per
-// controller (v1: /sys/fs/cgroup/<ctrl><path> from /proc/<pid>/cgroup; v2: the unified mount).
+// controller, from /proc/<pid>/cgroup and the mounts in /proc/self/mountinfo (the collector's parsers
+// and layout detection: one reader per kernel file).
 
 import { VirtuneError } from '../engine/model/errors.js';
 import type { RawGuest, RawSample } from '../engine/model/sample.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
+import { detectCgroupLayout, dirIn, findUnifiedMount, type CgroupLayout, type CgroupMount } from '../collector/cgroup/layout.js';
+import { parseMountinfo, parseProcCgroup } from '../collector/procfs/parse.js';
 
 export function resolveGuest(raw: RawSample, ref: string): RawGuest {
   const byId = raw.guests.find((g) => g.id === ref);
@@ -25,25 +28,21 @@ export function tryRead(fs: HostFs, path: string): string | null {
   try { return fs.readText(path); } catch { return null; }
 }
 
-/** Parse /proc/<pid>/cgroup into controller → path ('' key = the v2 line). Pure. */
-export function parseProcCgroup(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const path = (m[3] as string).replace(/ \(deleted\)$/, '');
-    const ctrls = m[2] as string;
-    if (ctrls === '') out.set('', path);
-    else for (const c of ctrls.split(',')) out.set(c, path);
+/**
+ * The host's cgroup mounts, found the way the collector finds them: /proc/self/mountinfo through its
+ * parser and layout detection (co-mounted v1 controllers, hybrid hosts, a cgroup2 mount anywhere).
+ * Unreadable mountinfo is an error naming it, never a guessed /sys/fs/cgroup.
+ */
+export function cgroupLayoutOf(fs: HostFs): CgroupLayout {
+  let text: string;
+  try {
+    text = fs.readText('/proc/self/mountinfo');
+  } catch (e) {
+    throw new VirtuneError(1, `cannot read /proc/self/mountinfo to find the cgroup mounts (${e instanceof Error ? e.message : 'unreadable'})`);
   }
-  return out;
-}
-
-export const V1_MOUNT = '/sys/fs/cgroup';
-
-/** The unified (v2) mount: /sys/fs/cgroup on pure v2, /sys/fs/cgroup/unified on hybrid hosts. */
-export function v2Mount(fs: HostFs): string {
-  return fs.exists('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
+  const mounts = parseMountinfo(text);
+  const u = findUnifiedMount(mounts);
+  return detectCgroupLayout(mounts, u ? tryRead(fs, `${u.mountPoint}/cgroup.controllers`) : null);
 }
 
 export interface GuestCgroups {
@@ -64,31 +63,29 @@ export function guestLevel(path: string): string {
   return stripped.replace(/(\.scope)\/libvirt$/, '$1');
 }
 
-function join(a: string, b: string): string {
-  return b === '/' || b === '' ? a : `${a}${b.startsWith('/') ? '' : '/'}${b}`;
-}
-
 export function guestCgroups(fs: HostFs, raw: RawSample, g: RawGuest): GuestCgroups {
-  const version: 1 | 2 = g.cgroup?.version ?? raw.host.cgroupVersion ?? 1;
+  const layout = cgroupLayoutOf(fs);
+  const version: 1 | 2 = g.cgroup?.version ?? layout.version ?? raw.host.cgroupVersion ?? 1;
   const proc = tryRead(fs, `/proc/${g.pid}/cgroup`);
-  const map = proc ? parseProcCgroup(proc) : new Map<string, string>();
-  const v2m = version === 2 ? v2Mount(fs) : '';
+  const pc = proc ? parseProcCgroup(proc) : null;
   // QEMU's main thread sits in a thread group of libvirt's layout (`…/emulator`, under `…scope/libvirt/`
   // with systemd): whole-guest limits belong to the guest's group above it, the one the collector
   // reports, never to the emulator threads alone.
   const rel = (c: string): string | null => {
-    const p = version === 2 ? map.get('') : map.get(c);
+    const p = pc ? (version === 2 ? pc.v2 : pc.v1.get(c)) ?? undefined : undefined;
     if (p === undefined) return g.cgroup?.path ?? null;
     return guestLevel(p);
   };
-  const mount = (c: string): string => (version === 2 ? v2m : `${V1_MOUNT}/${c}`);
+  const mountOf = (c: string): CgroupMount | null => (version === 2 ? layout.unified : layout.v1.get(c) ?? null);
   return {
     version,
     rel,
-    mount,
+    // a controller that is not mounted: the path it would have, so a plan names what is missing
+    mount: (c) => mountOf(c)?.mountPoint ?? (version === 2 ? '/sys/fs/cgroup' : `/sys/fs/cgroup/${c}`),
     dir: (c) => {
       const r = rel(c);
-      return r === null ? null : join(mount(c), r);
+      const m = mountOf(c);
+      return r === null || m === null ? null : dirIn(m, r);
     },
     own: (c) => {
       const r = rel(c);

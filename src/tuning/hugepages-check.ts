@@ -6,7 +6,7 @@ import { VirtuneError } from '../engine/model/errors.js';
 import type { TuningChange } from '../engine/model/tuning.js';
 import { tryRead } from './guest.js';
 import type { PlanCtx } from './plan-context.js';
-import { humanBytes } from './units.js';
+import { humanBytes } from '../engine/model/units.js';
 
 const num = (t: string | null): number | null => (t === null || !/^\d+$/.test(t.trim()) ? null : Number(t.trim()));
 

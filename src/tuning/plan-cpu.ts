@@ -9,7 +9,7 @@ import type { RawGuest } from '../engine/model/sample.js';
 import type { QuotaSpec, TuningChange } from '../engine/model/tuning.js';
 import { tryRead } from './guest.js';
 import { cgWrite, readCurrent, type PlanCtx } from './plan-context.js';
-import { humanBytes } from './units.js';
+import { humanBytes } from '../engine/model/units.js';
 
 const QUOTA_MAX_USEC = 17592186044415;
 

@@ -7,8 +7,10 @@ import { VirtuneError } from '../engine/model/errors.js';
 import type { Limit, RawDisk, RawGuest } from '../engine/model/sample.js';
 import type { TuningChange } from '../engine/model/tuning.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
+import type { QmpConnector } from '../engine/ports/qmp.js';
+import { diskKey, parseBlockLimits } from '../collector/qmp/parse.js';
 import { tryRead } from './guest.js';
-import { THROTTLE_BASE } from './parse.js';
+import { THROTTLE_BASE } from '../engine/model/tuning-parse.js';
 import { cgWrite, type PlanCtx } from './plan-context.js';
 
 export interface BlockDev { name: string; majmin: string }
@@ -70,9 +72,22 @@ export function parseIoMaxLine(text: string, majmin: string): Record<string, str
 export function parseThrottleDevice(text: string, majmin: string): number | null {
   for (const line of text.split('\n')) {
     const [d, v] = line.trim().split(/\s+/);
-    if (d === majmin && v !== undefined) return Number(v);
+    if (d === majmin && v !== undefined) {
+      if (!/^\d{1,20}$/.test(v)) throw new VirtuneError(1, `the current rule '${line.trim()}' is not a number of bytes or IOs per second; refusing to plan without knowing the value undo would restore`);
+      return Number(v);
+    }
   }
   return null;
+}
+
+/** The current text of a guest's block-limit file: unreadable is an error naming it, never "no limit". */
+function readLimits(ctx: PlanCtx, path: string): string {
+  try {
+    return ctx.fs.readText(path);
+  } catch (e) {
+    const why = e instanceof Error && 'kind' in e ? String((e as { kind: unknown }).kind) : 'unreadable';
+    throw new VirtuneError(1, `cannot read the current limits in ${path} (${why}); refusing to plan a change whose undo value is not known`);
+  }
 }
 
 export function planIo(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'io' }>): void {
@@ -81,7 +96,7 @@ export function planIo(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'io' }>): 
   const what = `block limits on ${dev.name}`;
   if ((ctx.cg?.version ?? 1) === 2) {
     const dir = ctx.cg?.dir('io');
-    const cur = ctx.fresh.has('io') || !dir ? {} : parseIoMaxLine(tryRead(ctx.fs, `${dir}/io.max`) ?? '', dev.majmin);
+    const cur = ctx.fresh.has('io') || !dir ? {} : parseIoMaxLine(readLimits(ctx, `${dir}/io.max`), dev.majmin);
     const fmt = (l: Limit): string => (l === 'max' ? 'max' : String(l));
     const to = `${dev.majmin} ${keys.map((k) => `${k}=${fmt(c.limits[k] as Limit)}`).join(' ')}`;
     const from = `${dev.majmin} ${keys.map((k) => `${k}=${cur[k] ?? 'max'}`).join(' ')}`;
@@ -91,7 +106,7 @@ export function planIo(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'io' }>): 
   for (const k of keys) {
     const l = c.limits[k] as Limit;
     const dir = ctx.cg?.dir('blkio');
-    const curV = ctx.fresh.has('blkio') || !dir ? null : parseThrottleDevice(tryRead(ctx.fs, `${dir}/${V1_FILE[k]}`) ?? '', dev.majmin);
+    const curV = ctx.fresh.has('blkio') || !dir ? null : parseThrottleDevice(readLimits(ctx, `${dir}/${V1_FILE[k]}`), dev.majmin);
     const from = `${dev.majmin} ${curV ?? 0}`;
     cgWrite(ctx, 'blkio', V1_FILE[k], `${dev.majmin} ${l === 'max' ? 0 : l}`, what, { from, fromFresh: from, note: dev.name });
   }
@@ -99,14 +114,41 @@ export function planIo(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'io' }>): 
 
 const THROTTLE_LIMIT = 1e15;
 
-/** The current QMP throttle arguments of a disk, from query-block values kept in the RawSample. */
-export function currentThrottle(d: RawDisk): Record<string, number | string> {
-  const l = d.limits;
-  const cur: Record<string, number | string> = {
-    bps: l.totalBytesPerSec ?? 0, bps_rd: l.readBytesPerSec ?? 0, bps_wr: l.writeBytesPerSec ?? 0,
-    iops: l.totalIops ?? 0, iops_rd: l.readIops ?? 0, iops_wr: l.writeIops ?? 0,
-  };
-  for (const [k, v] of Object.entries(l.extra ?? {})) cur[k] = v;
+const THROTTLE_KEYS = ['bps', 'bps_rd', 'bps_wr', 'iops', 'iops_rd', 'iops_wr'] as const;
+
+/**
+ * The current QMP throttle arguments of a disk, asked from QEMU (query-block) at planning time: the
+ * sample cannot tell "no limit" (QEMU's 0) from "not reported" (both null there). A base limit QEMU does
+ * not report as a number in range is an error naming it — never 0, which would clear it and make undo
+ * "restore" 0. Burst, burst length, iops_size and group come through the collector's parser.
+ */
+export async function readThrottle(qmp: QmpConnector | undefined, socket: string, diskName: string): Promise<Record<string, number | string>> {
+  const fail = (why: string): VirtuneError => new VirtuneError(1, `--disk-throttle ${diskName}: cannot read the current QEMU throttle limits (${why}); refusing to guess them`);
+  if (!qmp) throw fail('no QMP connector');
+  let blocks: unknown;
+  try {
+    const ch = await qmp.connect(socket, { timeoutMs: 5000 });
+    try { blocks = await ch.execute('query-block'); } finally { await ch.close(); }
+  } catch (e) {
+    throw fail(e instanceof Error && !(e instanceof TypeError) ? e.message : 'QMP error');
+  }
+  const entry = (Array.isArray(blocks) ? blocks : []).find((b: unknown) => {
+    const o = (b ?? {}) as Record<string, unknown>;
+    const ins = (o.inserted ?? {}) as Record<string, unknown>;
+    const s = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+    return diskKey(s(o.device), s(o.qdev), s(ins['node-name'])) === diskName;
+  }) as Record<string, unknown> | undefined;
+  const ins = entry?.inserted as Record<string, unknown> | undefined;
+  if (!ins) throw fail(`query-block shows no medium for ${diskName}`);
+  const cur: Record<string, number | string> = {};
+  const unknown: string[] = [];
+  for (const k of THROTTLE_KEYS) {
+    const v = ins[k];
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= THROTTLE_LIMIT) cur[k] = v; else unknown.push(k);
+  }
+  if (unknown.length > 0) throw fail(`QEMU did not report ${unknown.join(', ')} as a limit`);
+  const extra = parseBlockLimits([entry]).get(diskName)?.extra ?? {};
+  for (const [k, v] of Object.entries(extra)) cur[k] = v;
   return cur;
 }
 
@@ -147,7 +189,7 @@ function findDisk(g: RawGuest, name: string): RawDisk | null {
   return g.disks.find((d) => d.source !== 'cgroup' && (d.name === name || d.qdev === name)) ?? null;
 }
 
-export function planDiskThrottle(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'diskThrottle' }>): void {
+export async function planDiskThrottle(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'diskThrottle' }>, qmp: QmpConnector | undefined): Promise<void> {
   const g = ctx.guest as RawGuest;
   const disk = findDisk(g, c.disk);
   if (!disk) {
@@ -157,7 +199,7 @@ export function planDiskThrottle(ctx: PlanCtx, c: Extract<TuningChange, { kind: 
   if (!g.qmp) throw new VirtuneError(2, `guest ${g.id}: no QMP socket is known, so QEMU throttling cannot be changed`);
   // the user's own arguments must not mix total and read/write of one kind
   validateMixOnly(c.args, c.disk);
-  const cur = currentThrottle(disk);
+  const cur = await readThrottle(qmp, ctx.fs.resolve(g.qmp.socket), disk.name);
   const next: Record<string, number | string> = { ...cur };
   for (const [k, v] of Object.entries(c.args)) next[k] = v;
   // setting read/write clears the current total of the same kind (and vice versa): QEMU refuses both

@@ -4,7 +4,7 @@
 // before tasks join, then the QEMU process moved in (undo moves it back and removes the groups).
 
 import type { RawGuest } from '../engine/model/sample.js';
-import { V1_MOUNT, type GuestCgroups } from './guest.js';
+import type { GuestCgroups } from './guest.js';
 import { readCurrent, type PlanCtx } from './plan-context.js';
 import { tryRead } from './guest.js';
 
@@ -47,19 +47,20 @@ export function planIsolate(ctx: PlanCtx, cg: GuestCgroups): GuestCgroups {
   }
   const dirs = new Map<string, string>();
   for (const c of V1_ISOLATE_CONTROLLERS) {
-    if (!ctx.fs.exists(`${V1_MOUNT}/${c}`)) continue;
-    const parent = `${V1_MOUNT}/${c}/virtune`;
+    const mount = cg.mount(c);
+    if (!ctx.fs.exists(mount)) continue;
+    const parent = `${mount}/virtune`;
     const dir = `${parent}/${name}`;
     if (!ctx.fs.exists(parent)) {
       ctx.steps.push({ kind: 'cgroup-create', path: parent });
       if (c === 'cpuset') {
-        ctx.steps.push({ kind: 'cgroup-write', path: `${parent}/cpuset.cpus`, from: null, to: readCurrent(ctx.fs, `${V1_MOUNT}/cpuset/cpuset.cpus`) });
-        ctx.steps.push({ kind: 'cgroup-write', path: `${parent}/cpuset.mems`, from: null, to: readCurrent(ctx.fs, `${V1_MOUNT}/cpuset/cpuset.mems`) });
+        ctx.steps.push({ kind: 'cgroup-write', path: `${parent}/cpuset.cpus`, from: null, to: readCurrent(ctx.fs, `${mount}/cpuset.cpus`) });
+        ctx.steps.push({ kind: 'cgroup-write', path: `${parent}/cpuset.mems`, from: null, to: readCurrent(ctx.fs, `${mount}/cpuset.mems`) });
       }
     }
     ctx.steps.push({ kind: 'cgroup-create', path: dir });
     if (c === 'cpuset') {
-      const src = ctx.fs.exists(parent) ? parent : `${V1_MOUNT}/cpuset`;
+      const src = ctx.fs.exists(parent) ? parent : mount;
       const cur = cg.dir('cpuset');
       const cpus = (cur ? tryRead(ctx.fs, `${cur}/cpuset.cpus`) : null)?.trim() || readCurrent(ctx.fs, `${src}/cpuset.cpus`);
       const mems = (cur ? tryRead(ctx.fs, `${cur}/cpuset.mems`) : null)?.trim() || readCurrent(ctx.fs, `${src}/cpuset.mems`);

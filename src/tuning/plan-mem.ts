@@ -9,7 +9,7 @@ import type { TuningChange } from '../engine/model/tuning.js';
 import { tryRead } from './guest.js';
 import { checkHugepages } from './hugepages-check.js';
 import { cgWrite, readCurrent, type PlanCtx } from './plan-context.js';
-import { humanBytes } from './units.js';
+import { humanBytes } from '../engine/model/units.js';
 
 export const V1_UNLIMITED_MIN = 2 ** 62;
 

@@ -8,7 +8,7 @@ import { VirtuneError } from '../engine/model/errors.js';
 import type { NetDirection, PlanStep, TuningChange } from '../engine/model/tuning.js';
 import type { PlanCtx } from './plan-context.js';
 import type { HtbClass, TapState, TcCaps } from './tc.js';
-import { tcRateArg, tcSizeArg } from './units.js';
+import { tcRateArg, tcSizeArg } from '../engine/model/units.js';
 
 export interface NetEnv { caps: TcCaps; state: TapState; prefix: string[] }
 
@@ -35,6 +35,7 @@ function policeBurst(d: NetDirection): string {
 export function planNet(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'net' }>, env: NetEnv): void {
   const { state, caps, prefix } = env;
   const dev = state.ifname;
+  if (caps.assumed && !ctx.warnings.includes(caps.assumed)) ctx.warnings.push(caps.assumed);
   const tc = (...a: string[]): string[] => [...prefix, 'tc', ...a];
   const ip = (...a: string[]): string[] => [...prefix, 'ip', ...a];
   const push = (argv: string[], undo?: string[][], note?: string): void => {

@@ -9,7 +9,8 @@ import type { RawGuest, RawSample } from '../engine/model/sample.js';
 import type { Plan, QuotaSpec, TuningChange, TuningRequest } from '../engine/model/tuning.js';
 import type { CommandRunner } from '../engine/ports/command-runner.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
-import { flagOf } from './flags.js';
+import type { QmpConnector } from '../engine/ports/qmp.js';
+import { flagOf } from '../engine/model/tuning-flags.js';
 import { guestCgroups, resolveGuest } from './guest.js';
 import { planLibvirt } from './libvirt/plan.js';
 import type { PlanCtx } from './plan-context.js';
@@ -26,6 +27,8 @@ export interface PlanDeps {
   libvirtUri: string | null;
   /** tc features of this kernel (detected once, cached by the caller) */
   tcCaps: () => Promise<TcCaps>;
+  /** asks QEMU for a disk's current throttle limits (absent: --disk-throttle cannot be planned) */
+  qmp?: QmpConnector;
 }
 
 /** cgroup controller a change writes, for the cgroup version (null: no cgroup needed). */
@@ -95,7 +98,7 @@ export async function planTuning(req: TuningRequest, raw: RawSample, deps: PlanD
   for (const c of req.changes) if (c.kind === 'emulatorPin') planEmulatorPin(ctx, c.cpus);
   for (const c of req.changes) if (c.kind === 'io') planIo(ctx, c);
   for (const c of req.changes) if (c.kind === 'memMax') planMemMax(ctx, c);
-  for (const c of req.changes) if (c.kind === 'diskThrottle') planDiskThrottle(ctx, c);
+  for (const c of req.changes) if (c.kind === 'diskThrottle') await planDiskThrottle(ctx, c, deps.qmp);
   for (const c of req.changes) {
     if (c.kind !== 'net') continue;
     const owners = tapOwners(fs, raw, c.ifname);

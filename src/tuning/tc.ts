@@ -9,10 +9,58 @@ import { VirtuneError } from '../engine/model/errors.js';
 import type { CommandRunner } from '../engine/ports/command-runner.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
 import { parseHtbClasses, parseQdiscJson, type HtbClass, type TcQdisc } from '../collector/tc/parse.js';
+import { parseFdinfoIff } from '../collector/qmp/parse.js';
 
 export type { HtbClass, TcQdisc };
 
-export interface TcCaps { sfq: boolean; police: boolean; ifb: boolean }
+export interface TcCaps {
+  sfq: boolean; police: boolean; ifb: boolean;
+  /** set when the capabilities are assumed, not known (a preview before the first probe) */
+  assumed?: string;
+}
+
+const CAPS_FILE = 'tc-caps.json';
+const MODULES: Record<keyof Omit<TcCaps, 'assumed'>, string> = { sfq: 'sch_sfq', police: 'act_police', ifb: 'ifb' };
+
+function kernelRelease(fs: HostFs): string | null {
+  try { return fs.readText('/proc/sys/kernel/osrelease').trim() || null; } catch { return null; }
+}
+
+/** Remember a probe's result for this kernel, so previews can use it without probing. */
+export function saveTcCaps(stateFs: HostFs, stateDir: string, hostFs: HostFs, caps: TcCaps): void {
+  const release = kernelRelease(hostFs);
+  if (!release) return;
+  const file = `${stateDir}/${CAPS_FILE}`;
+  if (stateFs.exists(`${file}.tmp`)) stateFs.unlink(`${file}.tmp`);
+  stateFs.appendDurable(`${file}.tmp`, JSON.stringify({ kernel: release, sfq: caps.sfq, police: caps.police, ifb: caps.ifb }) + '\n');
+  stateFs.rename(`${file}.tmp`, file);
+}
+
+/**
+ * tc capabilities without touching the host (previews): the probe result a write-enabled engine cached
+ * for this kernel, else the kernel's module lists (/proc/modules, modules.builtin, modules.dep), else an
+ * assumption (no sfq, no police, IFB) that the plan states as a warning.
+ */
+export function cachedTcCaps(stateFs: HostFs, stateDir: string, hostFs: HostFs): TcCaps {
+  const release = kernelRelease(hostFs);
+  try {
+    const c = JSON.parse(stateFs.readText(`${stateDir}/${CAPS_FILE}`)) as Record<string, unknown>;
+    if (release !== null && c.kernel === release && [c.sfq, c.police, c.ifb].every((v) => typeof v === 'boolean')) {
+      return { sfq: c.sfq as boolean, police: c.police as boolean, ifb: c.ifb as boolean };
+    }
+  } catch { /* no cache yet */ }
+  const lists: string[] = [];
+  for (const f of ['/proc/modules', ...(release ? [`/lib/modules/${release}/modules.builtin`, `/lib/modules/${release}/modules.dep`] : [])]) {
+    try { lists.push(hostFs.readText(f)); } catch { /* not there (a monolithic kernel has none) */ }
+  }
+  if (lists.length > 0) {
+    const text = lists.join('\n');
+    const has = (m: string): boolean => new RegExp(`(^|/)${m}(\\.ko\\S*)?(:|\\s|$)`, 'm').test(text);
+    return { sfq: has(MODULES.sfq), police: has(MODULES.police), ifb: has(MODULES.ifb) };
+  }
+  return { sfq: false, police: false, ifb: true,
+    assumed: 'this kernel\'s tc features are not known yet (no module list, not probed yet): the preview assumes no sfq and no act_police; applying probes them once in a scratch namespace and may plan differently' };
+}
 
 export interface TapState {
   ifname: string;
@@ -101,8 +149,8 @@ export function tapsOfPid(fs: HostFs, pid: number): string[] {
     try { target = fs.readLink(`/proc/${pid}/fd/${fd}`); } catch { continue; }
     if (target !== '/dev/net/tun') continue;
     try {
-      const m = /^iff:\s*(\S+)/m.exec(fs.readText(`/proc/${pid}/fdinfo/${fd}`));
-      if (m) out.push(m[1] as string);
+      const name = parseFdinfoIff(fs.readText(`/proc/${pid}/fdinfo/${fd}`)); // the collector's parser
+      if (name) out.push(name);
     } catch { /* closed meanwhile */ }
   }
   return out;

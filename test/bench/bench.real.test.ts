@@ -64,9 +64,16 @@ describe('npm run bench -- --quick --json (real processes)', () => {
       expect(out.sampleToFloorRatio).toEqual(expect.any(Number));
       expect(out.engineCpuPct100).toEqual(expect.any(Number));
     }
+    if (landed('demo/host.js') && landed('engine/record/recorder.js')) {
+      expect(out.recorderBytesPerGuestSample, JSON.stringify(out.notes)).toEqual(expect.any(Number));
+    }
     if (landed('demo/host.js') && landed('engine/node/ws-server.js')) {
       expect(out.daemonCpuPct50Clients, JSON.stringify(out.notes)).toEqual(expect.any(Number));
     }
+
+    // the terminal UI has landed: its frame and its CPU attached to a daemon (in tmux) are measured
+    expect(out.tuiFrameMs200, JSON.stringify(out.notes)).toEqual(expect.any(Number));
+    expect(out.tuiCpuPct50, JSON.stringify(out.notes)).toEqual(expect.any(Number));
 
     // the human table goes to stderr alongside (stdout stays one JSON object)
     expect(r.stderr).toMatch(/^machine: .+ cores, .+ Node v\d+/m);

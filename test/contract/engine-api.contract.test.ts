@@ -61,6 +61,8 @@ async function scenario(connect: (typeof TRANSPORTS)[string]): Promise<{ result:
     badMetric: await outcome(api.history({ guest: 'qemu:beta', metric: 'nope', windowSec: 60 })),
     missingGuest: await outcome(api.previewTuning({ guest: 'gamma', changes: [] })),
     advise: await outcome(api.advise({ need: { vcpus: 1, memMiB: 1 } })),
+    diagnosis: await api.diagnose('beta', 60),
+    diagnoseMissing: await outcome(api.diagnose('gamma', 10)),
   };
   const status = await api.status();
   await sub.unsubscribe();
@@ -93,6 +95,8 @@ describe('EngineApi contract: the same scenario over every transport', () => {
     expect(r.badMetric).toMatchObject({ code: 2 });
     expect(r.missingGuest).toMatchObject({ code: 3 });
     expect(r.advise).toMatchObject({ code: 1 });
+    expect(r.diagnosis).toMatchObject({ guest: 'qemu:beta', windowSec: 60, samples: 3 });
+    expect(r.diagnoseMissing).toMatchObject({ code: 3 });
   });
 
   for (const name of Object.keys(TRANSPORTS).filter((n) => n !== 'direct')) {

@@ -20,7 +20,7 @@ describe('demo host simulation (simulated host)', () => {
   async function start(guests = 8, seed = 7): Promise<{ d: DemoHost; fs: NodeHostFs }> {
     const d = await startDemoHost({ guests, seed, manual: true, qmp: false });
     demos.push(d);
-    const fs = new NodeHostFs(d.root);
+    const fs = new NodeHostFs(d.root, { inPlaceWrites: true }); // the demo tree is a simulated kernel
     fss.push(fs);
     return { d, fs };
   }

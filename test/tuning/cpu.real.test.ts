@@ -76,7 +76,7 @@ describe('CPU tuning on a real QEMU guest (cgroup v1)', () => {
     expect(allowed(tid)).toBe(before);
   });
 
-  it('rollback: when the second step fails, the first step is undone and nothing is journaled', async () => {
+  it('rollback: when the second step fails, the first step is undone; the journal records it rolled back, nothing to undo', async () => {
     const cg = lab.cgroupV1(CTRL);
     const q = await startQemu(lab, { kind: 'spin' });
     cg.addProcess(q.pid);
@@ -91,7 +91,8 @@ describe('CPU tuning on a real QEMU guest (cgroup v1)', () => {
     expect((err as VirtuneError).message).toMatch(/^step 2 failed: .*cpuset\.cpus.*rolled back: .*cpu\.cfs_quota_us: 50000 -> -1/);
     expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('-1');
     expect(fs.writes.map((w) => [w.path.split('/').pop(), w.data])).toEqual([['cpu.cfs_quota_us', '50000'], ['cpu.cfs_quota_us', '-1']]);
-    expect(await tuner.changes()).toEqual([]);
+    expect((await tuner.changes()).map((r) => r.state)).toEqual(['rolled-back']);
+    expect(((await tuner.undo(null, CALLER).catch((e: unknown) => e)) as VirtuneError).exitCode).toBe(3);
   });
 
   it('a guest in a shared cgroup is refused (exit 2, offers --isolate); --isolate moves all its threads and undo moves them back', async () => {

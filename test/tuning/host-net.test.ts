@@ -9,6 +9,7 @@ import type { PlanCtx } from '../../src/tuning/plan-context.js';
 import { validateThrottle } from '../../src/tuning/plan-io.js';
 import { planNet } from '../../src/tuning/plan-net.js';
 import { createTuner } from '../../src/tuning/tuner.js';
+import { FlockStateLock } from '../../src/engine/node/state-lock.js';
 import type { TapState } from '../../src/tuning/tc.js';
 import { useLab } from '../helpers/lab.js';
 import { ManualClock } from '../helpers/manual-clock.js';
@@ -60,7 +61,7 @@ describe('host knobs (fixture tree)', () => {
     const shortFs = Object.assign(Object.create(Object.getPrototypeOf(fs) as object) as typeof fs, fs, {
       writeText: (p: string, d: string) => fs.writeText(p, p.endsWith('nr_hugepages') ? String(Math.min(40, Number(d))) : d),
     });
-    const tuner = createTuner({ fs: shortFs, runner: new RecordingRunner(), clock: new ManualClock(), qmp: { connect: async () => { throw new Error('x'); } },
+    const tuner = createTuner({ lock: new FlockStateLock(), fs: shortFs, runner: new RecordingRunner(), clock: new ManualClock(), qmp: { connect: async () => { throw new Error('x'); } },
       stateDir: '/state', auditLog: '/audit.log' });
     const a = await tuner.apply({ guest: 'host', changes: [{ kind: 'hugepages', sizeKb: 2048, node: null, count: 64 }] }, raw, { uid: 0, user: 'root', pid: 1, via: 't' });
     expect(a.warnings).toEqual([`${HP}/nr_hugepages: asked for 64, the kernel provided 40`]);

@@ -14,6 +14,7 @@ import { SystemClock } from '../../src/engine/node/system-clock.js';
 import type { HostFs } from '../../src/engine/ports/host-fs.js';
 import type { Caller, Tuner } from '../../src/engine/ports/sources.js';
 import { createTuner } from '../../src/tuning/tuner.js';
+import { FlockStateLock } from '../../src/engine/node/state-lock.js';
 import type { Lab } from '../helpers/lab.js';
 import type { QemuGuest } from '../helpers/qemu.js';
 import { rawGuest, rawHost } from '../engine/raw-builders.js';
@@ -81,7 +82,7 @@ export function realTuner(lab: Lab, fs?: HostFs): { tuner: Tuner; stateDir: stri
   const hostFs = fs ?? new NodeHostFs('/');
   const stateDir = path.join(dir, 'state');
   const auditLog = path.join(dir, 'log', 'audit.log');
-  const tuner = createTuner({ fs: hostFs, runner: new ExecRunner(), clock: new SystemClock(), qmp: new SocketQmpConnector(), stateDir, auditLog });
+  const tuner = createTuner({ lock: new FlockStateLock(), fs: hostFs, runner: new ExecRunner(), clock: new SystemClock(), qmp: new SocketQmpConnector(), stateDir, auditLog });
   return { tuner, stateDir, auditLog, fs: hostFs };
 }
 

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { VirtuneError } from '../../src/engine/model/errors.js';
 import {
   parseDiskThrottle, parseHugepages, parseIoSpec, parseKsm, parseMemMax, parseNetSpec, parseQuota, parseTuneOptions, parseVcpuPin,
-} from '../../src/tuning/parse.js';
-import { parseTcRateBits, parseTcSizeBytes } from '../../src/tuning/units.js';
+} from '../../src/engine/model/tuning-parse.js';
+import { parseTcRateBits, parseTcSizeBytes } from '../../src/engine/model/units.js';
 
 function bad(fn: () => unknown, re: RegExp): void {
   let e: unknown = null;

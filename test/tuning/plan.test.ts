@@ -7,6 +7,7 @@ import type { RawGuest, RawSample } from '../../src/engine/model/sample.js';
 import type { TuningChange, TuningRequest } from '../../src/engine/model/tuning.js';
 import { planTuning } from '../../src/tuning/plan.js';
 import { createTuner } from '../../src/tuning/tuner.js';
+import { FlockStateLock } from '../../src/engine/node/state-lock.js';
 import { useLab } from '../helpers/lab.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { RecordingRunner } from '../helpers/recording-runner.js';
@@ -121,7 +122,7 @@ describe('planning on cgroup v2 (cgroup v2 fixture tree)', () => {
   it('apply writes, reads back, journals; undo from a NEW tuner restores every file (cgroup v2 fixture tree)', async () => {
     const t = v2Host(lab);
     const state = lab.tmpdir('state');
-    const mk = () => createTuner({ fs: t.fs, runner: new RecordingRunner(), clock: new ManualClock(), qmp: noQmp,
+    const mk = () => createTuner({ lock: new FlockStateLock(), fs: t.fs, runner: new RecordingRunner(), clock: new ManualClock(), qmp: noQmp,
       stateDir: '/var/lib/virtune', auditLog: '/var/log/virtune/audit.log' });
     void state;
     const req: TuningRequest = { guest: 'web01', changes: [
@@ -151,7 +152,7 @@ describe('planning on cgroup v2 (cgroup v2 fixture tree)', () => {
   it('--revert-after: revertDue reverts an expired change; keep stops the timer (cgroup v2 fixture tree)', async () => {
     const t = v2Host(lab);
     const clock = new ManualClock();
-    const tuner = createTuner({ fs: t.fs, runner: new RecordingRunner(), clock, qmp: noQmp, stateDir: '/var/lib/virtune', auditLog: '/var/log/virtune/audit.log' });
+    const tuner = createTuner({ lock: new FlockStateLock(), fs: t.fs, runner: new RecordingRunner(), clock, qmp: noQmp, stateDir: '/var/lib/virtune', auditLog: '/var/log/virtune/audit.log' });
     const caller = { uid: 0, user: 'root', pid: 1, via: 'test' };
     const a = await tuner.apply({ guest: 'web01', changes: [{ kind: 'cpuWeight', value: 300, flag: 'cpu-weight' }], revertAfterSec: 30 }, v2Sample(), caller);
     expect(a.revertAt).toBe(new Date(clock.wallMs() + 30000).toISOString());

@@ -30,10 +30,17 @@ export function makeTree(lab: Lab, files: Record<string, string>, links: Record<
 
 export const V2_SCOPE = '/machine.slice/web01.scope';
 
+/** /proc/self/mountinfo of the fixture hosts: tuning finds the cgroup mounts the way the collector does */
+const V2_MOUNTINFO = '24 1 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n';
+const V1_MOUNTINFO = ['cpu', 'cpuacct', 'cpuset', 'blkio', 'memory'].map((c, i) =>
+  `${32 + i} 31 0:${29 + i} / /sys/fs/cgroup/${c} rw,nosuid,nodev,noexec,relatime - cgroup cgroup rw,${c}`).join('\n') +
+  '\n41 31 0:38 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw\n';
+
 /** A pure cgroup v2 host with one guest scope (pid 4242), block devices vda (+vda1) and 8:16 sdb. */
 export function v2Host(lab: Lab, extra: Record<string, string> = {}): Tree {
   const g = `/sys/fs/cgroup${V2_SCOPE}`;
   return makeTree(lab, {
+    '/proc/self/mountinfo': V2_MOUNTINFO,
     '/sys/fs/cgroup/cgroup.controllers': 'cpuset cpu io memory hugetlb pids\n',
     '/sys/fs/cgroup/cgroup.subtree_control': 'cpuset cpu io memory pids\n',
     [`${g}/cpu.max`]: 'max 100000\n',
@@ -83,6 +90,7 @@ export const V1_REL = '/machine/qemu-1-vm1';
 export function v1Host(lab: Lab, extra: Record<string, string> = {}): Tree {
   const c = (ctrl: string, f: string): string => `/sys/fs/cgroup/${ctrl}${V1_REL}/${f}`;
   return makeTree(lab, {
+    '/proc/self/mountinfo': V1_MOUNTINFO,
     [c('cpu', 'cpu.shares')]: '1024\n',
     [c('cpu', 'cpu.cfs_quota_us')]: '-1\n',
     [c('cpu', 'cpu.cfs_period_us')]: '100000\n',

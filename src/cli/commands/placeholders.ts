@@ -4,31 +4,8 @@
 import type { Command } from 'commander';
 import { notAvailable } from '../runtime.js';
 
-export function registerTui(program: Command): void {
-  program.command('tui', { isDefault: true })
-    .description('the terminal UI (default command)')
-    .action(() => notAvailable('the terminal UI'));
-}
-
 export function registerDesktop(program: Command): void {
   program.command('desktop')
     .description('the Electron desktop app')
     .action(() => notAvailable('the desktop app'));
-}
-
-export function registerRecording(program: Command): void {
-  program.command('record')
-    .description('record raw samples to a file')
-    .requiredOption('-o, --output <FILE>', 'recording file')
-    .option('--duration <SEC>', 'stop after SEC seconds')
-    .action(() => notAvailable('recording'));
-  program.command('replay')
-    .description('replay a recording in the terminal UI')
-    .argument('<FILE>', 'recording file')
-    .action(() => notAvailable('replay'));
-  program.command('report')
-    .description('capacity report from a recording')
-    .argument('<FILE>', 'recording file')
-    .option('--html <OUT>', 'write an HTML report')
-    .action(() => notAvailable('the capacity report'));
 }

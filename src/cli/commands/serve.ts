@@ -19,7 +19,12 @@ import { serveEngine, type ServedConnection } from '../../engine/rpc/server.js';
 import type { Transport } from '../../engine/rpc/transport.js';
 import { buildLocalEngine, packageVersion, type LocalEngine } from '../engine-factory.js';
 import { makeOut, parseGlobals, type GlobalOptions } from '../runtime.js';
+import { buildReplayEngine, startRecording, type ReplayEngine } from '../recording.js';
 import { createMetrics } from '../serve-metrics.js';
+
+function replayAsLocal(r: ReplayEngine): LocalEngine {
+  return { engine: r.engine, demo: null, stop: r.stop };
+}
 
 export interface DaemonOptions {
   listen: string | null;
@@ -31,6 +36,10 @@ export interface DaemonOptions {
   maxBacklogBytes?: number;
   /** skip snapshot events while a client has more than this queued */
   eventBacklogBytes?: number;
+  /** record raw samples and tuning events to this file while serving */
+  record?: string | null;
+  /** serve a recording instead of this host (read-only; replay controls over EngineApi) */
+  replay?: string | null;
 }
 
 export interface Daemon {
@@ -62,7 +71,18 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
   if (!rwPath && !roPath && !http) throw usageError('serve: give at least one of --listen unix:PATH, --listen-ro unix:PATH, --http HOST:PORT');
   if (rwPath && rwPath === roPath) throw usageError('serve: --listen and --listen-ro must be different paths');
 
-  const local = await buildLocalEngine(g, { write: true, version: packageVersion() });
+  if (opts.record && opts.replay) throw usageError('serve: --record and --replay exclude each other');
+  if (opts.replay && (g.demo !== null || g.root !== '/')) throw usageError('serve: --replay serves a recording; --demo and --root do not apply');
+  const recording = opts.record ? startRecording({ file: opts.record, demo: g.demo !== null, intervalSec: g.intervalSec }) : null;
+  let local: LocalEngine;
+  try {
+    local = opts.replay
+      ? replayAsLocal(buildReplayEngine(opts.replay, packageVersion()))
+      : await buildLocalEngine(g, { write: true, version: packageVersion(), onRawSample: recording?.onRawSample });
+  } catch (e) {
+    await recording?.close().catch(() => undefined);
+    throw e;
+  }
   const conns = new Set<ServedConnection>();
   const serve = (t: Transport, readOnly: boolean, caller: CallerInfo): void => {
     const c = serveEngine(local.engine, t, { readOnly, caller, eventBacklogBytes: opts.eventBacklogBytes });
@@ -85,11 +105,16 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
       await d.ro?.close();
       await d.ws?.close();
       await local.stop();
+      await recording?.close();
     })();
     return closing;
   };
   try {
     await local.engine.start();
+    recording?.attach({ changes: () => local.engine.changes(), auditLog: (n) => local.engine.auditLog(n) });
+    recording?.failed.catch((e: unknown) => {
+      process.stderr.write(`virtune serve: recording stopped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    });
     local.engine.setClientCounter(() => conns.size);
     if (rwPath) d.rw = await listenUnix(rwPath, { mode: 0o600, onConnection: onUnix(false) });
     if (roPath) d.ro = await listenUnix(roPath, { mode: 0o666, onConnection: onUnix(true) });
@@ -122,7 +147,9 @@ export function registerServe(program: Command): void {
     .option('--listen <unix:PATH>', 'read-write unix socket (mode 0600)')
     .option('--listen-ro <unix:PATH>', 'read-only unix socket (mode 0666)')
     .option('--http <HOST:PORT>', 'websocket, browser UI and /metrics (loopback by default)')
-    .action(async (o: { listen?: string; listenRo?: string; http?: string }, cmd: Command) => {
+    .option('--record <FILE>', 'record raw samples and tuning events to FILE while serving')
+    .option('--replay <FILE>', 'serve a recording instead of this host (read-only, with replay controls)')
+    .action(async (o: { listen?: string; listenRo?: string; http?: string; record?: string; replay?: string }, cmd: Command) => {
       const g = parseGlobals(cmd);
       if (g.connect) throw usageError('serve: --connect makes no sense for the daemon');
       const out = makeOut(g.json);
@@ -132,11 +159,14 @@ export function registerServe(program: Command): void {
       const maxBacklogBytes = Number.isInteger(cap) && cap > 0 ? cap : undefined;
       const d = await startDaemon(g, {
         listen: o.listen ?? null, listenRo: o.listenRo ?? null, http: o.http ?? null, token,
+        record: o.record ?? null, replay: o.replay ?? null,
         maxBacklogBytes, eventBacklogBytes: maxBacklogBytes === undefined ? undefined : Math.floor(maxBacklogBytes / 2),
       });
       const info = {
         pid: process.pid,
         demo: d.local.demo !== null,
+        record: o.record ?? null,
+        replay: o.replay ?? null,
         listen: d.rw ? `unix:${d.rw.path}` : null,
         listenRo: d.ro ? `unix:${d.ro.path}` : null,
         websocket: d.ws ? d.ws.url : null,
@@ -144,6 +174,8 @@ export function registerServe(program: Command): void {
       };
       if (g.json) out.data({ serving: info });
       out.text(`virtune serve: pid ${process.pid}${info.demo ? ' (demo host)' : ''}`);
+      if (info.record) out.text(`  recording   ${info.record}`);
+      if (info.replay) out.text(`  replaying   ${info.replay} (read-only)`);
       if (info.listen) out.text(`  read-write  ${info.listen}`);
       if (info.listenRo) out.text(`  read-only   ${info.listenRo}`);
       if (info.websocket) out.text(`  websocket   ${info.websocket}`);

@@ -11,7 +11,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../../engine/model/errors.js';
 import type { EngineApi } from '../../engine/protocol/api.js';
-import { parseTuneOptions, type TuneOptions } from '../../tuning/parse.js';
+import { parseTuneOptions, type TuneOptions } from '../../engine/model/tuning-parse.js';
 import { openEngine } from '../engine-factory.js';
 import { previewConfirmApply, printPlan } from '../plan-flow.js';
 import { collect, makeOut, parseGlobals, type Out } from '../runtime.js';

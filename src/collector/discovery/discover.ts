@@ -109,12 +109,29 @@ function chooseQmp(
   return first !== undefined ? { socket: first, dedicated: false } : null;
 }
 
+/**
+ * A process is a QEMU when the kernel says so: its /proc/PID/exe names a QEMU binary. argv is the
+ * process's own claim (any local user can start `qemu-system-x86_64 -qmp unix:/any/socket`), trusted
+ * only where there is no exe link to ask (a captured tree, a process whose link we may not read).
+ */
 function isQemuProcess(ctx: ReadCtx, c: Candidate): boolean {
   c.argv ??= readArgv(ctx, c.pid);
   if (c.argv === null || c.argv.length === 0) return false;
-  if (isQemuExecutable(c.argv[0] as string)) return true;
   const exe = ctx.link(`/proc/${c.pid}/exe`);
-  return exe !== null && isQemuExecutable(exe);
+  if (exe !== null) return isQemuExecutable(exe);
+  return isQemuExecutable(c.argv[0] as string);
+}
+
+/**
+ * A QMP socket found on a command line is dialled only when its owner is the QEMU process's owner: a
+ * process cannot point a root daemon at someone else's socket. Returns the reason it is not trusted.
+ */
+function untrustedSocket(ctx: ReadCtx, pid: number, socket: string): string | null {
+  let procUid: number;
+  let sockUid: number;
+  try { procUid = ctx.fs.stat(`/proc/${pid}`).uid; } catch { return null; }
+  try { sockUid = ctx.fs.stat(socket).uid; } catch { return null; } // not there (yet): nothing to dial
+  return procUid === sockUid ? null : `QMP socket ${socket} of pid ${pid} is owned by uid ${sockUid}, not by the process's owner (uid ${procUid}); not used`;
 }
 
 export function discover(ctx: ReadCtx, opts: DiscoverOptions = {}): DiscoveryResult & { layout: CgroupLayout } {
@@ -173,8 +190,13 @@ export function discover(ctx: ReadCtx, opts: DiscoverOptions = {}): DiscoveryRes
       cgroup = { path: cls.guestPath, version: main.version, own, nestedPath: cls.nestedPath };
     }
 
-    const qmp = chooseQmp(manager, cmd, vmid, ctx, extra);
+    let qmp = chooseQmp(manager, cmd, vmid, ctx, extra);
     if (qmp?.dedicated) matchedExtra.add(normalize(qmp.socket));
+    const distrust = qmp && !qmp.dedicated ? untrustedSocket(ctx, c.pid, qmp.socket) : null;
+    if (distrust) {
+      warnings.push({ source: 'discovery', guest: null, kind: 'permission', message: distrust });
+      qmp = null;
+    }
 
     const vcpuDirs: Array<{ dir: string; rel: string }> = [];
     if (dirs && cgroup) {

@@ -36,6 +36,12 @@ export interface QmpEnricherDeps {
    * captured tree under --root without --libvirt-uri): libvirt guests then get no QMP data.
    */
   useVirsh?: boolean;
+  /**
+   * QEMU block latency histograms: 'direct' (default) turns them on for guests whose QMP socket
+   * virtune reaches itself, 'all' also for libvirt guests (through virsh: it needs their monitor),
+   * 'off' never. Each disk is asked once per guest process.
+   */
+  latencyHistograms?: 'direct' | 'all' | 'off';
 }
 
 interface GuestCache {
@@ -51,6 +57,8 @@ interface GuestCache {
   limits: Map<string, RawDiskLimits> | null;
   backends: RawGuestMemory['backends'];
   nics: NicLink[] | null;
+  /** disks block-latency-histogram-set was sent for */
+  histograms: Set<string>;
 }
 
 interface Dedicated { ch: QmpChannel; stateFromEvents: string | null; off: () => void }
@@ -59,12 +67,13 @@ const EVENT_STATE: Record<string, string> = { STOP: 'paused', RESUME: 'running',
 
 const newCache = (pid: number): GuestCache => ({
   pid, vcpus: null, state: null, hasBalloon: null, balloonBytes: null, slowDone: false,
-  name: null, uuid: null, iothreads: null, limits: null, backends: null, nics: null,
+  name: null, uuid: null, iothreads: null, limits: null, backends: null, nics: null, histograms: new Set(),
 });
 
 export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
   const timeoutMs = deps.timeoutMs ?? 500;
   const virshTimeoutMs = deps.virshTimeoutMs ?? 3000;
+  const histograms = deps.latencyHistograms ?? 'direct';
   const caches = new Map<string, GuestCache>();
   const dedicated = new Map<string, Dedicated>();
 
@@ -145,7 +154,17 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         if (slow.memdevs) cache.backends = buildBackends(deps.fs, guest.pid, slow.memdevs);
         if (slow.net) cache.nics = resolveNics(deps.fs, guest.pid, slow.net);
       }
-      if (fast.disks) applyDisks(guest, fast.disks, cache.limits);
+      if (fast.disks) {
+        applyDisks(guest, fast.disks, cache.limits);
+        const viaVirsh = path === null;
+        if (histograms === 'all' || (histograms === 'direct' && !viaVirsh)) {
+          // QEMU finds the disk by its device's qdev id or QOM path (a -drive name alone is not found)
+          const todo = fast.disks.filter((x) => !x.latencyHistograms && !cache.histograms.has(x.name));
+          for (const x of todo) cache.histograms.add(x.name);
+          const ids = todo.map((x) => (x.qdev?.startsWith('/') ? x.qdev : x.name));
+          if (ids.length > 0 && !expired()) await reader.enableLatencyHistograms(ids);
+        }
+      }
       const { broken, refused } = reader.problems;
       if (guest.qmp) guest.qmp.reachable = broken === null;
       if (broken) {

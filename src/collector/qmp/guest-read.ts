@@ -6,7 +6,7 @@
 import { HostError } from '../../engine/model/errors.js';
 import { QmpCommandError, type QmpChannel } from '../../engine/ports/qmp.js';
 import {
-  parseBlockLimits, parseBlockstats, parseCpusFast, parseInfoNetwork, parseIothreads, parseMemdev, parseName,
+  LATENCY_BOUNDARIES_NS, parseBlockLimits, parseBlockstats, parseCpusFast, parseInfoNetwork, parseIothreads, parseMemdev, parseName,
   parseStatus, parseUuid, qNum, type NetBackend, type QmpIothread, type QmpMemdev, type QmpVcpu,
 } from './parse.js';
 import type { RawDisk, RawDiskLimits } from '../../engine/model/sample.js';
@@ -75,6 +75,14 @@ export class GuestReader {
       else if (bal.err instanceof QmpCommandError && bal.err.qmpClass === 'DeviceNotActive') out.balloonBytes = null;
     }
     return out;
+  }
+
+  /**
+   * Turn on QEMU's block latency histograms (virtune's boundaries) for these disks. A refusal (an old
+   * QEMU, a disk id QEMU does not know) is not a problem: that disk simply has no percentiles.
+   */
+  async enableLatencyHistograms(ids: readonly string[]): Promise<void> {
+    await Promise.all(ids.map((id) => attempt(this.ch.execute('block-latency-histogram-set', { id, boundaries: LATENCY_BOUNDARIES_NS }, { timeoutMs: this.timeoutMs }))));
   }
 
   async slow(): Promise<SlowReading> {

@@ -2,7 +2,7 @@
 // mountinfo hugetlbfs mounts, schedstat). No I/O. Numbers arrive from the connector as JS numbers
 // when they are safe integers and as decimal strings when not; time counters in ns become µs here.
 
-import type { RawDisk, RawDiskLimits } from '../../engine/model/sample.js';
+import type { RawDisk, RawDiskLimits, RawLatencyHistogram, RawLatencyHistograms } from '../../engine/model/sample.js';
 
 /** A count or byte value: number, or an exact decimal string for values past 2^53. */
 export function qNum(v: unknown): number | null {
@@ -79,6 +79,31 @@ export const noLimits = (): RawDiskLimits => ({
   readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null,
 });
 
+function parseHistogram(v: unknown): RawLatencyHistogram | null {
+  const o = obj(v);
+  const b = arr(o.boundaries).map(qNum);
+  const bins = arr(o.bins).map(qNum);
+  if (b.length === 0 || bins.length !== b.length + 1 || b.some((x) => x === null) || bins.some((x) => x === null)) return null;
+  return { boundariesNs: b as number[], bins: bins as number[] };
+}
+
+/** The rd/wr/flush `*_latency_histogram` of a blockstats `stats` object; null when none is enabled. */
+export function parseLatencyHistograms(stats: Record<string, unknown>): RawLatencyHistograms | null {
+  const h: RawLatencyHistograms = {
+    read: parseHistogram(stats.rd_latency_histogram),
+    write: parseHistogram(stats.wr_latency_histogram),
+    flush: parseHistogram(stats.flush_latency_histogram),
+  };
+  return h.read || h.write || h.flush ? h : null;
+}
+
+/** Boundaries virtune sets (block-latency-histogram-set): 1-2-5 steps from 10 µs to 10 s, in ns. */
+export const LATENCY_BOUNDARIES_NS: number[] = (() => {
+  const out: number[] = [];
+  for (let decade = 1e4; decade <= 1e10; decade *= 10) for (const m of [1, 2, 5]) if (decade * m <= 1e10) out.push(decade * m);
+  return out;
+})();
+
 /** query-blockstats -> one RawDisk per virtual disk (counters cumulative; times in µs). */
 export function parseBlockstats(ret: unknown): RawDisk[] {
   const out: RawDisk[] = [];
@@ -96,6 +121,7 @@ export function parseBlockstats(ret: unknown): RawDisk[] {
       readTimeUsec: nsToUsec(s.rd_total_time_ns), writeTimeUsec: nsToUsec(s.wr_total_time_ns),
       flushTimeUsec: nsToUsec(s.flush_total_time_ns),
       limits: noLimits(),
+      latencyHistograms: parseLatencyHistograms(s),
     });
   }
   return out;

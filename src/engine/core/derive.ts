@@ -22,6 +22,7 @@ import { parseCpuList } from '../model/cpulist.js';
 import type {
   RawCpuTimes, RawDisk, RawGuest, RawHost, RawNic, RawPsiTotals, RawSample, RawVcpu,
 } from '../model/sample.js';
+import { latencyPercentiles } from './latency.js';
 import type {
   DiskSnap, GuestSnap, HostNumaNodeSnap, HostSnap, NicSnap, Snapshot, VcpuSnap,
 } from '../model/snapshot.js';
@@ -173,6 +174,7 @@ function deriveDisk(p: RawDisk | undefined, c: RawDisk, dtSec: number | null): D
     readLatencyMs: lat(p?.readTimeUsec, c.readTimeUsec, p?.readOps, c.readOps),
     writeLatencyMs: lat(p?.writeTimeUsec, c.writeTimeUsec, p?.writeOps, c.writeOps),
     flushLatencyMs: lat(p?.flushTimeUsec, c.flushTimeUsec, p?.flushOps, c.flushOps),
+    latencyMs: latencyPercentiles(p?.latencyHistograms, c.latencyHistograms, dtSec),
     limits: {
       readIops: l.readIops, writeIops: l.writeIops, readBytesPerSec: l.readBytesPerSec,
       writeBytesPerSec: l.writeBytesPerSec, totalIops: l.totalIops, totalBytesPerSec: l.totalBytesPerSec,

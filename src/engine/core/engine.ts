@@ -5,11 +5,14 @@
 
 import { deniedError, failedError, VirtuneError } from '../model/errors.js';
 import type { Advice, AdviceRequest, HostMove, LintFinding } from '../model/advice.js';
+import type { Diagnosis } from '../model/diagnosis.js';
+import { diagnose } from '../diagnose/index.js';
 import type { RawSample } from '../model/sample.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { AuditEntry, ChangeRecord, Plan, TuningRequest } from '../model/tuning.js';
 import type { Clock } from '../ports/clock.js';
-import type { Advisor, Caller, SampleSource, SampleTask, Tuner } from '../ports/sources.js';
+import type { ReplayCommand, ReplayStatus } from '../model/recording.js';
+import type { Advisor, Caller, ReplayController, SampleSource, SampleTask, Tuner } from '../ports/sources.js';
 import {
   PROTOCOL_VERSION, type CallerInfo, type EngineApi, type EngineStatus, type GuestRef,
   type HistoryQuery, type HistorySeries, type Subscription,
@@ -36,6 +39,10 @@ export interface EngineDeps {
   cadences?: Record<SampleTask, Cadence>;
   /** call tuner.revertDue every N ticks (default 1) */
   revertEveryTicks?: number;
+  /** set when `sampler` replays a recording: its pace and controls (tuning is then refused) */
+  replay?: ReplayController | null;
+  /** every raw sample as it was read, before derivation (the recorder's feed); must not throw */
+  onRawSample?: ((raw: RawSample) => void) | null;
 }
 
 export interface Engine extends EngineApi {
@@ -49,6 +56,9 @@ export interface Engine extends EngineApi {
   setClientCounter(fn: (() => number) | null): void;
 }
 
+const REPLAY_READ_ONLY = 'replay is read-only: a recording cannot be tuned';
+/** while a replay is paused or at its end the loop looks for a command this often */
+const REPLAY_IDLE_MS = 50;
 const READ_ONLY = 'read-only: tuning needs write access (run with --write, or connect to the read-write socket of `virtune serve`)';
 
 export function createEngine(deps: EngineDeps): Engine {
@@ -57,11 +67,13 @@ export function createEngine(deps: EngineDeps): Engine {
 
 class EngineImpl implements Engine {
   private readonly cadences: Cadences;
-  private readonly hist: History;
+  private hist: History;
   private readonly listeners = new Set<(s: Snapshot) => void>();
   private prevRaw: RawSample | null = null;
   private snap: Snapshot | null = null;
   private samples = 0;
+  /** tuning recovery lines from start(), reported in the first snapshot's errors */
+  private startNotes: string[] = [];
   private lastSampleCostUsec: number | null = null;
   private lastDeriveCostUsec: number | null = null;
   private readonly startedAt: string;
@@ -85,6 +97,14 @@ class EngineImpl implements Engine {
   async start(): Promise<void> {
     if (this.abort) return;
     this.abort = new AbortController();
+    // a change a dead process left half-done is finished before anything else (write-enabled only)
+    if (!this.deps.readOnly && this.deps.tuner?.recover) {
+      try {
+        this.startNotes = (await this.deps.tuner.recover()).map((l) => `recovery: ${l}`);
+      } catch (e) {
+        this.startNotes = [`recovery: ${e instanceof Error ? e.message : String(e)}`];
+      }
+    }
     await this.tick();
     this.loopDone = this.loop(this.abort.signal);
   }
@@ -101,8 +121,19 @@ class EngineImpl implements Engine {
 
   private async loop(signal: AbortSignal): Promise<void> {
     const intervalMs = this.deps.intervalSec * 1000;
+    const replay = this.deps.replay ?? null;
     while (!signal.aborted) {
-      const wait = intervalMs - (this.deps.clock.monoMs() - this.lastTickStartMs);
+      let wait: number;
+      if (replay) {
+        const d = replay.nextDelayMs();
+        if (d === null) {
+          try { await this.deps.clock.sleep(REPLAY_IDLE_MS, signal); } catch { return; }
+          continue;
+        }
+        wait = d - (this.deps.clock.monoMs() - this.lastTickStartMs);
+      } else {
+        wait = intervalMs - (this.deps.clock.monoMs() - this.lastTickStartMs);
+      }
       // a sample slower than the interval delays the next one (no sleep), it never overlaps it
       if (wait > 0) {
         try {
@@ -128,8 +159,12 @@ class EngineImpl implements Engine {
     this.lastTickStartMs = t0;
     const tasks = this.cadences.due(t0);
     const raw = await sampler.sample({ tasks });
+    if (this.deps.onRawSample) {
+      try { this.deps.onRawSample(raw); } catch { /* the recorder's failure is its own */ }
+    }
     const t1 = clock.monoMs();
     const snap = derive(this.prevRaw, raw);
+    for (const message of this.startNotes.splice(0)) snap.errors.push({ source: 'tuning', guest: null, message });
     const t2 = clock.monoMs();
     this.lastSampleCostUsec = raw.costUsec ?? Math.round((t1 - t0) * 1000);
     this.lastDeriveCostUsec = Math.round((t2 - t1) * 1000);
@@ -141,7 +176,7 @@ class EngineImpl implements Engine {
       try { l(snap); } catch { /* a subscriber's failure is its own */ }
     }
     const every = Math.max(1, this.deps.revertEveryTicks ?? 1);
-    if (this.deps.tuner && this.samples % every === 0) {
+    if (!this.deps.readOnly && this.deps.tuner && this.samples % every === 0) {
       try {
         const reverted = await this.deps.tuner.revertDue(clock.wallMs());
         if (reverted.length > 0) this.cadences.force('settings');
@@ -181,6 +216,7 @@ class EngineImpl implements Engine {
       guests: this.prevRaw?.guests.length ?? 0,
       clients: this.clientCounter ? this.clientCounter() : null,
       historyWindowSec: this.historySec,
+      replay: this.deps.replay ? this.deps.replay.status() : null,
     };
   }
 
@@ -202,11 +238,13 @@ class EngineImpl implements Engine {
   }
 
   private writableTuner(): Tuner {
+    if (this.deps.replay) throw deniedError(REPLAY_READ_ONLY);
     if (this.deps.readOnly || !this.deps.tuner) throw deniedError(READ_ONLY);
     return this.deps.tuner;
   }
 
   async previewTuning(req: TuningRequest): Promise<Plan> {
+    if (this.deps.replay) throw deniedError(REPLAY_READ_ONLY);
     if (!this.deps.tuner) throw deniedError(READ_ONLY);
     const { raw } = await this.current();
     return this.deps.tuner.preview(req, raw);
@@ -261,8 +299,34 @@ class EngineImpl implements Engine {
     return advisor.lint(snap, raw);
   }
 
+  async diagnose(guest: string, windowSec: number): Promise<Diagnosis> {
+    if (!(windowSec > 0)) throw new VirtuneError(2, `diagnose: window '${windowSec}' is not a positive number of seconds`);
+    const { snap } = await this.current();
+    // half an interval of slack: a window of 10 s holds the sample 10 s back too (10 intervals of rates)
+    const span = Math.min(windowSec, this.historySec) + this.deps.intervalSec / 2;
+    return diagnose(snap, this.hist.window(span), guest, windowSec);
+  }
+
   async auditLog(limit?: number): Promise<AuditEntry[]> {
     return this.deps.tuner ? this.deps.tuner.audit(limit ?? 100) : [];
+  }
+
+  async replayControl(cmd: ReplayCommand): Promise<ReplayStatus> {
+    const replay = this.deps.replay;
+    if (!replay) throw new VirtuneError(2, 'this engine is not replaying a recording (start it with `virtune replay FILE` or `serve --replay FILE`)');
+    // serialised with the sampling loop: a jump never interleaves with a tick
+    const run = this.chain.then(async () => {
+      const { jumped } = replay.control(cmd);
+      if (jumped) {
+        // derivation restarts at the new position exactly as it ran live: prev = the sample before it
+        this.prevRaw = replay.previous();
+        this.hist = new History(this.historySec, this.deps.intervalSec);
+      }
+      return jumped;
+    });
+    this.chain = run.catch(() => undefined);
+    if (await run) await this.tick();
+    return replay.status();
   }
 
   async close(): Promise<void> { await this.stop(); }

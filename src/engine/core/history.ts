@@ -3,17 +3,23 @@
 //
 // Metrics recorded (paths inside the snapshot; host metrics have guest = null and start with `host.`):
 //   guest: cpu.usagePct cpu.stealPct cpu.throttledPct memory.currentBytes memory.rssBytes
-//          disks.readIops disks.writeIops disks.readBytesPerSec disks.writeBytesPerSec   (sum over disks)
+//          disks.readIops disks.writeIops disks.readBytesPerSec disks.writeBytesPerSec   (sum over disks, each I/O once: model/disk-io.ts)
 //          nics.rxBytesPerSec nics.txBytesPerSec                                        (sum over NICs)
 //          psi.cpuSomePct psi.ioSomePct psi.memSomePct vcpus.N.usagePct vcpus.N.runDelayPct
+//          for the diagnosis (only for guests that have the thing): disks.limitUsePct (max over disks
+//          with a limit of rate / limit × 100), disks.latencyMs (max mean latency over disks),
+//          nics.droppedPerSec (sum rx + tx), nics.shapingUsePct (max over shaped taps of rate /
+//          shaping rate × 100), state.paused (1 not running, 0 running; only when the state is known)
 //   host:  host.cpuUsagePct host.memAvailableBytes host.psi.cpuSomePct host.psi.ioSomePct
 //          host.psi.memSomePct host.ksm.savedBytes host.numaNodes.N.cpuUsagePct
 //          host.numaNodes.N.memFreeBytes host.perCpuUsagePct.N
 // A sum is null when any part is null (absent is not zero). Series of a guest that vanished are
 // dropped once a whole window has passed without it.
 
+import { sumCounted } from '../model/disk-io.js';
 import { VirtuneError } from '../model/errors.js';
-import type { GuestSnap, Snapshot } from '../model/snapshot.js';
+import type { HistoryWindow } from '../model/diagnosis.js';
+import type { DiskSnap, GuestSnap, NicSnap, Snapshot } from '../model/snapshot.js';
 import type { HistoryQuery, HistorySeries } from '../protocol/api.js';
 
 type Emit = (metric: string, value: number | null) => void;
@@ -29,16 +35,62 @@ function sum<T>(items: readonly T[], get: (x: T) => number | null): number | nul
   return s;
 }
 
+const ratio = (v: number | null, lim: number | null): number => (v === null || lim === null || lim <= 0 ? -1 : v / lim);
+
+/** How close a disk is to its tightest configured limit, percent; null without a limit or rates. */
+export function diskLimitUsePct(d: DiskSnap): number | null {
+  const l = d.limits;
+  const ri = d.readIops, wi = d.writeIops, rb = d.readBytesPerSec, wb = d.writeBytesPerSec;
+  const r = Math.max(
+    ratio(ri, l.readIops), ratio(wi, l.writeIops), ratio(rb, l.readBytesPerSec), ratio(wb, l.writeBytesPerSec),
+    ratio(ri === null || wi === null ? null : ri + wi, l.totalIops),
+    ratio(rb === null || wb === null ? null : rb + wb, l.totalBytesPerSec),
+  );
+  return r < 0 ? null : r * 100;
+}
+
+/** How close a tap is to its tc shaping rate (either direction), percent; null without shaping. */
+export function nicShapingUsePct(n: NicSnap): number | null {
+  const r = Math.max(
+    ratio(n.rxBytesPerSec === null ? null : (n.rxBytesPerSec * 8) / 1000, n.shaping.inKbitPerSec),
+    ratio(n.txBytesPerSec === null ? null : (n.txBytesPerSec * 8) / 1000, n.shaping.outKbitPerSec),
+  );
+  return r < 0 ? null : r * 100;
+}
+
+function maxKnown<T>(items: readonly T[], get: (x: T) => number | null): number | null {
+  let m: number | null = null;
+  for (const x of items) {
+    const v = get(x);
+    if (v !== null && (m === null || v > m)) m = v;
+  }
+  return m;
+}
+
+function diagnosisMetrics(g: GuestSnap, emit: Emit): void {
+  if (g.disks.length > 0) {
+    emit('disks.latencyMs', maxKnown(g.disks, (d) => maxKnown([d.readLatencyMs, d.writeLatencyMs], (x) => x)));
+    const hasLimit = g.disks.some((d) => Object.values(d.limits).some((v) => v !== null));
+    if (hasLimit) emit('disks.limitUsePct', maxKnown(g.disks, diskLimitUsePct));
+  }
+  if (g.nics.length > 0) {
+    emit('nics.droppedPerSec', sum(g.nics, (n) => (n.rxDroppedPerSec === null || n.txDroppedPerSec === null ? null : n.rxDroppedPerSec + n.txDroppedPerSec)));
+    if (g.nics.some((n) => n.shaping.inKbitPerSec !== null || n.shaping.outKbitPerSec !== null)) emit('nics.shapingUsePct', maxKnown(g.nics, nicShapingUsePct));
+  }
+  if (g.state !== null) emit('state.paused', g.state === 'running' ? 0 : 1);
+}
+
 export function guestMetrics(g: GuestSnap, emit: Emit): void {
   emit('cpu.usagePct', g.cpu.usagePct);
   emit('cpu.stealPct', g.cpu.stealPct);
   emit('cpu.throttledPct', g.cpu.throttledPct);
   emit('memory.currentBytes', g.memory.currentBytes);
   emit('memory.rssBytes', g.memory.rssBytes);
-  emit('disks.readIops', sum(g.disks, (d) => d.readIops));
-  emit('disks.writeIops', sum(g.disks, (d) => d.writeIops));
-  emit('disks.readBytesPerSec', sum(g.disks, (d) => d.readBytesPerSec));
-  emit('disks.writeBytesPerSec', sum(g.disks, (d) => d.writeBytesPerSec));
+  // each I/O once: virtual-disk figures when the guest has them, else its cgroup per-device figures
+  emit('disks.readIops', sumCounted(g.disks, (d) => d.readIops));
+  emit('disks.writeIops', sumCounted(g.disks, (d) => d.writeIops));
+  emit('disks.readBytesPerSec', sumCounted(g.disks, (d) => d.readBytesPerSec));
+  emit('disks.writeBytesPerSec', sumCounted(g.disks, (d) => d.writeBytesPerSec));
   emit('nics.rxBytesPerSec', sum(g.nics, (n) => n.rxBytesPerSec));
   emit('nics.txBytesPerSec', sum(g.nics, (n) => n.txBytesPerSec));
   emit('psi.cpuSomePct', g.psi.cpuSomePct);
@@ -48,6 +100,7 @@ export function guestMetrics(g: GuestSnap, emit: Emit): void {
     emit(`vcpus.${v.index}.usagePct`, v.usagePct);
     emit(`vcpus.${v.index}.runDelayPct`, v.runDelayPct);
   }
+  diagnosisMetrics(g, emit);
 }
 
 export function hostMetrics(s: Snapshot, emit: Emit): void {
@@ -125,6 +178,45 @@ export class History {
     const out: string[] = [];
     for (const k of this.series.keys()) if (k.startsWith(prefix)) out.push(k.slice(prefix.length));
     return out.sort();
+  }
+
+  /**
+   * The last windowSec seconds as a HistoryWindow for the diagnosis: each series() call copies one
+   * series' values in the window, oldest first (NaN = unknown), or null when the series does not exist.
+   */
+  window(windowSec: number): HistoryWindow {
+    const count = this.count;
+    if (count === 0) return { length: 0, coveredSec: 0, series: () => null };
+    const last = count - 1;
+    const newestMono = this.mono[last % this.capacity] as number;
+    const fromMono = newestMono - windowSec * 1000;
+    let first = Math.max(0, count - this.capacity);
+    while (first < last && (this.mono[first % this.capacity] as number) < fromMono) first++;
+    const length = last - first + 1;
+    const coveredSec = (newestMono - (this.mono[first % this.capacity] as number)) / 1000;
+    const cap = this.capacity;
+    return {
+      length, coveredSec,
+      series: (guest, metric, into) => {
+        const ser = this.series.get(this.key(guest, metric));
+        if (!ser) return null;
+        const out = into && into.length >= length ? into.subarray(0, length) : new Float32Array(length);
+        // samples before the series existed are unknown; the rest is one or two block copies of the ring
+        const from = Math.max(first, ser.since);
+        const skip = from - first;
+        if (skip > 0) out.fill(NaN, 0, Math.min(skip, length));
+        if (from <= last) {
+          const a = from % cap;
+          const b = last % cap;
+          if (a <= b) out.set(ser.values.subarray(a, b + 1), skip);
+          else {
+            out.set(ser.values.subarray(a), skip);
+            out.set(ser.values.subarray(0, b + 1), skip + cap - a);
+          }
+        }
+        return out;
+      },
+    };
   }
 
   query(q: HistoryQuery): HistorySeries {

@@ -2,8 +2,19 @@
 // lists: parse to a sorted set and format back. Pure. libvirt's `^N` syntax is handled by
 // parseLibvirtList, which expands it before anything is written to the kernel.
 
-/** Parse kernel list syntax. Empty (or whitespace-only) text is the empty set. Throws on garbage. */
-export function parseCpuList(text: string): number[] {
+/**
+ * The largest element any list may hold: above every kernel's NR_CPUS (8192) and MAX_NUMNODES (1024),
+ * so a corrupt or hostile list (`9007199254740993`, where `i++` no longer changes `i`) is refused
+ * instead of looping or allocating without end.
+ */
+export const LIST_ELEMENT_MAX = 65535;
+
+/**
+ * Parse kernel list syntax. Empty (or whitespace-only) text is the empty set. Throws on garbage and on
+ * any element above `max` (default LIST_ELEMENT_MAX; callers that know the host's CPU or node count
+ * pass it).
+ */
+export function parseCpuList(text: string, max: number = LIST_ELEMENT_MAX): number[] {
   const t = text.trim();
   if (t === '') return [];
   const out = new Set<number>();
@@ -13,8 +24,10 @@ export function parseCpuList(text: string): number[] {
     if (!m) throw new Error(`invalid list element '${part}' in '${t}'`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
+    if (m[1]!.length > 6 || (m[2] ?? '').length > 6 || b > max) {
+      throw new Error(`list element '${part}' is above ${max}`);
+    }
     if (b < a) throw new Error(`invalid range '${part}' in '${t}'`);
-    if (b - a > 1 << 20) throw new Error(`range too large '${part}'`);
     for (let i = a; i <= b; i++) out.add(i);
   }
   return [...out].sort((x, y) => x - y);
@@ -43,7 +56,9 @@ export function parseLibvirtList(text: string): number[] {
     const tok = raw.trim();
     if (tok.startsWith('^')) {
       if (!/^\^\d+$/.test(tok)) throw new Error(`invalid exclusion '${tok}'`);
-      set.delete(Number(tok.slice(1)));
+      const n = Number(tok.slice(1));
+      if (n > LIST_ELEMENT_MAX) throw new Error(`list element '${tok}' is above ${LIST_ELEMENT_MAX}`);
+      set.delete(n);
     } else {
       for (const n of parseCpuList(tok)) set.add(n);
     }

@@ -57,3 +57,16 @@ export function exitCodeForHostError(e: HostError): ExitCode {
   if (e.kind === 'escape') return 2;
   return 1;
 }
+
+const PROGRAMMING = new Set(['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError']);
+
+/**
+ * The one line an operator sees for an error that is neither a VirtuneError nor a HostError: a
+ * programming error's text (`Cannot read properties of null`) says nothing to them, so it is named by
+ * its type only; any other error keeps its first line.
+ */
+export function plainMessage(e: unknown): string {
+  if (e instanceof Error && PROGRAMMING.has(e.name)) return `internal error (${e.name}); please report it with the command that caused it`;
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0] ?? msg;
+}

@@ -167,7 +167,13 @@ export interface RawDisk {
   /** summed latency, µs */
   readTimeUsec: number | null; writeTimeUsec: number | null; flushTimeUsec: number | null;
   limits: RawDiskLimits;
+  /** QEMU block latency histograms (cumulative bins), when enabled with block-latency-histogram-set */
+  latencyHistograms?: RawLatencyHistograms | null;
 }
+
+/** One QEMU latency histogram: bins[i] counts requests below boundariesNs[i] (and ≥ the one before); the last bin is open. */
+export interface RawLatencyHistogram { boundariesNs: number[]; bins: number[] }
+export interface RawLatencyHistograms { read: RawLatencyHistogram | null; write: RawLatencyHistogram | null; flush: RawLatencyHistogram | null }
 
 export interface RawNic {
   ifname: string;

@@ -69,8 +69,13 @@ export interface DiskSnap {
   readBytesPerSec: number | null; writeBytesPerSec: number | null;
   readLatencyMs: number | null; writeLatencyMs: number | null;
   flushLatencyMs: number | null;
+  /** percentiles over the interval from QEMU's block latency histograms; null per kind when none are enabled (never estimated) */
+  latencyMs: DiskLatencySnap;
   limits: DiskLimitsSnap;
 }
+
+export interface LatencyPercentilesMs { p50: number | null; p90: number | null; p99: number | null }
+export interface DiskLatencySnap { read: LatencyPercentilesMs | null; write: LatencyPercentilesMs | null; flush: LatencyPercentilesMs | null }
 
 export interface NicSnap {
   ifname: string;

@@ -80,9 +80,26 @@ export interface ChangeRecord {
   plan: Plan;
   /** the steps that undo this change, in the order to run them */
   undoSteps: PlanStep[];
-  state: 'applied' | 'undone' | 'kept' | 'reverted';
+  /**
+   * Write-ahead states: `applying` is journalled (with every step's old value) before the first step
+   * runs; `rolling-back`, `undoing` and `reverting` before their first undo step. A record found in one
+   * of these by a starting engine is rolled back (or its undo completed). `rolled-back`: an apply that
+   * failed or was interrupted and was undone.
+   */
+  state: ChangeState;
   revertAt: string | null;
+  /** order of application in this journal (assigned under the state lock; undo without an id takes the highest) */
+  seq?: number;
+  /** plan steps completed (write-ahead progress; absent in records written before it existed) */
+  stepsDone?: number;
+  /** undo steps completed of the undo in progress (undoing, reverting, rolling-back) */
+  undoDone?: number;
+  /** why an apply was rolled back */
+  failure?: string;
 }
+
+export const CHANGE_STATES = ['applying', 'applied', 'kept', 'rolling-back', 'rolled-back', 'undoing', 'undone', 'reverting', 'reverted'] as const;
+export type ChangeState = typeof CHANGE_STATES[number];
 
 export interface AuditEntry {
   time: string;
@@ -92,7 +109,7 @@ export interface AuditEntry {
   guest: string | null;
   guestUuid: string | null;
   changeId: string | null;
-  action: 'apply' | 'rollback' | 'undo' | 'revert' | 'keep';
+  action: 'apply' | 'rollback' | 'undo' | 'revert' | 'keep' | 'recover';
   step: PlanStep | null;
   old: string | null;
   new: string | null;

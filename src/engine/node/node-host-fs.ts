@@ -1,6 +1,10 @@
 // Owns NodeHostFs, the Node adapter of the HostFs port: maps real kernel paths under a root, refuses
-// paths that would leave it (`..` segments, relative paths, symlinks resolving outside a non-/ root),
-// keeps cached descriptors for positional re-reads on the hot path, and maps errno to HostError kinds.
+// paths that would leave it (`..` segments, relative paths, symlinks resolving outside a non-/ root) —
+// for writes (write, append, mkdir, rename, unlink, rmdir) exactly as for reads — keeps cached
+// descriptors for positional re-reads on the hot path, and maps errno to HostError kinds. A write to a
+// regular file on a disk filesystem (a captured tree, a state file) goes to a temp file that is fsynced
+// and renamed over the target, so a crash never leaves it empty; kernel files (procfs, sysfs, cgroupfs)
+// get the single write(2) the kernel expects. Renames fsync the target directory.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -34,10 +38,37 @@ export class NodeHostFs implements HostFs {
   /** at most this many cached descriptors; past it readCached falls back to open/read/close */
   readonly maxCached: number;
 
-  constructor(root = '/', opts: { maxCached?: number } = {}) {
+  /** write regular files in place (a simulated kernel tree whose simulator keeps descriptors open) */
+  private readonly inPlaceWrites: boolean;
+
+  constructor(root = '/', opts: { maxCached?: number; inPlaceWrites?: boolean } = {}) {
     const abs = path.resolve(root);
     this.root = abs;
     this.maxCached = opts.maxCached ?? defaultMaxCached();
+    this.inPlaceWrites = opts.inPlaceWrites ?? false;
+  }
+
+  /**
+   * For a write under a non-/ root: the deepest existing ancestor of the path must resolve inside the
+   * root (a symlinked directory cannot lead the write out), and the target itself must not be a
+   * symlink leading out. Returns the real path.
+   */
+  private writable(p: string): string {
+    const real = this.resolve(p);
+    if (this.root === '/') return real;
+    let dir = path.posix.dirname(real);
+    while (dir !== this.root && dir.startsWith(this.root + '/') && !fs.existsSync(dir)) dir = path.posix.dirname(dir);
+    this.checkInside(dir, p);
+    let isLink = false;
+    try { isLink = fs.lstatSync(real).isSymbolicLink(); } catch { /* does not exist yet */ }
+    if (isLink) {
+      let target: string;
+      try { target = fs.realpathSync.native(real); } catch { target = path.posix.resolve(path.posix.dirname(real), fs.readlinkSync(real)); }
+      if (target !== this.root && !target.startsWith(this.root + '/')) {
+        throw new HostError('escape', `refusing to write ${p}: it is a symlink leading outside the root ${this.root}`, p);
+      }
+    }
+    return real;
   }
 
   resolve(p: string): string {
@@ -191,6 +222,13 @@ export class NodeHostFs implements HostFs {
   }
 
   writeText(p: string, data: string): void {
+    if (!this.inPlaceWrites && this.root !== '/') {
+      // a regular file on a disk filesystem (a captured tree): never truncate-then-write
+      const real = this.writable(p);
+      let st: fs.Stats | null = null;
+      try { st = fs.statSync(real); } catch { /* missing: the open below reports it */ }
+      if (st && st.isFile() && !isKernelFs(st.dev, real)) { this.replaceFile(p, real, data); return; }
+    }
     // No O_CREAT: writing a control file that does not exist must fail as it does on cgroupfs.
     const fd = this.open(p, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
     try {
@@ -203,25 +241,55 @@ export class NodeHostFs implements HostFs {
     }
   }
 
-  appendDurable(p: string, data: string): void {
-    const real = this.resolve(p);
+  /** temp file beside the (symlink-resolved) target, fsync, rename over it, fsync the directory */
+  private replaceFile(p: string, real: string, data: string): void {
+    let target: string;
+    try { target = fs.realpathSync.native(real); } catch (e) { throw toHostError(e, 'write', p); }
+    if (target !== this.root && !target.startsWith(this.root + '/')) {
+      throw new HostError('escape', `refusing to write ${p}: it resolves outside the root ${this.root}`, p);
+    }
+    const tmp = `${target}.vt-${process.pid}.tmp`;
     try {
-      fs.mkdirSync(path.dirname(real), { recursive: true });
-      const fd = fs.openSync(real, 'a', 0o600);
+      const mode = fs.statSync(target).mode & 0o7777;
+      const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
       try {
         fs.writeSync(fd, data);
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
       }
+      fs.renameSync(tmp, target);
+      fsyncDir(path.posix.dirname(target));
     } catch (e) {
+      try { fs.unlinkSync(tmp); } catch { /* not created */ }
+      throw toHostError(e, 'write', p);
+    }
+    this.forget(p);
+  }
+
+  appendDurable(p: string, data: string): void {
+    try {
+      const real = this.writable(p);
+      const dir = path.posix.dirname(real);
+      const created = !fs.existsSync(real);
+      if (!fs.existsSync(dir)) this.mkdir(path.posix.dirname(p), { recursive: true, mode: 0o700 });
+      const fd = fs.openSync(real, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+      try {
+        fs.writeSync(fd, data);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      if (created) fsyncDir(dir);
+    } catch (e) {
+      if (e instanceof HostError) throw e;
       throw toHostError(e, 'write', p);
     }
   }
 
   mkdir(p: string, opts?: { recursive?: boolean; mode?: number }): void {
     try {
-      fs.mkdirSync(this.resolve(p), { recursive: opts?.recursive ?? false, mode: opts?.mode ?? 0o755 });
+      fs.mkdirSync(this.writable(p), { recursive: opts?.recursive ?? false, mode: opts?.mode ?? 0o755 });
     } catch (e) {
       if (e instanceof HostError) throw e;
       throw toHostError(e, 'write', p);
@@ -230,7 +298,7 @@ export class NodeHostFs implements HostFs {
 
   rmdir(p: string): void {
     try {
-      fs.rmdirSync(this.resolve(p));
+      fs.rmdirSync(this.writable(p));
     } catch (e) {
       if (e instanceof HostError) throw e;
       throw toHostError(e, 'write', p);
@@ -239,25 +307,49 @@ export class NodeHostFs implements HostFs {
 
   unlink(p: string): void {
     try {
-      fs.unlinkSync(this.resolve(p));
+      fs.unlinkSync(this.writable(p));
     } catch (e) {
       if (e instanceof HostError) throw e;
       throw toHostError(e, 'write', p);
     }
+    this.forget(p);
   }
 
   rename(from: string, to: string): void {
     try {
-      fs.renameSync(this.resolve(from), this.resolve(to));
+      const target = this.writable(to);
+      fs.renameSync(this.writable(from), target);
+      fsyncDir(path.posix.dirname(target));
     } catch (e) {
       if (e instanceof HostError) throw e;
       throw toHostError(e, 'write', from);
     }
+    this.forget(to);
   }
 
   close(): void {
     this.forget('');
   }
+}
+
+/** fsync a directory, so a rename or a new file in it survives a power loss */
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+}
+
+/** statfs magic numbers of the kernel's pseudo-filesystems, where a control file takes one write(2) */
+const KERNEL_FS = new Set([0x9fa0 /* proc */, 0x62656572 /* sysfs */, 0x27e0eb /* cgroup */, 0x63677270 /* cgroup2 */,
+  0x64626720 /* debugfs */, 0x74726163 /* tracefs */, 0x73636673 /* securityfs */, 0xcafe4a11 /* bpf */, 0x6e736673 /* nsfs */]);
+const fsTypeByDev = new Map<number, boolean>();
+
+function isKernelFs(dev: number, real: string): boolean {
+  let k = fsTypeByDev.get(dev);
+  if (k === undefined) {
+    try { k = KERNEL_FS.has(Number(fs.statfsSync(real).type)); } catch { k = true; /* unknown: behave like the kernel */ }
+    fsTypeByDev.set(dev, k);
+  }
+  return k;
 }
 
 /**

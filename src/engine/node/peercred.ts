@@ -1,30 +1,15 @@
 // Owns reading a unix-socket peer's credentials from the kernel (SO_PEERCRED) through the small
-// Node-API addon in native/peercred (built by `npm install` / `npm run build:native`), and mapping
+// Node-API addon (native-addon.ts), and mapping
 // the uid to a user name from /etc/passwd. Returns null when the addon is not built or the socket
 // has no descriptor; callers then record the caller as unknown (null), never as root.
 
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type * as net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { nativeAddon, type PeerCred } from './native-addon.js';
 
-export interface PeerCred { uid: number; gid: number; pid: number }
+export type { PeerCred };
 
-type Addon = { peerCred(fd: number): PeerCred };
-let addon: Addon | null | undefined;
-
-function load(): Addon | null {
-  if (addon !== undefined) return addon;
-  try {
-    const require = createRequire(import.meta.url);
-    // src/engine/node and dist/engine/node are both three levels below the package root
-    const file = fileURLToPath(new URL('../../../native/peercred/build/Release/peercred.node', import.meta.url));
-    addon = require(file) as Addon;
-  } catch {
-    addon = null;
-  }
-  return addon;
-}
+const load = nativeAddon;
 
 /** true when the native addon is available */
 export function peerCredAvailable(): boolean { return load() !== null; }

@@ -5,6 +5,7 @@
 import type { RawGuest, RawSample, SourceErrorInfo } from '../model/sample.js';
 import type { AuditEntry, ChangeRecord, Plan, TuningRequest } from '../model/tuning.js';
 import type { Snapshot } from '../model/snapshot.js';
+import type { ReplayCommand, ReplayStatus } from '../model/recording.js';
 
 /** Sub-sources that run at their own cadence; the scheduler says which are due on a tick. */
 export type SampleTask =
@@ -57,6 +58,11 @@ export interface Tuner {
   audit(limit: number): Promise<AuditEntry[]>;
   /** revert changes whose timer expired; called by the engine's scheduler */
   revertDue(nowWallMs: number): Promise<Plan[]>;
+  /**
+   * Finish changes a dead process left half-done (roll back an interrupted apply, complete an
+   * interrupted undo); called by the engine before its first sample. One line per change handled.
+   */
+  recover?(): Promise<string[]>;
 }
 
 export interface Advisor {
@@ -68,4 +74,18 @@ export interface Advisor {
 /** Static host facts (CPU model, sockets): read once, behind an interface (systeminformation). */
 export interface HostInventory {
   read(): Promise<{ cpuModel: string | null; sockets: number | null; cores: number | null }>;
+}
+
+/**
+ * The controls of a replay SampleSource (a recording read back): the engine asks it how long to wait
+ * before the next sample (speed, pause, end) and forwards a face's commands to it.
+ */
+export interface ReplayController {
+  status(): ReplayStatus;
+  /** apply a command; `jumped` when the position moved (seek, next event): derivation restarts there */
+  control(cmd: ReplayCommand): { jumped: boolean };
+  /** ms to wait before the next sample at the current speed; null while paused or at the end */
+  nextDelayMs(): number | null;
+  /** the sample before the one sample() returns next (null at the start): the `prev` of derive */
+  previous(): RawSample | null;
 }

@@ -45,3 +45,31 @@ export function cell(text: string, width: number, right = false): string {
   const t = text.length > width ? text.slice(0, Math.max(1, width - 1)) + '…' : text;
   return right ? t.padStart(width) : t.padEnd(width);
 }
+
+const SHORT_UNITS = ['', 'K', 'M', 'G', 'T', 'P'];
+
+/** Compact bytes for dense tables (1024-based, at most 5 characters): '512', '1.5K', '15M', '2.6G'. */
+export function formatBytesShort(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return UNKNOWN;
+  let v = Math.abs(n);
+  let i = 0;
+  while (v >= 1000 && i < SHORT_UNITS.length - 1) { v /= 1024; i++; }
+  const s = i === 0 ? String(Math.round(v)) : v >= 10 ? v.toFixed(0) : v.toFixed(1);
+  return `${n < 0 ? '-' : ''}${s}${SHORT_UNITS[i]}`;
+}
+
+/** Compact percent without the sign (the column title carries it): '97.0', '1234', '-'. */
+export function formatPctShort(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return UNKNOWN;
+  return Math.abs(n) >= 1000 ? n.toFixed(0) : n.toFixed(1);
+}
+
+/** Seconds as a short duration: '45s', '12m', '3h05m', '2d04h'. */
+export function formatDuration(sec: number | null | undefined): string {
+  if (sec === null || sec === undefined || !Number.isFinite(sec) || sec < 0) return UNKNOWN;
+  const s = Math.floor(sec);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
+}

@@ -3,7 +3,9 @@
 // is plain JSON (it is served over loopback, unix sockets, websockets and Electron IPC).
 
 import type { Advice, AdviceRequest, HostMove, LintFinding } from '../model/advice.js';
+import type { Diagnosis } from '../model/diagnosis.js';
 import type { Snapshot } from '../model/snapshot.js';
+import type { ReplayCommand, ReplayStatus } from '../model/recording.js';
 import type { AuditEntry, ChangeRecord, Plan, TuningRequest } from '../model/tuning.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -24,6 +26,8 @@ export interface EngineStatus {
   guests: number;
   clients: number | null;
   historyWindowSec: number;
+  /** set when the engine replays a recording instead of sampling a host (tuning is then refused, code 4) */
+  replay?: ReplayStatus | null;
 }
 
 export interface GuestRef {
@@ -83,6 +87,13 @@ export interface EngineApi {
   advise(req: AdviceRequest): Promise<Advice>;
   adviseHost(): Promise<HostMove[]>;
   lint(): Promise<LintFinding[]>;
+  /**
+   * Why is this guest slow: ranked causes, evidence, fixes and noisy neighbours over the last
+   * windowSec seconds of history (GUEST as in the CLI: id, UUID or name; unknown: code 3).
+   */
+  diagnose(guest: string, windowSec: number): Promise<Diagnosis>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
+  /** play/pause/speed/seek/next event on a replaying engine; code 2 when the engine is not replaying */
+  replayControl(cmd: ReplayCommand): Promise<ReplayStatus>;
   close(): Promise<void>;
 }

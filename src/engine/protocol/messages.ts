@@ -77,6 +77,15 @@ export const AdviceRequestSchema = z.object({
   host: z.boolean().optional(),
 }).strict();
 
+export const ReplayCommandSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('play') }).strict(),
+  z.object({ action: z.literal('pause') }).strict(),
+  // the range (REPLAY_MIN_SPEED..REPLAY_MAX_SPEED) is checked by the replay source, so every transport says the same
+  z.object({ action: z.literal('speed'), speed: num }).strict(),
+  z.object({ action: z.literal('seek'), wallMs: num }).strict(),
+  z.object({ action: z.literal('nextEvent') }).strict(),
+]);
+
 const empty = z.object({}).strict();
 const changeIdParams = z.object({ changeId: str.nullable().optional() }).strict();
 
@@ -96,7 +105,9 @@ export const METHOD_PARAMS = {
   advise: z.object({ req: AdviceRequestSchema }).strict(),
   adviseHost: empty,
   lint: empty,
+  diagnose: z.object({ guest: str, windowSec: num.positive().max(31 * 24 * 3600) }).strict(),
   auditLog: z.object({ limit: z.number().int().positive().max(100_000).optional() }).strict(),
+  replayControl: z.object({ cmd: ReplayCommandSchema }).strict(),
 } as const;
 
 export type Method = keyof typeof METHOD_PARAMS;

@@ -4,6 +4,8 @@
 
 import { VirtuneError } from '../model/errors.js';
 import type { Advice, AdviceRequest, HostMove, LintFinding } from '../model/advice.js';
+import type { Diagnosis } from '../model/diagnosis.js';
+import type { ReplayCommand, ReplayStatus } from '../model/recording.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { AuditEntry, ChangeRecord, Plan, TuningRequest } from '../model/tuning.js';
 import {
@@ -102,7 +104,9 @@ export function connectEngine(transport: Transport, opts: { maxMessageBytes?: nu
     advise: (req: AdviceRequest) => call<Advice>('advise', { req }),
     adviseHost: () => call<HostMove[]>('adviseHost'),
     lint: () => call<LintFinding[]>('lint'),
+    diagnose: (guest: string, windowSec: number) => call<Diagnosis>('diagnose', { guest, windowSec }),
     auditLog: (limit?: number) => call<AuditEntry[]>('auditLog', limit === undefined ? {} : { limit }),
+    replayControl: (cmd: ReplayCommand) => call<ReplayStatus>('replayControl', { cmd }),
     async close(): Promise<void> {
       shutdown();
       transport.close();

@@ -5,7 +5,7 @@
 // passed with every tuning request. A client whose transport backs up past a cap has snapshot events
 // skipped instead of queued (back-pressure: the daemon's memory does not grow with a slow reader).
 
-import { HostError, VirtuneError, exitCodeForHostError } from '../model/errors.js';
+import { HostError, VirtuneError, exitCodeForHostError, plainMessage } from '../model/errors.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { PROTOCOL_VERSION, type CallerInfo, type EngineApi, type Subscription } from '../protocol/api.js';
 import {
@@ -50,8 +50,7 @@ function eventOf(s: Snapshot, sub: number): string {
 export function errorInfo(e: unknown): ErrorInfo {
   if (e instanceof VirtuneError) return { code: e.exitCode, message: e.message };
   if (e instanceof HostError) return { code: exitCodeForHostError(e), message: e.message };
-  const msg = e instanceof Error ? e.message : String(e);
-  return { code: 1, message: msg.split('\n')[0] ?? msg };
+  return { code: 1, message: plainMessage(e) };
 }
 
 export function serveEngine(engine: EngineApi, transport: Transport, opts: ServeOptions): ServedConnection {
@@ -75,7 +74,8 @@ export function serveEngine(engine: EngineApi, transport: Transport, opts: Serve
     }
     const p = m.params as Record<string, unknown>;
     switch (m.method) {
-      case 'status': return engine.status();
+      // a read-only connection reports itself read-only, whatever the engine behind it allows
+      case 'status': return opts.readOnly ? { ...(await engine.status()), readOnly: true } : engine.status();
       case 'latest': return engine.latest();
       case 'listGuests': return engine.listGuests();
       case 'subscribe': {
@@ -106,7 +106,9 @@ export function serveEngine(engine: EngineApi, transport: Transport, opts: Serve
       case 'advise': return engine.advise(p.req as Parameters<EngineApi['advise']>[0]);
       case 'adviseHost': return engine.adviseHost();
       case 'lint': return engine.lint();
+      case 'diagnose': return engine.diagnose(p.guest as string, p.windowSec as number);
       case 'auditLog': return engine.auditLog(p.limit as number | undefined);
+      case 'replayControl': return engine.replayControl(p.cmd as Parameters<EngineApi['replayControl']>[0]);
     }
   }
 

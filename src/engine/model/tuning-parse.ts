@@ -5,11 +5,11 @@
 // VirtuneError(2) naming the input and the valid form. Range checks that need the host (online CPUs,
 // cgroup version) happen in planning.
 
-import { parseCpuList } from '../engine/model/cpulist.js';
-import { VirtuneError } from '../engine/model/errors.js';
-import type { Limit } from '../engine/model/sample.js';
-import type { NetDirection, QuotaSpec, TuningChange, TuningRequest } from '../engine/model/tuning.js';
-import { flagOf } from './flags.js';
+import { parseCpuList } from './cpulist.js';
+import { VirtuneError } from './errors.js';
+import type { Limit } from './sample.js';
+import type { NetDirection, QuotaSpec, TuningChange, TuningRequest } from './tuning.js';
+import { flagOf } from './tuning-flags.js';
 import { parseSizeBytes, parseTcRateBits, parseTcSizeBytes } from './units.js';
 
 const bad = (msg: string): VirtuneError => new VirtuneError(2, msg);

@@ -1,7 +1,7 @@
 // Owns the command-line words of each tuning change kind, so messages name what the operator typed
 // (`--cpu-weight`), never an internal identifier (`cpuWeight`).
 
-import type { TuningChange } from '../engine/model/tuning.js';
+import type { TuningChange } from './tuning.js';
 
 const FLAG: Record<TuningChange['kind'], string> = {
   cpuWeight: '--cpu-weight', cpuQuota: '--cpu-quota', cpuPeriod: '--cpu-period', cpuset: '--cpuset', nodeset: '--nodeset',

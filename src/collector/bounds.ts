@@ -1,0 +1,109 @@
+// Owns the range check of a finished RawSample: every number the parsers produced (kernel files, QMP
+// replies, virsh output) is checked against what the kernel or QEMU can actually report — thread ids
+// within PID_MAX_LIMIT, CPU and node numbers within NR_CPUS / MAX_NUMNODES, cgroup weights and periods
+// within the kernel's ranges, counters non-negative safe integers, a guest state among QEMU's RunState
+// (and libvirt's) names, CPU/node lists parseable within those bounds. An impossible value becomes
+// null with one `errors[]` entry naming it: never a number in the snapshot. Pure (mutates the sample).
+
+import type { RawSample, SourceErrorInfo } from '../engine/model/sample.js';
+
+export const PID_MAX_LIMIT = 4_194_304;
+export const CPU_MAX = 8191;
+export const NODE_MAX = 1023;
+
+/** QEMU's RunState names, libvirt's domain states, and the demo's. */
+const STATES = new Set([
+  'debug', 'inmigrate', 'internal-error', 'io-error', 'paused', 'postmigrate', 'prelaunch', 'finish-migrate',
+  'restore-vm', 'running', 'save-vm', 'shutdown', 'suspended', 'watchdog', 'guest-panicked', 'colo',
+  'shut off', 'crashed', 'pmsuspended', 'blocked', 'in shutdown', 'idle', 'no state', 'dying', 'shutoff', 'nostate',
+]);
+
+type Range = [min: number, max: number, integer: boolean];
+const SAFE: Range = [0, Number.MAX_SAFE_INTEGER, false];
+
+/** Ranges by field name; every other number: finite, 0..2^53. */
+const RULES: Record<string, Range> = {
+  tid: [1, PID_MAX_LIMIT, true], pid: [1, PID_MAX_LIMIT, true],
+  index: [0, CPU_MAX, true], lastCpu: [0, CPU_MAX, true], node: [0, NODE_MAX, true],
+  weight: [1, 10_000, true], shares: [2, 262_144, true], periodUsec: [1000, 1_000_000, true], quotaUsec: [1000, Number.MAX_SAFE_INTEGER, true],
+  smp: [1, CPU_MAX + 1, true], cpuCount: [1, CPU_MAX + 1, true], sockets: [1, CPU_MAX + 1, true], cores: [1, CPU_MAX + 1, true],
+  clkTck: [1, 1_000_000, true], run: [0, 2, true], mergeAcrossNodes: [0, 1, true],
+};
+const ELEMENT_RULES: Record<string, Range> = { distances: [0, 255, true], hostNodes: [0, NODE_MAX, true] };
+const LISTS: Record<string, number> = { cpus: CPU_MAX, cpuset: CPU_MAX, cpusetEffective: CPU_MAX, cpusAllowed: CPU_MAX, onlineCpus: CPU_MAX, mems: NODE_MAX, memsEffective: NODE_MAX };
+const RULE_MAP = new Map(Object.entries(RULES));
+const LIST_MAP = new Map(Object.entries(LISTS));
+/** subtrees that are not kernel figures */
+const SKIP = new Set(['errors', 'schemaVersion', 'monoMs', 'wallMs', 'costUsec', 'perNodeReadAtMs', 'extra']);
+
+const LIST_RE = /^\s*(\d{1,6}(-\d{1,6})?(\s*,\s*\d{1,6}(-\d{1,6})?)*)?\s*$/;
+
+/** Kernel list syntax whose every element is ≤ max (no allocation: checked on every sample). */
+export function listWithin(text: string, max: number): boolean {
+  if (!LIST_RE.test(text)) return false;
+  let cur = 0;
+  let inNum = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) { cur = cur * 10 + (c - 48); inNum = true; } else { if (inNum && cur > max) return false; cur = 0; inNum = false; }
+  }
+  return !(inNum && cur > max);
+}
+
+function ok(v: number, [min, max, int]: Range): boolean {
+  return Number.isFinite(v) && v >= min && v <= max && (!int || Number.isInteger(v));
+}
+
+/** Null every impossible value of the sample in place; one error entry each. Returns how many. */
+export function boundRawSample(raw: RawSample): number {
+  const errors = raw.errors;
+  let n = 0;
+  const report = (guest: string | null, where: string, v: unknown, why: string): void => {
+    n++;
+    if (errors.length < 10_000) {
+      const shown = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : String(v);
+      const e: SourceErrorInfo = { source: 'bounds', guest, message: `${where}: impossible value ${shown} (${why}); shown as unknown`, kind: 'parse' };
+      errors.push(e);
+    }
+  };
+
+  const walk = (o: Record<string, unknown>, where: string, guest: string | null): void => {
+    const keys = Object.keys(o);
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[j] as string;
+      const v = o[k];
+      if (v === null || v === undefined) continue;
+      if (typeof v === 'number') {
+        // the common case first: a plain counter in range, no rule of its own
+        if (v >= 0 && v <= Number.MAX_SAFE_INTEGER && !RULE_MAP.has(k)) continue;
+        if (SKIP.has(k)) continue;
+        const rule = RULE_MAP.get(k) ?? SAFE;
+        if (!ok(v, rule)) { report(guest, `${where}.${k}`, v, `expected ${rule[2] ? 'an integer ' : ''}${rule[0]}..${rule[1]}`); o[k] = null; }
+      } else if (typeof v === 'string') {
+        if (v === 'max') continue;
+        if (k === 'state' && guest !== null && !STATES.has(v)) { report(guest, `${where}.${k}`, v, 'not a QEMU or libvirt run state'); o[k] = null; }
+        const max = LIST_MAP.get(k);
+        if (max !== undefined && !listWithin(v, max)) { report(guest, `${where}.${k}`, v, `not a list of numbers 0..${max}`); o[k] = null; }
+      } else if (Array.isArray(v)) {
+        if (v.length === 0) continue;
+        const el = ELEMENT_RULES[k];
+        if (el) {
+          const bad = v.find((x) => typeof x !== 'number' || !ok(x, el));
+          if (bad !== undefined) { report(guest, `${where}.${k}`, bad, `expected elements ${el[0]}..${el[1]}`); o[k] = null; }
+          continue;
+        }
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          if (x !== null && typeof x === 'object') walk(x as Record<string, unknown>, `${where}.${k}[${i}]`, guest);
+        }
+      } else if (typeof v === 'object') {
+        if (SKIP.has(k)) continue;
+        walk(v as Record<string, unknown>, `${where}.${k}`, guest);
+      }
+    }
+  };
+
+  walk(raw.host as unknown as Record<string, unknown>, 'host', null);
+  for (const g of raw.guests) walk(g as unknown as Record<string, unknown>, `guest ${g.id}`, g.id);
+  return n;
+}

@@ -1,0 +1,28 @@
+// Owns the rule that counts a guest's disk I/O once. A guest's virtual disks (source `qmp` or
+// `libvirt`, one entry per disk QEMU shows) and the host block devices its cgroup did I/O on (source
+// `cgroup`) describe the SAME I/O from two sides, so they are never added together: when per-virtual-
+// disk figures exist they are the guest's disk I/O; only a guest without them falls back to its
+// cgroup per-device figures. Every face (tables, charts, history) sums through countedDisks().
+
+import type { DiskSnap } from './snapshot.js';
+
+/** The disks whose figures make up the guest's disk I/O, each I/O counted once. */
+export function countedDisks(disks: readonly DiskSnap[]): readonly DiskSnap[] {
+  let virtual = 0;
+  for (const d of disks) if (d.source !== 'cgroup') virtual++;
+  if (virtual === 0 || virtual === disks.length) return disks;
+  return disks.filter((d) => d.source !== 'cgroup');
+}
+
+/** Sum of one figure over the counted disks; null when there are none or any part is unknown. */
+export function sumCounted(disks: readonly DiskSnap[], get: (d: DiskSnap) => number | null): number | null {
+  const xs = countedDisks(disks);
+  if (xs.length === 0) return null;
+  let s = 0;
+  for (const d of xs) {
+    const v = get(d);
+    if (v === null) return null;
+    s += v;
+  }
+  return s;
+}

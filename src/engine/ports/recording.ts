@@ -1,0 +1,65 @@
+// Owns the recording port: where the recorder puts sample blocks, events and per-minute aggregates,
+// and where replay and the report read them back. The SQLite adapter (engine/node/sqlite-recording.ts)
+// implements it; the format of a block's text is engine/record/codec.ts.
+
+import type { RecordedEvent } from '../model/recording.js';
+
+export interface RecordingMeta {
+  /** format version of the file */
+  version: number;
+  createdWallMs: number;
+  hostname: string | null;
+  demo: boolean;
+  intervalSec: number;
+}
+
+export interface BlockInfo {
+  id: number;
+  firstWallMs: number;
+  lastWallMs: number;
+  samples: number;
+  guestSamples: number;
+}
+
+/** One per-minute aggregate of a series that was downsampled (its full-resolution blocks are gone). */
+export interface MinuteRow {
+  minuteWallMs: number;
+  /** `guest:<id>`, `node:<n>` or `host` */
+  scope: string;
+  metric: string;
+  n: number;
+  mean: number;
+  max: number;
+}
+
+export interface RecordingStore {
+  readonly file: string;
+  /**
+   * Append one block (JSON text of engine/record/codec.ts) in its own transaction. Compression may run
+   * off the caller's thread: the block is durable when the promise resolves. Calls are made one at a
+   * time (the recorder waits for one before it starts the next).
+   */
+  appendBlock(info: Omit<BlockInfo, 'id'>, text: string): Promise<void>;
+  appendEvents(events: RecordedEvent[]): void;
+  /** full-resolution blocks that end before wallMs, oldest first */
+  blocksBefore(wallMs: number): BlockInfo[];
+  /** one transaction: add the aggregates, drop the blocks they replace */
+  downsample(blockIds: number[], rows: MinuteRow[]): void;
+  /** drop everything (blocks, aggregates, events) older than wallMs */
+  dropBefore(wallMs: number): void;
+  readBlockText(id: number): string;
+  /** bytes the file (and its WAL) take on disk now */
+  sizeBytes(): number;
+  close(): void;
+}
+
+export interface RecordingReader {
+  readonly file: string;
+  meta(): RecordingMeta;
+  blocks(): BlockInfo[];
+  /** the block's JSON text */
+  readBlockText(id: number): string;
+  events(): RecordedEvent[];
+  minutes(): MinuteRow[];
+  close(): void;
+}

@@ -1,0 +1,39 @@
+// boundRawSample: impossible values from corrupt kernel files or hostile QMP replies become null with
+// one error entry each (a pure check on built samples).
+import { describe, expect, it } from 'vitest';
+import { boundRawSample, listWithin } from '../../src/collector/bounds.js';
+import { parseCpuList } from '../../src/engine/model/cpulist.js';
+import { rawGuest, rawHost, rawSample } from '../engine/raw-builders.js';
+
+describe('range checks of a sample', () => {
+  it('nulls a negative memory figure, a weight of 1e23, a tid of 1e23, an unknown run state and a hostile cpuset', () => {
+    const g = rawGuest('qemu:web01', { pid: 4242 });
+    g.memory.currentBytes = -1;
+    g.cpu.weight = 1e23;
+    g.vcpus[0]!.tid = 1e23;
+    g.vcpus[1]!.index = 1e308;
+    g.state = 'exploded';
+    g.cpu.cpuset = '9007199254740993';
+    const raw = rawSample(1000, rawHost(), [g]);
+    expect(boundRawSample(raw)).toBe(6);
+    expect([g.memory.currentBytes, g.cpu.weight, g.vcpus[0]!.tid, g.vcpus[1]!.index, g.state, g.cpu.cpuset]).toEqual([null, null, null, null, null, null]);
+    expect(raw.errors.map((e) => e.message)).toContain('guest qemu:web01.cpu.weight: impossible value 1e+23 (expected an integer 1..10000); shown as unknown');
+    expect(raw.errors.every((e) => e.source === 'bounds' && e.guest === 'qemu:web01')).toBe(true);
+  });
+
+  it('leaves a sane sample alone', () => {
+    const raw = rawSample(1000, rawHost(), [rawGuest('qemu:a', { pid: 10 })]);
+    const before = JSON.stringify(raw);
+    expect(boundRawSample(raw)).toBe(0);
+    expect(JSON.stringify(raw)).toBe(before);
+  });
+
+  it('list bounds: a list element of 2^53 is refused at once instead of looping', () => {
+    expect(listWithin('0-3,8', 8191)).toBe(true);
+    expect(listWithin('9007199254740993', 8191)).toBe(false);
+    expect(listWithin('1-', 8191)).toBe(false);
+    expect(() => parseCpuList('9007199254740993')).toThrow(/above 65535/);
+    expect(() => parseCpuList('0-9007199254740993')).toThrow(/above 65535/);
+    expect(() => parseCpuList('4', 3)).toThrow(/above 3/);
+  });
+});

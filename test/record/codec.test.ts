@@ -1,0 +1,76 @@
+// The block codec of recordings: any sequence of JSON samples comes back exactly (property test over
+// random trees that change shape, type and value between samples), counters become small deltas, and a
+// damaged token list is refused instead of decoding into wrong numbers.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BlockBuilder, decodeBlock, decodeDelta, encodeDelta } from '../../src/engine/record/codec.js';
+import type { RawSample } from '../../src/engine/model/sample.js';
+import { rawGuest, rawHost, rawSample } from '../engine/raw-builders.js';
+
+const json = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: 'small' },
+    fc.integer({ min: -1e6, max: 1e6 }), fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)),
+    fc.constantFrom(null, true, false, 'a', 'b', 'max', Number.MAX_SAFE_INTEGER),
+    fc.array(tie('node'), { maxLength: 4 }),
+    fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), tie('node'), { maxKeys: 4 })),
+})).node;
+
+function roundTrip(samples: unknown[]): unknown[] {
+  const b = new BlockBuilder();
+  for (const s of samples) b.add(s as RawSample);
+  return decodeBlock(b.take());
+}
+
+describe('recording block codec', () => {
+  it('gives back every sample exactly, whatever changes between samples (property)', () => {
+    fc.assert(fc.property(fc.array(fc.record({ guests: fc.constant([]), x: json, y: json }), { minLength: 1, maxLength: 6 }), (samples) => {
+      expect(roundTrip(samples)).toEqual(JSON.parse(JSON.stringify(samples)));
+    }), { numRuns: 400 });
+  });
+
+  it('a container whose first child is replaced decodes right (the [v, 0] ambiguity)', () => {
+    const a = { guests: [], l: [{ p: [1, 2] }, 3], o: { q: { r: 1 }, s: 2 } };
+    const b = { guests: [], l: [{ p: [1, 2, 3] }, 4], o: { q: { r: 1, t: 2 }, s: 2 } };
+    const c = { guests: [], l: [[], 4], o: { q: null, s: 5 } };
+    expect(roundTrip([a, b, c, a])).toEqual([a, b, c, a]);
+  });
+
+  it('turns counters into deltas: an unchanged sample is all zeros, a counter step is its difference', () => {
+    const g1 = rawGuest('qemu:a');
+    const s1 = rawSample(1000, rawHost(), [g1]);
+    const s2 = JSON.parse(JSON.stringify(s1)) as RawSample;
+    s2.monoMs = 2000; s2.wallMs = s1.wallMs + 1000;
+    const t = encodeDelta(s1, s2);
+    expect(t.filter((x) => x !== 0)).toEqual([1000, 1000]);
+    expect(decodeDelta(s1, t)).toEqual(s2);
+  });
+
+  it('stores same-shaped samples as columns, also across jumps too big for a difference', () => {
+    const xs = [0, 2 ** 52, -(2 ** 52), 2 ** 53 - 1, -(2 ** 53 - 1), 5, 5, 7];
+    const samples = xs.map((x, i) => ({ guests: [], c: x, f: i / 3, s: i % 2 ? 'a' : 'b' }));
+    const b = new BlockBuilder();
+    for (const s of samples) b.add(s as unknown as RawSample);
+    const text = b.take();
+    expect(JSON.parse(text)).toHaveProperty('c');
+    expect(decodeBlock(text)).toEqual(samples);
+  });
+
+  it('drops keys whose value is undefined, as JSON does', () => {
+    const a = { guests: [], k: 1, u: undefined };
+    const b = { guests: [], k: 2, u: 3 };
+    expect(roundTrip([a, b, a])).toEqual([{ guests: [], k: 1 }, { guests: [], k: 2, u: 3 }, { guests: [], k: 1 }]);
+  });
+
+  it('refuses a damaged block with a clear error', () => {
+    const s = rawSample(1000, rawHost(), [rawGuest('qemu:a')]);
+    const b = new BlockBuilder();
+    b.add(s); b.add({ ...s, monoMs: 2000 });
+    const text = b.take();
+    const j = JSON.parse(text) as { d: unknown[][] };
+    (j.d[0] as unknown[]).pop();
+    expect(() => decodeBlock(JSON.stringify(j))).toThrow(/recording block is corrupt/);
+    expect(() => decodeBlock('{"v":2}')).toThrow(/not a version 1 block/);
+    expect(() => decodeBlock('nonsense')).toThrow(/not JSON/);
+  });
+});

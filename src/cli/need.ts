@@ -8,7 +8,7 @@ import { parseSizeBytes } from '../engine/model/units.js';
 const MIB = 1024 * 1024;
 
 export function parseNeedOption(text: string): { vcpus: number; memMiB: number } {
-  const bad = (why: string): Error => usageError(`--need: '${text}' ${why} (VCPUS:MEM, e.g. 4:8192 in MiB, 4:8G, 1.5:512M)`);
+  const bad = (why: string): Error => usageError(`--need: '${text}' ${why} (VCPUS:MIB or VCPUS:SIZE, e.g. 4:8192, 4:8G, 1.5:512M)`);
   const m = /^([^:]*)(?::(.*))?$/.exec(text.trim());
   const v = m?.[1] ?? '';
   if (!/^\d+(\.\d+)?$/.test(v)) throw bad('does not start with a number of vCPUs');

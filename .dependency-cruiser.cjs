@@ -21,6 +21,8 @@ module.exports = {
       { path: '^src/engine/(protocol|rpc)/' }, '^(src/engine/(model|protocol|rpc)/|node_modules/zod/)'),
     allow('present-is-pure', 'engine/present imports model and present only',
       { path: '^src/engine/present/' }, '^src/engine/(model|present)/'),
+    allow('access-is-pure', 'engine/access (the ACL model and its decision function) imports model and access only',
+      { path: '^src/engine/access/' }, '^src/engine/(model|access)/'),
     allow('advisor-is-pure', 'engine/advisor imports model, ports (types) and advisor only',
       { path: '^src/engine/advisor/' }, '^src/engine/(model|ports|advisor)/'),
     allow('diagnose-is-pure', 'engine/diagnose imports model and diagnose only (history windows in, causes out)',

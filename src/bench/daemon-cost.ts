@@ -81,10 +81,11 @@ function startDaemon(hostArgs: string[], port: number): Promise<{ child: ChildPr
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`virtune serve printed no websocket URL in 60 s: ${out.slice(0, 300)}`)); }, 60_000);
     const onData = (d: Buffer): void => {
       out += d.toString();
-      const m = /ws:\/\/[^\s"']*token=[\w.~%-]+/.exec(out);
+      // the operator's URL (http://HOST:PORT/?token=T) names the websocket's address and token
+      const m = /operator\s+http:\/\/([^\s/]+)\/\?token=([\w.~%-]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[0] });
+        resolve({ child, url: `ws://${m[1]}/?token=${m[2]}` });
       }
     };
     child.stdout?.on('data', onData);

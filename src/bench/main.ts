@@ -17,11 +17,13 @@ import { measureTuiCpu, measureTuiFrame } from './tui-cost.js';
 import { measureKernelFloor } from './floor.js';
 import { measureRecorder } from './recorder-cost.js';
 import { round, scale } from './stats.js';
+import { runLibvirtPart } from './libvirt-part.js';
+import { measureStatusLatency } from './status-latency.js';
 
 const opts = parseOptions(process.argv.slice(2));
 const progress = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
 const started = Date.now();
-const command = `npm run bench --${opts.quick ? ' --quick' : ''}${opts.json ? ' --json' : ''}`;
+const command = `npm run bench --${opts.quick ? ' --quick' : ''}${opts.libvirtOnly ? ' --libvirt-only' : ''}${opts.statusOnly ? ' --status-only' : ''}${opts.json ? ' --json' : ''}`;
 const r: BenchResult = emptyResult(machineInfo(), opts.quick, command);
 
 async function step<T>(name: string, fn: () => Promise<T>): Promise<T | null> {
@@ -36,6 +38,37 @@ async function step<T>(name: string, fn: () => Promise<T>): Promise<T | null> {
     progress(`${name} FAILED: ${(e as Error).stack ?? String(e)}`);
     return null;
   }
+}
+
+/** Print the result (as the CLI does: with --json the object to stdout, the table to stderr) and exit. */
+function finish(): never {
+  r.durationSec = round((Date.now() - started) / 1000, 1);
+  if (opts.json) {
+    process.stderr.write(renderTable(r));
+    process.stdout.write(JSON.stringify(r) + '\n');
+  } else process.stdout.write(renderTable(r));
+  process.exit(0);
+}
+
+async function statusPart(): Promise<void> {
+  const n = opts.quick ? 100 : 1000;
+  const sl = await step(`status latency, serve --root of a ${n}-guest demo`, () => measureStatusLatency(n, opts.quick ? 5 : 20, opts.quick ? 3 : 10));
+  if (!sl) return;
+  r.statusP99MsDuring1000 = sl.p99Ms;
+  r.detail.statusLatency = sl;
+  if (sl.guests !== 1000) r.notes.push(`status latency measured with ${sl.guests} demo guests (quick)`);
+}
+
+if (opts.statusOnly) {
+  await statusPart();
+  r.notes.push('--status-only: only the daemon status latency was measured');
+  finish();
+}
+
+if (opts.libvirtOnly) {
+  await runLibvirtPart(r, opts, step, progress);
+  r.notes.push('--libvirt-only: only the libvirt section was measured');
+  finish();
 }
 
 function sampleDetail(sc: SampleCost): Record<string, unknown> {
@@ -72,14 +105,19 @@ if (largest) {
   r.floorGuests = n;
   r.floorPreadUsPerGuest = round(floor.pread.median / n);
   r.floorReadFileUsPerGuest = round(floor.readFile.median / n);
-  r.sampleToFloorRatio = round(largest.cached.median / floor.pread.median, 2);
+  // the floor includes the QMP round trip: the same request bytes on every socket, replies unparsed
+  const qf = largest.qmpFloor;
+  r.floorQmpUsPerGuest = qf ? round(qf.pass.median / n) : null;
+  r.sampleToFloorRatio = round(largest.cached.median / (floor.pread.median + (qf?.pass.median ?? 0)), 2);
   r.sampleToReadFileRatio = round(largest.cached.median / floor.readFile.median, 2);
   r.detail.floor = {
     guests: n, files: floor.files, measuredFiles: floor.measuredFiles,
     preadUsPerGuest: statJson(scale(floor.pread, n)), readFileUsPerGuest: statJson(scale(floor.readFile, n)),
     preadUsPerFile: round(floor.pread.median / floor.files),
     readFileUsPerFile: round(floor.readFile.median / floor.files),
+    qmp: qf ? { sockets: qf.sockets, commandsPerSample: qf.commands, usPerGuest: statJson(qf.pass, n) } : null,
   };
+  if (!qf) r.notes.push('QMP floor not measured (no QMP in the sample): sampleToFloorRatio is against the pread floor alone');
   if (n !== 1000) r.notes.push(`floor and ratio measured at ${n} guests (the full run uses 1000)`);
   if (floor.measuredFiles < floor.files) {
     r.notes.push(`floor: ${floor.files} files per sample exceed the descriptor budget; ${floor.measuredFiles} were re-read and the pass scaled up`);
@@ -144,6 +182,13 @@ if (dmr) {
 }
 if (opts.daemonGuests !== 100) r.notes.push(`daemon measured with ${opts.daemonGuests} guests over ${opts.daemonWindowSec} s (quick)`);
 
+// 4b. daemon responsiveness while it samples many guests (sampler in a worker thread)
+await statusPart();
+
+// 5. libvirt: virtune against its peers on a real libvirtd (not in --quick: it starts a libvirtd)
+if (!opts.quick) await runLibvirtPart(r, opts, step, progress);
+else r.notes.push('quick: the libvirt section is not run (npm run bench -- --libvirt-only [--quick] runs it alone)');
+
 if (opts.quick) r.notes.push('quick: the daemon --root figures are not measured');
 // 6. the terminal UI: one 200-guest frame in-process; the TUI process at 1 Hz attached to a daemon
 const tf = await step(`TUI frame, ${opts.tuiFrameGuests} guests`, () => measureTuiFrame(opts.tuiFrameGuests, opts.tuiFrameRuns));
@@ -160,7 +205,6 @@ if (opts.tuiGuests !== 50) r.notes.push(`TUI CPU measured with ${opts.tuiGuests}
 const jc = await step('journal: per-tick revert check with 200 records', () => measureJournal(200, opts.quick ? 20 : 200));
 if (jc) r.detail.journal = { ...jc, goal: 'revertCheckUs well below rereadAllUs (the index, not a re-read, every tick)' };
 
-r.notes.push('recorder figures: recording has not landed (a later issue adds recorderBytesPerGuestSample and recorderMsPerSample100)');
 // 7. the recorder: bytes per guest-sample and time per sample
 const rc = await step(`recorder, ${opts.recorderGuests} guests, ${opts.recorderSamples} samples`, () => measureRecorder(opts.recorderGuests, opts.recorderSamples));
 if (rc) {
@@ -170,11 +214,4 @@ if (rc) {
   r.detail.recorder = { ...rc, perSample: statJson(rc.perSample) };
 }
 for (const m of missing) r.notes.push(`not measured: ${m}`);
-r.durationSec = round((Date.now() - started) / 1000, 1);
-
-// as the CLI does: with --json the object goes to stdout and the human table to stderr
-if (opts.json) {
-  process.stderr.write(renderTable(r));
-  process.stdout.write(JSON.stringify(r) + '\n');
-} else process.stdout.write(renderTable(r));
-process.exit(0);
+finish();

@@ -33,6 +33,7 @@ export class RecordingFs implements HostFs {
   }
 
   readText(p: string): string { this.note(p); return this.inner.readText(p); }
+  readTail(p: string, maxBytes: number): { text: string; whole: boolean } { this.note(p); return this.inner.readTail(p, maxBytes); }
   readCached(p: string): string { this.note(p); return this.inner.readCached(p); }
   forget(prefix: string): void { this.inner.forget(prefix); }
   readDir(p: string): string[] { if (this.recording) this.dirListings++; return this.inner.readDir(p); }

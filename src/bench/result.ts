@@ -21,6 +21,8 @@ export interface BenchResult {
   sampleWithDiscoveryUsPerGuest: Record<SizeKey, number | null>;
   floorPreadUsPerGuest: number | null;
   floorReadFileUsPerGuest: number | null;
+  /** the sample's QMP request bytes written and the replies read on every guest's socket, unparsed */
+  floorQmpUsPerGuest: number | null;
   /** guest count the floor and the ratio were measured at (1000 in the full run) */
   floorGuests: number | null;
   sampleToFloorRatio: number | null;
@@ -41,6 +43,14 @@ export interface BenchResult {
   recorderMsPerSample100: number | null;
   /** diagnosing every guest of a 1000-guest host from 10 minutes of history, µs per guest (median wall) */
   diagnoseUsPerGuest: number | null;
+  /** libvirt, 8 idle domains at 1 Hz: own + children + libvirtd extra CPU per guest, % of one CPU */
+  libvirtCpuPctPerGuest: { virtune: number | null; exporter: number | null; domstatsLoop: number | null };
+  /** virtune's libvirt CPU ÷ prometheus-libvirt-exporter's (goal ≤ 1.0) */
+  libvirtVsExporterRatio: number | null;
+  /** processes virtune spawned per second after its start (goal 0) */
+  libvirtSpawnsPerSec: number | null;
+  /** p99 of `status` over the unix socket while the daemon samples 1000 demo guests (goal ≤ 20 ms) */
+  statusP99MsDuring1000: number | null;
   /** medians and p95 of everything measured, by benchmark */
   detail: Record<string, unknown>;
   /** parts that have not landed or could not run, and other caveats */
@@ -52,7 +62,7 @@ export function emptyResult(machine: MachineInfo, quick: boolean, command: strin
   return {
     tool: 'virtune-bench', date: new Date().toISOString(), command, quick, machine, durationSec: null,
     sampleUsPerGuest: sizes(), sampleCpuUsPerGuest: sizes(), sampleWithDiscoveryUsPerGuest: sizes(),
-    floorPreadUsPerGuest: null, floorReadFileUsPerGuest: null, floorGuests: null,
+    floorPreadUsPerGuest: null, floorReadFileUsPerGuest: null, floorQmpUsPerGuest: null, floorGuests: null,
     sampleToFloorRatio: null, sampleToReadFileRatio: null,
     deriveUsPerGuest: null, historyAppendUsPerGuest: null, serializeUsPerGuest: null,
     engineCpuPct100: null, rssMb100: null,
@@ -60,6 +70,7 @@ export function emptyResult(machine: MachineInfo, quick: boolean, command: strin
     daemonCpuPct50ClientsOwnRoot: null, daemonCpuPctIdleOwnRoot: null,
     tuiFrameMs200: null, tuiCpuPct50: null, recorderBytesPerGuestSample: null, recorderMsPerSample100: null,
     diagnoseUsPerGuest: null,
+    libvirtCpuPctPerGuest: { virtune: null, exporter: null, domstatsLoop: null }, libvirtVsExporterRatio: null, libvirtSpawnsPerSec: null, statusP99MsDuring1000: null,
     detail: {}, notes: [],
   };
 }
@@ -118,7 +129,9 @@ export function rows(r: BenchResult): Row[] {
     p95: p95Of(d, ['floor', 'preadUsPerGuest', 'p95']) });
   out.push({ figure: `floor: readFileSync${at}`, value: r.floorReadFileUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
     p95: p95Of(d, ['floor', 'readFileUsPerGuest', 'p95']) });
-  out.push({ figure: `sample / pread floor${at}`, value: r.sampleToFloorRatio, unit: '×', goal: '≤ 1.5', ok: le(r.sampleToFloorRatio, 1.5) });
+  out.push({ figure: `floor: QMP round trip, same bytes, unparsed${at}`, value: r.floorQmpUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
+    p95: p95Of(d, ['floor', 'qmp', 'usPerGuest', 'p95']) });
+  out.push({ figure: `sample / (pread + QMP floor)${at}`, value: r.sampleToFloorRatio, unit: '×', goal: '≤ 1.5', ok: le(r.sampleToFloorRatio, 1.5) });
   out.push({ figure: 'derive, 1000 guests', value: r.deriveUsPerGuest, unit: 'µs/guest', goal: '≤ 5', ok: le(r.deriveUsPerGuest, 5),
     p95: p95Of(d, ['derive', 'deriveUsPerGuest', 'p95']) });
   out.push({ figure: 'history append, 1000 guests', value: r.historyAppendUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
@@ -137,6 +150,14 @@ export function rows(r: BenchResult): Row[] {
   out.push({ figure: 'recorder, time per sample, 100 guests', value: r.recorderMsPerSample100, unit: 'ms', goal: '', ok: null });
   out.push({ figure: 'diagnose every guest, 1000 guests, 10 min history', value: r.diagnoseUsPerGuest, unit: 'µs/guest', goal: '< 50', ok: r.diagnoseUsPerGuest === null ? null : r.diagnoseUsPerGuest < 50,
     p95: p95Of(d, ['diagnose', 'usPerGuest', 'p95']) });
+  const sg = p95Of(d, ['statusLatency', 'guests']);
+  out.push({ figure: `daemon: status p99 while sampling ${sg ?? 1000} demo guests`, value: r.statusP99MsDuring1000, unit: 'ms', goal: '≤ 20', ok: le(r.statusP99MsDuring1000, 20) });
+  const lv = r.libvirtCpuPctPerGuest;
+  out.push({ figure: 'libvirt: virtune CPU per guest (own+children+libvirtd)', value: lv.virtune, unit: '% of a core', goal: '', ok: null });
+  out.push({ figure: 'libvirt: exporter scraped 1/s, per guest', value: lv.exporter, unit: '% of a core', goal: '', ok: null });
+  out.push({ figure: 'libvirt: virsh domstats loop, per guest', value: lv.domstatsLoop, unit: '% of a core', goal: '', ok: null });
+  out.push({ figure: 'libvirt: virtune ÷ exporter', value: r.libvirtVsExporterRatio, unit: '×', goal: '≤ 1.0', ok: le(r.libvirtVsExporterRatio, 1) });
+  out.push({ figure: 'libvirt: processes spawned by virtune', value: r.libvirtSpawnsPerSec, unit: '/s', goal: '0', ok: r.libvirtSpawnsPerSec === null ? null : r.libvirtSpawnsPerSec === 0 });
   return out;
 }
 

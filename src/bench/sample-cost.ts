@@ -1,7 +1,8 @@
 // Owns the sample-cost benchmark: the collector sampling the demo host (in a child process, manual
 // mode, counters advanced 1 s between samples, the demo's QMP servers included) at a given guest
 // count — with discovery cached and with discovery — and, in the same run, the floor: the same files
-// re-read by the minimal pread loop and by readFileSync.
+// re-read by the minimal pread loop and by readFileSync, and the same QMP request bytes replayed on
+// every guest's socket without parsing (qmp-floor.ts).
 
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { SystemClock } from '../engine/node/system-clock.js';
@@ -12,6 +13,7 @@ import { DemoProcess } from './demo-process.js';
 import { measureFloor, type FloorResult } from './floor.js';
 import { loadQmpEnricher, loadSampler, loadSocketQmp, missing } from './parts.js';
 import { RecordingFs } from './recording-fs.js';
+import { measureQmpFloor, RecordingQmp } from './qmp-floor.js';
 import { timeRuns, type Stat } from './stats.js';
 
 export interface SampleCost {
@@ -29,6 +31,8 @@ export interface SampleCost {
   reads: number;
   dirListings: number;
   floor: FloorResult;
+  /** the same QMP request bytes on every guest's socket, replies read but not parsed (null without QMP) */
+  qmpFloor: { sockets: number; commands: number; pass: Stat } | null;
   /** two consecutive samples, 1 s apart, for the derivation benchmark */
   pair: [RawSample, RawSample];
   errors: number;
@@ -63,8 +67,9 @@ export async function measureSampleCost(
   const clock = new SystemClock();
   const fs = new RecordingFs(new NodeHostFs(demo.root));
   const enrichers: GuestEnricher[] = [];
-  if (qmpMod && sockMod) {
-    enrichers.push(qmpMod.createQmpEnricher({ fs, qmp: new sockMod.SocketQmpConnector(), runner: new ExecRunner(), clock }));
+  const qmpRec = sockMod ? new RecordingQmp(new sockMod.SocketQmpConnector()) : null;
+  if (qmpMod && qmpRec) {
+    enrichers.push(qmpMod.createQmpEnricher({ fs, qmp: qmpRec, runner: new ExecRunner(), clock }));
   }
   const sampler = samplerMod.createHostSampler({ fs, clock, enrichers, demo: true });
   const advance = (): Promise<void> => demo.advance(1000);
@@ -91,7 +96,9 @@ export async function measureSampleCost(
     const discovery = await timeRuns(() => sampler.sample({ tasks: WITH_DISCOVERY }), { runs, warmup, before: advance });
     await advance();
     fs.start();
+    if (qmpRec) qmpRec.recording = true;
     const prev = await sampler.sample({ tasks: TICK });
+    if (qmpRec) qmpRec.recording = false;
     const files = fs.stop();
     const reads = fs.reads;
     const dirListings = fs.dirListings;
@@ -100,9 +107,10 @@ export async function measureSampleCost(
     // release the sampler's cached descriptors first: the floor keeps its own open
     await closeSampler();
     const floor = await measureFloor(files.map((p) => fs.resolve(p)), runs, warmup);
+    const qmpFloor = qmpRec && qmpRec.batches.size > 0 ? await measureQmpFloor(qmpRec, runs, warmup) : null;
     return {
       guests, found: first.guests.length, qmpIncluded: enrichers.length > 0, cached, cachedCpuUs, discovery,
-      files: files.length, reads, dirListings, floor, pair: [prev, cur], errors: cur.errors.length,
+      files: files.length, reads, dirListings, floor, qmpFloor, pair: [prev, cur], errors: cur.errors.length,
       errorSamples: errorKinds(cur),
     };
   } finally {

@@ -1,17 +1,12 @@
 // Owns openEngine: the composition root every client command uses to get an EngineApi — an
 // in-process engine on the real host (--root), on the simulated demo host (--demo), or a remote
-// daemon (--connect unix:PATH | ws://HOST:PORT/?token=T). In-process engines are served through the
+// daemon (--connect unix:PATH | ws://HOST:PORT/ with --token-file FILE or VIRTUNE_TOKEN). In-process engines are served through the
 // JSON loopback, so every command exercises the same validated message path as a remote client.
 // Write access (a Tuner) is wired only when asked for; otherwise tuning answers code 4 (read-only).
 
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { resolve as pathResolve } from 'node:path';
-import { createHostSampler } from '../collector/host-sampler.js';
-import { createSiInventory } from '../collector/inventory-si.js';
-import { createLibvirtEnricher } from '../collector/libvirt/enricher.js';
-import { createQmpEnricher } from '../collector/qmp/enricher.js';
-import { createTcEnricher } from '../collector/tc/enricher.js';
 import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
 import { createTuner, type RecoveringTuner } from '../tuning/tuner.js';
@@ -25,7 +20,7 @@ import { SystemClock } from '../engine/node/system-clock.js';
 import { connectUnix } from '../engine/node/unix-socket.js';
 import { connectWs } from '../engine/node/ws-client.js';
 import type { RawSample } from '../engine/model/sample.js';
-import type { Caller, GuestEnricher, Tuner } from '../engine/ports/sources.js';
+import type { Caller, Tuner } from '../engine/ports/sources.js';
 import type { CallerInfo, EngineApi } from '../engine/protocol/api.js';
 import { connectEngine } from '../engine/rpc/client.js';
 import { createLoopbackPair } from '../engine/rpc/loopback.js';
@@ -36,7 +31,14 @@ import type { DemoProcessHost } from '../demo/process.js';
 import type { CommandRunner } from '../engine/ports/command-runner.js';
 import type { QmpConnector } from '../engine/ports/qmp.js';
 import type { GlobalOptions } from './runtime.js';
+import { buildSampler, type BuiltSampler, type SamplerConfig } from './sampler-factory.js';
+import { WorkerSampleSource } from '../engine/node/worker-sampler.js';
 
+
+/** the undo journal and token directory when --state-dir is not given (under --root / the demo tree) */
+export const DEFAULT_STATE_DIR = '/var/lib/virtune';
+/** the audit log when --audit-log is not given (under --root / the demo tree) */
+export const DEFAULT_AUDIT_LOG = '/var/log/virtune/audit.log';
 
 export interface OpenOptions {
   /** allow tuning (a Tuner is wired); default: g.write */
@@ -62,6 +64,8 @@ export function localCaller(via = 'cli'): Caller {
  */
 export async function buildLocalEngine(g: GlobalOptions, opts: {
   write: boolean; version: string; demoGuests?: number | null; historySec?: number;
+  /** run the sampler in a worker thread (the daemon) */
+  samplerInWorker?: boolean;
   /** read the undo journal and audit log even without write access (the recorder records changes) */
   journal?: boolean;
   /** every raw sample as read (the recorder) */
@@ -81,16 +85,19 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
     const clock = new SystemClock();
     // one connection per QMP socket, shared by sampler and tuner (QEMU serves one monitor client at a time)
     const qmp = new SharingQmpConnector(new SocketQmpConnector());
-    // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
-    // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
-    const useVirsh = !demo && (fs.root === '/' || g.libvirtUri !== null);
-    const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: g.libvirtUri, useVirsh, latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct' })];
-    if (useVirsh && runner.has('virsh')) enrichers.push(createLibvirtEnricher({ fs, runner, uri: g.libvirtUri }));
-    // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
-    if (!demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));
-    // static inventory (systeminformation) describes THIS machine: only for the real host at /
-    const inventory = !demo && fs.root === '/' ? createSiInventory() : null;
-    const sampler = createHostSampler({ fs, clock, enrichers, demo: demo !== null, extraQmpSockets: g.qmp, inventory });
+    // the sampler: in a worker thread for the daemon (a long sample never delays a request), else here
+    const samplerCfg: SamplerConfig = {
+      root, demo: demo !== null, libvirtUri: g.libvirtUri, extraQmpSockets: g.qmp,
+      latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct',
+      ...(parts ? { maxCached: parts.maxCached } : {}),
+    };
+    const built: BuiltSampler = opts.samplerInWorker
+      ? (() => {
+        const w = new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg);
+        return { sampler: w, close: () => w.close() };
+      })()
+      : buildSampler(samplerCfg, { qmp });
+    const sampler = built.sampler;
     const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp, demo: demo !== null }) : null;
     const engine = createEngine({
       sampler, clock, tuner, advisor: createAdvisor(),
@@ -102,6 +109,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
       engine, demo,
       async stop() {
         await engine.stop().catch(() => undefined);
+        await built.close();
         fs.close();
         await demo?.stop().catch(() => undefined);
       },
@@ -137,15 +145,36 @@ function absolute(p: string | null, flag: string): string | null {
   return pathResolve(p);
 }
 
-/** Connect to a running daemon: `unix:PATH` or `ws://HOST:PORT/?token=T`. */
-export async function connectRemote(url: string): Promise<EngineApi> {
+/** Connect to a running daemon: `unix:PATH` or `ws(s)://HOST:PORT/` (token from --token-file / VIRTUNE_TOKEN). */
+export async function connectRemote(url: string, token: string | null = null): Promise<EngineApi> {
   if (url.startsWith('unix:')) {
     const path = url.slice('unix:'.length);
     if (path === '') throw new VirtuneError(2, `--connect: '${url}' names no socket path`);
     return connectEngine(await connectUnix(path));
   }
-  if (/^wss?:\/\//.test(url)) return connectEngine(await connectWs(url));
-  throw new VirtuneError(2, `--connect: '${url}' is not unix:PATH or ws://HOST:PORT/?token=T`);
+  if (/^wss?:\/\//.test(url)) return connectEngine(await connectWs(url, { token }));
+  throw new VirtuneError(2, `--connect: '${url}' is not unix:PATH or ws://HOST:PORT/`);
+}
+
+/**
+ * The websocket token for --connect: --token-file FILE, else VIRTUNE_TOKEN, else none (a `?token=` in
+ * the URL still works, with a warning: argv is visible to every local user in /proc/PID/cmdline).
+ */
+export function connectToken(g: GlobalOptions): string | null {
+  if (g.connect !== null && /[?&]token=/.test(g.connect)) {
+    process.stderr.write('virtune: warning: a token in the --connect URL is visible to every local user (ps, /proc/PID/cmdline); use --token-file FILE or VIRTUNE_TOKEN\n');
+  }
+  if (g.tokenFile !== null) {
+    let text: string;
+    try { text = readFileSync(g.tokenFile, 'utf8'); } catch (e) {
+      throw new VirtuneError(2, `--token-file: cannot read '${g.tokenFile}' (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    const t = text.trim();
+    if (t === '' || /\s/.test(t)) throw new VirtuneError(2, `--token-file: '${g.tokenFile}' does not hold one token`);
+    return t;
+  }
+  const env = process.env.VIRTUNE_TOKEN;
+  return env !== undefined && env.trim() !== '' ? env.trim() : null;
 }
 
 let cachedVersion: string | null = null;
@@ -166,7 +195,7 @@ export function packageVersion(): string {
  * over the JSON loopback; close() stops the engine and the demo host.
  */
 export async function openEngine(g: GlobalOptions, opts: OpenOptions = {}): Promise<EngineApi> {
-  if (g.connect) return connectRemote(g.connect);
+  if (g.connect) return connectRemote(g.connect, connectToken(g));
   const write = opts.write ?? g.write;
   const local = await buildLocalEngine(g, { write, version: packageVersion() });
   try {

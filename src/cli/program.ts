@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { examplesHelp } from './examples.js';
 import { collect, parseGlobals } from './runtime.js';
 import { registerAdvise } from './commands/advise.js';
+import { registerAudit } from './commands/audit.js';
 import { registerDesktop } from './commands/placeholders.js';
 import { registerRecording } from './commands/record.js';
 import { registerServe } from './commands/serve.js';
@@ -21,7 +22,8 @@ export function buildProgram(version: string): Command {
     .version(version, '-V, --version', 'print the version')
     .option('--root <DIR>', 'host filesystem root; /proc, /sys, /run are read under it', '/')
     .addOption(new Option('--demo [N]', 'the built-in simulated host with N guests (default 8)'))
-    .option('--connect <URL>', 'talk to a running `virtune serve`: unix:PATH or ws://HOST:PORT/?token=T')
+    .option('--connect <URL>', 'talk to a running `virtune serve`: unix:PATH or ws://HOST:PORT/')
+    .option('--token-file <FILE>', 'websocket token for --connect ws:// (or the VIRTUNE_TOKEN environment variable)')
     .option('--qmp <PATH>', 'an extra QMP socket to attach (repeatable)', collect)
     .option('--interval <SEC>', 'sampling interval in seconds (minimum 0.1)', '1')
     .option('--write', 'allow tuning (otherwise read-only)')
@@ -44,6 +46,7 @@ export function buildProgram(version: string): Command {
   registerAdvise(program);
   registerWhy(program);
   registerServe(program);
+  registerAudit(program);
   registerDesktop(program);
   registerRecording(program);
   for (const c of program.commands) c.exitOverride();

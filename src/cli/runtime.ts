@@ -9,6 +9,8 @@ export interface GlobalOptions {
   root: string;
   demo: number | null;
   connect: string | null;
+  /** --token-file: the websocket token for --connect ws:// */
+  tokenFile: string | null;
   qmp: string[];
   intervalSec: number;
   write: boolean;
@@ -38,6 +40,7 @@ export function parseGlobals(cmd: Command): GlobalOptions {
     root: typeof o.root === 'string' ? o.root : '/',
     demo,
     connect: typeof o.connect === 'string' ? o.connect : null,
+    tokenFile: typeof o.tokenFile === 'string' ? o.tokenFile : null,
     qmp: Array.isArray(o.qmp) ? (o.qmp as string[]) : [],
     intervalSec: interval,
     write: o.write === true,

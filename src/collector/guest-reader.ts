@@ -1,11 +1,12 @@
-// Owns reading one discovered guest into a RawGuest every tick: cgroup CPU/memory/disks/PSI (counters
+// Owns reading one discovered guest into a RawGuest every tick: cgroup CPU/memory/disks/PSI (PSI also
+// from the unified tree of hybrid hosts; libvirt's vcpuN/emulator CPU groups' quota and throttling) (counters
 // only from the guest's own cgroup; a shared cgroup's counters belong to others, so /proc/<pid>/stat is
 // used instead), /proc status (RSS, hugetlb, allowed nodes), KSM per process, vCPU schedstat/last CPU/
 // allowed CPUs, NIC counters flipped to the guest's view (macvtap not flipped), and at the slow 'numa'
 // cadence per-node memory (numa_maps, else memory.numa_stat + hugetlb numa_stat), carried forward between.
 
 import type { RawGuest, RawNic, RawVcpu } from '../engine/model/sample.js';
-import { readGuestCpu, readGuestDisks, readGuestMemory, readGuestNumaStat, readGuestThp, readPsiTotals } from './cgroup/read.js';
+import { readCpuGroup, readGuestCpu, readGuestDisks, readGuestMemory, readGuestNumaStat, readGuestThp, readPsiTotals } from './cgroup/read.js';
 import type { DiscoveredGuest } from './discovery/types.js';
 import { statusField, statusKbToBytes, type NetDevCounters } from './procfs/parse.js';
 import {
@@ -129,18 +130,23 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
   const rereadAllowed = o.numa || cpusetKey !== slow.cpusetKey || g.vcpus.some((v) => !slow.cpusAllowed.has(v.tid));
   slow.cpusetKey = cpusetKey;
 
+  // libvirt's per-vCPU and emulator groups carry their own CFS quota (`<cputune><quota>` lands in
+  // vcpuN/, `<emulator_quota>` in emulator/): read in the cpu controller's tree (v1) or the guest's dir (v2)
+  const groupsDir = d && own && g.vcpus.some((v) => v.cgroupPath !== null) ? d.nested?.cpu ?? d.cpu : null;
   const vcpus: RawVcpu[] = g.vcpus.map((v) => {
     const rv: RawVcpu = {
       index: v.index, tid: v.tid, source: v.source, runUsec: null, waitUsec: null, timeslices: null,
       lastCpu: null, cpusAllowed: null, cgroupPath: v.cgroupPath,
     };
+    if (groupsDir && d && v.cgroupPath !== null) rv.cpuGroup = readCpuGroup(ctx, `${groupsDir}/vcpu${v.index}`, d.version);
     readVcpuCounters(ctx, g.pid, rv, false);
     if (rereadAllowed) slow.cpusAllowed.set(v.tid, readCpusAllowed(ctx, g.pid, v.tid));
     rv.cpusAllowed = slow.cpusAllowed.get(v.tid) ?? null;
     return rv;
   });
 
-  const psi = d && own && d.version === 2 && d.unified
+  // PSI from the guest's cgroup v2 dir: pure v2, and on hybrid hosts the unified tree's group
+  const psi = d && own && d.unified
     ? readPsiTotals(ctx, d.unified, { cpu: 'cpu.pressure', io: 'io.pressure', mem: 'memory.pressure' })
     : null;
 
@@ -152,6 +158,7 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
     cpuModel: g.cmd?.cpuModel ?? null,
     vcpus,
     emulatorCpus: null,
+    emulatorCpuGroup: groupsDir && d ? readCpuGroup(ctx, `${groupsDir}/emulator`, d.version) : null,
     cpu: {
       usageUsec, userUsec, systemUsec,
       nrPeriods: cg?.nrPeriods ?? null, nrThrottled: cg?.nrThrottled ?? null, throttledUsec: cg?.throttledUsec ?? null,

@@ -14,6 +14,7 @@ import { actionFor, BASE_KEYMAP, extendKeyMap, helpLines, type KeyBinding, type 
 import { knobRequest, revertCountdown, TUNING_KNOBS } from '../engine/present/tuning-form.js';
 import type { EngineApi } from '../engine/protocol/api.js';
 import { BASE_PANELS, panelBindings, type PanelDef } from './panels.js';
+import { REPLAY_KEYMAP, replayBadge, replayCommandFor } from '../engine/present/replay.js';
 import { RenderScheduler, type TimerPort } from './scheduler.js';
 import { EngineSession } from './session.js';
 import {
@@ -34,6 +35,8 @@ export interface TuiOptions {
   env: Record<string, string | undefined>;
   panels?: readonly PanelDef[];
   timers?: TimerPort;
+  /** the engine replays a recording: bind the replay keys (engine/present/replay.ts) */
+  replay?: boolean;
 }
 
 const realTimers: TimerPort = {
@@ -76,7 +79,7 @@ export class TuiApp {
     this.theme = makeTheme(opts.env);
     this.timers = opts.timers ?? realTimers;
     this.panels = opts.panels ?? BASE_PANELS;
-    this.keymap = extendKeyMap(BASE_KEYMAP, panelBindings(this.panels));
+    this.keymap = extendKeyMap(BASE_KEYMAP, [...panelBindings(this.panels), ...(opts.replay ? REPLAY_KEYMAP : [])]);
     this.scheduler = new RenderScheduler(() => this.render(), this.timers);
     this.session = new EngineSession({ open: opts.open, now: this.timers.now, onChange: () => this.scheduler.invalidate() });
     this.header = blessed.box({ top: 0, left: 0, width: '100%', height: 1, tags: true, wrap: false });
@@ -253,7 +256,9 @@ export class TuiApp {
     if (this.lastChange && cd) parts.push(t.fg(esc(`change ${this.lastChange.id} reverts in ${cd} (k keeps, u undoes)`), 'yellow'));
     if (this.state.message) parts.push(t.fg(esc(this.state.message.text), this.state.message.error ? 'red' : 'green'));
     if (this.state.filter) parts.push(esc(`filter: ${this.state.filter}`));
-    const hints = this.state.view === 'detail'
+    const hints = this.opts.replay
+      ? 'p play/pause  +/- speed  ,/. seek 10s  [/] 1min  e next event  R replay  ? help  q quit'
+      : this.state.view === 'detail'
       ? 'esc back  t tune  w window  u undo  ? help  q quit'
       : '? help  / filter  s sort  enter detail  t tune  u undo  space pause  q quit';
     const shownHints = esc(hints);
@@ -384,6 +389,7 @@ export class TuiApp {
         return;
       case 'apply': void this.apply(); return;
       default:
+        if (action.startsWith('replay:')) { void this.replayAction(action); return; }
         if (action.startsWith('panel:')) {
           const p = this.panels.find((x) => `panel:${x.id}` === action);
           if (!p) return;
@@ -392,6 +398,22 @@ export class TuiApp {
           this.panelScroll = 0;
           void this.loadPanel(p).then(() => this.scheduler.invalidate());
         }
+    }
+  }
+
+  /** A replay key: the command for the current replay state, then its new state in the footer. */
+  private async replayAction(action: string): Promise<void> {
+    const api = this.session.api;
+    const st = this.session.status?.replay;
+    if (!api || !st) return;
+    const cmd = replayCommandFor(action, st);
+    if (!cmd) return;
+    try {
+      const next = await api.replayControl(cmd);
+      if (this.session.status) this.session.status = { ...this.session.status, replay: next };
+      this.flash(replayBadge(next), false);
+    } catch (e) {
+      this.flash(errText(e), true);
     }
   }
 

@@ -95,7 +95,9 @@ export class EngineSession {
     }
     const interval = (this.status?.intervalSec ?? 1) * 1000;
     const late = this.lastAt !== null && this.deps.now() - this.lastAt > Math.max(3 * interval, 3000);
-    if (late && this.link === 'live') { this.link = 'stalled'; this.deps.onChange(); }
+    // a replay paused, at its end or slowed down sends no snapshots: that is not a stalled engine
+    const replaying = this.status?.replay !== undefined && this.status?.replay !== null;
+    if (late && this.link === 'live' && !replaying) { this.link = 'stalled'; this.deps.onChange(); }
     try {
       this.status = await api.status();
     } catch (e) {

@@ -157,6 +157,9 @@ function byTime(a: ChangeRecord, b: ChangeRecord): number {
   return a.appliedAt < b.appliedAt ? -1 : a.appliedAt > b.appliedAt ? 1 : a.changeId < b.changeId ? -1 : a.changeId > b.changeId ? 1 : 0;
 }
 
+/** the most of the audit log one read looks at */
+export const AUDIT_TAIL_MAX_BYTES = 16 * 1024 * 1024;
+
 export class AuditLog {
   constructor(private readonly fs: HostFs, private readonly path: string) {}
 
@@ -164,18 +167,32 @@ export class AuditLog {
     this.fs.appendDurable(this.path, JSON.stringify(e) + '\n');
   }
 
-  /** The last `limit` entries, oldest first. A line that is not an entry is reported as one (result failed). */
+  /**
+   * The last `limit` entries, oldest first. Reads a bounded tail of the file (growing the window until
+   * it holds `limit` lines, at most AUDIT_TAIL_MAX_BYTES), never the whole log. A line that is not an
+   * entry is reported as one (result failed).
+   */
   read(limit: number): AuditEntry[] {
-    if (!this.fs.exists(this.path)) return [];
-    const lines = this.fs.readText(this.path).split('\n').filter((l) => l.trim() !== '');
+    if (limit <= 0 || !this.fs.exists(this.path)) return [];
+    let window = Math.min(AUDIT_TAIL_MAX_BYTES, Math.max(64 * 1024, limit * 1024));
+    let lines: string[] = [];
+    for (;;) {
+      const { text, whole } = this.fs.readTail(this.path, window);
+      lines = text.split('\n');
+      if (!whole) lines.shift(); // the first line of a tail is cut
+      lines = lines.filter((l) => l.trim() !== '');
+      if (whole || lines.length >= limit || window >= AUDIT_TAIL_MAX_BYTES) break;
+      window = Math.min(AUDIT_TAIL_MAX_BYTES, window * 4);
+    }
     const out: AuditEntry[] = [];
-    for (const [i, l] of lines.entries()) {
-      if (i < lines.length - Math.max(0, limit)) continue;
+    const first = Math.max(0, lines.length - limit);
+    for (let i = first; i < lines.length; i++) {
+      const l = lines[i]!;
       try {
         out.push(JSON.parse(l) as AuditEntry);
       } catch {
         out.push({ time: '', uid: null, user: null, peerPid: null, guest: null, guestUuid: null, changeId: null, action: 'recover', step: null,
-          old: null, new: null, result: 'failed', message: `${this.path} line ${i + 1} is not a valid entry (torn or corrupt)` });
+          old: null, new: null, result: 'failed', message: `${this.path}: an entry near the end is not valid (torn or corrupt)` });
       }
     }
     return out;

@@ -80,6 +80,14 @@ function asVirtuneError(e: unknown, what: string): VirtuneError {
   return new VirtuneError(1, `${what}: ${why(e)}`);
 }
 
+/** the websocket identity and transport of a caller, for its audit lines (absent fields stay absent) */
+function callerExtras(c: Caller): Pick<AuditEntry, 'via' | 'role' | 'remote'> {
+  const x: Pick<AuditEntry, 'via' | 'role' | 'remote'> = { via: c.via };
+  if (c.role) x.role = c.role;
+  if (c.remote) x.remote = c.remote;
+  return x;
+}
+
 export function createTuner(deps: TunerDeps): RecoveringTuner {
   const stateFs = deps.stateFs ?? deps.fs;
   const journal = new Journal(stateFs, deps.stateDir);
@@ -109,6 +117,7 @@ export function createTuner(deps: TunerDeps): RecoveringTuner {
     const e: AuditEntry = {
       time: iso(), uid: caller.uid, user: caller.user, peerPid: caller.pid,
       guest: rec?.guest ?? null, guestUuid: rec?.guestUuid ?? null, changeId: rec?.changeId ?? null, action, step, ...oldNew(step), result,
+      ...callerExtras(caller),
     };
     if (message) e.message = message;
     return e;
@@ -347,6 +356,7 @@ export function createTuner(deps: TunerDeps): RecoveringTuner {
       return list;
     },
     audit: async (limit) => audit.read(limit),
+    note: (e) => audit.append(e),
 
     async revertDue(nowWallMs) {
       // per tick: the index answers (one directory listing, no record re-read); only a due change is

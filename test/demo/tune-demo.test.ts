@@ -9,7 +9,7 @@ import type { Snapshot } from '../../src/engine/model/snapshot.js';
 import type { EngineApi } from '../../src/engine/protocol/api.js';
 
 const G: GlobalOptions = {
-  root: '/', demo: 2, connect: null, qmp: [], intervalSec: 0.5, write: true, json: true,
+  root: '/', demo: 2, connect: null, tokenFile: null, qmp: [], intervalSec: 0.5, write: true, json: true,
   libvirtUri: null, stateDir: null, auditLog: null,
 };
 
@@ -53,7 +53,7 @@ describe('tuning the demo host (simulated host)', () => {
   it('an io.max read-IOPS limit on a whole disk caps the simulated disk; a partition is refused', async () => {
     const api = await openEngine(G, { write: true });
     try {
-      const disk = (s: Snapshot) => s.guests.find((g) => g.name === 'db-02' || g.name === 'batch-02')!.disks.find((d) => d.source === 'cgroup')!;
+      const disk = (s: Snapshot) => s.guests.find((g) => g.name === 'db-02' || g.name === 'batch-02')!.blockDevices.find((d) => d.source === 'cgroup')!;
       const seen = (await nextSnapshots(api, 4)).slice(1).map(disk);
       const before = seen[seen.length - 1]!;
       expect(Math.max(...seen.map((d) => d.readIops ?? 0))).toBeGreaterThan(10);

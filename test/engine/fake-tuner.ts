@@ -65,6 +65,7 @@ export class RecordingTuner implements Tuner {
 
   async changes(): Promise<ChangeRecord[]> { return this.records.map((r) => ({ ...r })); }
   async audit(limit: number): Promise<AuditEntry[]> { return this.auditEntries.slice(-limit); }
+  note(entry: AuditEntry): void { this.auditEntries.push(entry); }
   async revertDue(nowWallMs: number): Promise<Plan[]> {
     this.calls.push({ op: 'revertDue', changeId: String(nowWallMs) });
     return [];

@@ -8,7 +8,7 @@ describe('open-file limit at engine start (real process)', () => {
   it('raises the soft limit to the hard limit', () => {
     requireCommand('prlimit');
     const script = `import('${process.cwd()}/dist/cli/engine-factory.js').then(async (m) => {
-      const api = await m.openEngine({ root: '/', demo: 1, connect: null, qmp: [], intervalSec: 1, write: false, json: true,
+      const api = await m.openEngine({ root: '/', demo: 1, connect: null, tokenFile: null, qmp: [], intervalSec: 1, write: false, json: true,
         libvirtUri: null, stateDir: null, auditLog: null });
       const line = require('fs').readFileSync('/proc/self/limits', 'utf8').split('\\n').find((l) => l.startsWith('Max open files'));
       console.log(line); await api.close(); process.exit(0);

@@ -4,40 +4,23 @@
 // never-reading clients are sent; SIGKILL leaves stale sockets that a restart replaces; a live daemon's
 // sockets are not stolen; SIGTERM removes the socket files.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectUnix } from '../../src/engine/node/unix-socket.js';
 import { connectEngine } from '../../src/engine/rpc/client.js';
-import { CLI, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { exited, startServe, type ServeProc } from '../helpers/daemon.js';
 import { isAlive, useLab, type Lab } from '../helpers/lab.js';
 
-interface Daemon { child: ChildProcess; out: () => string; err: () => string }
+type Daemon = ServeProc;
 
-async function startDaemon(lab: Lab, dir: string, extraEnv: Record<string, string> = {}): Promise<Daemon> {
-  const child = spawn(process.execPath, [CLI, '--demo', '4', '--interval', '0.2', 'serve',
-    '--listen', `unix:${path.join(dir, 'rw.sock')}`, '--listen-ro', `unix:${path.join(dir, 'ro.sock')}`], {
-    stdio: ['ignore', 'pipe', 'pipe'], detached: true,
-    env: { ...process.env, TMPDIR: dir, ...extraEnv },
-  });
-  const pid = child.pid!;
-  lab.defer(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const deadline = Date.now() + 30_000;
-  while (!out.includes('read-only')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, out: () => out, err: () => err };
+function startDaemon(lab: Lab, dir: string, extraEnv: Record<string, string> = {}): Promise<Daemon> {
+  return startServe(lab, ['--demo', '4', '--interval', '0.2'],
+    ['--listen', `unix:${path.join(dir, 'rw.sock')}`, '--listen-ro', `unix:${path.join(dir, 'ro.sock')}`],
+    /read-only/, { env: { TMPDIR: dir, ...extraEnv } });
 }
-
-const exited = (c: ChildProcess): Promise<number | null> =>
-  c.exitCode !== null ? Promise.resolve(c.exitCode) : new Promise((r) => c.once('exit', (code) => r(code)));
 
 /** raw newline-JSON client */
 async function rawClient(sock: string): Promise<{ s: net.Socket; lines: () => any[] }> {

@@ -46,6 +46,7 @@ export class FaultyFs implements HostFs {
   }
 
   readText(p: string): string { this.check('read', p); return this.inner.readText(p); }
+  readTail(p: string, maxBytes: number): { text: string; whole: boolean } { this.check('read', p); return this.inner.readTail(p, maxBytes); }
   readCached(p: string): string { this.check('read', p); return this.inner.readCached(p); }
   forget(prefix: string): void { this.inner.forget(prefix); }
   readDir(p: string): string[] { this.check('list', p); return this.inner.readDir(p); }

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach } from 'vitest';
+import { pidAlive } from '../../src/bench/libvirt-host.js';
 
 export const CGROUP_V1 = '/sys/fs/cgroup';
 const FORBIDDEN_CONTROLLERS = new Set(['memory']);
@@ -134,15 +135,8 @@ export function killPid(pid: number, group: boolean): void {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
+/** true while the process exists and is not a zombie (one rule for the tests and the bench) */
+export const isAlive = pidAlive;
 
 /** Move tasks back to the controller root, remove children first, then the group. */
 function removeGroup(dir: string, controllerRoot: string): void {

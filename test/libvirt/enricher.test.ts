@@ -12,6 +12,7 @@ import { createLibvirtEnricher } from '../../src/collector/libvirt/enricher.js';
 import { blankGuest } from '../../src/collector/libvirt/guest.js';
 import { useLab } from '../helpers/lab.js';
 import { cannedVirsh, fx, sub } from './fixtures.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 const lab = useLab();
 
@@ -73,13 +74,45 @@ describe('libvirt enricher', () => {
     expect(runner.calls.every((c) => c.argv[1] === '-c' && c.argv[2] === 'qemu:///system')).toBe(true);
   });
 
-  it('without the status XML: vCPU tids from qemu-monitor-command query-cpus-fast, pid from the pidfile', async () => {
+  it('without the status XML: pid from the pidfile, and never qemu-monitor-command (it would taint the domain)', async () => {
     const runner = cannedVirsh({ 'qemu-monitor-command': { stdout: fx('query-cpus-fast.json') } });
     const en = createLibvirtEnricher({ runner, fs: host({ status: false }), uri: null });
     const guests: RawGuest[] = [];
-    await en.enrich(guests, ctx(['discovery']));
-    expect(guests[0]?.vcpus.map((v) => v.tid)).toEqual([18630, 18631]);
-    expect(runner.calls.some((c) => sub(c.argv).join(' ') === 'qemu-monitor-command web01 {"execute":"query-cpus-fast"}')).toBe(true);
+    await en.enrich(guests, ctx(['discovery', 'counters', 'settings', 'qmp', 'qmpSlow']));
+    expect(guests[0]?.pid).toBe(18624);
+    expect(guests[0]?.vcpus).toEqual([]);
+    expect(runner.calls.some((c) => c.argv.includes('qemu-monitor-command'))).toBe(false);
+  });
+
+  it('a domain that appears in domstats is described in that tick; one that leaves it is dropped in that tick', async () => {
+    const domstats = fx('domstats.txt');
+    let active = false;
+    const runner = cannedVirsh({
+      get domstats() { return { stdout: active ? domstats : '' }; },
+      get list() { return { stdout: active ? fx('list-uuid-name.txt') : '\n' }; },
+    });
+    const en = createLibvirtEnricher({ runner, fs: host(), uri: null });
+    const t0: RawGuest[] = [];
+    await en.enrich(t0, ctx(['discovery', 'counters']));
+    expect(t0).toEqual([]);
+    active = true; // the domain starts between two ticks; the next tick is not a discovery tick
+    const t1: RawGuest[] = [];
+    const e1: SourceErrorInfo[] = [];
+    await en.enrich(t1, ctx(['counters'], e1));
+    expect(e1).toEqual([]);
+    expect(t1.map((g) => [g.id, g.state, g.pid])).toEqual([['libvirt:web01', 'running', 18624]]);
+    active = false; // and stops
+    const t2: RawGuest[] = [];
+    await en.enrich(t2, ctx(['counters']));
+    expect(t2).toEqual([]);
+  });
+
+  it('with a clock, the disk counters carry the time the domstats reply arrived (their rate interval)', async () => {
+    const clock = new ManualClock(5000);
+    const en = createLibvirtEnricher({ runner: cannedVirsh(), fs: host(), uri: null, clock });
+    const g = blankGuest('libvirt:web01', 'web01', 18624);
+    await en.enrich([g], ctx(['discovery', 'counters']));
+    expect(g.disks.map((d) => [d.name, d.target, d.atMonoMs])).toEqual([['virtio-disk0', 'vda', 5000]]);
   });
 
   it('a remote URI matches by name only and never reads local pids', async () => {

@@ -32,7 +32,7 @@ export function cannedVirsh(overrides: Record<string, { stdout?: string; stderr?
       'domiftune --live': 'domiftune.txt', 'domiftune --config': 'domiftune.txt',
       'list --uuid --name': 'list-uuid-name.txt', dominfo: 'dominfo.txt', dumpxml: 'dumpxml-live.xml',
       domiflist: 'domiflist.txt', domblklist: 'domblklist.txt',
-      'domstats --raw --state --cpu-total --balloon --vcpu --interface --block': 'domstats.txt',
+      'domstats --raw --list-active --state --cpu-total --balloon --vcpu --interface --block': 'domstats.txt',
     };
     const f = files[key];
     if (!f) return { code: 1, stderr: `error: unexpected virsh call in test: ${a.join(' ')}\n` };

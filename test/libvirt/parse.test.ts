@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HostError } from '../../src/engine/model/errors.js';
 import { parseDomainXml, parseStatusXml } from '../../src/collector/libvirt/parse-domain.js';
 import {
-  parseDomblklist, parseDominfo, parseDomiflist, parseDomstats, parseListUuidName, parseQueryCpusFastReply, virshErrorLine,
+  parseDomblklist, parseDominfo, parseDomiflist, parseDomstats, parseListUuidName, virshErrorLine,
 } from '../../src/collector/libvirt/parse-virsh.js';
 import { parseXml } from '../../src/collector/libvirt/parse-xml.js';
 import {
@@ -142,10 +142,6 @@ describe('virsh text outputs', () => {
     expect(a?.cpuTimeUsec).toBe(18446744073709551);
     expect(b).toMatchObject({ name: 'b c', stateCode: 5, vcpuStats: [], balloon: null, blocks: [], nets: [] });
     expect(parseDomstats('')).toEqual([]);
-  });
-  it('query-cpus-fast through qemu-monitor-command', () => {
-    expect(parseQueryCpusFastReply(fx('query-cpus-fast.json'))).toEqual([{ index: 0, tid: 18630 }, { index: 1, tid: 18631 }]);
-    expect(() => parseQueryCpusFastReply('{"error":{}}')).toThrow(/no return/);
   });
   it('virsh errors become one line without the generic preface', () => {
     expect(virshErrorLine('error: Unable to set interface parameters\nerror: internal error: Child process (tc qdisc add dev v parent 1:1 handle 2: sfq perturb 10) unexpected exit status 2: Error: Specified qdisc kind is unknown.\n\n'))

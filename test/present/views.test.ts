@@ -50,6 +50,16 @@ describe('guest detail', () => {
     expect(data.series[1]?.last).toBe('-');
     expect(data.limit).toEqual([50, 50, 50]);
     expect(data.max).toBe(50);
+    expect(data.unitLabel).toBe('%');
+  });
+  it('scales byte charts so the axis reads in KiB, MiB or GiB', () => {
+    const d = guestDetail(guest('w', 80, { memory: { maxBytes: 4 * 2 ** 30 } }));
+    const spec = d.charts.find((c) => c.id === 'mem')!;
+    const data = chartData(spec, [{ metric: 'memory.rssBytes', points: [[1000, 2 ** 30], [2000, 2 * 2 ** 30]] }], 2000);
+    expect(data.unitLabel).toBe('GiB');
+    expect(data.series[0]?.y).toEqual([1, 2]);
+    expect(data.limit).toEqual([4, 4]);
+    expect(data.series[0]?.last).toBe('2.00 GiB');
   });
 });
 

@@ -153,7 +153,20 @@ describe('createQmpEnricher (replayed transcripts)', () => {
     expect(hung.state).toBeNull();
   });
 
-  it('libvirt guests go through virsh qemu-monitor-command (never the socket), with --connect', async () => {
+  it('libvirt guests by default: no QMP at all (no qemu-monitor-command, no socket, no error); domstats carries them', async () => {
+    const { fs } = await pveHost(lab);
+    const runner = new RecordingRunner(['virsh']);
+    const qmp = { connect: async (): Promise<never> => { throw new Error('must not connect to a libvirt socket'); } };
+    const en = createQmpEnricher({ fs, qmp, runner, clock: new SystemClock(), libvirtUri: 'qemu:///system' });
+    const g = bareGuest({ id: 'libvirt:web01', name: 'web01', pid: 4300, manager: 'libvirt', socket: '/var/lib/libvirt/qemu/domain-1-web01/monitor.sock' });
+    const c = ctx(['discovery', 'qmp', 'qmpSlow']);
+    await en.enrich([g], c);
+    expect(runner.calls).toHaveLength(0);
+    expect(c.errors).toEqual([]);
+    expect(g.disks).toEqual([]);
+  });
+
+  it('libvirt guests with libvirtQmp opted in go through virsh qemu-monitor-command (never the socket), with -c', async () => {
     const { fs } = await pveHost(lab);
     const transcript = loadTranscript('web01-blockdev.jsonl').slice(1).map((l) => JSON.parse(l) as { execute: string; arguments?: unknown; return?: unknown; error?: unknown });
     const runner = new RecordingRunner(['virsh']).on((a) => a.includes('qemu-monitor-command'), (argv) => {
@@ -164,12 +177,12 @@ describe('createQmpEnricher (replayed transcripts)', () => {
       return { stdout: `${JSON.stringify({ ...answer, id: 'libvirt-42' })}\n` };
     });
     const qmp = { connect: async (): Promise<never> => { throw new Error('must not connect to a libvirt socket'); } };
-    const en = createQmpEnricher({ fs, qmp, runner, clock: new SystemClock(), libvirtUri: 'qemu:///system' });
+    const en = createQmpEnricher({ fs, qmp, runner, clock: new SystemClock(), libvirtUri: 'qemu:///system', libvirtQmp: true });
     const g = bareGuest({ id: 'libvirt:web01', name: 'web01', pid: 4300, manager: 'libvirt', socket: '/var/lib/libvirt/qemu/domain-1-web01/monitor.sock' });
     const c = ctx(['discovery', 'qmp', 'qmpSlow']);
     await en.enrich([g], c);
     expect(c.errors).toEqual([]);
-    expect(runner.calls[0]?.argv.slice(0, 5)).toEqual(['virsh', '--connect', 'qemu:///system', 'qemu-monitor-command', 'web01']);
+    expect(runner.calls[0]?.argv.slice(0, 5)).toEqual(['virsh', '-c', 'qemu:///system', 'qemu-monitor-command', 'web01']);
     expect(runner.calls.some((x) => x.argv.includes('--hmp') && x.argv.includes('info network'))).toBe(true);
     expect(g.state).toBe('running');
     const disk = g.disks.find((d) => d.name === 'virtio-disk0');
@@ -184,7 +197,7 @@ describe('createQmpEnricher (replayed transcripts)', () => {
   it('libvirt guests without virsh: an error says QMP data is unavailable, nothing connects', async () => {
     const { fs } = await pveHost(lab);
     const qmp = { connect: async (): Promise<never> => { throw new Error('must not connect'); } };
-    const en = createQmpEnricher({ fs, qmp, runner: new RecordingRunner([]), clock: new SystemClock() });
+    const en = createQmpEnricher({ fs, qmp, runner: new RecordingRunner([]), clock: new SystemClock(), libvirtQmp: true });
     const g = bareGuest({ id: 'libvirt:web01', name: 'web01', pid: 4300, manager: 'libvirt', socket: '/x.sock' });
     const c = ctx(['qmp']);
     await en.enrich([g], c);
@@ -196,7 +209,7 @@ describe('createQmpEnricher (replayed transcripts)', () => {
     const { fs } = await pveHost(lab);
     const qmp = { connect: async (): Promise<never> => { throw new Error('must not connect'); } };
     const runner = new RecordingRunner();
-    const en = createQmpEnricher({ fs, qmp, runner, clock: new SystemClock(), useVirsh: false });
+    const en = createQmpEnricher({ fs, qmp, runner, clock: new SystemClock(), useVirsh: false, libvirtQmp: true });
     const g = bareGuest({ id: 'libvirt:web01', name: 'web01', pid: 4300, manager: 'libvirt', socket: '/x.sock' });
     const c = ctx(['qmp', 'qmpSlow']);
     await en.enrich([g], c);

@@ -1,7 +1,8 @@
-// Real libvirtd + a real TCG domain: the QMP enricher reaches a libvirt guest only through
-// `virsh --connect URI qemu-monitor-command` (libvirt's monitor socket is never touched: the connector
-// given here throws), and gets state, vCPU threads, per-disk counters and the tap behind `fd=N`
-// (resolved through /proc/<pid>/fdinfo `iff:`).
+// Real libvirtd + a real TCG domain, QMP for libvirt guests opted in (libvirtQmp): the QMP enricher
+// reaches a libvirt guest only through `qemu-monitor-command` in the one long-lived virsh session
+// (libvirt's monitor socket is never touched: the connector given here throws; one virsh process for
+// every command), and gets state, vCPU threads, per-disk counters and the tap behind `fd=N` (resolved
+// through /proc/<pid>/fdinfo `iff:`).
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,8 @@ import { ExecRunner } from '../../src/engine/node/exec-runner.js';
 import { NodeHostFs } from '../../src/engine/node/node-host-fs.js';
 import { SystemClock } from '../../src/engine/node/system-clock.js';
 import { createQmpEnricher } from '../../src/collector/qmp/enricher.js';
+import { VirshSession } from '../../src/collector/qmp/virsh-channel.js';
+import { NodeProcessStarter } from '../../src/engine/node/process-starter.js';
 import { requireCommand } from '../helpers/lab.js';
 import { useLibvirt } from '../helpers/libvirt.js';
 import { bareGuest } from './guest-fixture.js';
@@ -18,13 +21,14 @@ import { bareGuest } from './guest-fixture.js';
 describe('QMP enricher on a real libvirt domain (virsh passthrough)', () => {
   const lv = useLibvirt();
 
-  it('reads state, vCPU tids, disk counters and the tap name through virsh only', async () => {
+  it('reads state, vCPU tids, disk counters and the tap name through the virsh session only', async () => {
     requireCommand('virsh');
     const dom = await lv.startDomain({ kind: 'ioloop', vcpus: 2 });
     const fs = new NodeHostFs('/');
     const connects: string[] = [];
     const qmp = { connect: async (p: string): Promise<never> => { connects.push(p); throw new Error('must not connect'); } };
-    const en = createQmpEnricher({ fs, qmp, runner: new ExecRunner(), clock: new SystemClock(), libvirtUri: lv.uri });
+    const session = new VirshSession({ starter: new NodeProcessStarter(), uri: lv.uri });
+    const en = createQmpEnricher({ fs, qmp, runner: new ExecRunner(), clock: new SystemClock(), libvirtUri: lv.uri, libvirtQmp: true, virshExec: session.exec });
     try {
       const tick = async (tasks: SampleTask[]): Promise<{ g: ReturnType<typeof bareGuest>; errors: SourceErrorInfo[] }> => {
         const g = bareGuest({ id: `libvirt:${dom.name}`, name: dom.name, pid: dom.pid, manager: 'libvirt',
@@ -51,8 +55,11 @@ describe('QMP enricher on a real libvirt domain (virsh passthrough)', () => {
       const d1 = b.g.disks.find((d) => d.name === 'virtio-disk0');
       expect(d1?.source).toBe('qmp');
       expect((d1?.readOps ?? 0) - (d0?.readOps ?? 0)).toBeGreaterThan(0);
+      expect(session.spawns).toBe(1);
+      expect(session.requests).toBeGreaterThan(5);
     } finally {
       await en.close();
+      await session.close();
       fs.close();
     }
   });

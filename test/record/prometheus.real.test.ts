@@ -52,8 +52,13 @@ describe('Prometheus scrapes virtune serve --demo --http (real prometheus and pr
     const vport = await freePort();
     const v = start(lab, [process.execPath, CLI, '--demo', '4', '--interval', '0.5', 'serve', '--http', `127.0.0.1:${vport}`], { TMPDIR: dir });
     const metricsUrl = `http://127.0.0.1:${vport}/metrics`;
+    // /metrics needs the viewer token (Authorization: Bearer), printed at start
+    const viewer = await waitFor('the viewer token', async () => /viewer\s+http:\S+\?token=(\S+)/.exec(v.out())?.[1] ?? null);
+    const tokenFile = path.join(dir, 'viewer.token');
+    writeFileSync(tokenFile, viewer + '\n', { mode: 0o600 });
+    expect((await fetch(metricsUrl)).status).toBe(401);
     const body = await waitFor('virtune /metrics', async () => {
-      const r = await fetch(metricsUrl);
+      const r = await fetch(metricsUrl, { headers: { authorization: `Bearer ${viewer}` } });
       const t = await r.text();
       return r.ok && t.includes('virtune_guest_cpu_seconds_total{') ? t : null;
     });
@@ -68,7 +73,8 @@ describe('Prometheus scrapes virtune serve --demo --http (real prometheus and pr
     const cfg = path.join(dir, 'prometheus.yml');
     writeFileSync(cfg, [
       'global:', '  scrape_interval: 1s', '  evaluation_interval: 1s',
-      'scrape_configs:', '  - job_name: virtune', '    static_configs:', `      - targets: ['127.0.0.1:${vport}']`, '',
+      'scrape_configs:', '  - job_name: virtune',
+      '    authorization:', '      type: Bearer', `      credentials_file: ${tokenFile}`, '    static_configs:', `      - targets: ['127.0.0.1:${vport}']`, '',
     ].join('\n'));
     const p = start(lab, ['prometheus', `--config.file=${cfg}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${pport}`]);

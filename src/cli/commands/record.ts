@@ -17,6 +17,9 @@ import { serveEngine } from '../../engine/rpc/server.js';
 import { buildLocalEngine, localCaller, packageVersion } from '../engine-factory.js';
 import { buildReplayEngine, parseFrom, startRecording } from '../recording.js';
 import { uplotAssets } from '../report-assets.js';
+import { runTui } from '../../tui/main.js';
+import { BASE_PANELS } from '../../tui/panels.js';
+import { replayPanel } from '../../tui/replay.js';
 import { makeOut, parseGlobals } from '../runtime.js';
 
 function positive(flag: string, v: string | undefined, min = 0): number | null {
@@ -113,7 +116,7 @@ export function registerRecording(program: Command): void {
     });
 
   program.command('replay')
-    .description('replay a recording through the same derivation as live data (snapshots like `watch`; --json: one per line)')
+    .description('replay a recording in the terminal UI (on a terminal), or print its snapshots like `watch` (--json: one per line; --count)')
     .argument('<FILE>', 'recording file')
     .option('--speed <X>', 'playback speed, 0.1 to 100 (default 1)')
     .option('--from <WHEN>', 'start at seconds from the start of the recording, or an ISO time')
@@ -125,11 +128,33 @@ export function registerRecording(program: Command): void {
       if (!Number.isFinite(speed)) throw usageError(`--speed: '${o.speed}' is not a number from 0.1 to 100`);
       const count = o.count === undefined ? null : Number(o.count);
       if (count !== null && (!Number.isInteger(count) || count < 1)) throw usageError(`--count: '${o.count}' is not a whole number ≥ 1`);
-      const r = buildReplayEngine(file, packageVersion(), { speed, playing: false });
+      const tui = !g.json && count === null && process.stdout.isTTY === true && process.stdin.isTTY === true;
+      const r = buildReplayEngine(file, packageVersion(), { speed, playing: tui });
       const from = parseFrom(o.from, () => r.source.at(0).wallMs);
       const [a, b] = createLoopbackPair();
       const served = serveEngine(r.engine, a, { readOnly: true, caller: localCaller('cli') });
       const api = connectEngine(b);
+      if (tui) {
+        // the terminal UI on the replaying engine: REPLAY badge, replay keys and panel, tuning refused
+        try {
+          await r.engine.start();
+          if (from !== null) await api.replayControl({ action: 'seek', wallMs: from });
+          let handed = false;
+          process.exitCode = await runTui({
+            open: async () => {
+              if (handed) throw new VirtuneError(1, 'the replay engine stopped');
+              handed = true;
+              return api;
+            },
+            connectedTo: null, implicitDemo: false, env: process.env, replay: true, panels: [...BASE_PANELS, replayPanel],
+          });
+        } finally {
+          await api.close();
+          await served.close();
+          await r.stop();
+        }
+        return;
+      }
       const stop = until(null);
       let shown = 0;
       try {

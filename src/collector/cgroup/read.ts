@@ -2,7 +2,7 @@
 // the hot path) and parses it with cgroup/parse.ts; plus the per-guest compositions for CPU, memory,
 // disks and PSI across v1 and v2 (the nested libvirt/ group's limits are taken when they are tighter).
 
-import type { Limit, RawDisk, RawPsiTotals } from '../../engine/model/sample.js';
+import type { Limit, RawCpuGroup, RawDisk, RawPsiTotals } from '../../engine/model/sample.js';
 import type { ReadCtx } from '../read-ctx.js';
 import type { GuestCgroupDirs } from '../discovery/types.js';
 import {
@@ -29,6 +29,26 @@ export const readMemoryCurrent = (ctx: ReadCtx, dir: string, file = 'memory.curr
 export const readMemoryMax = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(`${dir}/memory.max`, S, parseMemoryMax);
 export const readMemoryLimitV1 = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(`${dir}/memory.limit_in_bytes`, S, parseMemoryLimitV1);
 export const readMemoryStat = (ctx: ReadCtx, dir: string): Map<string, number> | null => ctx.get(`${dir}/memory.stat`, S, parseMemoryStat);
+
+/**
+ * CFS limit and throttling of a CPU sub-group (libvirt's vcpuN / emulator): v1 cpu.cfs_quota_us,
+ * cpu.cfs_period_us and cpu.stat; v2 cpu.max and cpu.stat. null when the group has none of them.
+ */
+export function readCpuGroup(ctx: ReadCtx, dir: string, version: 1 | 2): RawCpuGroup | null {
+  const st = readCpuStat(ctx, dir);
+  let q: Limit | null;
+  let p: number | null;
+  if (version === 2) {
+    const mx = readCpuMax(ctx, dir);
+    q = mx?.quotaUsec ?? null;
+    p = mx?.periodUsec ?? null;
+  } else {
+    q = readCfsQuota(ctx, dir);
+    p = readCfsPeriod(ctx, dir);
+  }
+  if (st === null && q === null && p === null) return null;
+  return { quotaUsec: q, periodUsec: p, nrPeriods: st?.nrPeriods ?? null, nrThrottled: st?.nrThrottled ?? null, throttledUsec: st?.throttledUsec ?? null };
+}
 
 /** Guest CPU time, throttling and CPU settings of the guest's cgroup. */
 export interface CgroupCpu {

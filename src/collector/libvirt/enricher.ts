@@ -1,25 +1,38 @@
-// Owns the libvirt GuestEnricher: finds the active domains through virsh (`list --uuid --name`,
-// `dominfo`, `dumpxml`; `domiflist`/`domblklist` when the XML cannot be read), their QEMU pid and vCPU
-// thread ids (status XML /run/libvirt/qemu/<name>.xml, else `qemu-monitor-command query-cpus-fast`),
-// and every tick the data only libvirt holds (`domstats`: vCPU delay/wait, per-disk times, balloon).
-// Merges all of it into the guests the collector discovered from cgroups/proc, matched by pid (then
-// uuid, then name), and adds active domains the collector missed. Discovery results are cached
-// between 'discovery' tasks. Every virsh call has a timeout; failures become errors entries.
+// Owns the libvirt GuestEnricher: everything libvirt knows about its domains, asked through one
+// long-lived libvirt connection (the persistent virsh session of collector/qmp/virsh-channel.ts, given
+// by the composition root as `exec`; a process per call only where no session is wired, as in the
+// fixture tests). Per tick one `domstats` for all active domains (state, vCPU time and delay, per-disk
+// requests/bytes/times, balloon, interfaces); a domain that appears in or leaves it is described or
+// dropped in that same tick, so lifecycle is seen within one tick. `list` on discovery ticks, the XML
+// (limits, pinning, disks, taps) again on settings ticks, `dominfo` once per domain. Never
+// `qemu-monitor-command`: vCPU thread ids come from libvirt's status XML (/run/libvirt/qemu/<name>.xml)
+// or the thread names. Merges into the guests the collector discovered from cgroups/proc, matched by
+// pid (then uuid, then name), and adds active domains the collector missed. Failures become errors.
 
 import { HostError } from '../../engine/model/errors.js';
+import type { VirshExec } from '../qmp/virsh-channel.js';
 import type { RawDisk, RawGuest, RawLibvirt, RawNic, RawVcpu, SourceErrorInfo } from '../../engine/model/sample.js';
+import type { Clock } from '../../engine/ports/clock.js';
 import type { CommandRunner } from '../../engine/ports/command-runner.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
 import type { EnrichContext, GuestEnricher } from '../../engine/ports/sources.js';
 import { parseDomainXml, parseStatusXml, type DomainXmlInfo } from './parse-domain.js';
 import {
   DOMAIN_STATES, parseDomblklist, parseDominfo, parseDomiflist, parseDomstats, parseListUuidName,
-  parseQueryCpusFastReply, type DomInfo, type DomStats,
+  type DomInfo, type DomStats,
 } from './parse-virsh.js';
 import { blankGuest, readVcpuThread } from './guest.js';
-import { isLocalUri, runVirsh } from './virsh.js';
+import { isLocalUri, runVirsh, VIRSH_TIMEOUT_MS } from './virsh.js';
 
-export interface LibvirtEnricherDeps { runner: CommandRunner; fs: HostFs; uri: string | null }
+export interface LibvirtEnricherDeps {
+  runner: CommandRunner;
+  /** when given, libvirt's disk counters carry the time domstats answered (rates over that interval) */
+  clock?: Clock;
+  fs: HostFs;
+  uri: string | null;
+  /** the long-lived session's exec (composition roots wire one); absent: one virsh process per call */
+  exec?: VirshExec;
+}
 
 interface DomainEntry {
   name: string;
@@ -57,10 +70,13 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
   const local = isLocalUri(uri);
   let cache: Map<string, DomainEntry> | null = null;
   let stats = new Map<string, DomStats>();
+  /** when the last domstats reply arrived (monotonic ms), null without a clock */
+  let statsAt: number | null = null;
   /** after a failed `virsh list` (no daemon), no new attempt before this monotonic time */
   let retryAtMs = -Infinity;
 
-  const virsh = (args: string[], timeoutMs?: number): Promise<string> => runVirsh(runner, uri, args, timeoutMs);
+  const virsh = (args: string[], timeoutMs?: number): Promise<string> =>
+    deps.exec ? deps.exec(args, timeoutMs ?? VIRSH_TIMEOUT_MS) : runVirsh(runner, uri, args, timeoutMs);
 
   async function describe(name: string, uuid: string, errors: SourceErrorInfo[]): Promise<DomainEntry> {
     const id = `libvirt:${name}`;
@@ -72,20 +88,7 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
       errors.push(errorEntry(e, id));
       entry.xml = await fallbackDevices(name, id, errors);
     }
-    if (local) {
-      try {
-        const status = parseStatusXml(fs.readText(`${RUN_DIR}/${name}.xml`));
-        entry.pid = status.pid;
-        entry.vcpuTids = status.vcpus;
-      } catch {
-        try { entry.pid = Number(fs.readText(`${RUN_DIR}/${name}.pid`).trim()) || null; } catch { /* not readable here */ }
-      }
-      if (entry.vcpuTids.length === 0 && entry.pid !== null) {
-        try {
-          entry.vcpuTids = parseQueryCpusFastReply(await virsh(['qemu-monitor-command', name, '{"execute":"query-cpus-fast"}']));
-        } catch (e) { errors.push(errorEntry(e, id)); }
-      }
-    }
+    readStatus(entry);
     return entry;
   }
 
@@ -120,38 +123,91 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
       return;
     }
     const found = new Map<string, DomainEntry>();
-    await pool(list, async ({ uuid, name }) => { found.set(name, await describe(name, uuid, errors)); });
+    // a domain already described keeps its entry (same uuid): its XML is refreshed on settings ticks
+    const fresh = list.filter(({ uuid, name }) => {
+      const had = cache?.get(name);
+      if (had && had.uuid === uuid) { found.set(name, had); return false; }
+      return true;
+    });
+    await pool(fresh, async ({ uuid, name }) => { found.set(name, await describe(name, uuid, errors)); });
     cache = found;
   }
 
-  async function readStats(errors: SourceErrorInfo[]): Promise<void> {
+  /** Re-read each domain's XML (limits, pinning, devices) and libvirt's vCPU map: settings cadence. */
+  async function refreshXml(errors: SourceErrorInfo[]): Promise<void> {
+    if (!cache) return;
+    await pool([...cache.values()], async (entry) => {
+      try { entry.xml = parseDomainXml(await virsh(['dumpxml', entry.name])); } catch (e) {
+        if (!(e instanceof HostError && e.kind === 'missing')) errors.push(errorEntry(e, `libvirt:${entry.name}`));
+      }
+      readStatus(entry);
+    });
+  }
+
+  function readStatus(entry: DomainEntry): void {
+    if (!local) return;
     try {
-      const text = await virsh(['domstats', '--raw', '--state', '--cpu-total', '--balloon', '--vcpu', '--interface', '--block'], 10_000);
+      const status = parseStatusXml(fs.readText(`${RUN_DIR}/${entry.name}.xml`));
+      entry.pid = status.pid;
+      entry.vcpuTids = status.vcpus;
+    } catch {
+      try { entry.pid = Number(fs.readText(`${RUN_DIR}/${entry.name}.pid`).trim()) || null; } catch { /* not readable here */ }
+    }
+  }
+
+  /** One `domstats` for every active domain; false when libvirt could not be asked. */
+  async function readStats(errors: SourceErrorInfo[]): Promise<boolean> {
+    try {
+      const text = await virsh(['domstats', '--raw', '--list-active', '--state', '--cpu-total', '--balloon', '--vcpu', '--interface', '--block'], 10_000);
       stats = new Map(parseDomstats(text).map((s) => [s.name, s]));
+      statsAt = deps.clock ? deps.clock.monoMs() : null;
+      return true;
     } catch (e) {
       stats = new Map();
       errors.push(errorEntry(e, null));
+      return false;
     }
+  }
+
+  /** Domains that started or stopped since the last list: described or dropped in this tick. */
+  async function reconcile(errors: SourceErrorInfo[]): Promise<void> {
+    if (!cache) return;
+    for (const name of [...cache.keys()]) if (!stats.has(name)) cache.delete(name);
+    const started = [...stats.keys()].filter((n) => !cache?.has(n));
+    if (started.length === 0) return;
+    let uuids = new Map<string, string>();
+    try { uuids = new Map(parseListUuidName(await virsh(['list', '--uuid', '--name'])).map((d) => [d.name, d.uuid])); } catch (e) {
+      errors.push(errorEntry(e, null));
+      return;
+    }
+    await pool(started.filter((n) => uuids.has(n)), async (name) => {
+      const entry = await describe(name, uuids.get(name) as string, errors);
+      cache?.set(name, entry);
+    });
   }
 
   return {
     name: 'libvirt',
     async enrich(guests: RawGuest[], ctx: EnrichContext): Promise<void> {
       try {
-        if ((ctx.tasks.has('discovery') || cache === null) && ctx.monoMs >= retryAtMs) await discover(guests, ctx.errors, ctx.monoMs);
-        if (cache === null || cache.size === 0) return;
-        if (ctx.tasks.has('counters') || ctx.tasks.has('discovery')) await readStats(ctx.errors);
+        const discovered = (ctx.tasks.has('discovery') || cache === null) && ctx.monoMs >= retryAtMs;
+        if (discovered) await discover(guests, ctx.errors, ctx.monoMs);
+        if (cache === null || ctx.monoMs < retryAtMs) return;
+        if (ctx.tasks.has('counters') || ctx.tasks.has('discovery')) {
+          if (await readStats(ctx.errors)) await reconcile(ctx.errors);
+        }
+        if (ctx.tasks.has('settings') && !discovered) await refreshXml(ctx.errors);
         const matched = new Set<string>();
         for (const g of guests) {
           const entry = findEntry(cache, g);
           if (!entry) continue;
           matched.add(entry.name);
-          mergeInto(g, entry, stats.get(entry.name) ?? null, uri, fs);
+          mergeInto(g, entry, stats.get(entry.name) ?? null, uri, fs, statsAt);
         }
         for (const entry of cache.values()) {
           if (matched.has(entry.name) || entry.pid === null || !local || !fs.exists(`/proc/${entry.pid}`)) continue;
           const g = blankGuest(`libvirt:${entry.name}`, entry.name, entry.pid);
-          mergeInto(g, entry, stats.get(entry.name) ?? null, uri, fs);
+          mergeInto(g, entry, stats.get(entry.name) ?? null, uri, fs, statsAt);
           guests.push(g);
         }
       } catch (e) {
@@ -170,7 +226,7 @@ function findEntry(cache: Map<string, DomainEntry>, g: RawGuest): DomainEntry | 
     ?? (g.manager === 'libvirt' ? cache.get(g.name) ?? null : null);
 }
 
-function mergeInto(g: RawGuest, e: DomainEntry, s: DomStats | null, uri: string | null, fs: HostFs): void {
+function mergeInto(g: RawGuest, e: DomainEntry, s: DomStats | null, uri: string | null, fs: HostFs, statsAt: number | null): void {
   const x = e.xml;
   g.name = e.name;
   g.uuid = e.uuid;
@@ -205,7 +261,7 @@ function mergeInto(g: RawGuest, e: DomainEntry, s: DomStats | null, uri: string 
   }
   if (g.memory.maxBytes === null && x?.memtune?.hardLimitKiB != null) g.memory.maxBytes = x.memtune.hardLimitKiB * 1024;
 
-  for (const d of x?.disks ?? []) mergeDisk(g, d, s?.blocks.find((b) => b.name === d.target) ?? null);
+  for (const d of x?.disks ?? []) mergeDisk(g, d, s?.blocks.find((b) => b.name === d.target) ?? null, statsAt);
   for (const n of x?.interfaces ?? []) {
     if (!n.ifname) continue;
     mergeNic(g, n, s?.nets.find((c) => c.ifname === n.ifname) ?? null);
@@ -243,7 +299,7 @@ const IOTUNE_LIMITS: Array<[keyof RawDisk['limits'], string]> = [
   ['readBytesPerSec', 'read_bytes_sec'], ['writeBytesPerSec', 'write_bytes_sec'], ['totalBytesPerSec', 'total_bytes_sec'],
 ];
 
-function mergeDisk(g: RawGuest, d: RawLibvirt['disks'][number], b: DomStats['blocks'][number] | null): void {
+function mergeDisk(g: RawGuest, d: RawLibvirt['disks'][number], b: DomStats['blocks'][number] | null, statsAt: number | null): void {
   // the QMP enricher names a disk by its qdev id (= libvirt's alias): one entry per virtual disk
   let disk = g.disks.find((k) => k.source !== 'cgroup' && (k.name === d.alias || k.qdev === d.alias || k.name === d.target));
   if (!disk) {
@@ -255,6 +311,8 @@ function mergeDisk(g: RawGuest, d: RawLibvirt['disks'][number], b: DomStats['blo
     };
     g.disks.push(disk);
   }
+  disk.target ??= d.target;
+  if (b && disk.source === 'libvirt') disk.atMonoMs = statsAt;
   if (b) {
     disk.readOps ??= b.readOps; disk.writeOps ??= b.writeOps; disk.flushOps ??= b.flushOps;
     disk.readBytes ??= b.readBytes; disk.writeBytes ??= b.writeBytes;

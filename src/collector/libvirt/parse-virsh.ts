@@ -1,6 +1,5 @@
 // Owns the parsing of virsh's text outputs the collector reads: `list --uuid --name`, `dominfo`,
-// `domiflist`, `domblklist`, `domstats --raw`, the `qemu-monitor-command` reply of query-cpus-fast,
-// and turning virsh's error text into one clean line. Pure.
+// `domiflist`, `domblklist`, `domstats --raw`, and turning virsh's error text into one clean line. Pure.
 
 import type { RawLibvirt } from '../../engine/model/sample.js';
 
@@ -176,14 +175,6 @@ export function parseDomstats(text: string): DomStats[] {
       blocks: blocksOut,
     };
   });
-}
-
-/** `virsh qemu-monitor-command DOM '{"execute":"query-cpus-fast"}'` → vCPU index → host thread id. */
-export function parseQueryCpusFastReply(text: string): Array<{ index: number; tid: number }> {
-  const reply = JSON.parse(text) as { return?: Array<{ 'cpu-index'?: unknown; 'thread-id'?: unknown }> };
-  if (!Array.isArray(reply.return)) throw new Error('query-cpus-fast: no return array');
-  return reply.return.flatMap((c) => (typeof c['cpu-index'] === 'number' && typeof c['thread-id'] === 'number'
-    ? [{ index: c['cpu-index'], tid: c['thread-id'] }] : []));
 }
 
 /**

@@ -1,7 +1,8 @@
 // Owns the QMP GuestEnricher: per guest, picks the channel the connection policy allows (a short
 // connection per tick for sockets shared with a manager; one long-lived connection with events for a
-// socket dedicated to virtune; `virsh qemu-monitor-command` for libvirt guests, never libvirt's
-// socket), runs the cheap batch on 'qmp' ticks and the slow batch on 'qmpSlow' ticks (and once for a
+// socket dedicated to virtune; for libvirt guests nothing by default — libvirt's domstats carries
+// their figures — and `qemu-monitor-command` through the libvirt session only when `libvirtQmp` opts in
+// (latency histograms), never libvirt's socket), runs the cheap batch on 'qmp' ticks and the slow batch on 'qmpSlow' ticks (and once for a
 // new guest), caches the vCPU map until the next 'discovery', carries slow values forward, and merges
 // everything into the RawGuest. All guests run in parallel, each under a hard deadline; every failure
 // becomes an `errors` entry ({source:'qmp'}), never an exception.
@@ -16,7 +17,8 @@ import type { EnrichContext, GuestEnricher } from '../../engine/ports/sources.js
 import { applyDisks, applyIothreads, applyNics, applyVcpus, buildBackends, resolveNics, type NicLink } from './guest-apply.js';
 import { GuestReader } from './guest-read.js';
 import type { QmpIothread, QmpVcpu } from './parse.js';
-import { VirshQmpChannel } from './virsh-channel.js';
+import { VirshQmpChannel, type VirshExec } from './virsh-channel.js';
+import { runVirsh } from '../libvirt/virsh.js';
 
 /** reason for ending a deadline race: shared, so no DOMException is built per guest and tick */
 const DEADLINE_DONE = Object.freeze({ done: true });
@@ -36,6 +38,14 @@ export interface QmpEnricherDeps {
    * captured tree under --root without --libvirt-uri): libvirt guests then get no QMP data.
    */
   useVirsh?: boolean;
+  /**
+   * QMP for libvirt guests through `qemu-monitor-command` (opt-in: a monitor round trip in libvirtd per
+   * command and a "custom-monitor" taint on the domain). Default: only when latencyHistograms is 'all'
+   * (the histograms need their monitor); otherwise libvirt guests get no QMP here (domstats has them).
+   */
+  libvirtQmp?: boolean;
+  /** the long-lived libvirt session's exec; absent: one virsh process per command */
+  virshExec?: VirshExec;
   /**
    * QEMU block latency histograms: 'direct' (default) turns them on for guests whose QMP socket
    * virtune reaches itself, 'all' also for libvirt guests (through virsh: it needs their monitor),
@@ -94,9 +104,11 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
   /** The channel this guest may use, and how to let go of it after the tick. */
   async function open(guest: RawGuest, budget: number): Promise<{ ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null } | string> {
     if (guest.manager === 'libvirt' && !guest.qmp?.dedicated) {
+      if (!(deps.libvirtQmp ?? deps.latencyHistograms === 'all')) return '';
       if (deps.useVirsh === false) return `QMP data unavailable for libvirt guest ${guest.name}: the host is read under --root, so the local virsh is not asked (pass --libvirt-uri to reach its libvirt)`;
       if (!deps.runner.has('virsh')) return `QMP data unavailable for libvirt guest ${guest.name}: virsh not found (libvirt owns the monitor socket)`;
-      const ch = new VirshQmpChannel({ runner: deps.runner, domain: guest.name, uri: deps.libvirtUri ?? null, timeoutMs: budget });
+      const exec: VirshExec = deps.virshExec ?? ((args, t) => runVirsh(deps.runner, deps.libvirtUri ?? null, args, t));
+      const ch = new VirshQmpChannel({ exec, domain: guest.name, timeoutMs: budget });
       return { ch, release: () => ch.close(), path: null, d: null };
     }
     if (!guest.qmp) return '';
@@ -135,8 +147,10 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const { ch, release, path, d } = opened;
     const reader = new GuestReader(ch, budget);
     try {
+      let fastAt: number | null = null; // when the fast batch's replies arrived: the disk counters' time
       const [fast, slow] = await Promise.all([
-        reader.fast({ cpus: cache.vcpus === null, balloon: cache.hasBalloon !== false || wantSlow }),
+        reader.fast({ cpus: cache.vcpus === null, balloon: cache.hasBalloon !== false || wantSlow })
+          .then((f) => { fastAt = deps.clock.monoMs(); return f; }),
         wantSlow ? reader.slow() : Promise.resolve(null),
       ]);
       if (expired()) return;
@@ -156,6 +170,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       }
       if (fast.disks) {
         applyDisks(guest, fast.disks, cache.limits);
+        for (const d of guest.disks) if (d.source === 'qmp') d.atMonoMs = fastAt;
         const viaVirsh = path === null;
         if (histograms === 'all' || (histograms === 'direct' && !viaVirsh)) {
           // QEMU finds the disk by its device's qdev id or QOM path (a -drive name alone is not found)

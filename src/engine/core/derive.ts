@@ -13,18 +13,23 @@
 // - guest stealPct ("steal as the guest feels it") = Σ over vCPU threads of Δrun-queue wait
 //   (schedstat field 2) / interval × 100: percent of one CPU that the guest's vCPUs were runnable but
 //   not running. It is null unless every vCPU has a wait delta.
-// - throttledPct = Δnr_throttled / Δnr_periods × 100 (0 when no CFS period elapsed: nothing throttled).
+// - throttledPct = Δnr_throttled / Δnr_periods × 100 (0 when no CFS period elapsed: nothing throttled),
+//   for the guest's group and for each per-vCPU / emulator group (libvirt's vcpuN, emulator); the
+//   guest's throttledPct is the most throttled of them, and quotaUnlimited is false when any has a quota.
+// - a disk whose counters carry their read time (atMonoMs: when the QMP or libvirt reply arrived) is
+//   rated over the interval between its two read times, not the samples' start times.
+// - disks[] holds the virtual disks (QMP, libvirt); cgroup device figures go to blockDevices[].
 // - disk latency ms = Δtime / Δops (null when Δops = 0); PSI pct = Δtotal µs / interval µs × 100.
 // - KSM savedBytes = (pages_sharing + ksm_zero_pages) × page size (zero pages count 0 where the
 //   kernel has no such file).
 
 import { parseCpuList } from '../model/cpulist.js';
 import type {
-  RawCpuTimes, RawDisk, RawGuest, RawHost, RawNic, RawPsiTotals, RawSample, RawVcpu,
+  RawCpuGroup, RawCpuTimes, RawDisk, RawGuest, RawHost, RawNic, RawPsiTotals, RawSample, RawVcpu,
 } from '../model/sample.js';
 import { latencyPercentiles } from './latency.js';
 import type {
-  DiskSnap, GuestSnap, HostNumaNodeSnap, HostSnap, NicSnap, Snapshot, VcpuSnap,
+  CpuGroupSnap, DiskSnap, GuestSnap, HostNumaNodeSnap, HostSnap, NicSnap, Snapshot, VcpuSnap,
 } from '../model/snapshot.js';
 
 /** Δ(cur - prev) or null when unknown or the counter went backwards. */
@@ -147,17 +152,44 @@ function deriveHost(p: RawHost | null, c: RawHost, dtSec: number | null): HostSn
   };
 }
 
+function throttled(p: { nrPeriods: number | null; nrThrottled: number | null } | null | undefined,
+  c: { nrPeriods: number | null; nrThrottled: number | null }, dtSec: number | null): number | null {
+  if (dtSec === null || !p) return null;
+  const dPeriods = delta(p.nrPeriods, c.nrPeriods);
+  const dThrottled = delta(p.nrThrottled, c.nrThrottled);
+  if (dPeriods === null || dThrottled === null) return null;
+  return dPeriods === 0 ? 0 : round(Math.min(100, (dThrottled / dPeriods) * 100));
+}
+
+const unlimited = (q: RawCpuGroup['quotaUsec'] | undefined): boolean | null => (q === null || q === undefined ? null : q === 'max');
+
+function deriveCpuGroup(p: RawCpuGroup | null | undefined, c: RawCpuGroup, dtSec: number | null): CpuGroupSnap {
+  return {
+    quotaUsec: c.quotaUsec === 'max' ? null : c.quotaUsec, periodUsec: c.periodUsec, quotaUnlimited: unlimited(c.quotaUsec),
+    throttledPct: throttled(p, c, dtSec), nrThrottled: c.nrThrottled,
+  };
+}
+
 function deriveVcpu(p: RawVcpu | undefined, c: RawVcpu, dtSec: number | null): VcpuSnap {
   const same = p !== undefined && p.tid === c.tid;
+  const g = c.cpuGroup ? deriveCpuGroup(same ? p.cpuGroup : null, c.cpuGroup, dtSec) : null;
   return {
     index: c.index, tid: c.tid,
     usagePct: same ? round(usecPct(p.runUsec, c.runUsec, dtSec)) : null,
     runDelayPct: same ? round(usecPct(p.waitUsec, c.waitUsec, dtSec)) : null,
     lastCpu: c.lastCpu, cpusAllowed: c.cpusAllowed,
+    quotaUsec: g?.quotaUsec ?? null, periodUsec: g?.periodUsec ?? null, quotaUnlimited: g?.quotaUnlimited ?? null,
+    throttledPct: g?.throttledPct ?? null, nrThrottled: g?.nrThrottled ?? null,
   };
 }
 
-function deriveDisk(p: RawDisk | undefined, c: RawDisk, dtSec: number | null): DiskSnap {
+function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | null): DiskSnap {
+  // counters that carry their own read time (a QMP or libvirt reply) are rated over that interval
+  let dtSec = sampleDtSec;
+  if (sampleDtSec !== null && p && typeof p.atMonoMs === 'number' && typeof c.atMonoMs === 'number') {
+    const own = (c.atMonoMs - p.atMonoMs) / 1000;
+    dtSec = Number.isFinite(own) && own > 0 ? own : null;
+  }
   const r = (a: number | null | undefined, b: number | null): number | null => (p ? round(rate(a, b, dtSec)) : null);
   const lat = (pt: number | null | undefined, ct: number | null, po: number | null | undefined, co: number | null): number | null => {
     if (!p || dtSec === null) return null;
@@ -168,7 +200,7 @@ function deriveDisk(p: RawDisk | undefined, c: RawDisk, dtSec: number | null): D
   };
   const l = c.limits;
   return {
-    name: c.name, source: c.source, device: c.device,
+    name: c.name, target: c.target ?? null, source: c.source, device: c.device,
     readIops: r(p?.readOps, c.readOps), writeIops: r(p?.writeOps, c.writeOps),
     readBytesPerSec: r(p?.readBytes, c.readBytes), writeBytesPerSec: r(p?.writeBytes, c.writeBytes),
     readLatencyMs: lat(p?.readTimeUsec, c.readTimeUsec, p?.readOps, c.readOps),
@@ -213,13 +245,13 @@ export function deriveGuest(p: RawGuest | null, c: RawGuest, dtSec: number | nul
 
   const pc = p?.cpu;
   const cc = c.cpu;
-  let throttledPct: number | null = null;
-  if (dt !== null) {
-    const dPeriods = delta(pc?.nrPeriods, cc.nrPeriods);
-    const dThrottled = delta(pc?.nrThrottled, cc.nrThrottled);
-    if (dPeriods !== null && dThrottled !== null) {
-      throttledPct = dPeriods === 0 ? 0 : round(Math.min(100, (dThrottled / dPeriods) * 100));
-    }
+  const emulator = c.emulatorCpuGroup ? deriveCpuGroup(p?.emulatorCpuGroup, c.emulatorCpuGroup, dt) : null;
+  // the guest's own group, then the most throttled of its vCPU and emulator groups
+  let throttledPct = throttled(pc, cc, dt);
+  let quotaUnlimited = unlimited(cc.quotaUsec);
+  for (const g of [...vcpus, ...(emulator ? [emulator] : [])]) {
+    if (g.throttledPct !== null && (throttledPct === null || g.throttledPct > throttledPct)) throttledPct = g.throttledPct;
+    if (g.quotaUnlimited === false) quotaUnlimited = false;
   }
 
   const findDisk = (d: RawDisk): RawDisk | undefined =>
@@ -239,7 +271,9 @@ export function deriveGuest(p: RawGuest | null, c: RawGuest, dtSec: number | nul
       weight: cc.weight, shares: cc.shares,
       quotaUsec: cc.quotaUsec === 'max' ? null : cc.quotaUsec,
       periodUsec: cc.periodUsec,
+      quotaUnlimited,
       throttledPct, nrThrottled: cc.nrThrottled,
+      emulator,
       cpuset: cc.cpuset, cpusetEffective: cc.cpusetEffective,
     },
     memory: {
@@ -252,7 +286,8 @@ export function deriveGuest(p: RawGuest | null, c: RawGuest, dtSec: number | nul
       perNodeBytes: m.perNodeBytes,
       balloonActualBytes: m.balloonActualBytes,
     },
-    disks: c.disks.map((d) => deriveDisk(findDisk(d), d, dt)),
+    disks: c.disks.filter((d) => d.source !== 'cgroup').map((d) => deriveDisk(findDisk(d), d, dt)),
+    blockDevices: c.disks.filter((d) => d.source === 'cgroup').map((d) => deriveDisk(findDisk(d), d, dt)),
     nics: c.nics.map((n) => deriveNic(findNic(n), n, dt)),
     psi: {
       cpuSomePct: psiPct(ppsi, cpsi, 'cpuSomeUsec', dt),

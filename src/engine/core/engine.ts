@@ -54,6 +54,8 @@ export interface Engine extends EngineApi {
   latestRaw(): RawSample | null;
   /** Let a server report how many clients are connected in status(). */
   setClientCounter(fn: (() => number) | null): void;
+  /** Append an access decision to the audit log (the daemon's own record; nothing without a tuner). */
+  recordAudit(entry: AuditEntry): void;
 }
 
 const REPLAY_READ_ONLY = 'replay is read-only: a recording cannot be tuned';
@@ -297,6 +299,10 @@ class EngineImpl implements Engine {
     const advisor = this.need();
     const { raw, snap } = await this.current();
     return advisor.lint(snap, raw);
+  }
+
+  recordAudit(entry: AuditEntry): void {
+    this.deps.tuner?.note(entry);
   }
 
   async diagnose(guest: string, windowSec: number): Promise<Diagnosis> {

@@ -16,7 +16,7 @@
 // A sum is null when any part is null (absent is not zero). Series of a guest that vanished are
 // dropped once a whole window has passed without it.
 
-import { sumCounted } from '../model/disk-io.js';
+import { allDisks, sumCounted } from '../model/disk-io.js';
 import { VirtuneError } from '../model/errors.js';
 import type { HistoryWindow } from '../model/diagnosis.js';
 import type { DiskSnap, GuestSnap, NicSnap, Snapshot } from '../model/snapshot.js';
@@ -68,10 +68,11 @@ function maxKnown<T>(items: readonly T[], get: (x: T) => number | null): number 
 }
 
 function diagnosisMetrics(g: GuestSnap, emit: Emit): void {
-  if (g.disks.length > 0) {
-    emit('disks.latencyMs', maxKnown(g.disks, (d) => maxKnown([d.readLatencyMs, d.writeLatencyMs], (x) => x)));
-    const hasLimit = g.disks.some((d) => Object.values(d.limits).some((v) => v !== null));
-    if (hasLimit) emit('disks.limitUsePct', maxKnown(g.disks, diskLimitUsePct));
+  const disks = allDisks(g);
+  if (disks.length > 0) {
+    emit('disks.latencyMs', maxKnown(disks, (d) => maxKnown([d.readLatencyMs, d.writeLatencyMs], (x) => x)));
+    const hasLimit = disks.some((d) => Object.values(d.limits).some((v) => v !== null));
+    if (hasLimit) emit('disks.limitUsePct', maxKnown(disks, diskLimitUsePct));
   }
   if (g.nics.length > 0) {
     emit('nics.droppedPerSec', sum(g.nics, (n) => (n.rxDroppedPerSec === null || n.txDroppedPerSec === null ? null : n.rxDroppedPerSec + n.txDroppedPerSec)));
@@ -87,10 +88,10 @@ export function guestMetrics(g: GuestSnap, emit: Emit): void {
   emit('memory.currentBytes', g.memory.currentBytes);
   emit('memory.rssBytes', g.memory.rssBytes);
   // each I/O once: virtual-disk figures when the guest has them, else its cgroup per-device figures
-  emit('disks.readIops', sumCounted(g.disks, (d) => d.readIops));
-  emit('disks.writeIops', sumCounted(g.disks, (d) => d.writeIops));
-  emit('disks.readBytesPerSec', sumCounted(g.disks, (d) => d.readBytesPerSec));
-  emit('disks.writeBytesPerSec', sumCounted(g.disks, (d) => d.writeBytesPerSec));
+  emit('disks.readIops', sumCounted(allDisks(g), (d) => d.readIops));
+  emit('disks.writeIops', sumCounted(allDisks(g), (d) => d.writeIops));
+  emit('disks.readBytesPerSec', sumCounted(allDisks(g), (d) => d.readBytesPerSec));
+  emit('disks.writeBytesPerSec', sumCounted(allDisks(g), (d) => d.writeBytesPerSec));
   emit('nics.rxBytesPerSec', sum(g.nics, (n) => n.rxBytesPerSec));
   emit('nics.txBytesPerSec', sum(g.nics, (n) => n.txBytesPerSec));
   emit('psi.cpuSomePct', g.psi.cpuSomePct);
@@ -200,19 +201,20 @@ export class History {
       series: (guest, metric, into) => {
         const ser = this.series.get(this.key(guest, metric));
         if (!ser) return null;
-        const out = into && into.length >= length ? into.subarray(0, length) : new Float32Array(length);
-        // samples before the series existed are unknown; the rest is one or two block copies of the ring
+        const out = into && into.length === length ? into : new Float32Array(length);
+        // samples before the series existed are unknown; the rest is one or two straight runs of the
+        // ring (plain loops: a typed-array subarray() per run costs more than copying 600 values)
         const from = Math.max(first, ser.since);
-        const skip = from - first;
-        if (skip > 0) out.fill(NaN, 0, Math.min(skip, length));
+        const skip = Math.min(from - first, length);
+        const vals = ser.values;
+        let k = 0;
+        for (; k < skip; k++) out[k] = NaN;
         if (from <= last) {
           const a = from % cap;
           const b = last % cap;
-          if (a <= b) out.set(ser.values.subarray(a, b + 1), skip);
-          else {
-            out.set(ser.values.subarray(a), skip);
-            out.set(ser.values.subarray(0, b + 1), skip + cap - a);
-          }
+          const end1 = a <= b ? b : cap - 1;
+          for (let i = a; i <= end1; i++) out[k++] = vals[i] as number;
+          if (a > b) for (let i = 0; i <= b; i++) out[k++] = vals[i] as number;
         }
         return out;
       },

@@ -135,6 +135,11 @@ export class DiagnoseContext {
     return m;
   }
 
+  /** Window mean of a host series, once per context (every guest's diagnosis asks for the same ones). */
+  hostMean(metric: string): number | null {
+    return this.memo(`mean\u0000${metric}`, () => mean(this.series(null, metric)));
+  }
+
   /** A value computed once per context and key (rankings shared by guests of the same CPUs, nodes, devices). */
   memo<T>(key: string, make: () => T): T {
     if (this.memos.has(key)) return this.memos.get(key) as T;

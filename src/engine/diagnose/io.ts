@@ -10,6 +10,7 @@
 
 import type { CauseFinding } from '../model/diagnosis.js';
 import type { DiskLimitsSnap, DiskSnap, GuestSnap, NicSnap } from '../model/snapshot.js';
+import { allDisks } from '../model/disk-io.js';
 import type { DiagnoseContext } from './context.js';
 import { clamp01, fractionAtLeast, mean, round } from './stats.js';
 
@@ -37,7 +38,7 @@ function rateFor(d: DiskSnap, k: LimitKey): number | null {
 /** The disk and limit closest to being used up in the latest snapshot (the tightest configured one). */
 function bindingLimit(g: GuestSnap): { disk: DiskSnap; key: LimitKey; limit: number; rate: number | null } | null {
   let best: { disk: DiskSnap; key: LimitKey; limit: number; rate: number | null; use: number } | null = null;
-  for (const d of g.disks) {
+  for (const d of allDisks(g)) {
     for (const k of Object.keys(d.limits) as LimitKey[]) {
       const limit = d.limits[k];
       if (limit === null || limit <= 0) continue;
@@ -98,11 +99,13 @@ export function diskCauses(ctx: DiagnoseContext, g: GuestSnap): { causes: CauseF
   }
   const slow = n === 0 ? 0 : s / n;
   if (slow >= 0.005) {
+    const mr = mean(r);
+    const mw = mean(w);
     causes.push({
       cause: 'disk-contention', share: clamp01(slow),
       evidence: {
-        latencyMs: round(mean(lat), 2), ioSomePct: round(mean(psi)), hostIoSomePct: round(mean(hostPsi)),
-        iops: round(mean(r) !== null && mean(w) !== null ? (mean(r) as number) + (mean(w) as number) : null),
+        latencyMs: round(mean(lat), 2), ioSomePct: round(mean(psi)), hostIoSomePct: round(ctx.hostMean('host.psi.ioSomePct')),
+        iops: round(mr !== null && mw !== null ? mr + mw : null),
       },
       fix: null,
     });

@@ -42,7 +42,7 @@ function memoryLimit(ctx: DiagnoseContext, g: GuestSnap): CauseFinding | null {
 
 function memoryPressure(ctx: DiagnoseContext, g: GuestSnap): CauseFinding | null {
   const own = mean(ctx.series(g.id, 'psi.memSomePct'));
-  const host = mean(ctx.series(null, 'host.psi.memSomePct'));
+  const host = ctx.hostMean('host.psi.memSomePct');
   const p = own ?? host;
   if (p === null || p < 0.5) return null;
   return {

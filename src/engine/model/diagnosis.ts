@@ -61,6 +61,6 @@ export interface HistoryWindow {
   readonly length: number;
   /** seconds between the first and the last sample in the window (0 with one sample) */
   readonly coveredSec: number;
-  /** `into` (length ≥ length), when given, is filled and returned instead of a new array */
+  /** `into` (of exactly `length` values), when given, is filled and returned instead of a new array */
   series(guest: string | null, metric: string, into?: Float32Array): ArrayLike<number> | null;
 }

@@ -2,9 +2,19 @@
 // `libvirt`, one entry per disk QEMU shows) and the host block devices its cgroup did I/O on (source
 // `cgroup`) describe the SAME I/O from two sides, so they are never added together: when per-virtual-
 // disk figures exist they are the guest's disk I/O; only a guest without them falls back to its
-// cgroup per-device figures. Every face (tables, charts, history) sums through countedDisks().
+// cgroup per-device figures. Every face (tables, charts, history) sums through countedDisks(). A
+// snapshot keeps the two apart (disks[] and blockDevices[]); allDisks() gives both for that rule.
 
-import type { DiskSnap } from './snapshot.js';
+import type { DiskSnap, GuestSnap } from './snapshot.js';
+
+/**
+ * Every disk entry of a guest: its virtual disks, then the host block devices of its cgroup. A snapshot
+ * from before blockDevices[] existed (a recording, an older daemon) has its cgroup entries in disks[].
+ */
+export function allDisks(g: Pick<GuestSnap, 'disks'> & { blockDevices?: DiskSnap[] }): DiskSnap[] {
+  const b = g.blockDevices;
+  return b === undefined || b.length === 0 ? g.disks : [...g.disks, ...b];
+}
 
 /** The disks whose figures make up the guest's disk I/O, each I/O counted once. */
 export function countedDisks(disks: readonly DiskSnap[]): readonly DiskSnap[] {

@@ -106,6 +106,17 @@ export interface RawVcpu {
   cpusAllowed: string | null;
   /** per-vCPU cgroup when the manager made one (libvirt vcpuN) */
   cgroupPath: string | null;
+  /** CFS limit and throttling of that per-vCPU cgroup (libvirt `<cputune><quota>`); absent/null when none */
+  cpuGroup?: RawCpuGroup | null;
+}
+
+/** CFS limit and throttling counters of one sub-group (a libvirt vcpuN or emulator group). */
+export interface RawCpuGroup {
+  quotaUsec: Limit | null;
+  periodUsec: number | null;
+  nrPeriods: number | null;
+  nrThrottled: number | null;
+  throttledUsec: number | null;
 }
 
 export interface RawGuestCpu {
@@ -162,6 +173,13 @@ export interface RawDisk {
   device: string | null;
   /** QMP qdev path or node name, for QMP keyed disks */
   qdev: string | null;
+  /** the name the guest config gives the disk (libvirt `<target dev>`: vda); absent/null when unknown */
+  target?: string | null;
+  /**
+   * monotonic ms when these counters were read (QMP/libvirt: when the reply arrived); rates use it when
+   * both samples have it, else the samples' own times
+   */
+  atMonoMs?: number | null;
   readOps: number | null; writeOps: number | null; flushOps: number | null;
   readBytes: number | null; writeBytes: number | null;
   /** summed latency, µs */
@@ -264,6 +282,8 @@ export interface RawGuest {
   cpuModel: string | null;
   vcpus: RawVcpu[];
   emulatorCpus: string | null;
+  /** libvirt's emulator group (`<cputune><emulator_quota>`): absent/null when there is none */
+  emulatorCpuGroup?: RawCpuGroup | null;
   cpu: RawGuestCpu;
   memory: RawGuestMemory;
   disks: RawDisk[];

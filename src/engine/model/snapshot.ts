@@ -53,6 +53,22 @@ export interface VcpuSnap {
   runDelayPct: number | null;
   lastCpu: number | null;
   cpusAllowed: string | null;
+  /** the vCPU's own cgroup limit (libvirt vcpuN); null when it has no group of its own (see quotaUnlimited) */
+  quotaUsec: number | null;
+  periodUsec: number | null;
+  /** true = its group has no quota, false = a quota, null = no per-vCPU group / unknown */
+  quotaUnlimited: boolean | null;
+  throttledPct: number | null;
+  nrThrottled: number | null;
+}
+
+/** Limit and throttling of one CPU sub-group (libvirt's emulator group). */
+export interface CpuGroupSnap {
+  quotaUsec: number | null;
+  periodUsec: number | null;
+  quotaUnlimited: boolean | null;
+  throttledPct: number | null;
+  nrThrottled: number | null;
 }
 
 export interface DiskLimitsSnap {
@@ -63,6 +79,8 @@ export interface DiskLimitsSnap {
 
 export interface DiskSnap {
   name: string;
+  /** the guest config's name for the disk (vda); null when unknown (and for blockDevices) */
+  target: string | null;
   source: 'qmp' | 'cgroup' | 'libvirt';
   device: string | null;
   readIops: number | null; writeIops: number | null;
@@ -99,9 +117,14 @@ export interface GuestSnap {
   cpu: {
     usagePct: number | null; stealPct: number | null;
     weight: number | null; shares: number | null;
-    /** null = unlimited */
+    /** the guest group's own quota; null = unlimited or unknown (see quotaUnlimited) */
     quotaUsec: number | null; periodUsec: number | null;
+    /** true = no quota on the guest or any of its vCPU/emulator groups, false = a quota somewhere, null = unknown */
+    quotaUnlimited: boolean | null;
+    /** the most throttled of the guest's group and its vCPU/emulator groups, % of CFS periods */
     throttledPct: number | null; nrThrottled: number | null;
+    /** libvirt's emulator group (QEMU's non-vCPU threads); null when there is none */
+    emulator: CpuGroupSnap | null;
     cpuset: string | null; cpusetEffective: string | null;
   };
   memory: {
@@ -115,7 +138,10 @@ export interface GuestSnap {
     perNodeBytes: Record<string, number> | null;
     balloonActualBytes: number | null;
   };
+  /** the guest's virtual disks (QMP or libvirt), one entry each */
   disks: DiskSnap[];
+  /** host block devices the guest's cgroup did I/O on (source 'cgroup'); never mixed into disks */
+  blockDevices: DiskSnap[];
   nics: NicSnap[];
   psi: { cpuSomePct: number | null; ioSomePct: number | null; memSomePct: number | null };
 }
@@ -130,3 +156,4 @@ export interface Snapshot {
   guests: GuestSnap[];
   errors: Array<{ source: string; guest: string | null; message: string }>;
 }
+

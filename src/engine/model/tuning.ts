@@ -109,10 +109,19 @@ export interface AuditEntry {
   guest: string | null;
   guestUuid: string | null;
   changeId: string | null;
-  action: 'apply' | 'rollback' | 'undo' | 'revert' | 'keep' | 'recover';
+  /** 'authorize': the daemon's access decision on a request (decision, permission) */
+  action: 'apply' | 'rollback' | 'undo' | 'revert' | 'keep' | 'authorize' | 'recover';
   step: PlanStep | null;
   old: string | null;
   new: string | null;
-  result: 'ok' | 'failed' | 'skipped';
+  result: 'ok' | 'failed' | 'skipped' | 'denied';
   message?: string;
+  /** transport the request came over: 'unix', 'ws', 'cli', … */
+  via?: string;
+  /** websocket callers: the token's role and the remote address */
+  role?: string;
+  remote?: string;
+  /** authorize lines: the request's method and the permissions it needed */
+  method?: string;
+  permissions?: string[];
 }

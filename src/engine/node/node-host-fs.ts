@@ -28,6 +28,9 @@ export function toHostError(err: unknown, op: 'read' | 'write' | 'list' | 'stat'
   return new HostError(kind, `${op} ${realPath}: ${what}`, realPath, code);
 }
 
+/** a short read at most this long is the end of any file (seq_file records are far shorter than a page minus this) */
+const SHORT_READ_END = 2048;
+
 export class NodeHostFs implements HostFs {
   readonly root: string;
   private readonly cache = new Map<string, number>();
@@ -136,10 +139,12 @@ export class NodeHostFs implements HostFs {
       }
       if (n === 0) break;
       total += n;
-      // hot path: a short read is the end — seq_file, sysfs and regular files return everything that
-      // fits in one read, so the read(2) that would return 0 is saved. Whole-file reads (readText) keep
-      // reading until 0, for the few procfs files that hand out a page at a time.
-      if (shortReadIsEnd && total < this.buf.length) break;
+      // hot path: a short read is the end — sysfs, regular files and single-record seq_files return
+      // everything that fits in one read, so the read(2) that would return 0 is saved. A multi-record
+      // seq_file (/proc/net/dev, numa_maps) hands out whole records up to about one page per read, so
+      // a read that came close to a page may not be the end: only a read well under a page
+      // (SHORT_READ_END) ends it; past that we read on until 0. Whole-file reads (readText) always do.
+      if (shortReadIsEnd && total < this.buf.length && total <= SHORT_READ_END) break;
       if (total === this.buf.length) {
         const bigger = Buffer.allocUnsafe(this.buf.length * 2);
         this.buf.copy(bigger, 0, 0, total);
@@ -265,6 +270,27 @@ export class NodeHostFs implements HostFs {
       throw toHostError(e, 'write', p);
     }
     this.forget(p);
+  }
+
+  /** the last maxBytes of a file (the audit log's bounded tail); whole says whether that is all of it */
+  readTail(p: string, maxBytes: number): { text: string; whole: boolean } {
+    const fd = this.open(p, fs.constants.O_RDONLY);
+    try {
+      const size = fs.fstatSync(fd).size;
+      const len = Math.max(0, Math.min(size, Math.floor(maxBytes)));
+      const buf = Buffer.alloc(len);
+      let got = 0;
+      while (got < len) {
+        const n = fs.readSync(fd, buf, got, len - got, size - len + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return { text: buf.subarray(0, got).toString('utf8'), whole: len === size };
+    } catch (e) {
+      throw toHostError(e, 'read', p);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   appendDurable(p: string, data: string): void {

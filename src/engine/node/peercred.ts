@@ -1,7 +1,8 @@
 // Owns reading a unix-socket peer's credentials from the kernel (SO_PEERCRED) through the small
-// Node-API addon (native-addon.ts), and mapping
-// the uid to a user name from /etc/passwd. Returns null when the addon is not built or the socket
-// has no descriptor; callers then record the caller as unknown (null), never as root.
+// Node-API addon (native-addon.ts; native/peercred, built by `npm install` / `npm run build:native`), and mapping
+// the uid to a user name from /etc/passwd and the user to its groups (primary gid + /etc/group
+// membership). Returns null when the addon is not built or the socket has no descriptor; the daemon
+// then refuses to start its read-write socket (it must know who calls), never records a null caller.
 
 import { readFileSync } from 'node:fs';
 import type * as net from 'node:net';
@@ -30,4 +31,18 @@ export function userName(uid: number): string | null {
     }
   } catch { /* no passwd file */ }
   return null;
+}
+
+/** Names of a user's groups: its primary gid's group and every /etc/group entry listing the user. */
+export function groupNames(user: string | null, gid: number): string[] {
+  const out = new Set<string>();
+  try {
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length < 4 || !f[0]) continue;
+      if (Number(f[2]) === gid) out.add(f[0]);
+      else if (user !== null && (f[3] ?? '').split(',').includes(user)) out.add(f[0]);
+    }
+  } catch { /* no group file: no groups */ }
+  return [...out];
 }

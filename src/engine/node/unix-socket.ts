@@ -1,10 +1,13 @@
 // Owns the unix-socket transport: newline-delimited JSON over a stream socket (the daemon's read-write
 // and read-only sockets), with a maximum line size, back-pressure (a client whose unsent bytes pass a
-// hard cap is dropped), socket-file modes, stale-socket detection (a socket file nobody listens on is
-// replaced; a live one is never stolen) and removal of the socket file on close.
+// hard cap is dropped), socket-file modes without a window (bound inside a fresh 0700 directory, given
+// its final mode there, then renamed into place: whatever the umask, nobody connects to a socket whose
+// mode is not final), stale-socket detection (a socket file nobody listens on is replaced; a live one is
+// never stolen) and removal of the socket file on close.
 
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as nodePath from 'node:path';
 import { VirtuneError } from '../model/errors.js';
 import { TransportEvents, type Transport } from '../rpc/transport.js';
 
@@ -132,20 +135,40 @@ export async function listenUnix(path: string, opts: ListenUnixOptions): Promise
   if (st) {
     if (!st.isSocket()) throw new VirtuneError(1, `${path} exists and is not a socket; not replacing it`);
     if (await probeSocket(path)) throw new VirtuneError(1, `${path}: another virtune serve is already listening there`);
-    fs.unlinkSync(path); // stale: nobody listens
+    // stale: nobody listens; the rename below replaces it atomically
   }
+  // bind inside a private directory next to the final path (same filesystem, so rename is atomic)
+  let privDir: string;
+  try {
+    privDir = fs.mkdtempSync(nodePath.join(nodePath.dirname(path), '.vt-'));
+    fs.chmodSync(privDir, 0o700); // mkdtemp creates 0700 already; chmod is not subject to the umask
+  } catch (e) {
+    throw new VirtuneError(1, `cannot listen on ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)} creating a private directory beside it`);
+  }
+  const tmpPath = nodePath.join(privDir, 's');
+  const dropPriv = (): void => {
+    try { fs.unlinkSync(tmpPath); } catch { /* moved or never made */ }
+    try { fs.rmdirSync(privDir); } catch { /* gone */ }
+  };
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     opts.onConnection(sock);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new VirtuneError(1, `cannot listen on ${path}: ${e.code ?? e.message}`)));
-    // umask-independent: create restricted, then set the final mode
-    server.listen({ path, exclusive: true }, () => resolve());
-  });
-  fs.chmodSync(path, opts.mode);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => reject(new VirtuneError(1, `cannot listen on ${path}: ${e.code ?? e.message}`)));
+      server.listen({ path: tmpPath, exclusive: true }, () => resolve());
+    });
+    fs.chmodSync(tmpPath, opts.mode); // final mode while only we can reach it
+    fs.renameSync(tmpPath, path);
+  } catch (e) {
+    server.close();
+    dropPriv();
+    throw e instanceof VirtuneError ? e : new VirtuneError(1, `cannot listen on ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  dropPriv();
   const ino = fs.statSync(path).ino;
   let closed = false;
   return {

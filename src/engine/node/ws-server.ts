@@ -1,24 +1,34 @@
-// Owns the daemon's HTTP + websocket endpoint (`virtune serve --http HOST:PORT`): websocket upgrades
-// need the per-launch token (`?token=`, compared in constant time) and, when the client sends an
-// Origin, one of the allowed origins (the daemon's own address by default); plain HTTP requests go to
-// a handler the composition root supplies (/metrics, the browser UI). Loopback by default. A client
-// whose unsent bytes pass a cap is dropped (back-pressure).
+// Owns the daemon's HTTP + websocket endpoint (`virtune serve --http HOST:PORT`, https/wss with
+// `tls`): two roles with their own per-launch tokens, viewer (read-only) and operator (read-write).
+// checkToken(token) is THE one mapping from a token to a role (constant time); roleOf(req) applies it
+// to what a request presents — `Authorization: Bearer T`, else `?token=T`, else (no token at all) the
+// sessionRole hook (a browser's session cookie, see the browser UI) — for websocket upgrades and for
+// the plain-HTTP handler (/metrics, the browser UI), which gets the role. A websocket upgrade needs a
+// role and, when the client sends an Origin, one of the allowed origins (the daemon's own address).
+// Loopback by default. A client whose unsent bytes pass a cap is dropped (back-pressure).
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { VirtuneError } from '../model/errors.js';
 import type { Transport } from '../rpc/transport.js';
 import { wrapWebSocket, type WebSocketLike } from '../rpc/websocket-like.js';
 
-export interface WsConnectionInfo { remoteAddress: string | null; origin: string | null }
+/** viewer: read-only (as the read-only socket); operator: read-write */
+export type WsRole = 'viewer' | 'operator';
+export interface WsConnectionInfo { remoteAddress: string | null; origin: string | null; role: WsRole }
 
 export interface WsServerOptions {
   host: string;
   port: number;
-  /** default: a fresh random token */
+  /** the two roles' tokens (default: fresh random ones) */
+  tokens?: { viewer?: string; operator?: string };
+  /** legacy single token: the operator's */
   token?: string;
+  /** serve https/wss with this certificate and key (PEM) */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** extra allowed Origin values (the server's own http://HOST:PORT forms are always allowed) */
   allowedOrigins?: string[];
   /** largest inbound websocket message (default 1 MiB) */
@@ -26,16 +36,28 @@ export interface WsServerOptions {
   /** drop a client with more than this many bytes unsent (default 64 MiB) */
   maxBacklogBytes?: number;
   onConnection(t: Transport, info: WsConnectionInfo): void;
-  /** plain HTTP: return true when handled */
-  onHttp?(req: http.IncomingMessage, res: http.ServerResponse): boolean | Promise<boolean>;
+  /** a request without a token (a browser's session cookie): its role, or null */
+  sessionRole?(req: http.IncomingMessage): WsRole | null;
+  /** plain HTTP: return true when handled; `role` is roleOf(req) */
+  onHttp?(req: http.IncomingMessage, res: http.ServerResponse, role: WsRole | null): boolean | Promise<boolean>;
 }
 
 export interface WsServer {
   readonly host: string;
   readonly port: number;
+  /** the operator token (legacy name) */
   readonly token: string;
-  /** ws://HOST:PORT/?token=T */
+  readonly tokens: { readonly viewer: string; readonly operator: string };
+  /** ws(s)://HOST:PORT/?token=OPERATOR (tests; the daemon prints tokenless URLs) */
   readonly url: string;
+  /** ws(s)://HOST:PORT/ without a token */
+  readonly baseUrl: string;
+  /** http(s)://HOST:PORT */
+  readonly httpBase: string;
+  /** the role a presented token grants (constant-time comparison), null for none */
+  checkToken(token: string | null | undefined): WsRole | null;
+  /** the role of a request: Authorization: Bearer, else ?token=, else the sessionRole hook */
+  roleOf(req: http.IncomingMessage): WsRole | null;
   readonly connections: number;
   close(): Promise<void>;
 }
@@ -63,6 +85,17 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The token a request presents: `Authorization: Bearer T`, else `?token=T`; null when none. */
+export function presentedToken(req: http.IncomingMessage): string | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (m) return m[1] as string;
+  }
+  const q = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+  return q !== null && q !== '' ? q : null;
+}
+
 export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
   // the last large text sent and its UTF-8 bytes (the same event string goes to every subscriber)
   let lastText: string | null = null;
@@ -71,11 +104,23 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
     if (text !== lastText) { lastText = text; lastBytes = Buffer.from(text, 'utf8'); }
     return lastBytes;
   };
-  const token = opts.token ?? newToken();
+  const tokens = { viewer: opts.tokens?.viewer ?? newToken(), operator: opts.tokens?.operator ?? opts.token ?? newToken() };
+  if (sameToken(tokens.viewer, tokens.operator)) throw new VirtuneError(2, '--http: the viewer and operator tokens must differ');
+  const checkToken = (t: string | null | undefined): WsRole | null => {
+    if (!t) return null;
+    // compare against both, always: the time taken does not tell which (if any) matched
+    const op = sameToken(t, tokens.operator);
+    const vi = sameToken(t, tokens.viewer);
+    return op ? 'operator' : vi ? 'viewer' : null;
+  };
+  const roleOf = (req: http.IncomingMessage): WsRole | null => {
+    const t = presentedToken(req);
+    return t !== null ? checkToken(t) : opts.sessionRole?.(req) ?? null;
+  };
   const maxBacklog = opts.maxBacklogBytes ?? 64 * 1024 * 1024;
   const clients = new Set<WebSocket>();
-  const server = http.createServer((req, res) => {
-    const handled = opts.onHttp ? opts.onHttp(req, res) : false;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const handled = opts.onHttp ? opts.onHttp(req, res, roleOf(req)) : false;
     void Promise.resolve(handled).then((h) => {
       if (h) return;
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -84,20 +129,21 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
       res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('error\n');
     });
-  });
+  };
+  const server: http.Server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
+  const scheme = opts.tls ? 'https' : 'http';
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 1024 * 1024 });
   let port = opts.port;
   const allowed = (): Set<string> => {
     const hosts = [opts.host, 'localhost', '127.0.0.1', '[::1]'].map((h) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h));
-    return new Set([...hosts.map((h) => `http://${h}:${port}`), ...(opts.allowedOrigins ?? [])]);
+    return new Set([...hosts.map((h) => `${scheme}://${h}:${port}`), ...(opts.allowedOrigins ?? [])]);
   };
   const refuse = (socket: import('node:stream').Duplex, code: number, text: string): void => {
     socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const given = url.searchParams.get('token') ?? '';
-    if (!sameToken(given, token)) { refuse(socket, 401, 'Unauthorized'); return; }
+    const role = roleOf(req);
+    if (role === null) { refuse(socket, 401, 'Unauthorized'); return; }
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null;
     if (origin !== null && !allowed().has(origin)) { refuse(socket, 403, 'Forbidden'); return; }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -117,7 +163,7 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
         close: () => inner.close(),
         backlog: () => ws.bufferedAmount,
       };
-      opts.onConnection(t, { remoteAddress: req.socket.remoteAddress ?? null, origin });
+      opts.onConnection(t, { remoteAddress: req.socket.remoteAddress ?? null, origin, role });
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -126,9 +172,13 @@ export async function startWsServer(opts: WsServerOptions): Promise<WsServer> {
   });
   port = (server.address() as AddressInfo).port;
   const hostInUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const ws = opts.tls ? 'wss' : 'ws';
   return {
-    host: opts.host, port, token,
-    url: `ws://${hostInUrl}:${port}/?token=${token}`,
+    host: opts.host, port, token: tokens.operator, tokens,
+    url: `${ws}://${hostInUrl}:${port}/?token=${tokens.operator}`,
+    baseUrl: `${ws}://${hostInUrl}:${port}/`,
+    httpBase: `${scheme}://${hostInUrl}:${port}`,
+    checkToken, roleOf,
     get connections() { return clients.size; },
     async close(): Promise<void> {
       for (const c of clients) c.close(1001, 'server shutting down');

@@ -32,6 +32,8 @@ export interface HostFs {
   stat(path: string): HostStat;
   /** One write(2) of the whole value, as the kernel expects; no truncation dance beyond O_WRONLY|O_TRUNC. */
   writeText(path: string, data: string): void;
+  /** The last `maxBytes` bytes of a file as text (a bounded read of a log); `whole`: the file had no more. */
+  readTail(path: string, maxBytes: number): { text: string; whole: boolean };
   /** Append with fsync (audit log). */
   appendDurable(path: string, data: string): void;
   mkdir(path: string, opts?: { recursive?: boolean; mode?: number }): void;

@@ -46,6 +46,9 @@ export interface Caller {
   pid: number | null;
   /** 'cli' | 'unix' | 'ws' | 'ipc' | 'loopback' */
   via: string;
+  /** websocket callers: the token's role ('viewer' | 'operator') and the remote address */
+  role?: string | null;
+  remote?: string | null;
 }
 
 export interface Tuner {
@@ -56,6 +59,8 @@ export interface Tuner {
   keep(changeId: string, caller: Caller): Promise<ChangeRecord>;
   changes(): Promise<ChangeRecord[]>;
   audit(limit: number): Promise<AuditEntry[]>;
+  /** append one line to the audit log (the daemon's access decisions) */
+  note(entry: AuditEntry): void;
   /** revert changes whose timer expired; called by the engine's scheduler */
   revertDue(nowWallMs: number): Promise<Plan[]>;
   /**

@@ -5,6 +5,7 @@
 
 import type { CauseFinding, Diagnosis, DiagnosisCause, Evidence, Neighbour } from '../model/diagnosis.js';
 import type { GuestSnap } from '../model/snapshot.js';
+import { allDisks } from '../model/disk-io.js';
 
 export const CAUSE_LABELS: Record<DiagnosisCause, string> = {
   'cpu-contention': 'waiting for host CPUs other guests hold',
@@ -137,7 +138,7 @@ export function sufferingScore(g: GuestSnap): number | null {
   }
   if (known) up(use + wait > 0 ? wait / (use + wait) : 0);
   if (g.cpu.throttledPct !== null) up(g.cpu.throttledPct / 100);
-  for (const d of g.disks) {
+  for (const d of allDisks(g)) {
     const l = d.limits;
     const pairs: Array<[number | null, number | null]> = [[d.readIops, l.readIops], [d.writeIops, l.writeIops], [d.readBytesPerSec, l.readBytesPerSec], [d.writeBytesPerSec, l.writeBytesPerSec]];
     for (const [v, lim] of pairs) if (v !== null && lim !== null && lim > 0) up(v / lim >= 0.9 ? 1 : 0);

@@ -3,7 +3,7 @@
 // history metrics to draw, in what unit, with the configured limit as a line). chartData() turns
 // HistorySeries into drawable series. Pure: faces fetch history themselves and only draw.
 
-import { countedDisks } from '../model/disk-io.js';
+import { allDisks, countedDisks } from '../model/disk-io.js';
 import type { GuestSnap } from '../model/snapshot.js';
 import { formatBytes, formatMs, formatOps, formatPct, formatRate, UNKNOWN } from './format.js';
 import { guestMemBytes } from './guest-table.js';
@@ -65,7 +65,7 @@ export function guestSettings(g: GuestSnap): Array<[string, string]> {
     ['memory nodes', g.memory.mems ?? UNKNOWN],
     ['memory max', g.memory.maxBytes === null ? (g.memory.maxUnlimited === false ? UNKNOWN : 'none') : formatBytes(g.memory.maxBytes)],
   ];
-  for (const d of g.disks) if (d.source !== 'cgroup' || Object.values(d.limits).some((v) => v !== null)) {
+  for (const d of allDisks(g)) if (d.source !== 'cgroup' || Object.values(d.limits).some((v) => v !== null)) {
     out.push([`disk ${d.name}`, diskLimitText(d)]);
   }
   for (const n of g.nics) {
@@ -76,7 +76,7 @@ export function guestSettings(g: GuestSnap): Array<[string, string]> {
 }
 
 export function guestDetail(g: GuestSnap): GuestDetailVM {
-  const counted = new Set(countedDisks(g.disks));
+  const counted = new Set(countedDisks(allDisks(g)));
   const tables: DetailTable[] = [
     {
       title: 'vCPUs (percent of one CPU)', header: ['vCPU', 'CPU%', 'RUNQ%', 'on', 'allowed'],
@@ -84,7 +84,7 @@ export function guestDetail(g: GuestSnap): GuestDetailVM {
     },
     {
       title: 'disks', header: ['disk', 'src', 'r iops', 'w iops', 'read', 'write', 'r lat', 'w lat'],
-      rows: g.disks.map((d) => [
+      rows: allDisks(g).map((d) => [
         counted.has(d) ? d.name : `(${d.name})`, d.source,
         formatOps(d.readIops), formatOps(d.writeIops), formatRate(d.readBytesPerSec), formatRate(d.writeBytesPerSec),
         formatMs(d.readLatencyMs), formatMs(d.writeLatencyMs),
@@ -158,8 +158,22 @@ export interface ChartData {
   series: Array<{ label: string; y: number[]; last: string }>;
   /** the limit repeated along x (empty when none) */
   limit: number[];
-  /** largest y, limit included (for scales) */
+  /** largest y, limit included (for scales), in the scaled unit */
   max: number;
+  /** what y is measured in after scaling ('%', 'MiB', 'KiB/s', '/s') */
+  unitLabel: string;
+}
+
+const BYTE_STEPS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** Divisor and label so the largest value reads below 1024 (bytes units); others unscaled. */
+export function chartScale(unit: ChartUnit, max: number): { div: number; label: string } {
+  if (unit === 'pct') return { div: 1, label: '%' };
+  if (unit === 'ops') return { div: 1, label: '/s' };
+  let i = 0;
+  let div = 1;
+  while (max / div >= 1024 && i < BYTE_STEPS.length - 1) { div *= 1024; i++; }
+  return { div, label: `${BYTE_STEPS[i]}${unit === 'bytesPerSec' ? '/s' : ''}` };
 }
 
 /**
@@ -183,5 +197,9 @@ export function chartData(spec: ChartSpec, series: readonly HistorySeries[], now
     });
     return { label: s.label, y, last: formatUnit(spec.unit, lastKnown) };
   });
-  return { x, series: out, limit: spec.limit === null ? [] : base.map(() => spec.limit as number), max };
+  const { div, label } = chartScale(spec.unit, max);
+  if (div !== 1) for (const s of out) for (let i = 0; i < s.y.length; i++) s.y[i] = (s.y[i] as number) / div;
+  return {
+    x, series: out, limit: spec.limit === null ? [] : base.map(() => (spec.limit as number) / div), max: max / div, unitLabel: label,
+  };
 }

@@ -9,7 +9,7 @@
 //   IOPS, DISK/s  disk I/O counted once (model/disk-io.ts)        RX/s, TX/s  as the guest sees it
 //   LIM      limits in force: C cpu quota, M memory max, D disk limit, N network shaping
 
-import { countedDisks, sumCounted } from '../model/disk-io.js';
+import { allDisks, countedDisks, sumCounted } from '../model/disk-io.js';
 import type { GuestSnap, Snapshot } from '../model/snapshot.js';
 import { cell, formatBytesShort, formatOps, formatPctShort, UNKNOWN } from './format.js';
 
@@ -103,7 +103,7 @@ export function guestMemBytes(g: GuestSnap): number | null {
 }
 
 export function guestLimits(g: GuestSnap): GuestLimits {
-  const anyDiskLimit = g.disks.some((d) => Object.values(d.limits).some((v) => v !== null && v > 0));
+  const anyDiskLimit = allDisks(g).some((d) => Object.values(d.limits).some((v) => v !== null && v > 0));
   return {
     cpu: g.cpu.quotaUsec !== null,
     mem: g.memory.maxBytes !== null,
@@ -128,7 +128,7 @@ function memNodesText(g: GuestSnap): string {
 }
 
 export function guestRowVM(g: GuestSnap): GuestRowVM {
-  const disks = countedDisks(g.disks);
+  const disks = countedDisks(allDisks(g));
   const rIops = sumCounted(disks, (d) => d.readIops);
   const wIops = sumCounted(disks, (d) => d.writeIops);
   const rdBps = sumCounted(disks, (d) => d.readBytesPerSec);

@@ -3,6 +3,7 @@
 // (engine/model/tuning-parse.ts), so a face can never build a request `virtune tune` would refuse.
 // Also the revert countdown text. Pure.
 
+import { allDisks } from '../model/disk-io.js';
 import type { GuestSnap } from '../model/snapshot.js';
 import { parseTuneOptions, type TuneOptions } from '../model/tuning-parse.js';
 import type { TuningRequest } from '../model/tuning.js';
@@ -30,7 +31,7 @@ export const TUNING_KNOBS: readonly KnobDef[] = [
   { id: 'cpuset', label: 'cpuset', flag: '--cpuset', example: '0-3,8', current: (g) => g.cpu.cpuset ?? UNKNOWN },
   { id: 'nodeset', label: 'memory nodes', flag: '--nodeset', example: '0', current: (g) => g.memory.mems ?? UNKNOWN },
   { id: 'memMax', label: 'memory max', flag: '--mem-max', example: '4G, max', current: (g) => (g.memory.maxBytes === null ? 'max' : formatBytes(g.memory.maxBytes)) },
-  { id: 'io', label: 'disk limit (cgroup)', flag: '--io', example: 'vda:riops=500,wbps=10M', current: (g) => g.disks.filter((d) => d.source === 'cgroup').map((d) => d.name).join(' ') || UNKNOWN },
+  { id: 'io', label: 'disk limit (cgroup)', flag: '--io', example: 'vda:riops=500,wbps=10M', current: (g) => allDisks(g).filter((d) => d.source === 'cgroup').map((d) => d.name).join(' ') || UNKNOWN },
   { id: 'diskThrottle', label: 'disk throttle (QEMU)', flag: '--disk-throttle', example: 'virtio-disk0:iops=500', current: (g) => g.disks.filter((d) => d.source !== 'cgroup').map((d) => d.name).join(' ') || UNKNOWN },
   { id: 'net', label: 'network shaping', flag: '--net', example: 'vnet0:in=10mbit', current: (g) => g.nics.map((n) => n.ifname).join(' ') || UNKNOWN },
 ];

@@ -65,6 +65,9 @@ export interface CallerInfo {
   pid: number | null;
   /** 'cli' | 'unix' | 'ws' | 'ipc' | 'loopback' */
   via: string;
+  /** websocket callers: the token's role ('viewer' | 'operator') and the remote address */
+  role?: string | null;
+  remote?: string | null;
 }
 
 export interface Subscription {

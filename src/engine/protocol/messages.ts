@@ -114,6 +114,8 @@ export type Method = keyof typeof METHOD_PARAMS;
 export const METHODS = Object.keys(METHOD_PARAMS) as Method[];
 /** methods refused on a read-only connection: every tuning request (a preview too: it plans writes) */
 export const WRITE_METHODS: ReadonlySet<Method> = new Set<Method>(['previewTuning', 'applyTuning', 'undo', 'keep']);
+/** reads of the audit log and the change journal: never served on the read-only socket or to a viewer */
+export const PRIVATE_READ_METHODS: ReadonlySet<Method> = new Set<Method>(['auditLog', 'changes']);
 
 const RequestEnvelope = z.object({
   v: z.number(),
@@ -168,8 +170,14 @@ function parseJson(text: string, max: number): { ok: true; value: unknown } | { 
   }
 }
 
-/** Validate one inbound request (server side): envelope, version, method, and that method's params. */
-export function parseRequest(text: string, max = MAX_REQUEST_BYTES): Parsed<RequestMsg> {
+/** An inbound request whose envelope is valid; its params are not validated yet. */
+export interface RequestEnvelopeMsg { v: number; kind: 'req'; id: number; method: Method; rawParams: unknown }
+
+/**
+ * Validate one inbound request's envelope, version and method name, leaving its params unchecked: the
+ * server decides whether the connection may call the method at all before it looks at the params.
+ */
+export function parseRequestEnvelope(text: string, max = MAX_REQUEST_BYTES): Parsed<RequestEnvelopeMsg> {
   const j = parseJson(text, max);
   if (!j.ok) return { ok: false, id: null, message: j.message };
   const rawId = (j.value as { id?: unknown } | null)?.id;
@@ -183,10 +191,20 @@ export function parseRequest(text: string, max = MAX_REQUEST_BYTES): Parsed<Requ
   if (!Object.hasOwn(METHOD_PARAMS, m.method)) {
     return { ok: false, id, message: `unknown method '${m.method}' (known: ${METHODS.join(', ')})` };
   }
-  const method = m.method as Method;
-  const params = METHOD_PARAMS[method].safeParse(m.params ?? {});
-  if (!params.success) return { ok: false, id, message: `invalid params for ${method}: ${describe(params.error)}` };
-  return { ok: true, msg: { v: m.v, kind: 'req', id: m.id, method, params: params.data } };
+  return { ok: true, msg: { v: m.v, kind: 'req', id: m.id, method: m.method as Method, rawParams: m.params ?? {} } };
+}
+
+/** Validate a request's params against its method's schema. */
+export function parseRequestParams(env: RequestEnvelopeMsg): Parsed<RequestMsg> {
+  const params = METHOD_PARAMS[env.method].safeParse(env.rawParams);
+  if (!params.success) return { ok: false, id: env.id, message: `invalid params for ${env.method}: ${describe(params.error)}` };
+  return { ok: true, msg: { v: env.v, kind: 'req', id: env.id, method: env.method, params: params.data } };
+}
+
+/** Validate one inbound request (server side): envelope, version, method, and that method's params. */
+export function parseRequest(text: string, max = MAX_REQUEST_BYTES): Parsed<RequestMsg> {
+  const env = parseRequestEnvelope(text, max);
+  return env.ok ? parseRequestParams(env.msg) : env;
 }
 
 /** Validate one inbound reply or event (client side). */

@@ -82,7 +82,7 @@ export class DetailView {
       const d = data.get(c.spec.id);
       if (!d || d.x.length < 2) { c.widget.setLabel(` ${c.spec.title}: collecting history… `); continue; }
       const last = d.series.map((s) => `${s.label} ${s.last}`).join(', ');
-      c.widget.setLabel(` ${c.spec.title}: ${last}${c.spec.limitLabel ? ` | ${c.spec.limitLabel}` : ''} `);
+      c.widget.setLabel(` ${c.spec.title}${c.spec.unit === 'pct' ? '' : ` (${d.unitLabel})`}: ${last}${c.spec.limitLabel ? ` | ${c.spec.limitLabel}` : ''} `);
       const series = d.series.map((s, i) => ({ title: s.label, x: d.x, y: s.y, style: { line: this.theme.chartLine(i) } }));
       if (d.limit.length) series.push({ title: c.spec.limitLabel ?? 'limit', x: d.x, y: d.limit, style: { line: this.theme.chartLimit } });
       c.widget.setData(series);

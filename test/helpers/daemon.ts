@@ -1,0 +1,36 @@
+// Owns starting `virtune serve` as a real daemon process for tests: its own process group (killed by
+// the lab even when the test fails), optionally under a given umask, ready when its output matches.
+
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { CLI } from './cli.js';
+import type { Lab } from './lab.js';
+
+export interface ServeProc { child: ChildProcess; out: () => string; err: () => string; pid: number }
+
+/**
+ * Start `virtune GLOBALS serve SERVE_ARGS` (own process group, killed by the lab) and wait until it
+ * printed `ready` (a regexp on stdout+stderr), or fail with its stderr if it exits first.
+ */
+export async function startServe(lab: Lab, globals: string[], serveArgs: string[], ready: RegExp, opts: { shellUmask?: string; env?: Record<string, string> } = {}): Promise<ServeProc> {
+  const argv = [CLI, ...globals, 'serve', ...serveArgs];
+  const spawnOpts: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...opts.env } };
+  const child: ChildProcess = opts.shellUmask !== undefined
+    ? spawn('sh', ['-c', `umask ${opts.shellUmask}; exec "$0" "$@"`, process.execPath, ...argv], spawnOpts)
+    : spawn(process.execPath, argv, spawnOpts);
+  const pid = child.pid!;
+  lab.defer(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const deadline = Date.now() + 60_000;
+  while (!ready.test(out + err)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start (exit ${child.exitCode}): ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, pid, out: () => out, err: () => err };
+}
+
+export const exited = (c: ChildProcess): Promise<number | null> =>
+  c.exitCode !== null ? Promise.resolve(c.exitCode) : new Promise((r) => c.once('exit', (code) => r(code)));
+

@@ -7,13 +7,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { resolve as pathResolve } from 'node:path';
-import { startDemoHost, type DemoHost } from '../demo/host.js';
 import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
 import { createTuner, type RecoveringTuner } from '../tuning/tuner.js';
 import { VirtuneError } from '../engine/model/errors.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
+import { SharingQmpConnector } from '../engine/node/sharing-qmp.js';
 import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
 import { FlockStateLock } from '../engine/node/state-lock.js';
 import { SystemClock } from '../engine/node/system-clock.js';
@@ -25,6 +25,11 @@ import type { CallerInfo, EngineApi } from '../engine/protocol/api.js';
 import { connectEngine } from '../engine/rpc/client.js';
 import { createLoopbackPair } from '../engine/rpc/loopback.js';
 import { serveEngine } from '../engine/rpc/server.js';
+import { startDemo } from './demo-composition.js';
+import { checkHostTree } from './host-tree.js';
+import type { DemoProcessHost } from '../demo/process.js';
+import type { CommandRunner } from '../engine/ports/command-runner.js';
+import type { QmpConnector } from '../engine/ports/qmp.js';
 import type { GlobalOptions } from './runtime.js';
 import { buildSampler, type BuiltSampler, type SamplerConfig } from './sampler-factory.js';
 import { WorkerSampleSource } from '../engine/node/worker-sampler.js';
@@ -42,8 +47,8 @@ export interface OpenOptions {
 
 export interface LocalEngine {
   engine: Engine;
-  /** demo host root when running on the demo */
-  demo: DemoHost | null;
+  /** the demo simulator (its own process) when running on the demo */
+  demo: DemoProcessHost | null;
   stop(): Promise<void>;
 }
 
@@ -67,33 +72,31 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
   onRawSample?: (raw: RawSample) => void;
 }): Promise<LocalEngine> {
   const demoCount = opts.demoGuests !== undefined ? opts.demoGuests : g.demo;
-  let demo: DemoHost | null = null;
-  if (demoCount !== null) {
-    // the simulation steps 4× per second; a large demo (a step costs ~1 ms per guest) steps twice per
-    // sampling interval instead, so it never aliases with the sampler and stays cheap
-    const stepMs = demoCount <= 64 ? 250 : Math.max(250, (g.intervalSec * 1000) / 2);
-    demo = await startDemoHost({ guests: demoCount, qmp: true, stepMs });
-  }
+  const parts = demoCount !== null ? await startDemo(demoCount, g.intervalSec) : null;
+  const demo = parts?.demo ?? null;
   try {
     const root = demo ? demo.root : g.root;
-    if (!existsSync(root)) throw new VirtuneError(2, `--root: '${root}' does not exist`);
-    const runner = new ExecRunner();
-    await raiseOpenFileLimit(runner);
+    if (!demo) checkHostTree(root);
+    // a demo engine runs nothing on this machine: its runner is the simulated one
+    const runner: CommandRunner = parts ? parts.runner : new ExecRunner();
+    if (!parts) await raiseOpenFileLimit(runner);
     // the demo tree is a simulated kernel: its control files are written in place, as on cgroupfs
-    const fs = new NodeHostFs(root, { inPlaceWrites: demo !== null });
+    const fs = new NodeHostFs(root, parts ? { maxCached: parts.maxCached, inPlaceWrites: true } : {});
     const clock = new SystemClock();
-    const qmp = new SocketQmpConnector();
+    // one connection per QMP socket, shared by sampler and tuner (QEMU serves one monitor client at a time)
+    const qmp = new SharingQmpConnector(new SocketQmpConnector());
     // the sampler: in a worker thread for the daemon (a long sample never delays a request), else here
     const samplerCfg: SamplerConfig = {
       root, demo: demo !== null, libvirtUri: g.libvirtUri, extraQmpSockets: g.qmp,
       latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct',
+      ...(parts ? { maxCached: parts.maxCached } : {}),
     };
     const built: BuiltSampler = opts.samplerInWorker
       ? (() => {
         const w = new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg);
         return { sampler: w, close: () => w.close() };
       })()
-      : buildSampler(samplerCfg);
+      : buildSampler(samplerCfg, { qmp });
     const sampler = built.sampler;
     const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp, demo: demo !== null }) : null;
     const engine = createEngine({
@@ -122,7 +125,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
  * keeps its own journal); a path the operator names is taken as written (the demo keeps everything
  * inside its own tree).
  */
-export function buildTuner(g: GlobalOptions, fs: NodeHostFs, ports: { runner: ExecRunner; clock: SystemClock; qmp: SocketQmpConnector; demo: boolean }): RecoveringTuner {
+export function buildTuner(g: GlobalOptions, fs: NodeHostFs, ports: { runner: CommandRunner; clock: SystemClock; qmp: QmpConnector; demo: boolean }): RecoveringTuner {
   const asWritten = (p: string | null): boolean => p !== null && !ports.demo;
   const hostRootFs = fs.root === '/' ? fs : new NodeHostFs('/');
   return createTuner({
@@ -220,7 +223,7 @@ export async function openEngine(g: GlobalOptions, opts: OpenOptions = {}): Prom
  * 1024 soft) before the descriptor pool sizes itself. Node has no setrlimit; util-linux prlimit on our
  * own pid does it. Best effort: without prlimit the pool simply stays smaller.
  */
-async function raiseOpenFileLimit(runner: ExecRunner): Promise<void> {
+async function raiseOpenFileLimit(runner: CommandRunner): Promise<void> {
   try {
     const m = /^Max open files\s+(\d+)\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
     if (!m || m[1] === m[2] || !runner.has('prlimit')) return;

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
+import { checkCommandWord } from './argv-check.js';
 import { buildProgram, normaliseArgv } from './program.js';
 import { reportError } from './runtime.js';
 
@@ -16,6 +17,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const args = normaliseArgv(argv);
   const json = args.includes('--json');
   try {
+    checkCommandWord(program, argv);
     await program.parseAsync(args, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
@@ -27,6 +29,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     return reportError(e, json);
   }
 }
+
+// a reader that went away (`virtune watch | head -2`) ends the output: exit quietly, as cat does
+// (the exit hooks still remove a demo tree)
+const quietOnEpipe = (e: NodeJS.ErrnoException): void => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+};
+process.stdout.on('error', quietOnEpipe);
+process.stderr.on('error', quietOnEpipe);
 
 const code = await main(process.argv.slice(2));
 process.exit(code);

@@ -2,6 +2,7 @@
 // error handling mapped to the contract's exit codes. Commands live in commands/*.ts, one owner each.
 
 import { Command, Option } from 'commander';
+import { examplesHelp } from './examples.js';
 import { collect, parseGlobals } from './runtime.js';
 import { registerAdvise } from './commands/advise.js';
 import { registerAudit } from './commands/audit.js';
@@ -32,6 +33,7 @@ export function buildProgram(version: string): Command {
     .option('--latency-histograms', 'also turn on QEMU block latency histograms for libvirt guests (through their monitor; on by default for guests virtune reaches directly)')
     .option('--audit-log <FILE>', 'audit log, taken as written (default /var/log/virtune/audit.log under --root)')
     .showHelpAfterError(false)
+    .addHelpText('after', examplesHelp())
     .exitOverride();
   program.configureOutput({
     // commander prints errors itself; keep them to one line

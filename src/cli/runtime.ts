@@ -25,9 +25,10 @@ export interface GlobalOptions {
 export function parseGlobals(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;
   const interval = o.interval === undefined ? 1 : Number(o.interval);
-  if (!Number.isFinite(interval) || interval < 0.1) {
-    throw new VirtuneError(2, `--interval: '${String(o.interval)}' is not a number of seconds ≥ 0.1`);
+  if (!Number.isFinite(interval) || interval < 0.1 || interval > MAX_INTERVAL_SEC) {
+    throw new VirtuneError(2, `--interval: '${String(o.interval)}' is not a number of seconds from 0.1 to ${MAX_INTERVAL_SEC}`);
   }
+  refuseWithConnect(cmd, o);
   let demo: number | null = null;
   if (o.demo !== undefined && o.demo !== false) {
     demo = o.demo === true ? 8 : Number(o.demo);
@@ -49,6 +50,28 @@ export function parseGlobals(cmd: Command): GlobalOptions {
     auditLog: typeof o.auditLog === 'string' ? o.auditLog : null,
     latencyHistograms: o.latencyHistograms === true,
   };
+}
+
+/** The longest sampling interval (an hour): a longer one is a typo, and overflows Node's timers. */
+export const MAX_INTERVAL_SEC = 3600;
+
+/** Options given on the command line (not defaults), on the command or any parent. */
+function givenOnCommandLine(cmd: Command, name: string): boolean {
+  for (let c: Command | null = cmd; c; c = c.parent) {
+    const src = c.getOptionValueSource(name);
+    if (src === 'cli' || src === 'env') return true;
+  }
+  return false;
+}
+
+/** --connect talks to a daemon that has its own host and interval: the local-engine options conflict. */
+function refuseWithConnect(cmd: Command, o: Record<string, unknown>): void {
+  if (typeof o.connect !== 'string') return;
+  const clash = [['demo', '--demo'], ['root', '--root'], ['interval', '--interval']]
+    .filter(([k]) => givenOnCommandLine(cmd, k as string)).map(([, flag]) => flag as string);
+  if (clash.length > 0) {
+    throw new VirtuneError(2, `--connect: ${clash.join(' and ')} cannot be used with --connect (the daemon has its own host and interval; give them to 'virtune serve')`);
+  }
 }
 
 /** Collect a repeatable option into an array. */
@@ -75,9 +98,23 @@ export function makeOut(json: boolean): Out {
   };
 }
 
+/** The command a protocol method serves, for messages that come back from the engine's validation. */
+const COMMAND_OF: Record<string, string> = {
+  previewTuning: 'tune', applyTuning: 'tune', undo: 'undo', keep: 'keep', advise: 'advise', adviseHost: 'advise --host',
+  lint: 'advise --lint', auditLog: 'audit', changes: 'undo', history: 'watch', snapshot: 'snapshot', subscribe: 'watch',
+};
+
+/** `invalid params for previewTuning: req.changes.0.count: …` → `tune: invalid input (changes.0.count: …)`. */
+export function inCommandWords(message: string): string {
+  const m = /^invalid params for (\w+): (.*)$/s.exec(message);
+  if (!m) return message;
+  const cmd = COMMAND_OF[m[1] as string] ?? 'virtune';
+  return `${cmd}: invalid input (${(m[2] as string).replace(/\breq\./g, '')})`;
+}
+
 /** Map anything thrown to (exit code, one-line message). */
 export function classifyError(e: unknown): { code: ExitCode; message: string } {
-  if (e instanceof VirtuneError) return { code: e.exitCode, message: e.message };
+  if (e instanceof VirtuneError) return { code: e.exitCode, message: inCommandWords(e.message) };
   if (e instanceof HostError) return { code: exitCodeForHostError(e), message: e.message };
   return { code: 1, message: plainMessage(e) };
 }

@@ -13,6 +13,7 @@ import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { NodeProcessStarter } from '../engine/node/process-starter.js';
 import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
+import type { QmpConnector } from '../engine/ports/qmp.js';
 import { SystemClock } from '../engine/node/system-clock.js';
 import type { GuestEnricher, SampleSource } from '../engine/ports/sources.js';
 
@@ -24,6 +25,8 @@ export interface SamplerConfig {
   extraQmpSockets: string[];
   /** QEMU block latency histograms (see createQmpEnricher); 'all' also asks libvirt guests' monitors */
   latencyHistograms: 'direct' | 'all' | 'off';
+  /** cached descriptors the sampler may keep (the demo leaves room for every guest's QMP connection) */
+  maxCached?: number;
 }
 
 export interface BuiltSampler {
@@ -32,11 +35,12 @@ export interface BuiltSampler {
   close(): Promise<void>;
 }
 
-export function buildSampler(cfg: SamplerConfig): BuiltSampler {
+/** `qmp`: a connector shared with the tuner in the same thread (one QMP connection per socket). */
+export function buildSampler(cfg: SamplerConfig, shared: { qmp?: QmpConnector } = {}): BuiltSampler {
   const runner = new ExecRunner();
-  const fs = new NodeHostFs(cfg.root);
+  const fs = new NodeHostFs(cfg.root, cfg.maxCached !== undefined ? { maxCached: cfg.maxCached } : {});
   const clock = new SystemClock();
-  const qmp = new SocketQmpConnector();
+  const qmp = shared.qmp ?? new SocketQmpConnector();
   // the local virsh speaks for this host's libvirt only when we read this host (root /), or when the
   // operator names the libvirt to ask (--libvirt-uri); never for a captured tree or the demo
   const useVirsh = !cfg.demo && (fs.root === '/' || cfg.libvirtUri !== null);

@@ -13,6 +13,7 @@ import { guestPaths, type GuestPaths } from './paths.js';
 import { DemoQmpServer } from './qmp-server.js';
 import { writeGuestDynamic } from './render-guest.js';
 import { writeHostDynamic } from './render-host.js';
+import { parseShaping, SHAPING_FILE } from './net-shaping.js';
 import { applyScenarios } from './scenarios.js';
 import { ksmTarget, recomputeEffective, step } from './sim.js';
 import { makeGuestSpecs, makeHostSpec, QMP_DIR } from './spec.js';
@@ -54,6 +55,8 @@ export interface DemoHost {
 }
 
 export const DEMO_STEP_MS = 250;
+/** guests written per slice of a timer step before the event loop gets a turn */
+const WRITE_SLICE = 16;
 const MAX_GUESTS = 5000;
 const SUN_PATH_MAX = 107;
 
@@ -131,14 +134,48 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
     });
     const devices = specs.map((s) => new Set(s.disks.map((d) => d.majMin)));
     const hostControls = makeHostControls(root, host);
+    const shaping = { mtimeMs: -1, size: -1 };
+    const pollShaping = (): void => {
+      let st: fs.Stats;
+      try { st = fs.statSync(root + SHAPING_FILE); } catch { return; }
+      if (st.mtimeMs === shaping.mtimeMs && st.size === shaping.size) return;
+      shaping.mtimeMs = st.mtimeMs; shaping.size = st.size;
+      let m: ReturnType<typeof parseShaping>;
+      try { m = parseShaping(fs.readFileSync(root + SHAPING_FILE, 'latin1')); } catch { return; }
+      for (const g of guests) g.shaping = m.get(g.spec.nic.ifname) ?? { inKbit: null, outKbit: null };
+    };
 
-    const tick = (dtMs: number): void => {
+    const compute = (dtMs: number): void => {
       const changed = poller.poll((i) => devices[i] ?? new Set(), (rel, text) => { w.invalidate(rel); w.put(rel, text); });
       for (const i of changed) recomputeEffective(guests[i] as GuestState, hostSpec);
       pollHost(root, hostControls, w);
+      pollShaping();
       step(host, guests, dtMs / 1000);
       writeHostDynamic(w, host, guests);
+    };
+    const tick = (dtMs: number): void => {
+      compute(dtMs);
       guests.forEach((g, i) => writeGuestDynamic(w, g, paths[i] as GuestPaths, host));
+    };
+    /**
+     * A timer step: the guests' files are written in slices with the event loop free in between, so
+     * the QMP servers keep answering while a large demo writes its tree (as real QEMUs would).
+     * Resolves with the busy time in ms.
+     */
+    const tickLive = async (dtMs: number): Promise<number> => {
+      let busy = 0;
+      let t = performance.now();
+      compute(dtMs);
+      for (let i = 0; i < guests.length; i++) {
+        if (stopped) return busy;
+        writeGuestDynamic(w, guests[i] as GuestState, paths[i] as GuestPaths, host);
+        if (i % WRITE_SLICE === WRITE_SLICE - 1 && i + 1 < guests.length) {
+          busy += performance.now() - t;
+          await new Promise<void>((r) => setImmediate(r));
+          t = performance.now();
+        }
+      }
+      return busy + performance.now() - t;
     };
     const advance = (ms: number): void => {
       if (stopped) return;
@@ -159,16 +196,19 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
 
     if (!opts.manual) {
       let last = performance.now();
-      const loop = (): void => {
+      const loop = async (): Promise<void> => {
         if (stopped) return;
         const now = performance.now();
-        advance(now - last);
+        let left = now - last;
         last = now;
-        const cost = performance.now() - now;
-        timer = setTimeout(loop, Math.max(stepMs, cost * 3));
+        let cost = 0;
+        for (; left > 1000; left -= 1000) { const t = performance.now(); tick(1000); cost += performance.now() - t; }
+        cost += await tickLive(left);
+        if (stopped) return;
+        timer = setTimeout(() => { void loop(); }, Math.max(stepMs, cost * 3));
         timer.unref();
       };
-      timer = setTimeout(loop, stepMs);
+      timer = setTimeout(() => { void loop(); }, stepMs);
       timer.unref();
     }
 

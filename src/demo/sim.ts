@@ -302,9 +302,12 @@ function stepDisks(g: GuestState, d: Demand, dt: number, now: number): number {
 
 function stepNet(g: GuestState, d: Demand, dt: number): void {
   const n = g.net;
+  // tc shaping of the tap caps what gets through (kbit/s → bytes/s)
+  const rx = g.shaping.inKbit === null ? d.rxBps : Math.min(d.rxBps, g.shaping.inKbit * 125);
+  const tx = g.shaping.outKbit === null ? d.txBps : Math.min(d.txBps, g.shaping.outKbit * 125);
   if (g.running) {
-    n.rxBytes += d.rxBps * dt; n.rxPkts += (d.rxBps / 900) * dt;
-    n.txBytes += d.txBps * dt; n.txPkts += (d.txBps / 1300) * dt;
+    n.rxBytes += rx * dt; n.rxPkts += (rx / 900) * dt;
+    n.txBytes += tx * dt; n.txPkts += (tx / 1300) * dt;
   } else {
     n.tapTxDropped += (d.rxBps / 900) * dt; // frames for a paused guest cannot be queued
   }

@@ -47,6 +47,8 @@ export interface GuestState {
   hugeNodePages: number[];
   disks: DiskState[];
   net: { rxBytes: number; txBytes: number; rxPkts: number; txPkts: number; tapTxDropped: number };
+  /** tc limits on the tap (kbit/s; null = none): in = traffic to the guest, out = from it */
+  shaping: { inKbit: number | null; outKbit: number | null };
   ksmPages: number;
   /** last step's CPU use in CPUs (for ctxt/irq and status) */
   lastCpus: number;
@@ -135,6 +137,7 @@ export function newGuestState(spec: GuestSpec, host: HostSpec): GuestState {
     hugeNodePages: Array.from({ length: host.nodes }, (_, k) => (k === home ? hugePages : 0)),
     disks: [disk(0), disk(1)],
     net: { rxBytes: age * netScale, txBytes: age * netScale * 1.6, rxPkts: age * netScale / 900, txPkts: age * netScale * 1.6 / 1300, tapTxDropped: 0 },
+    shaping: { inKbit: null, outKbit: null },
     ksmPages: 0,
     lastCpus: avg * VCPUS,
   };

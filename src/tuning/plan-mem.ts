@@ -7,6 +7,7 @@ import { VirtuneError } from '../engine/model/errors.js';
 import type { RawGuest } from '../engine/model/sample.js';
 import type { TuningChange } from '../engine/model/tuning.js';
 import { tryRead } from './guest.js';
+import { checkHugepages } from './hugepages-check.js';
 import { cgWrite, readCurrent, type PlanCtx } from './plan-context.js';
 import { humanBytes } from '../engine/model/units.js';
 
@@ -83,6 +84,7 @@ export function planHugepages(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'hu
   if (c.node !== null && !ctx.fs.exists(`/sys/devices/system/node/node${c.node}`)) {
     throw new VirtuneError(3, `--hugepages: NUMA node ${c.node} does not exist`);
   }
+  checkHugepages(ctx, c, path.replace(/\/nr_hugepages$/, ''));
   const from = readCurrent(ctx.fs, path);
   ctx.steps.push({ kind: 'sysfs-write', path, from, to: String(c.count), readBackOnly: true,
     note: `${c.sizeKb} kB pages${c.node === null ? '' : ` on node ${c.node}`}` });

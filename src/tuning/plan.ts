@@ -10,6 +10,7 @@ import type { Plan, QuotaSpec, TuningChange, TuningRequest } from '../engine/mod
 import type { CommandRunner } from '../engine/ports/command-runner.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
 import type { QmpConnector } from '../engine/ports/qmp.js';
+import { flagOf } from '../engine/model/tuning-flags.js';
 import { guestCgroups, resolveGuest } from './guest.js';
 import { planLibvirt } from './libvirt/plan.js';
 import type { PlanCtx } from './plan-context.js';
@@ -46,7 +47,7 @@ function hostPlan(req: TuningRequest, raw: RawSample, fs: HostFs): Plan {
   for (const c of req.changes) {
     if (c.kind === 'ksm') planKsm(ctx, c);
     else if (c.kind === 'hugepages') planHugepages(ctx, c);
-    else throw new VirtuneError(2, `tune host: ${c.kind} needs a guest`);
+    else throw new VirtuneError(2, `tune host: ${flagOf(c)} needs a guest (tune GUEST ${flagOf(c)} ...)`);
   }
   return { guest: 'host', guestUuid: null, applied: false, changeId: null, steps: ctx.steps, warnings: ctx.warnings, migrateBytes: null };
 }

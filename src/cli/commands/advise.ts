@@ -3,13 +3,13 @@
 // through the tuning engine (preview, confirm, apply). Talks to the engine through EngineApi only.
 
 import type { Command } from 'commander';
-import { parseNeed } from '../../engine/advisor/advise.js';
 import type { Advice, AdviceRequest, HostMove, LintFinding } from '../../engine/model/advice.js';
 import { VirtuneError, usageError } from '../../engine/model/errors.js';
 import type { Snapshot } from '../../engine/model/snapshot.js';
 import type { TuningRequest } from '../../engine/model/tuning.js';
 import type { EngineApi } from '../../engine/protocol/api.js';
 import { openEngine } from '../engine-factory.js';
+import { parseNeedOption } from '../need.js';
 import { makeOut, parseGlobals, type Out } from '../runtime.js';
 import { previewConfirmApply } from '../plan-flow.js';
 
@@ -99,21 +99,14 @@ export function adviseRequest(guest: string | undefined, opts: AdviseOpts): Advi
   if (opts.lint) return 'lint';
   const hugepages = (opts.hugepages ?? null) as '2M' | '1G' | null;
   if (guest !== undefined) return { guest, hugepages };
-  let need: { vcpus: number; memMiB: number };
-  try {
-    const p = parseNeed(opts.need as string);
-    need = { vcpus: p.vcpus, memMiB: p.memMiB };
-  } catch (e) {
-    throw usageError((e as Error).message);
-  }
-  return { need, hugepages };
+  return { need: parseNeedOption(opts.need as string), hugepages };
 }
 
 export function registerAdvise(program: Command): void {
   program.command('advise')
     .description('NUMA placement advice for a guest or a need (like numad -w), --host, --lint')
     .argument('[GUEST]', 'an existing guest')
-    .option('--need <VCPUS:MIB>', 'advice for a new guest of this size')
+    .option('--need <VCPUS:MEM>', 'advice for a new guest of this size (MEM in MiB, or a size: 8G)')
     .option('--hugepages <2M|1G>', 'the need is backed by hugepages of this size')
     .option('--host', 'host-wide rebalancing proposal')
     .option('--lint', 'configuration findings with suggested tune commands')
@@ -130,7 +123,13 @@ export function registerAdvise(program: Command): void {
         const snap = await measuredSnapshot(api, Math.max(5000, g.intervalSec * 3000 + 3000));
         if (snap === null) out.warn('virtune: no measured interval yet; free CPU is estimated from pinned vCPUs');
         if (what === 'host') { printMoves(out, await api.adviseHost()); return; }
-        if (what === 'lint') { printFindings(out, await api.lint()); return; }
+        if (what === 'lint') {
+          const findings = await api.lint();
+          printFindings(out, findings);
+          // for scripts and CI: an error-level finding fails the run (warnings and notes do not)
+          if (findings.some((f) => f.severity === 'error')) process.exitCode = 1;
+          return;
+        }
         const advice = await api.advise(what);
         if (opts.apply) {
           if (out.json) out.warn(`advice for ${advice.guest ?? '?'}: nodeset ${advice.nodeset ?? '(none)'} cpus ${advice.cpus ?? '(none)'}: ${advice.reason}`);

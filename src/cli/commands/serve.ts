@@ -75,7 +75,10 @@ export interface Daemon {
 
 function unixPath(flag: string, v: string): string {
   if (!v.startsWith('unix:') || v.length <= 'unix:'.length) throw usageError(`${flag}: '${v}' is not unix:PATH`);
-  return v.slice('unix:'.length);
+  const p = v.slice('unix:'.length);
+  const parent = path.dirname(path.resolve(p));
+  if (!fs.existsSync(parent)) throw usageError(`${flag}: no such directory ${parent} (ENOENT): create it first`);
+  return p;
 }
 
 const errorLine = (code: number, message: string): string => JSON.stringify({

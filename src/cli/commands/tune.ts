@@ -9,11 +9,17 @@
 // the operator's attention unless it was explicitly kept.
 
 import type { Command } from 'commander';
+import { usageError } from '../../engine/model/errors.js';
 import type { EngineApi } from '../../engine/protocol/api.js';
 import { parseTuneOptions, type TuneOptions } from '../../engine/model/tuning-parse.js';
 import { openEngine } from '../engine-factory.js';
 import { previewConfirmApply, printPlan } from '../plan-flow.js';
 import { collect, makeOut, parseGlobals, type Out } from '../runtime.js';
+
+/** An empty positional argument is bad input (exit 2), never "the default". */
+function nonEmpty(what: string, v: string | undefined, hint: string): void {
+  if (v !== undefined && v.trim() === '') throw usageError(`${what} is empty; ${hint}`);
+}
 
 /** Foreground revert timer (no daemon). Returns how it ended. */
 async function waitForRevert(api: EngineApi, out: Out, changeId: string, revertAt: string): Promise<'kept' | 'reverted'> {
@@ -25,6 +31,8 @@ async function waitForRevert(api: EngineApi, out: Out, changeId: string, revertA
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   const tty = process.stdin.isTTY === true;
+  // end the countdown's line on a terminal; nothing to end in a log
+  const nl = (): string => (process.stderr.isTTY ? '\n' : '');
   const onKey = (d: Buffer): void => {
     const k = d.toString();
     if (k === 'k' || k === 'K') kept = true;
@@ -36,19 +44,20 @@ async function waitForRevert(api: EngineApi, out: Out, changeId: string, revertA
     for (;;) {
       if (kept) {
         await api.keep(changeId);
-        out.warn(`\nchange ${changeId} kept`);
+        out.warn(`${nl()}change ${changeId} kept`);
         return 'kept';
       }
       const rec = (await api.changes()).find((c) => c.changeId === changeId);
-      if (rec && rec.state === 'kept') { out.warn(`\nchange ${changeId} kept`); return 'kept'; }
-      if (rec && (rec.state === 'reverted' || rec.state === 'undone')) { out.warn(`\nchange ${changeId} ${rec.state}`); return 'reverted'; }
+      if (rec && rec.state === 'kept') { out.warn(`${nl()}change ${changeId} kept`); return 'kept'; }
+      if (rec && (rec.state === 'reverted' || rec.state === 'undone')) { out.warn(`${nl()}change ${changeId} ${rec.state}`); return 'reverted'; }
       const left = Math.ceil((due - Date.now()) / 1000);
       if (interrupted || left <= -2) {
         await api.undo(changeId);
-        out.warn(`\nchange ${changeId} reverted${interrupted ? ' (interrupted)' : ''}`);
+        out.warn(`${nl()}change ${changeId} reverted${interrupted ? ' (interrupted)' : ''}`);
         return 'reverted';
       }
-      if (!out.json || process.stderr.isTTY) process.stderr.write(`\rreverting in ${Math.max(0, left)} s … `);
+      // the countdown is for a terminal; a log gets one line when set (above) and one when it ends
+      if (process.stderr.isTTY) process.stderr.write(`\rreverting in ${Math.max(0, left)} s … `);
       await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
@@ -77,7 +86,7 @@ export function registerTune(program: Command): void {
     .option('--mem-max <SIZE>', 'memory hard limit')
     .option('--ksm <KEY=VAL,...>', 'host KSM settings (GUEST = host)')
     .option('--hugepages <SIZE[@NODE]=COUNT>', 'host hugepage pool (GUEST = host)', collect)
-    .option('--force', 'allow a memory limit below current use')
+    .option('--force', 'allow a memory limit below current use, a hugepage pool beyond free memory or below the pages in use')
     .option('--isolate', 'move a guest without a cgroup of its own into virtune.slice first')
     .option('--persist', 'libvirt guests: also change the domain config')
     .option('--dry-run', 'print the plan and change nothing')
@@ -86,6 +95,7 @@ export function registerTune(program: Command): void {
     .action(async (guest: string, opts: TuneOptions & { dryRun?: boolean; yes?: boolean }, cmd: Command) => {
       const g = parseGlobals(cmd);
       const out = makeOut(g.json);
+      nonEmpty('GUEST', guest, 'give a name, UUID or id, or `host`');
       const req = parseTuneOptions(guest, opts);
       const api = await openEngine(g, { write: true });
       try {
@@ -94,6 +104,8 @@ export function registerTune(program: Command): void {
         if (!out.json && applied.changeId) out.text(`undo with: virtune undo ${applied.changeId}`);
         if (applied.changeId && applied.revertAt && g.connect === null) {
           await waitForRevert(api, out, applied.changeId, applied.revertAt);
+        } else if (applied.changeId && applied.revertAt) {
+          out.warn(`change ${applied.changeId} reverts at ${applied.revertAt} unless kept: the daemon holds the timer; run 'virtune --connect ${g.connect ?? ''} keep ${applied.changeId}' to keep it`);
         }
       } finally {
         await api.close();
@@ -105,6 +117,7 @@ export function registerTune(program: Command): void {
     .action(async (changeId: string | undefined, _o: unknown, cmd: Command) => {
       const g = parseGlobals(cmd);
       const out = makeOut(g.json);
+      nonEmpty('CHANGE_ID', changeId, 'omit it to undo the last change');
       const api = await openEngine(g, { write: true });
       try {
         const plan = await api.undo(changeId ?? null);
@@ -119,6 +132,7 @@ export function registerTune(program: Command): void {
     .action(async (changeId: string, _o: unknown, cmd: Command) => {
       const g = parseGlobals(cmd);
       const out = makeOut(g.json);
+      nonEmpty('CHANGE_ID', changeId, 'give the id tune printed');
       const api = await openEngine(g, { write: true });
       try {
         const rec = await api.keep(changeId);

@@ -9,6 +9,7 @@ import { parseCpuList } from './cpulist.js';
 import { VirtuneError } from './errors.js';
 import type { Limit } from './sample.js';
 import type { NetDirection, QuotaSpec, TuningChange, TuningRequest } from './tuning.js';
+import { flagOf } from './tuning-flags.js';
 import { parseSizeBytes, parseTcRateBits, parseTcSizeBytes } from './units.js';
 
 const bad = (msg: string): VirtuneError => new VirtuneError(2, msg);
@@ -220,7 +221,7 @@ export function parseTuneOptions(guest: string, o: TuneOptions): TuningRequest {
   const host = guest === 'host';
   for (const c of changes) {
     const hostLevel = c.kind === 'ksm' || c.kind === 'hugepages';
-    if (host && !hostLevel) throw bad(`tune host: only --ksm and --hugepages change the host; ${c.kind} needs a guest`);
+    if (host && !hostLevel) throw bad(`tune host: only --ksm and --hugepages change the host; ${flagOf(c)} needs a guest`);
     if (!host && hostLevel) throw bad(`tune ${guest}: --ksm and --hugepages are host settings; use 'virtune tune host ...'`);
   }
   return {

@@ -1,0 +1,44 @@
+// The demo simulates tc shaping (it never runs tc): `--net IF:in=RATE,out=RATE` applied to a demo
+// guest caps the simulated tap's traffic in both directions in the following snapshots, and undo
+// lifts it again. Through the in-process engine a CLI command builds (openEngine).
+import { describe, expect, it } from 'vitest';
+import { openEngine } from '../../src/cli/engine-factory.js';
+import type { GlobalOptions } from '../../src/cli/runtime.js';
+import type { Snapshot } from '../../src/engine/model/snapshot.js';
+import type { EngineApi } from '../../src/engine/protocol/api.js';
+
+const G: GlobalOptions = {
+  root: '/', demo: 2, connect: null, qmp: [], intervalSec: 0.5, write: true, json: true,
+  libvirtUri: null, stateDir: null, auditLog: null,
+};
+
+function snapshots(api: EngineApi, n: number): Promise<Snapshot[]> {
+  const got: Snapshot[] = [];
+  return new Promise((resolve) => { void api.subscribe((s) => { got.push(s); if (got.length === n) resolve(got); }); });
+}
+const nic = (s: Snapshot) => s.guests.find((g) => g.name === 'web-01')!.nics.find((n) => n.ifname === 'vnet0')!;
+
+describe('demo tc shaping (simulated, no tc run)', () => {
+  it('in=800kbit,out=400kbit caps rx and tx of the simulated tap; undo lifts it', async () => {
+    const api = await openEngine(G, { write: true });
+    try {
+      const before = (await snapshots(api, 4)).slice(1).map(nic);
+      expect(Math.min(...before.map((n) => n.rxBytesPerSec ?? 0))).toBeGreaterThan(200_000);
+      expect(Math.min(...before.map((n) => n.txBytesPerSec ?? 0))).toBeGreaterThan(100_000);
+      const plan = await api.applyTuning({ guest: 'web-01', changes: [{ kind: 'net', ifname: 'vnet0',
+        in: { rateKbit: 800, peakKbit: null, burstBytes: null }, out: { rateKbit: 400, peakKbit: null, burstBytes: null } }] });
+      expect(plan.applied).toBe(true);
+      const shaped = (await snapshots(api, 6)).slice(2).map(nic);
+      // 800 kbit/s = 100 000 B/s, 400 kbit/s = 50 000 B/s (a little slack for the interval's edges)
+      for (const n of shaped) {
+        expect(n.rxBytesPerSec).toBeLessThanOrEqual(100_000 * 1.1);
+        expect(n.txBytesPerSec).toBeLessThanOrEqual(50_000 * 1.1);
+      }
+      await api.undo(plan.changeId);
+      const lifted = (await snapshots(api, 6)).slice(3).map(nic);
+      expect(Math.max(...lifted.map((n) => n.rxBytesPerSec ?? 0))).toBeGreaterThan(200_000);
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
+});

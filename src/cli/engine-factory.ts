@@ -93,7 +93,9 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
     };
     const built: BuiltSampler = opts.samplerInWorker
       ? (() => {
-        const w = new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg);
+        // the tuner stays in this thread with its own QMP connections: the worker's sampler must not hold
+        // a guest's monitor between ticks, or the tuner's block_set_io_throttle would wait for a greeting
+        const w = new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), { ...samplerCfg, holdQmp: false });
         return { sampler: w, close: () => w.close() };
       })()
       : buildSampler(samplerCfg, { qmp });

@@ -27,6 +27,8 @@ export interface SamplerConfig {
   latencyHistograms: 'direct' | 'all' | 'off';
   /** cached descriptors the sampler may keep (the demo leaves room for every guest's QMP connection) */
   maxCached?: number;
+  /** false: no QMP connection is held between ticks (the tuner lives in another thread; see createQmpEnricher) */
+  holdQmp?: boolean;
 }
 
 export interface BuiltSampler {
@@ -47,7 +49,7 @@ export function buildSampler(cfg: SamplerConfig, shared: { qmp?: QmpConnector } 
   // one long-lived virsh session for everything asked of libvirt (never a process per tick or guest)
   const session = useVirsh && runner.has('virsh') ? new VirshSession({ starter: new NodeProcessStarter(), uri: cfg.libvirtUri }) : null;
   const virshExec = session?.exec;
-  const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec, latencyHistograms: cfg.latencyHistograms })];
+  const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec, latencyHistograms: cfg.latencyHistograms, holdDedicated: cfg.holdQmp ?? true })];
   if (session) enrichers.push(createLibvirtEnricher({ fs, runner, clock, uri: cfg.libvirtUri, exec: virshExec }));
   // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
   if (!cfg.demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));

@@ -52,6 +52,12 @@ export interface QmpEnricherDeps {
    * 'off' never. Each disk is asked once per guest process.
    */
   latencyHistograms?: 'direct' | 'all' | 'off';
+  /**
+   * keep a dedicated socket's connection open between ticks (default true). False when another part of
+   * the process that cannot share this connector (the tuner beside a sampler in a worker thread) must be
+   * able to reach the monitor: QEMU serves one client at a time, so the sampler then connects per tick.
+   */
+  holdDedicated?: boolean;
 }
 
 interface GuestCache {
@@ -113,7 +119,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     }
     if (!guest.qmp) return '';
     const path = deps.fs.resolve(guest.qmp.socket);
-    if (guest.qmp.dedicated) {
+    if (guest.qmp.dedicated && deps.holdDedicated !== false) {
       const have = dedicated.get(path);
       if (have && !have.ch.closed) return { ch: have.ch, release: async () => undefined, path, d: have };
       if (have) dropDedicated(path);

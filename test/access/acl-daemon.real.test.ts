@@ -75,7 +75,7 @@ describe('virtune serve --acl (real users, real daemon, demo host)', () => {
     const ro1 = connectEngine(await connectUnix(ro));
     const snap = await ro1.latest();
     await ro1.close();
-    const disk = snap!.guests.find((g) => g.name === 'batch-02')!.disks.find((d) => d.source === 'cgroup')!.name;
+    const disk = snap!.guests.find((g) => g.name === 'batch-02')!.blockDevices.find((d) => d.source === 'cgroup')!.name;
     const b1 = await runAs(bob.name, ['--connect', RW, 'tune', 'batch-02', '--io', `${disk}:riops=500`, '--yes']);
     expect(b1.code, b1.stderr).toBe(0);
     const b2 = await runAs(bob.name, ['--connect', RW, 'tune', 'batch-02', '--cpu-quota', '50%', '--yes']);
@@ -89,7 +89,7 @@ describe('virtune serve --acl (real users, real daemon, demo host)', () => {
     const m1 = await runAs(mallory.name, ['--connect', RW, 'tune', 'web-01', '--cpu-quota', '50%', '--yes']);
     expect(m1.code).toBe(4);
     expect(m1.stderr).toMatch(new RegExp(`not permitted: user ${mallory.name}`));
-    const m2 = await runAs(mallory.name, ['--connect', RW, 'snapshot', '--json', '--interval', '0.5']);
+    const m2 = await runAs(mallory.name, ['--connect', RW, 'snapshot', '--json']);
     expect(m2.code, m2.stderr).toBe(0);
     // rights before params: a write with malformed params is "not permitted", not "invalid"
     const bad = await nodeAs(mallory.name, RAW, [rw, JSON.stringify({ v: 1, kind: 'req', id: 7, method: 'applyTuning', params: { nonsense: true } })]);

@@ -23,7 +23,8 @@ describe('discovery checks /proc/PID/exe and socket owners (real processes)', ()
     copyFileSync('/bin/sleep', fake);
     const child = lab.spawn(['/bin/bash', '-c', `exec -a qemu-system-x86_64 ${fake} 600`]);
     const pid = child.pid as number;
-    for (let i = 0; i < 100 && !/qemu-system/.test(readCmd(pid)); i++) await new Promise((r) => setTimeout(r, 20));
+    // bash's own cmdline names qemu-system too: wait for the exec'd one (argv[0] first), up to 10 s on a busy machine
+    for (let i = 0; i < 500 && !/^qemu-system-x86_64\u0000/.test(readCmd(pid)); i++) await new Promise((r) => setTimeout(r, 20));
     expect(readCmd(pid)).toMatch(/^qemu-system-x86_64\u0000600/);
     expect(isAlive(pid)).toBe(true);
     const fs = new NodeHostFs('/');

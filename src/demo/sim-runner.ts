@@ -4,7 +4,8 @@
 // device), prints it in tc's own formats (`tc -j qdisc show`, `tc class show`, `tc filter show`), and
 // writes the effective limits into the tree's shaping file, which the simulation reads to cap the
 // guest's traffic. Scratch namespaces (`ip netns add`) get their own `lo`. Anything else it does not
-// simulate (virsh, taskset, prlimit, numad) answers "not simulated" with exit 127 and has() is false.
+// simulate (virsh, taskset, prlimit, numad) answers "not simulated" with exit 127 and has() is false
+// (demo guests are pinned through their vcpuN/ and emulator/ cpuset groups, never by taskset).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';

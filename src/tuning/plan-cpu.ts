@@ -1,7 +1,8 @@
 // Owns planning of the CPU and NUMA knobs on cgroups v1 and v2: weight/shares (with the scale
 // warning), quota and period (cpu.max vs cfs_quota_us/cfs_period_us), cpuset.cpus, cpuset.mems (with
 // cpuset.memory_migrate=1 on v1 and the resident memory that will move), per-vCPU pinning (vcpuN
-// cgroups where they exist, else sched_setaffinity of the thread via taskset) and emulator pinning.
+// cgroups where they exist, else sched_setaffinity of the thread via taskset) and emulator pinning
+// (libvirt's emulator/ group, beside the guest group or under its systemd scope's libvirt/, else taskset).
 
 import { formatCpuList, isSubset, parseCpuList } from '../engine/model/cpulist.js';
 import { VirtuneError } from '../engine/model/errors.js';
@@ -180,10 +181,11 @@ export function planVcpuPin(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'vcpu
 export function planEmulatorPin(ctx: PlanCtx, cpus: string): void {
   const g = ctx.guest as RawGuest;
   const to = pinTarget(ctx, '--emulator-pin', cpus);
-  const emuDir = ctx.cg?.dir('cpuset');
-  if (emuDir && ctx.fs.exists(`${emuDir}/emulator/cpuset.cpus`)) {
-    const path = `${emuDir}/emulator/cpuset.cpus`;
-    ctx.steps.push({ kind: 'cgroup-write', path, from: readCurrent(ctx.fs, path), to });
+  // libvirt's emulator group: `<machine group>/emulator`, or `<scope>/libvirt/emulator` under systemd
+  const dir = ctx.cg?.dir('cpuset');
+  const emuFile = dir ? [`${dir}/emulator/cpuset.cpus`, `${dir}/libvirt/emulator/cpuset.cpus`].find((f) => ctx.fs.exists(f)) : undefined;
+  if (emuFile !== undefined) {
+    ctx.steps.push({ kind: 'cgroup-write', path: emuFile, from: readCurrent(ctx.fs, emuFile), to });
     return;
   }
   const vcpuTids = new Set(g.vcpus.map((x) => x.tid).filter((t): t is number => t !== null));

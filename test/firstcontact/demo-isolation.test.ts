@@ -37,6 +37,7 @@ const TUNES: string[][] = [
   ['--demo', '2', 'tune', 'host', '--ksm', 'run=1', '--yes'],
   ['--demo', '2', 'tune', 'host', '--hugepages', '2M=3100', '--yes'],
   ['--demo', '2', 'tune', 'web-01', '--vcpu-pin', '0:1', '--yes'],
+  ['--demo', '2', 'tune', 'web-01', '--emulator-pin', '1', '--vcpu-pin', '1:0', '--yes'],
   ['--demo', '2', 'tune', 'web-01', '--net', 'vnet0:in=10mbit', '--yes', '--revert-after', '1'],
   ['--demo', '2', 'undo'],
 ];

@@ -7,6 +7,7 @@ import { fl } from './format.js';
 import { histogramStats, setHistograms } from './latency.js';
 import { HUGE_2M, type GuestSpec } from './spec.js';
 import type { DiskState, GuestState } from './state.js';
+import { THROTTLE_LENGTH_MAX, THROTTLE_VALUE_MAX, throttleViolation, type ThrottleViolation } from '../engine/model/throttle-rules.js';
 
 export class QmpError extends Error {
   constructor(readonly cls: string, desc: string) { super(desc); }
@@ -22,7 +23,6 @@ export interface QmpContext {
 const BASE_KEYS = ['bps', 'bps_rd', 'bps_wr', 'iops', 'iops_rd', 'iops_wr'] as const;
 const MAX_KEYS = ['bps_max', 'bps_rd_max', 'bps_wr_max', 'iops_max', 'iops_rd_max', 'iops_wr_max'] as const;
 const LEN_KEYS = ['bps_max_length', 'bps_rd_max_length', 'bps_wr_max_length', 'iops_max_length', 'iops_rd_max_length', 'iops_wr_max_length'] as const;
-const THROTTLE_VALUE_MAX = 1e15;
 
 function blockStats(d: DiskState, now: number): Record<string, unknown> {
   const s: Record<string, unknown> = {
@@ -58,28 +58,25 @@ function findDisk(g: GuestState, args: Record<string, unknown>): number {
   return i;
 }
 
-/** QEMU's throttle_is_valid(), same order and texts. */
+/** QEMU's error text for each broken throttle rule (the rules themselves: engine/model/throttle-rules). */
+function qemuThrottleText(v: ThrottleViolation): string {
+  switch (v.rule) {
+    case 'totalWithReadWrite': return 'bps/iops/max total values and read/write values cannot be used at the same time';
+    case 'iopsSizeWithoutIops': return 'iops size requires an iops value to be set';
+    case 'range': return `bps/iops/max values must be within [0, ${THROTTLE_VALUE_MAX}]`;
+    case 'lengthZero': return 'the burst length cannot be 0';
+    case 'lengthWithoutMax': return 'burst length set without burst rate';
+    case 'lengthRange': return `burst length must be within [1, ${THROTTLE_LENGTH_MAX}]`;
+    case 'burstTooHigh': return 'burst length is too high';
+    case 'maxWithoutBase': return 'bps_max/iops_max require corresponding bps/iops values';
+    case 'maxBelowBase': return 'bps_max/iops_max cannot be lower than bps/iops';
+  }
+}
+
+/** QEMU's throttle_is_valid() through the shared rule check, with QEMU's texts. */
 export function validateThrottle(v: Record<string, number>): void {
-  const has = (k: string): boolean => (v[k] ?? 0) !== 0;
-  if ((has('bps') && (has('bps_rd') || has('bps_wr'))) || (has('iops') && (has('iops_rd') || has('iops_wr')))
-    || (has('bps_max') && (has('bps_rd_max') || has('bps_wr_max'))) || (has('iops_max') && (has('iops_rd_max') || has('iops_wr_max')))) {
-    throw new QmpError('GenericError', 'bps/iops/max total values and read/write values cannot be used at the same time');
-  }
-  if (has('iops_size') && !(has('iops') || has('iops_rd') || has('iops_wr'))) {
-    throw new QmpError('GenericError', 'iops size requires an iops value to be set');
-  }
-  for (let i = 0; i < BASE_KEYS.length; i++) {
-    const avg = v[BASE_KEYS[i] as string] ?? 0; const max = v[MAX_KEYS[i] as string] ?? 0; const len = v[LEN_KEYS[i] as string] ?? 1;
-    if (avg < 0 || max < 0 || avg > THROTTLE_VALUE_MAX || max > THROTTLE_VALUE_MAX) {
-      throw new QmpError('GenericError', `bps/iops/max values must be within [0, ${THROTTLE_VALUE_MAX}]`);
-    }
-    if (len === 0) throw new QmpError('GenericError', 'the burst length cannot be 0');
-    if (len > 1 && max === 0) throw new QmpError('GenericError', 'burst length set without burst rate');
-    if (len > 4294967295) throw new QmpError('GenericError', `burst length must be within [1, 4294967295]`);
-    if (max !== 0 && max * len > THROTTLE_VALUE_MAX) throw new QmpError('GenericError', 'burst length is too high');
-    if (max !== 0 && avg === 0) throw new QmpError('GenericError', 'bps_max/iops_max require corresponding bps/iops values');
-    if (max !== 0 && max < avg) throw new QmpError('GenericError', 'bps_max/iops_max cannot be lower than bps/iops');
-  }
+  const bad = throttleViolation(v);
+  if (bad) throw new QmpError('GenericError', qemuThrottleText(bad));
 }
 
 function setThrottle(g: GuestState, args: Record<string, unknown>): Record<string, never> {

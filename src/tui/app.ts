@@ -225,7 +225,7 @@ export class TuiApp {
       const scroll = scrollFor(this.state, this.rows, visible);
       const sel = selectedIndex(this.state, this.rows);
       this.state = { ...this.state, scroll, selectedId: sel >= 0 ? (this.rows[sel] as GuestRowVM).id : this.state.selectedId };
-      const layout = tableLayout(all, width);
+      const layout = tableLayout(all, width, { keep: this.state.sort.key });
       Object.assign(this.table.position, { top: areaTop, height: areaH });
       this.table.setContent(tableLines(t, { layout, rows: this.rows, sort: this.state.sort, selected: sel, scroll, visible, width }).join('\n'));
       this.table.show();
@@ -365,6 +365,7 @@ export class TuiApp {
       case 'sortMem': this.state = sortBy(s, 'mem'); return;
       case 'sortDisk': this.state = sortBy(s, 'disk'); return;
       case 'sortName': this.state = sortBy(s, 'name'); return;
+      case 'sortSuffer': this.state = sortBy(s, 'suffer'); return;
       case 'window': this.state = nextWindow(s); this.charts = new Map(); void this.fetchHistory().then(() => this.scheduler.invalidate()); return;
       case 'tune': {
         const sel = this.state.view === 'detail' ? s.selectedId : this.rows[selectedIndex(s, this.rows)]?.id ?? null;

@@ -11,6 +11,7 @@ import type { QmpConnector } from '../engine/ports/qmp.js';
 import { diskKey, parseBlockLimits } from '../collector/qmp/parse.js';
 import { tryRead } from './guest.js';
 import { THROTTLE_BASE } from '../engine/model/tuning-parse.js';
+import { THROTTLE_LENGTH_MAX, THROTTLE_VALUE_MAX, throttleViolation, type ThrottleViolation } from '../engine/model/throttle-rules.js';
 import { cgWrite, type PlanCtx } from './plan-context.js';
 
 export interface BlockDev { name: string; majmin: string }
@@ -112,7 +113,6 @@ export function planIo(ctx: PlanCtx, c: Extract<TuningChange, { kind: 'io' }>): 
   }
 }
 
-const THROTTLE_LIMIT = 1e15;
 
 const THROTTLE_KEYS = ['bps', 'bps_rd', 'bps_wr', 'iops', 'iops_rd', 'iops_wr'] as const;
 
@@ -144,7 +144,7 @@ export async function readThrottle(qmp: QmpConnector | undefined, socket: string
   const unknown: string[] = [];
   for (const k of THROTTLE_KEYS) {
     const v = ins[k];
-    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= THROTTLE_LIMIT) cur[k] = v; else unknown.push(k);
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= THROTTLE_VALUE_MAX) cur[k] = v; else unknown.push(k);
   }
   if (unknown.length > 0) throw fail(`QEMU did not report ${unknown.join(', ')} as a limit`);
   const extra = parseBlockLimits([entry]).get(diskName)?.extra ?? {};
@@ -152,37 +152,25 @@ export async function readThrottle(qmp: QmpConnector | undefined, socket: string
   return cur;
 }
 
+/** The words tuning uses for a broken QEMU throttle rule (the rule itself: engine/model/throttle-rules). */
+function throttleMessage(v: ThrottleViolation): string {
+  switch (v.rule) {
+    case 'totalWithReadWrite': return `${v.kind}${v.suf} (total) and ${v.kind}_rd${v.suf}/${v.kind}_wr${v.suf} (read/write) cannot be used at the same time`;
+    case 'range': return `${v.key}=${v.value} must be within [0, 1000000000000000]`;
+    case 'maxWithoutBase': return `${v.key}_max requires ${v.key} to be set`;
+    case 'maxBelowBase': return `${v.key}_max=${v.max} cannot be lower than ${v.key}=${v.base}`;
+    case 'lengthZero': return `${v.key}_max_length: the burst length cannot be 0`;
+    case 'lengthWithoutMax': return `${v.key}_max_length=${v.length} set without a burst rate ${v.key}_max`;
+    case 'lengthRange': return `${v.key}_max_length=${v.length} is above ${THROTTLE_LENGTH_MAX}`;
+    case 'burstTooHigh': return `${v.key}_max × ${v.key}_max_length must not exceed 1000000000000000`;
+    case 'iopsSizeWithoutIops': return 'iops_size requires an iops value to be set';
+  }
+}
+
 /** QEMU's rules (util/throttle.c throttle_is_valid), on the merged arguments. Throws exit 2. */
 export function validateThrottle(a: Record<string, number | string>, disk: string): void {
-  const n = (k: string): number => (typeof a[k] === 'number' ? (a[k] as number) : 0);
-  const err = (m: string): VirtuneError => new VirtuneError(2, `--disk-throttle ${disk}: ${m}`);
-  for (const kind of ['bps', 'iops']) {
-    for (const suf of ['', '_max']) {
-      if (n(`${kind}${suf}`) > 0 && (n(`${kind}_rd${suf}`) > 0 || n(`${kind}_wr${suf}`) > 0)) {
-        throw err(`${kind}${suf} (total) and ${kind}_rd${suf}/${kind}_wr${suf} (read/write) cannot be used at the same time`);
-      }
-    }
-  }
-  for (const [k, v] of Object.entries(a)) {
-    if (typeof v === 'number' && (v < 0 || v > THROTTLE_LIMIT)) throw err(`${k}=${v} must be within [0, 1000000000000000]`);
-  }
-  for (const kind of ['bps', 'bps_rd', 'bps_wr', 'iops', 'iops_rd', 'iops_wr']) {
-    const b = n(kind);
-    const mx = n(`${kind}_max`);
-    const len = a[`${kind}_max_length`];
-    if (mx > 0 && b === 0) throw err(`${kind}_max requires ${kind} to be set`);
-    if (mx > 0 && mx < b) throw err(`${kind}_max=${mx} cannot be lower than ${kind}=${b}`);
-    if (len !== undefined) {
-      const L = Number(len);
-      if (L < 1) throw err(`${kind}_max_length: the burst length cannot be 0`);
-      if (L > 1 && mx === 0) throw err(`${kind}_max_length=${L} set without a burst rate ${kind}_max`);
-      if (L > 4294967295) throw err(`${kind}_max_length=${L} is above 4294967295`);
-      if (mx * L > THROTTLE_LIMIT) throw err(`${kind}_max × ${kind}_max_length must not exceed 1000000000000000`);
-    }
-  }
-  if (n('iops_size') > 0 && n('iops') === 0 && n('iops_rd') === 0 && n('iops_wr') === 0) {
-    throw err('iops_size requires an iops value to be set');
-  }
+  const v = throttleViolation(a);
+  if (v) throw new VirtuneError(2, `--disk-throttle ${disk}: ${throttleMessage(v)}`);
 }
 
 function findDisk(g: RawGuest, name: string): RawDisk | null {
@@ -229,14 +217,8 @@ export async function planDiskThrottle(ctx: PlanCtx, c: Extract<TuningChange, { 
   ctx.steps.push({ kind: 'qmp', command: 'block_set_io_throttle', arguments: args, from, socket: g.qmp.socket });
 }
 
+/** The user's own arguments must not mix total and read/write of one kind (before merging in QEMU's). */
 function validateMixOnly(a: Record<string, number | string>, disk: string): void {
-  for (const kind of ['bps', 'iops']) {
-    for (const suf of ['', '_max']) {
-      const t = `${kind}${suf}` in a;
-      const rw = `${kind}_rd${suf}` in a || `${kind}_wr${suf}` in a;
-      if (t && rw && (Number(a[`${kind}${suf}`]) > 0) && (Number(a[`${kind}_rd${suf}`] ?? 0) > 0 || Number(a[`${kind}_wr${suf}`] ?? 0) > 0)) {
-        throw new VirtuneError(2, `--disk-throttle ${disk}: ${kind}${suf} (total) and ${kind}_rd${suf}/${kind}_wr${suf} (read/write) cannot be used at the same time`);
-      }
-    }
-  }
+  const v = throttleViolation(a);
+  if (v?.rule === 'totalWithReadWrite') throw new VirtuneError(2, `--disk-throttle ${disk}: ${throttleMessage(v)}`);
 }

@@ -1,7 +1,8 @@
 // The renderer in real headless Chromium (Debian's chromium through playwright-core) against a real
 // `virtune serve --demo --http` daemon process: the token in the address is exchanged for an
 // HttpOnly SameSite=Strict cookie and removed from the address bar, a wrong or missing token gets
-// only a refusal (pages, bundle and websocket); the guest table fills, updates, sorts and filters;
+// only a refusal (pages, bundle and websocket); the guest table fills, updates, sorts (S: who suffers
+// most on top) and filters;
 // the detail charts draw on their canvases; a CPU quota set through the tuning dialog previews,
 // applies, the guest's CPU falls within 5 s and undo restores it; a daemon restart shows the
 // connection-lost banner and the page reconnects by itself; no console errors anywhere.
@@ -144,6 +145,26 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     await page.keyboard.press('a');
     await until('advice for the guest', async () => ((await page.textContent('#advice')) ?? '').includes('Placement for'));
     expect(await page.$('#lint')).not.toBeNull();
+    expect(errors).toEqual([]);
+  });
+
+  it('S puts who suffers most on top: one of the demo\'s troubled guests, SUFF% descending', async () => {
+    // 8 guests: the demo's trouble needs them (db-04 at its disk limit, proxy-05 under its quota,
+    // cache-06 / web-07 on overcommitted CPUs)
+    const d = await serveDemo(lab, 8);
+    const { page, errors } = await launchChromium(lab);
+    await page.goto(d.url);
+    await until('8 rows', async () => (await page.$$('#guest-table tbody tr[data-id]')).length === 8);
+    await page.keyboard.press('S');
+    const rows = await until('sorted by suffering', async () => {
+      const rs = await page.$$eval('#guest-table tbody tr[data-id]', (trs) => trs.map((tr) => [tr.children[1]?.textContent ?? '', tr.children[6]?.textContent ?? '']));
+      const sf = rs.map((r) => Number(r[1]));
+      return rs.length === 8 && sf.every((x, i) => Number.isFinite(x) && (i === 0 || x <= (sf[i - 1] as number))) ? rs : null;
+    });
+    expect(await page.textContent('th[data-key="suffer"]')).toBe('SUFF% ▼');
+    expect(['db-04', 'proxy-05', 'cache-06', 'web-07']).toContain(rows[0]?.[0]);
+    expect(Number(rows[0]?.[1])).toBeGreaterThanOrEqual(50);
+    expect(Number(rows.find((r) => r[0] === 'web-01')?.[1])).toBeLessThan(Number(rows[0]?.[1]));
     expect(errors).toEqual([]);
   });
 

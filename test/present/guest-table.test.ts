@@ -91,3 +91,35 @@ describe('sort, filter, layout', () => {
     expect(narrow.columns.map((c) => c.key)).toEqual(expect.arrayContaining(['name', 'cpu']));
   });
 });
+
+describe('who suffers most (sort key `suffer`, column SUFF%)', () => {
+  // a busy guest that is fine, a guest whose vCPUs wait more than they run, a throttled one, one unknown
+  const busy = guest('busy', 190);
+  const waiting = guest('waiting', 40, { cpu: { stealPct: 60 } });
+  waiting.vcpus = waiting.vcpus.map((v) => ({ ...v, usagePct: 20, runDelayPct: 30 }));
+  const throttled = guest('throttled', 80, { cpu: { throttledPct: 35, quotaUsec: 80000 } });
+  const unknown = guest('unknown', 10);
+  unknown.state = null;
+  unknown.vcpus = unknown.vcpus.map((v) => ({ ...v, runDelayPct: null }));
+  unknown.cpu.throttledPct = null;
+  const s = snapshot([busy, unknown, throttled, waiting]);
+
+  it('orders the guest whose vCPUs wait most first, then the throttled one, the fine one, unknown last', () => {
+    const t = guestTable(s, { sort: { key: 'suffer', descending: true } });
+    expect(t.rows.map((r) => r.name)).toEqual(['waiting', 'throttled', 'busy', 'unknown']);
+    expect(t.rows.map((r) => r.values.suffer)).toEqual([60, 35, 0, null]);
+    // CPU order is a different one: the busy guest is on top there
+    expect(guestTable(s).rows[0]?.name).toBe('busy');
+    // the unknown score is shown as unknown, never as 0
+    expect(guestRowVM(unknown).text.suffer).toBe('-');
+  });
+
+  it('SUFF% is shown only with room to spare, or while the table is sorted by it, still within 80 columns', () => {
+    expect(guestTable(s).header).not.toMatch(/SUFF%/);
+    const t = guestTable(s, { sort: { key: 'suffer', descending: true } });
+    expect(t.header).toMatch(/▼SUFF%/);
+    for (const l of [t.header, ...t.lines]) expect(l.length).toBeLessThanOrEqual(80);
+    expect(t.lines[0]).toMatch(/^waiting\s.*\s60\.0/);
+    expect(tableLayout(s.guests.map(guestRowVM), 50, { keep: 'suffer' }).columns.map((c) => c.key)).toEqual(expect.arrayContaining(['name', 'suffer']));
+  });
+});

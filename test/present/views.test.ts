@@ -85,6 +85,16 @@ describe('key map', () => {
     for (const b of BASE_KEYMAP) expect(help).toContain(b.help);
     expect(help).toContain('Ctrl-C');
   });
+  it('S sorts by who suffers most; no key in the guest table means two things', () => {
+    expect(actionFor(BASE_KEYMAP, 'table', 'S')).toBe('sortSuffer');
+    const seen = new Map<string, string>();
+    for (const b of BASE_KEYMAP.filter((x) => x.context === 'table' || x.context === 'global')) {
+      for (const k of b.keys) {
+        expect(seen.get(k) ?? b.action, `key ${k}`).toBe(b.action);
+        seen.set(k, b.action);
+      }
+    }
+  });
   it('a panel extends the map without touching the base', () => {
     const m = extendKeyMap(BASE_KEYMAP, [{ action: 'why', keys: ['W'], context: 'table', help: 'why is this guest slow' }]);
     expect(actionFor(m, 'table', 'W')).toBe('why');

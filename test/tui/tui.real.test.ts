@@ -1,6 +1,6 @@
 // The terminal UI in a real terminal: tmux runs `virtune --demo 12` (a real demo host with real QMP
 // sockets) at 120x40 and at 80x24; the test types with send-keys and reads the screen with
-// capture-pane: names and moving numbers, sort by CPU reorders, `/` filters, the detail charts draw,
+// capture-pane: names and moving numbers, sort by CPU reorders, S puts who suffers most on top, `/` filters, the detail charts draw,
 // a 50 % CPU quota set in the tuning panel previews the cpu.max step, applies, and the guest's CPU
 // falls in the table within 5 s, undo restores it, `?` shows help, `q` exits 0 and the terminal is
 // restored (alternate screen left, cursor shown).
@@ -63,6 +63,22 @@ describe.each([
       return rs.length === 12 && cpus.every((c, i) => i === 0 || c <= (cpus[i - 1] as number));
     });
     expect(tableRows(byCpu).rows.map((r) => r.NAME).join()).not.toBe(nameOrder);
+
+    // S: who suffers most first; the demo's troubled guests (db-04 at its disk limit, proxy-05 under
+    // its quota, cache-06 / web-07 on overcommitted CPUs) come before the untroubled busy ones
+    t.keys('S');
+    const bySuffer = await t.waitFor('sorted by suffering', (s) => {
+      const rs = tableRows(s).rows;
+      const sf = rs.map((r) => Number(r['SUFF%']));
+      return rs.length === 12 && /▼SUFF%/.test(s) && sf.every((x, i) => Number.isFinite(x) && (i === 0 || x <= (sf[i - 1] as number)));
+    });
+    const sufferRows = tableRows(bySuffer).rows;
+    for (const l of bySuffer.split('\n')) expect([...l].length).toBeLessThanOrEqual(cols);
+    expect(['db-04', 'proxy-05', 'cache-06', 'web-07']).toContain(sufferRows[0]?.NAME);
+    expect(Number(sufferRows[0]?.['SUFF%'])).toBeGreaterThanOrEqual(50);
+    expect(Number(sufferRows.find((r) => r.NAME === 'idle-03')?.['SUFF%'])).toBeLessThan(Number(sufferRows[0]?.['SUFF%']));
+    t.keys('c');
+    await t.waitFor('sorted by CPU again', (s) => /▼CPU%/.test(s));
 
     // `/` filters by name
     t.keys('/');

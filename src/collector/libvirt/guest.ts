@@ -4,6 +4,7 @@
 
 import type { RawGuest, RawVcpu } from '../../engine/model/sample.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
+import { readThreadCounters } from '../procfs/read.js';
 
 export function blankGuest(id: string, name: string, pid: number): RawGuest {
   return {
@@ -18,25 +19,10 @@ export function blankGuest(id: string, name: string, pid: number): RawGuest {
   };
 }
 
-/** schedstat `run_ns wait_ns slices` → µs, and stat field 39 (last CPU); missing files leave nulls. */
-export function parseSchedstat(text: string): { runUsec: number; waitUsec: number; timeslices: number } | null {
-  const m = /^(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(text.trim());
-  if (!m) return null;
-  return { runUsec: Number(BigInt(m[1] as string) / 1000n), waitUsec: Number(BigInt(m[2] as string) / 1000n), timeslices: Number(m[3]) };
-}
-
-export function parseStatLastCpu(text: string): number | null {
-  const after = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const v = after[36];
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
-}
-
+/** schedstat `run_ns wait_ns slices` → µs, and the last CPU (procfs's one reader); missing files leave nulls. */
 export function readVcpuThread(fs: HostFs, pid: number, v: RawVcpu): void {
   if (v.tid === null) return;
-  const base = `/proc/${pid}/task/${v.tid}`;
-  try {
-    const s = parseSchedstat(fs.readCached(`${base}/schedstat`));
-    if (s) { v.runUsec = s.runUsec; v.waitUsec = s.waitUsec; v.timeslices = s.timeslices; }
-  } catch { /* thread gone or not visible under this root */ }
-  try { v.lastCpu = parseStatLastCpu(fs.readCached(`${base}/stat`)); } catch { /* same */ }
+  const t = readThreadCounters(fs, pid, v.tid);
+  if (t?.sched) { v.runUsec = t.sched.runUsec; v.waitUsec = t.sched.waitUsec; v.timeslices = t.sched.timeslices; }
+  if (t) v.lastCpu = t.lastCpu;
 }

@@ -107,8 +107,10 @@ export function statusField(text: string, key: string): string | null {
   return text.slice(start, end < 0 ? undefined : end).trim();
 }
 
+export interface Schedstat { runUsec: number; waitUsec: number; timeslices: number }
+
 /** `/proc/<pid>/task/<tid>/schedstat`: on-CPU ns, run-queue wait ns, timeslices → µs. */
-export function parseSchedstat(text: string): { runUsec: number; waitUsec: number; timeslices: number } {
+export function parseSchedstat(text: string): Schedstat {
   const m = /^(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(text.trim());
   if (!m) throw parseError('schedstat', text);
   return {

@@ -3,9 +3,10 @@
 
 import type { RawCpuTimes } from '../../engine/model/sample.js';
 import type { ReadCtx } from '../read-ctx.js';
+import type { HostFs } from '../../engine/ports/host-fs.js';
 import {
   parseKsmStat, parseMeminfo, parseNumaMaps, parsePidStat, parseProcStat, parseSchedstat, parseStatProcessor,
-  type KsmStat, type NumaMapsSummary, type PidStat,
+  type KsmStat, type NumaMapsSummary, type PidStat, type Schedstat,
 } from './parse.js';
 import { toInt } from '../parse-common.js';
 
@@ -17,10 +18,25 @@ export const readMeminfo = (ctx: ReadCtx): Map<string, number> | null => ctx.get
 export const readPidStat = (ctx: ReadCtx, pid: number): PidStat | null => ctx.get(`/proc/${pid}/stat`, S, parsePidStat);
 export const readStatus = (ctx: ReadCtx, pid: number, tid: number | null = null): string | null =>
   ctx.text(tid === null ? `/proc/${pid}/status` : `/proc/${pid}/task/${tid}/status`, S);
-export const readSchedstat = (ctx: ReadCtx, pid: number, tid: number): { runUsec: number; waitUsec: number; timeslices: number } | null =>
+export const readSchedstat = (ctx: ReadCtx, pid: number, tid: number): Schedstat | null =>
   ctx.get(`/proc/${pid}/task/${tid}/schedstat`, S, parseSchedstat);
 export const readTaskProcessor = (ctx: ReadCtx, pid: number, tid: number): number | null =>
   ctx.carried(`/proc/${pid}/task/${tid}/stat`, S, parseStatProcessor);
+/**
+ * A thread's schedstat and last CPU through a HostFs, for the enrichers that add threads after the
+ * sampling pass (QMP's vCPU/iothread map, libvirt's vCPU list): null when schedstat cannot be read (the
+ * thread is gone); a file that does not parse leaves its part null.
+ */
+export function readThreadCounters(fs: HostFs, pid: number, tid: number): { sched: Schedstat | null; lastCpu: number | null } | null {
+  const base = `/proc/${pid}/task/${tid}`;
+  let text: string;
+  try { text = fs.readCached(`${base}/schedstat`); } catch { return null; }
+  let sched: Schedstat | null = null;
+  try { sched = parseSchedstat(text); } catch { /* malformed: unknown, not 0 */ }
+  let lastCpu: number | null = null;
+  try { lastCpu = parseStatProcessor(fs.readCached(`${base}/stat`)); } catch { /* gone meanwhile */ }
+  return { sched, lastCpu };
+}
 /** numa_maps walks the page tables: read it at the slow 'numa' cadence, never cached. */
 export const readNumaMaps = (ctx: ReadCtx, pid: number): NumaMapsSummary | null =>
   ctx.get(`/proc/${pid}/numa_maps`, S, parseNumaMaps, false);

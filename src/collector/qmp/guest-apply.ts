@@ -7,10 +7,12 @@
 import type { HostFs } from '../../engine/ports/host-fs.js';
 import type { RawDisk, RawDiskLimits, RawGuest, RawGuestMemory, RawIothread, RawNic, RawVcpu } from '../../engine/model/sample.js';
 import {
-  hugetlbfsFor, noLimits, parseFdinfoIff, parseHugetlbfsMounts, parseSchedstat, parseStatLastCpu,
+  hugetlbfsFor, noLimits, parseFdinfoIff, parseHugetlbfsMounts,
   type NetBackend, type QmpIothread, type QmpVcpu,
 } from './parse.js';
 import type { SlowReading } from './guest-read.js';
+import { readThreadCounters } from '../procfs/read.js';
+import { statusField } from '../procfs/parse.js';
 
 type Backends = NonNullable<RawGuestMemory['backends']>;
 
@@ -20,14 +22,12 @@ function tryRead(fs: HostFs, path: string, cached: boolean): string | null {
 
 /** Thread numbers from /proc; returns false when the thread is gone. */
 function readThread(fs: HostFs, pid: number, tid: number): { run: number | null; wait: number | null; slices: number | null; lastCpu: number | null; allowed: string | null } | null {
-  const base = `/proc/${pid}/task/${tid}`;
-  const ss = tryRead(fs, `${base}/schedstat`, true);
-  if (ss === null) return null;
-  const s = parseSchedstat(ss);
-  const stat = tryRead(fs, `${base}/stat`, true);
-  const status = tryRead(fs, `${base}/status`, true);
-  const allowed = status ? /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1] ?? null : null;
-  return { run: s?.runUsec ?? null, wait: s?.waitUsec ?? null, slices: s?.timeslices ?? null, lastCpu: stat ? parseStatLastCpu(stat) : null, allowed };
+  const t = readThreadCounters(fs, pid, tid);
+  if (t === null) return null;
+  const s = t.sched;
+  const status = tryRead(fs, `/proc/${pid}/task/${tid}/status`, true);
+  const allowed = status ? statusField(status, 'Cpus_allowed_list') : null;
+  return { run: s?.runUsec ?? null, wait: s?.waitUsec ?? null, slices: s?.timeslices ?? null, lastCpu: t.lastCpu, allowed };
 }
 
 /**

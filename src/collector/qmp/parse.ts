@@ -1,5 +1,5 @@
 // Owns the pure parsers of QMP replies (and the few host files that go with them: fdinfo `iff:`,
-// mountinfo hugetlbfs mounts, schedstat). No I/O. Numbers arrive from the connector as JS numbers
+// mountinfo hugetlbfs mounts; schedstat and stat are procfs/parse's). No I/O. Numbers arrive from the connector as JS numbers
 // when they are safe integers and as decimal strings when not; time counters in ns become µs here.
 
 import type { RawDisk, RawDiskLimits, RawLatencyHistogram, RawLatencyHistograms } from '../../engine/model/sample.js';
@@ -266,16 +266,3 @@ export function hugetlbfsFor(path: string, mounts: Array<{ mountPoint: string; p
   return best;
 }
 
-/** /proc/<pid>/task/<tid>/schedstat: on-CPU ns, run-queue wait ns, timeslices -> µs, µs, count. */
-export function parseSchedstat(text: string): { runUsec: number; waitUsec: number; timeslices: number } | null {
-  const f = text.trim().split(/\s+/);
-  if (f.length < 3 || !f.every((x) => /^\d+$/.test(x))) return null;
-  return { runUsec: nsToUsec(f[0]) ?? 0, waitUsec: nsToUsec(f[1]) ?? 0, timeslices: Number(f[2]) };
-}
-
-/** Field 39 (CPU last run on) of /proc/<pid>/task/<tid>/stat, split after the last `)`. */
-export function parseStatLastCpu(text: string): number | null {
-  const after = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const v = after[36];
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
-}

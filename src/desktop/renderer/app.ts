@@ -223,6 +223,7 @@ export class App {
       case 'sortMem': this.table.sortOn('mem'); break;
       case 'sortDisk': this.table.sortOn('disk'); break;
       case 'sortName': this.table.sortOn('name'); break;
+      case 'sortSuffer': this.table.sortOn('suffer'); break;
       case 'down': this.table.move(1); break;
       case 'up': this.table.move(-1); break;
       case 'top': this.table.move(-Infinity); break;

@@ -8,14 +8,17 @@
 //   MEM      resident memory, hugepage-backed memory included
 //   IOPS, DISK/s  disk I/O counted once (model/disk-io.ts)        RX/s, TX/s  as the guest sees it
 //   LIM      limits in force: C cpu quota, M memory max, D disk limit, N network shaping
+//   SUFF%    "who suffers most" now (diagnosis.ts sufferingScore, as a percent); shown with room to
+//            spare or while the table is sorted by it
 
 import { allDisks, countedDisks, sumCounted } from '../model/disk-io.js';
 import type { GuestSnap, Snapshot } from '../model/snapshot.js';
+import { sufferingScore } from './diagnosis.js';
 import { cell, formatBytesShort, formatOps, formatPctShort, UNKNOWN } from './format.js';
 
 export type ColumnKey =
   | 'id' | 'name' | 'manager' | 'vcpus' | 'cpu' | 'runq' | 'throttle' | 'mem' | 'nodes'
-  | 'iops' | 'disk' | 'rdBps' | 'wrBps' | 'rx' | 'tx' | 'limits';
+  | 'iops' | 'disk' | 'rdBps' | 'wrBps' | 'rx' | 'tx' | 'limits' | 'suffer';
 
 /** Raw figures of a row (null = unknown); what sorting and highlighting use. */
 export interface GuestRowValues {
@@ -30,6 +33,8 @@ export interface GuestRowValues {
   wrBps: number | null;
   rx: number | null;
   tx: number | null;
+  /** sufferingScore × 100 (0..100) */
+  suffer: number | null;
 }
 
 export interface GuestLimits { cpu: boolean; mem: boolean; disk: boolean; net: boolean }
@@ -69,6 +74,7 @@ export const GUEST_COLUMNS: readonly ColumnDef[] = [
   { key: 'cpu', title: 'CPU%', width: 6, right: true, priority: 0, description: 'CPU use, percent of one host CPU' },
   { key: 'runq', title: 'RUNQ%', width: 5, right: true, priority: 3, description: 'run-queue delay of the vCPUs, percent of one CPU' },
   { key: 'throttle', title: 'THROTTLE', width: 8, right: true, priority: 4, description: 'percent of time throttled by the CPU quota' },
+  { key: 'suffer', title: 'SUFF%', width: 6, right: true, priority: 23, description: 'who suffers most now: the largest of its vCPU wait share, throttled share, 100 when not running or at a disk/network limit' },
   { key: 'mem', title: 'MEM', width: 6, right: true, priority: 1, description: 'resident memory incl. hugepages' },
   { key: 'nodes', title: 'NODES', width: 5, right: false, priority: 21, description: 'NUMA nodes holding its memory' },
   { key: 'iops', title: 'IOPS', width: 6, right: true, priority: 2, description: 'disk reads + writes per second' },
@@ -127,6 +133,8 @@ function memNodesText(g: GuestSnap): string {
   return g.memory.mems ?? UNKNOWN;
 }
 
+const scorePct = (s: number | null): number | null => (s === null ? null : Math.round(s * 1000) / 10);
+
 export function guestRowVM(g: GuestSnap): GuestRowVM {
   const disks = countedDisks(allDisks(g));
   const rIops = sumCounted(disks, (d) => d.readIops);
@@ -144,6 +152,7 @@ export function guestRowVM(g: GuestSnap): GuestRowVM {
     rdBps, wrBps,
     rx: sumOf(g.nics, (n) => n.rxBytesPerSec),
     tx: sumOf(g.nics, (n) => n.txBytesPerSec),
+    suffer: scorePct(sufferingScore(g)),
   };
   const limits = guestLimits(g);
   const memMax = g.memory.maxBytes;
@@ -164,6 +173,7 @@ export function guestRowVM(g: GuestSnap): GuestRowVM {
       rdBps: formatBytesShort(rdBps), wrBps: formatBytesShort(wrBps),
       rx: formatBytesShort(values.rx), tx: formatBytesShort(values.tx),
       limits: limitsText(limits),
+      suffer: formatPctShort(values.suffer),
     },
   };
 }
@@ -244,6 +254,8 @@ export function fitNames(names: readonly string[], width: number): Map<string, s
 export interface LayoutOptions {
   /** add the extra columns (MGR, NODES, RD/s, WR/s) when there is room; default true */
   extras?: boolean;
+  /** a column always shown (the sort column), even one shown only with room to spare */
+  keep?: ColumnKey;
 }
 
 /** Choose columns and widths so a row fits `width` characters (one space between columns). */
@@ -253,16 +265,19 @@ export function tableLayout(rows: readonly GuestRowVM[], width: number, opts: La
   const longestName = Math.max(4, ...names.map((n) => n.length));
   const wantName = Math.min(NAME_MAX, Math.max(NAME_MIN, longestName));
   const idWidth = unique ? 0 : Math.min(ID_MAX, Math.max(2, ...rows.map((r) => r.id.length)));
-  let chosen = GUEST_COLUMNS.filter((c) => c.priority < 20 && c.key !== 'id' && c.key !== 'name');
+  const keep = opts.keep !== undefined && opts.keep !== 'id' && opts.keep !== 'name' ? opts.keep : null;
+  let chosen = GUEST_COLUMNS.filter((c) => (c.priority < 20 || c.key === keep) && c.key !== 'id' && c.key !== 'name');
   const used = (cols: readonly ColumnDef[], nameW: number): number =>
     cols.reduce((s, c) => s + c.width + 1, 0) + nameW + (idWidth > 0 ? idWidth + 1 : 0);
-  // drop the least important columns until the narrowest name fits
+  // drop the least important columns (never the kept one) until the narrowest name fits
   while (used(chosen, NAME_MIN) > width && chosen.length > 1) {
-    const worst = chosen.reduce((a, b) => (b.priority >= a.priority ? b : a));
+    const droppable = chosen.filter((c) => c.key !== keep);
+    if (droppable.length === 0) break;
+    const worst = droppable.reduce((a, b) => (b.priority >= a.priority ? b : a));
     chosen = chosen.filter((c) => c !== worst);
   }
   if (opts.extras !== false) {
-    for (const extra of GUEST_COLUMNS.filter((c) => c.priority >= 20).sort((a, b) => a.priority - b.priority)) {
+    for (const extra of GUEST_COLUMNS.filter((c) => c.priority >= 20 && c.key !== keep).sort((a, b) => a.priority - b.priority)) {
       if (used([...chosen, extra], wantName) <= width) chosen = [...chosen, extra];
     }
   }
@@ -318,6 +333,6 @@ export function guestTable(s: Snapshot, opts: GuestTableOptions = {}): GuestTabl
   const sort = opts.sort ?? DEFAULT_SORT;
   const all = s.guests.map(guestRowVM);
   const rows = sortRows(filterRows(all, opts.filter ?? ''), sort);
-  const layout = tableLayout(all, opts.width ?? 80, { extras: opts.extras ?? false });
+  const layout = tableLayout(all, opts.width ?? 80, { extras: opts.extras ?? false, keep: sort.key });
   return { layout, header: headerLine(layout, sort), rows, lines: rows.map((r) => rowLine(layout, r)), total: all.length };
 }

@@ -32,6 +32,7 @@ export const BASE_KEYMAP: readonly KeyBinding[] = [
   { action: 'sortMem', keys: ['m'], context: 'table', help: 'sort by memory' },
   { action: 'sortDisk', keys: ['d'], context: 'table', help: 'sort by disk bytes/s' },
   { action: 'sortName', keys: ['n'], context: 'table', help: 'sort by name' },
+  { action: 'sortSuffer', keys: ['S'], context: 'table', help: 'sort by who suffers most (waiting, throttled, at a limit, paused)' },
   { action: 'tune', keys: ['t'], context: 'table', help: 'tuning panel for the selected guest' },
   { action: 'tune', keys: ['t'], context: 'detail', help: 'tuning panel for this guest' },
   { action: 'window', keys: ['w'], context: 'detail', help: 'chart window: 1, 5, 15 minutes' },

@@ -19,8 +19,8 @@ export interface TableEvents {
 }
 
 /** the guest-table.ts columns the browser shows (it has the room for all but the duplicates) */
-const COLUMNS: ColumnKey[] = ['name', 'vcpus', 'cpu', 'runq', 'throttle', 'mem', 'nodes', 'iops', 'disk', 'rx', 'tx'];
-const SORTABLE: ColumnKey[] = ['name', 'cpu', 'runq', 'throttle', 'mem', 'iops', 'disk', 'rx', 'tx', 'vcpus'];
+const COLUMNS: ColumnKey[] = ['name', 'vcpus', 'cpu', 'runq', 'throttle', 'suffer', 'mem', 'nodes', 'iops', 'disk', 'rx', 'tx'];
+const SORTABLE: ColumnKey[] = ['name', 'cpu', 'runq', 'throttle', 'suffer', 'mem', 'iops', 'disk', 'rx', 'tx', 'vcpus'];
 
 interface Row { vm: GuestRowVM; badges: string[] }
 

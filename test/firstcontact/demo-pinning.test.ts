@@ -8,15 +8,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
+import { exited } from '../helpers/daemon.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vt-pin-'));
 let daemon: ChildProcess | null = null;
 afterAll(async () => {
-  if (daemon && daemon.exitCode === null) {
-    const gone = new Promise((r) => daemon!.once('exit', r));
-    daemon.kill('SIGTERM');
-    await gone;
-  }
+  if (daemon) { daemon.kill('SIGTERM'); await exited(daemon); }
   rmSync(dir, { recursive: true, force: true });
 });
 

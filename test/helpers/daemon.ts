@@ -13,7 +13,9 @@ export interface ServeProc { child: ChildProcess; out: () => string; err: () => 
  */
 export async function startServe(lab: Lab, globals: string[], serveArgs: string[], ready: RegExp, opts: { shellUmask?: string; env?: Record<string, string> } = {}): Promise<ServeProc> {
   const argv = [CLI, ...globals, 'serve', ...serveArgs];
-  const spawnOpts: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...opts.env } };
+  // a demo daemon's tree goes under the lab's own directory (removed with it), even when the lab
+  // SIGKILLs the whole process group and nobody is left to remove it
+  const spawnOpts: SpawnOptions = { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TMPDIR: lab.tmpdir('serve-tmp'), ...opts.env } };
   const child: ChildProcess = opts.shellUmask !== undefined
     ? spawn('sh', ['-c', `umask ${opts.shellUmask}; exec "$0" "$@"`, process.execPath, ...argv], spawnOpts)
     : spawn(process.execPath, argv, spawnOpts);

@@ -1,13 +1,13 @@
 // Owns the browser-face test helpers: start `virtune serve --demo N --http 127.0.0.1:0` as a real
-// daemon process (killed by pid at the end of the test) and read its printed browser address, and
+// daemon process (test/helpers/daemon.ts: its process group killed at the end) and read its printed browser address, and
 // launch Debian's headless Chromium through playwright-core with the flags of the project's test
 // standard and a fresh profile directory. Console errors and page errors are collected.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CLI } from '../helpers/cli.js';
+import { startServe } from '../helpers/daemon.js';
 import type { Lab } from '../helpers/lab.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -15,24 +15,10 @@ export const CHROMIUM = '/usr/bin/chromium';
 export interface ServedDemo { child: ChildProcess; url: string; origin: string; token: string; out: () => string; err: () => string }
 
 export async function serveDemo(lab: Lab, guests: number, extra: string[] = [], listen = '127.0.0.1:0'): Promise<ServedDemo> {
-  const dir = lab.tmpdir('virtune-desktop');
-  const child = spawn(process.execPath, [CLI, '--demo', String(guests), '--interval', '0.5', ...extra, 'serve', '--http', listen], {
-    stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TMPDIR: dir },
-  });
-  const pid = child.pid!;
-  lab.defer(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const deadline = Date.now() + 30_000;
-  let m: RegExpExecArray | null = null;
-  while (!(m = /operator\s+(http:\/\/\S+\/\?token=(\S+))/.exec(out + err))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const d = await startServe(lab, ['--demo', String(guests), '--interval', '0.5', ...extra], ['--http', listen], /operator\s+http:\/\/\S+\/\?token=\S+/);
+  const m = /operator\s+(http:\/\/\S+\/\?token=(\S+))/.exec(d.out() + d.err())!;
   const url = m[1]!;
-  return { child, url, origin: new URL(url).origin, token: decodeURIComponent(m[2]!), out: () => out, err: () => err };
+  return { child: d.child, url, origin: new URL(url).origin, token: decodeURIComponent(m[2]!), out: d.out, err: d.err };
 }
 
 export interface Chromium { context: BrowserContext; page: Page; errors: string[] }

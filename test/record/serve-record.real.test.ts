@@ -3,33 +3,22 @@
 // windows; `serve --replay` serves the recording read-only with working replay controls (next event
 // lands on the change) and refuses tuning with code 4.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CapacityReport } from '../../src/engine/model/report.js';
 import { connectUnix } from '../../src/engine/node/unix-socket.js';
 import { connectEngine } from '../../src/engine/rpc/client.js';
-import { CLI, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { exited, startServe } from '../helpers/daemon.js';
 import { useLab, type Lab } from '../helpers/lab.js';
 
+/** `virtune ARGS` (ARGS holds `serve`) as a daemon whose demo tree lives in `dir`; ready at its first `read-write` line */
 async function serve(lab: Lab, dir: string, args: string[], ready: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TMPDIR: dir } });
-  const pid = child.pid as number;
-  lab.defer(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const deadline = Date.now() + 30_000;
-  while (!out.includes(ready)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return child;
+  const i = args.indexOf('serve');
+  return (await startServe(lab, args.slice(0, i), args.slice(i + 1), new RegExp(ready), { env: { TMPDIR: dir } })).child;
 }
 
-const exited = (c: ChildProcess): Promise<number | null> =>
-  c.exitCode !== null ? Promise.resolve(c.exitCode) : new Promise((r) => c.once('exit', (code) => r(code)));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('serve --record and serve --replay (real daemon, demo host)', () => {

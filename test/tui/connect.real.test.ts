@@ -3,29 +3,17 @@
 // the connection is lost, the TUI keeps running), then restarted on the same socket (the banner goes,
 // the numbers move again); q still exits 0.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
+import { startServe } from '../helpers/daemon.js';
 import { requireCommand, useLab, type Lab } from '../helpers/lab.js';
 import { tableRows, Tmux } from './tmux.js';
 
 async function startDaemon(lab: Lab, sock: string, roSock: string | null = null): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, '--demo', '4', 'serve', '--listen', `unix:${sock}`, ...(roSock ? ['--listen-ro', `unix:${roSock}`] : [])], {
-    stdio: ['ignore', 'pipe', 'pipe'], detached: true,
-  });
-  const pid = child.pid as number;
-  lab.defer(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-  const end = Date.now() + 30_000;
-  while (!out.includes('read-write')) {
-    if (child.exitCode !== null || Date.now() > end) throw new Error(`the daemon did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return child;
+  const serveArgs = ['--listen', `unix:${sock}`, ...(roSock ? ['--listen-ro', `unix:${roSock}`] : [])];
+  return (await startServe(lab, ['--demo', '4'], serveArgs, /read-write/)).child;
 }
 
 const stopped = (c: ChildProcess): Promise<void> => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', () => r())));

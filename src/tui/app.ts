@@ -177,7 +177,9 @@ export class TuiApp {
       }
     }));
     if (this.chartGuest !== g.id) return;
-    for (const spec of specs) this.charts.set(spec.id, chartData(spec, chartHistory(spec, series), now));
+    // a braille line chart shows two points per column: no more than that is drawn
+    const widths = this.detail.drawnWidths();
+    for (const spec of specs) this.charts.set(spec.id, chartData(spec, chartHistory(spec, series), now, 2 * Math.max(10, (widths.get(spec.id) ?? 80) - 8)));
   }
 
   private async loadPanel(p: PanelDef): Promise<void> {

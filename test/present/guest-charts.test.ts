@@ -86,4 +86,18 @@ describe('chart history', () => {
     expect(d.series.map((s) => s.y)).toEqual([[0, 20, 30], [1, 1, 3]]);
     expect(d.series.map((s) => s.last)).toEqual(['30.0%', '3.0%']);
   });
+
+  it('draws more samples than a chart can show as buckets at their newest time with their largest value', () => {
+    const spec = guestCharts(guest('a', 50, { vcpus: 1 })).find((c) => c.id === 'cpu')!;
+    const t = Array.from({ length: 10 }, (_, i) => 1000 * (i + 1));
+    const h = { t, y: [[1, 2, 90, 4, 5, 6, 7, 8, 9, 10], [null, null, null, 1, null, 2, null, null, null, null]] };
+    const d = chartData(spec, h, 10_000, 4);
+    expect(d.x).toEqual(['-7s', '-4s', '-1s', '0s']); // buckets of 3: samples 1-3, 4-6, 7-9, 10
+    expect(d.series[0]!.y).toEqual([90, 6, 9, 10]); // the peak at sample 3 stays
+    expect(d.series[1]!.y).toEqual([0, 2, 2, 2]);
+    expect(d.series.map((s) => s.last)).toEqual(['10.0%', '2.0%']);
+    expect(d.max).toBe(90);
+    // within the limit nothing changes
+    expect(chartData(spec, h, 10_000, 10).series[0]!.y).toEqual(h.y[0]);
+  });
 });

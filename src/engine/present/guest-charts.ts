@@ -176,28 +176,36 @@ export function chartScale(unit: ChartUnit, max: number): { div: number; label: 
 /**
  * A chart's aligned history → arrays for a text line chart. Unknown points are carried as the previous
  * value (0 before the first known one) so lines stay continuous; `last` is the newest known value,
- * formatted (formatUnit), or '-'.
+ * formatted (formatUnit), or '-'. More than `maxPoints` samples (a chart a few dozen characters wide
+ * cannot show more) are drawn as maxPoints buckets of consecutive samples, each at its newest time
+ * with the largest value in it, so a short peak still shows.
  */
-export function chartData(spec: ChartSpec, h: ChartHistory, nowMs: number): ChartData {
-  const x = h.t.map((t) => `${Math.round((t - nowMs) / 1000)}s`);
+export function chartData(spec: ChartSpec, h: ChartHistory, nowMs: number, maxPoints = Infinity): ChartData {
+  const n = h.t.length;
+  const per = n > maxPoints && maxPoints >= 1 ? Math.ceil(n / Math.floor(maxPoints)) : 1;
+  const buckets = Math.ceil(n / per);
+  // bucket b holds samples b*per … min(n, (b+1)*per) - 1 and is drawn at its last one's time
+  const x = Array.from({ length: buckets }, (_, b) => `${Math.round(((h.t[Math.min(n, (b + 1) * per) - 1] as number) - nowMs) / 1000)}s`);
   let max = 0;
   for (const l of spec.limits) if (l.value > max) max = l.value;
   const series = spec.series.map((s, k) => {
     const col = h.y[k] ?? [];
     let prev = 0;
     let lastKnown: number | null = null;
-    const y = h.t.map((_, i) => {
+    const y = new Array<number>(buckets).fill(-Infinity);
+    for (let i = 0; i < n; i++) {
       const v = col[i] ?? null;
       if (v !== null) { prev = v; lastKnown = v; }
       if (prev > max) max = prev;
-      return prev;
-    });
+      const b = Math.floor(i / per);
+      if (prev > (y[b] as number)) y[b] = prev;
+    }
     return { label: s.label, y, last: formatUnit(spec.unit, lastKnown) };
   });
   const { div, label } = chartScale(spec.unit, max);
   if (div !== 1) for (const s of series) for (let i = 0; i < s.y.length; i++) s.y[i] = (s.y[i] as number) / div;
   return {
-    x, series, limits: spec.limits.map((l) => ({ label: `${l.label} ${formatUnit(spec.unit, l.value)}`, y: h.t.map(() => l.value / div) })),
+    x, series, limits: spec.limits.map((l) => ({ label: `${l.label} ${formatUnit(spec.unit, l.value)}`, y: x.map(() => l.value / div) })),
     max: max / div, unitLabel: label,
   };
 }

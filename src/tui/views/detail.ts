@@ -271,6 +271,11 @@ export class DetailView {
     return this.charts.map((c) => c.spec.id);
   }
 
+  /** width in columns of each chart on screen, by id */
+  drawnWidths(): Map<string, number> {
+    return new Map(this.charts.map((c) => [c.spec.id, c.widget.width as number]));
+  }
+
   private destroyCharts(): void {
     for (const c of this.charts) c.widget.destroy();
     this.charts = [];

@@ -165,7 +165,7 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
       const data = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
       let painted = 0;
       for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) painted++;
-      return { id: el.dataset.chart ?? '', history: Number(el.dataset.history ?? -1), points: Number(el.dataset.points ?? 0), painted };
+      return { id: el.dataset.chart ?? '', history: Number(el.dataset.history ?? -1), points: (el as HTMLElement & { virtunePoints?: number }).virtunePoints ?? 0, painted };
     }));
     // history points come only from EngineApi.history (a live snapshot adds one point, never to data-history)
     const filled = await until('every chart filled from history', async () => {

@@ -2,8 +2,8 @@
 // `points` values per series, not a growing array), one y-axis formatted by the present/ unit
 // formatter, and configured limits drawn as dashed horizontal lines with their label. seed() puts
 // history (EngineApi.history, aligned by present/guest-charts chartHistory) before the live points so
-// far; the element says how many points it draws (data-points) and how many came from history
-// (data-history). A chart whose series set changes (a vCPU or disk appeared) is rebuilt by its owner.
+// far; the element says how many points came from history (data-history, set once) and carries the
+// number it draws as a property (virtunePoints: no DOM write per frame). A chart whose series set changes (a vCPU or disk appeared) is rebuilt by its owner.
 
 import uPlot from 'uplot';
 import { formatUnit, type ChartLimit, type ChartUnit } from '../../engine/present/guest-charts.js';
@@ -141,7 +141,7 @@ export class LiveChart {
 
   redraw(): void {
     this.plot.setData(this.data());
-    this.el.dataset.points = String(Math.min(this.n, this.cap));
+    (this.el as HTMLElement & { virtunePoints?: number }).virtunePoints = Math.min(this.n, this.cap);
   }
 
   resize(width: number): void { this.plot.setSize({ width, height: this.o.height ?? 200 }); }

@@ -1,9 +1,10 @@
 // Owns the sampler worker thread's entry (a composition root): builds the collector's SampleSource
 // from the SamplerConfig in workerData (sampler-factory.ts) and answers the engine thread's
-// {kind:'sample'} requests with RawSamples and {kind:'close'} by closing everything.
+// {kind:'sample'} requests with RawSamples (encoded in parts, their buffers handed over, see
+// worker-sampler.ts) and {kind:'close'} by closing everything.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SamplerWorkerReply, SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
+import { encodeRawSample, transferables, type SamplerWorkerReply, type SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
 import type { SampleTask } from '../engine/ports/sources.js';
 import { buildSampler, type SamplerConfig } from './sampler-factory.js';
 
@@ -18,12 +19,12 @@ if (port) {
         reply = { id: m.id, closed: true };
       } else {
         try {
-          reply = { id: m.id, raw: await built.sampler.sample({ tasks: new Set<SampleTask>(m.tasks) }) };
+          reply = { id: m.id, sample: encodeRawSample(await built.sampler.sample({ tasks: new Set<SampleTask>(m.tasks) })) };
         } catch (e) {
           reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
         }
       }
-      port.postMessage(reply);
+      port.postMessage(reply, reply.sample ? transferables(reply.sample) : []);
     })();
   });
 }

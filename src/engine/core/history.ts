@@ -149,6 +149,15 @@ export class History {
 
   /** Record one snapshot (monoMs: the monotonic time of the raw sample it came from). */
   record(s: Snapshot, monoMs: number, wallMs: number): void {
+    const steps = this.recordSteps(s, monoMs, wallMs, Infinity);
+    while (steps.next().done !== true) { /* all at once */ }
+  }
+
+  /**
+   * record() in steps: pauses after every `guestsPerStep` guests (and as many series swept). Until
+   * the generator is done the history must not be queried (the new slot is half written).
+   */
+  *recordSteps(s: Snapshot, monoMs: number, wallMs: number, guestsPerStep: number): Generator<void, void, void> {
     const n = this.count;
     const slot = n % this.capacity;
     this.mono[slot] = monoMs;
@@ -164,8 +173,15 @@ export class History {
       ser.lastSeen = n; // also marks the series as written in this record
     };
     hostMetrics(s, put(null));
-    for (const g of s.guests) guestMetrics(g, put(g.id));
+    let done = 0;
+    for (const g of s.guests) {
+      if (++done % guestsPerStep === 0) yield;
+      guestMetrics(g, put(g.id));
+    }
+    const perSweep = guestsPerStep * 20;
+    let swept = 0;
     for (const [k, ser] of this.series) {
+      if (++swept % perSweep === 0) yield;
       if (ser.lastSeen === n) continue;
       if (n - ser.lastSeen >= this.capacity) this.series.delete(k);
       else ser.values[slot] = NaN;

@@ -1,16 +1,55 @@
 // Owns WorkerSampleSource, the Node adapter that runs a SampleSource in a worker thread: the engine's
-// thread only posts {id, tasks} and receives the RawSample (structured clone), so a long sample (1000
-// guests: hundreds of ms of synchronous reads) never blocks a client's request or a websocket frame.
+// thread only posts {id, tasks} and receives the RawSample, so a long sample (1000 guests: hundreds of
+// ms of synchronous reads) never blocks a client's request or a websocket frame. The sample crosses as
+// v8-serialized parts (the sample without its guests, then the guests GUESTS_PER_PART at a time,
+// encoded in the worker by encodeRawSample); the engine's thread decodes one part per turn of the event
+// loop (setImmediate between parts), so receiving 1000 guests is many short tasks, not one long one.
 // One request in flight at a time (the engine never overlaps samples); a worker that dies fails the
 // pending request and is restarted on the next one.
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { RawSample } from '../model/sample.js';
+import type { RawGuest, RawSample } from '../model/sample.js';
 import type { SampleRequest, SampleSource, SampleTask } from '../ports/sources.js';
+
+/** A RawSample as it crosses threads: `head` is the sample with no guests, `parts` its guests in order. */
+export interface EncodedSample { head: Uint8Array; parts: Uint8Array[] }
 
 /** What the worker entry receives and answers (the entry builds the real sampler from `config`). */
 export type SamplerWorkerRequest = { kind: 'sample'; id: number; tasks: SampleTask[] } | { kind: 'close'; id: number };
-export type SamplerWorkerReply = { id: number; raw?: RawSample; error?: string; closed?: true };
+export type SamplerWorkerReply = { id: number; sample?: EncodedSample; error?: string; closed?: true };
+
+/** Guests per part: decoding one part takes about a millisecond on the engine's thread. */
+export const GUESTS_PER_PART = 50;
+
+/** Encode a sample for the trip to the engine's thread (runs in the worker). */
+export function encodeRawSample(raw: RawSample, perPart = GUESTS_PER_PART): EncodedSample {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < raw.guests.length; i += perPart) parts.push(serialize(raw.guests.slice(i, i + perPart)));
+  return { head: serialize({ ...raw, guests: [] }), parts };
+}
+
+/** The ArrayBuffers an encoded sample can hand over instead of copying (each owned by one buffer). */
+export function transferables(e: EncodedSample): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const b of [e.head, ...e.parts]) {
+    if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) out.push(b.buffer);
+  }
+  return out;
+}
+
+/** Decode a sample, yielding to the event loop before each part of guests (runs in the engine's thread). */
+export async function decodeRawSample(e: EncodedSample): Promise<RawSample> {
+  const raw = deserialize(e.head) as RawSample;
+  const guests: RawGuest[] = [];
+  for (const part of e.parts) {
+    await nextTurn();
+    for (const g of deserialize(part) as RawGuest[]) guests.push(g);
+  }
+  raw.guests = guests;
+  return raw;
+}
 
 export class WorkerSampleSource implements SampleSource {
   private worker: Worker | null = null;
@@ -48,8 +87,8 @@ export class WorkerSampleSource implements SampleSource {
 
   async sample(req: SampleRequest): Promise<RawSample> {
     const r = await this.ask({ kind: 'sample', id: ++this.seq, tasks: [...req.tasks] });
-    if (r.error !== undefined || !r.raw) throw new Error(r.error ?? 'the sampler worker sent no sample');
-    return r.raw;
+    if (r.error !== undefined || !r.sample) throw new Error(r.error ?? 'the sampler worker sent no sample');
+    return decodeRawSample(r.sample);
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,17 @@
 // Tests the daemon's stepped tick: deriveSteps and History.recordSteps give exactly what derive and
 // record give; an Engine with yieldToLoop answers status/latest between the steps of a big tick
 // (with the previous tick's figures), holds a history query until the append is complete, and ends
-// with the same snapshot and history as the one-piece engine fed the same samples.
+// with the same snapshot and history as the one-piece engine fed the same samples. A source that
+// derives where it samples (the daemon's worker) hands over its snapshot: the engine publishes it and
+// does not read the raw guests unless asked.
 
 import { describe, expect, it } from 'vitest';
 import { createEngine, GUESTS_PER_STEP, type EngineDeps } from '../../src/engine/core/engine.js';
 import { derive, deriveSteps } from '../../src/engine/core/derive.js';
 import { History } from '../../src/engine/core/history.js';
+import type { RawSample } from '../../src/engine/model/sample.js';
 import type { Snapshot } from '../../src/engine/model/snapshot.js';
+import type { DerivedSample, SampleRequest } from '../../src/engine/ports/sources.js';
 import type { EngineStatus } from '../../src/engine/protocol/api.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { FakeSampleSource } from './raw-builders.js';
@@ -69,6 +73,33 @@ describe('deriveSteps and History.recordSteps', () => {
     }
     // the vanished guest's last point is unknown in both
     expect(steps.query({ guest: 'qemu:g11', metric: 'cpu.usagePct', windowSec: 10 }).points.at(-1)![1]).toBeNull();
+  });
+});
+
+describe('History series lookup', () => {
+  it('a guest gone for a whole window is dropped, and when it comes back its series start afresh', async () => {
+    const clock = new ManualClock();
+    const both = new FakeSampleSource(clock, ['qemu:a', 'qemu:b']);
+    const onlyA = new FakeSampleSource(clock, ['qemu:a']);
+    const h = new History(3, 1); // 4 slots
+    let prev = null;
+    const feed = async (src: FakeSampleSource): Promise<void> => {
+      const raw = await src.sample({ tasks: new Set(['counters']) });
+      h.record(derive(prev, raw), raw.monoMs, raw.wallMs);
+      prev = raw;
+      clock.advance(1000);
+    };
+    await feed(both);
+    await feed(both);
+    for (let i = 0; i < 4; i++) await feed(onlyA);
+    expect(h.metrics('qemu:b')).toEqual([]);
+    await feed(both);
+    await feed(both);
+    const pts = h.query({ guest: 'qemu:b', metric: 'memory.currentBytes', windowSec: 3 }).points;
+    // only the two samples since it came back have values: nothing of its first life remains
+    expect(pts.filter(([, v]) => v !== null)).toHaveLength(2);
+    expect(pts.slice(-2).every(([, v]) => v !== null)).toBe(true);
+    expect(h.metrics('qemu:b')).toEqual(h.metrics('qemu:a'));
   });
 });
 
@@ -156,5 +187,61 @@ describe('Engine with yieldToLoop (the daemon)', () => {
     expect(steps.snaps).toHaveLength(4);
     expect(steps.snaps).toEqual(one.snaps);
     expect(steps.hist).toEqual(one.hist);
+  });
+});
+
+/** A source that derives where it samples, like the daemon's worker; counts reads of raw.guests. */
+class DerivingSource extends FakeSampleSource {
+  guestReads = 0;
+  private prev: RawSample | null = null;
+  async sampleDerived(req: SampleRequest): Promise<DerivedSample> {
+    const raw = await this.sample(req);
+    const snapshot = derive(this.prev, raw);
+    this.prev = raw;
+    const guests = raw.guests;
+    const lazy = { ...raw } as RawSample;
+    Object.defineProperty(lazy, 'guests', { enumerable: true, get: () => { this.guestReads++; return guests; } });
+    return { raw: lazy, snapshot, deriveUsec: 123 };
+  }
+}
+
+describe('Engine with a source that derives (the daemon\'s worker)', () => {
+  it('publishes the source\'s snapshots and never reads the raw guests unless a request needs them', async () => {
+    const clock = new ManualClock();
+    const src = new DerivingSource(clock, ids(120));
+    const engine = createEngine(deps(clock, src, { yieldToLoop: () => Promise.resolve() }));
+    const snaps: Snapshot[] = [];
+    await engine.subscribe((s) => snaps.push(s));
+    await engine.start();
+    for (let i = 0; i < 2; i++) { clock.advance(1000); await flush(300); }
+    expect(snaps).toHaveLength(3);
+    expect(snaps[2]!.guests).toHaveLength(120);
+    expect(snaps[2]!.guests[119]!.cpu.usagePct).not.toBeNull();
+    const st = await engine.status();
+    expect(st).toMatchObject({ samples: 3, guests: 120, lastDeriveCostUsec: 123 });
+    expect(src.guestReads).toBe(0);
+    // a request that needs the raw guests reads them
+    expect((await engine.listGuests()).map((g) => g.id)).toEqual(ids(120));
+    expect(src.guestReads).toBeGreaterThan(0);
+    // the same figures as the engine that derives itself
+    const clock2 = new ManualClock();
+    const plain = createEngine(deps(clock2, new FakeSampleSource(clock2, ids(120))));
+    const plainSnaps: Snapshot[] = [];
+    await plain.subscribe((s) => plainSnaps.push(s));
+    await plain.start();
+    for (let i = 0; i < 2; i++) { clock2.advance(1000); await flush(300); }
+    expect(snaps).toEqual(plainSnaps);
+    await engine.stop();
+    await plain.stop();
+  });
+
+  it('the in-process engine (no yieldToLoop) derives itself even when the source could', async () => {
+    const clock = new ManualClock();
+    const src = new DerivingSource(clock, ids(3));
+    const engine = createEngine(deps(clock, src));
+    await engine.start();
+    expect((await engine.status()).lastDeriveCostUsec).not.toBe(123);
+    expect((await engine.latest())!.guests).toHaveLength(3);
+    await engine.stop();
   });
 });

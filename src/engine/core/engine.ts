@@ -4,7 +4,9 @@
 // advice to the injected Tuner and Advisor. No node: modules; every host touch is behind a port.
 // With `yieldToLoop` (the daemon) derivation and the history append run in steps of GUESTS_PER_STEP
 // guests with a turn of the host's event loop between them, so a big host's tick never holds the
-// thread for long; a history query waits for the append in progress. Without it a tick runs in one piece.
+// thread for long; a history query waits for the append in progress; a source that derives where it
+// samples (sampleDerived: the daemon's worker) hands over the snapshot and this thread does not derive.
+// Without yieldToLoop a tick runs in one piece, deriving here.
 
 import { deniedError, failedError, VirtuneError } from '../model/errors.js';
 import type { Advice, AdviceRequest, HostMove, LintFinding } from '../model/advice.js';
@@ -20,6 +22,7 @@ import {
   PROTOCOL_VERSION, type CallerInfo, type EngineApi, type EngineStatus, type GuestRef,
   type HistoryQuery, type HistorySeries, type Subscription,
 } from '../protocol/api.js';
+import { rememberSnapshotJson } from '../protocol/snapshot-json.js';
 import { derive, deriveSteps } from './derive.js';
 import { History } from './history.js';
 import { Cadences, DEFAULT_CADENCES, type Cadence } from './scheduler.js';
@@ -173,14 +176,20 @@ class EngineImpl implements Engine {
     const t0 = clock.monoMs();
     this.lastTickStartMs = t0;
     const tasks = this.cadences.due(t0);
-    const raw = await sampler.sample({ tasks });
+    const yieldToLoop = this.deps.yieldToLoop ?? null;
+    const derived = yieldToLoop !== null && sampler.sampleDerived && !this.deps.replay ? await sampler.sampleDerived({ tasks }, { json: this.listeners.size > 0 }) : null;
+    const raw = derived ? derived.raw : await sampler.sample({ tasks });
     if (this.deps.onRawSample) {
       try { this.deps.onRawSample(raw); } catch { /* the recorder's failure is its own */ }
     }
     const t1 = clock.monoMs();
-    const yieldToLoop = this.deps.yieldToLoop ?? null;
     let snap: Snapshot;
-    if (yieldToLoop === null) {
+    if (derived) {
+      snap = derived.snapshot;
+      this.lastDeriveCostUsec = derived.deriveUsec;
+      // the subscribers' text, made in the worker (not when notes are added to this snapshot below)
+      if (derived.snapshotJson && this.startNotes.length === 0) rememberSnapshotJson(snap, derived.snapshotJson);
+    } else if (yieldToLoop === null) {
       snap = derive(this.prevRaw, raw);
       this.lastDeriveCostUsec = Math.round((clock.monoMs() - t1) * 1000);
     } else {
@@ -253,7 +262,7 @@ class EngineImpl implements Engine {
       samples: this.samples,
       lastSampleCostUsec: this.lastSampleCostUsec,
       lastDeriveCostUsec: this.lastDeriveCostUsec,
-      guests: this.prevRaw?.guests.length ?? 0,
+      guests: this.snap?.guests.length ?? 0, // one per raw guest (not raw: its guests may still be encoded)
       clients: this.clientCounter ? this.clientCounter() : null,
       historyWindowSec: this.historySec,
       replay: this.deps.replay ? this.deps.replay.status() : null,

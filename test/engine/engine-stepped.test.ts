@@ -82,7 +82,7 @@ describe('History series lookup', () => {
     const both = new FakeSampleSource(clock, ['qemu:a', 'qemu:b']);
     const onlyA = new FakeSampleSource(clock, ['qemu:a']);
     const h = new History(3, 1); // 4 slots
-    let prev = null;
+    let prev: RawSample | null = null;
     const feed = async (src: FakeSampleSource): Promise<void> => {
       const raw = await src.sample({ tasks: new Set(['counters']) });
       h.record(derive(prev, raw), raw.monoMs, raw.wallMs);

@@ -140,6 +140,8 @@ export class History {
   private readonly series = new Map<string, Series>();
   /** per-disk / per-NIC / per-node series: asked for whatever this.series lacks */
   private readonly devices: DeviceHistory;
+  /** the same series by guest, then metric: record() finds a series without building its key */
+  private readonly byGuest = new Map<string | null, Map<string, Series>>();
 
   constructor(windowSec: number, intervalSec: number, deviceWindowSec?: number) {
     this.windowSec = windowSec;
@@ -153,28 +155,63 @@ export class History {
     return `${guest ?? ''}\u0000${metric}`;
   }
 
+  /** Forget a series (its key is `guest\0metric`, guest '' for the host). */
+  private drop(k: string): void {
+    this.series.delete(k);
+    const cut = k.indexOf('\u0000');
+    const guest = cut === 0 ? null : k.slice(0, cut);
+    const index = this.byGuest.get(guest);
+    index?.delete(k.slice(cut + 1));
+    if (index?.size === 0) this.byGuest.delete(guest);
+  }
+
   /** Record one snapshot (monoMs: the monotonic time of the raw sample it came from). */
   record(s: Snapshot, monoMs: number, wallMs: number): void {
+    const steps = this.recordSteps(s, monoMs, wallMs, Infinity);
+    while (steps.next().done !== true) { /* all at once */ }
+  }
+
+  /**
+   * record() in steps: pauses after every `guestsPerStep` guests (and as many series swept). Until
+   * the generator is done the history must not be queried (the new slot is half written).
+   */
+  *recordSteps(s: Snapshot, monoMs: number, wallMs: number, guestsPerStep: number): Generator<void, void, void> {
     const n = this.count;
     const slot = n % this.capacity;
     this.mono[slot] = monoMs;
     this.wall[slot] = wallMs;
-    const put = (guest: string | null) => (metric: string, value: number | null): void => {
-      const k = this.key(guest, metric);
-      let ser = this.series.get(k);
-      if (!ser) {
-        ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n };
-        this.series.set(k, ser);
-      }
-      ser.values[slot] = value === null ? NaN : value;
-      ser.lastSeen = n; // also marks the series as written in this record
+    const put = (guest: string | null): Emit => {
+      let index = this.byGuest.get(guest);
+      if (!index) { index = new Map(); this.byGuest.set(guest, index); }
+      const known = index;
+      return (metric: string, value: number | null): void => {
+        let ser = known.get(metric);
+        if (!ser) {
+          const k = this.key(guest, metric);
+          ser = this.series.get(k);
+          if (!ser) {
+            ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n };
+            this.series.set(k, ser);
+          }
+          known.set(metric, ser);
+        }
+        ser.values[slot] = value === null ? NaN : value;
+        ser.lastSeen = n; // also marks the series as written in this record
+      };
     };
     hostMetrics(s, put(null));
-    for (const g of s.guests) guestMetrics(g, put(g.id));
+    let done = 0;
+    for (const g of s.guests) {
+      if (++done % guestsPerStep === 0) yield;
+      guestMetrics(g, put(g.id));
+    }
     this.devices.record(s, n);
+    const perSweep = guestsPerStep * 20;
+    let swept = 0;
     for (const [k, ser] of this.series) {
+      if (++swept % perSweep === 0) yield;
       if (ser.lastSeen === n) continue;
-      if (n - ser.lastSeen >= this.capacity) this.series.delete(k);
+      if (n - ser.lastSeen >= this.capacity) this.drop(k);
       else ser.values[slot] = NaN;
     }
     this.count = n + 1;

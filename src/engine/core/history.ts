@@ -18,9 +18,10 @@
 
 import { allDisks, sumCounted } from '../model/disk-io.js';
 import { VirtuneError } from '../model/errors.js';
-import type { HistoryWindow } from '../model/diagnosis.js';
+import type { HistoryWindow, SeriesStats } from '../model/diagnosis.js';
 import type { DiskSnap, GuestSnap, NicSnap, Snapshot } from '../model/snapshot.js';
 import type { HistoryQuery, HistorySeries } from '../protocol/api.js';
+import { BlockSums } from './window-sums.js';
 
 type Emit = (metric: string, value: number | null) => void;
 
@@ -126,6 +127,26 @@ interface Series {
   since: number;
   /** last sample number with a value for this series (guest present) */
   lastSeen: number;
+  /** per-block count / sum / min / max of the known values (window statistics without a walk) */
+  sums: BlockSums;
+}
+
+/** Copy vals[a..b) into out from k; returns the next k. Long runs as one memcpy (set of a subarray view). */
+function copyRun(vals: Float32Array, a: number, b: number, out: Float32Array, k: number): number {
+  if (b - a >= 64) {
+    out.set(vals.subarray(a, b), k);
+    return k + b - a;
+  }
+  for (let i = a; i < b; i++) out[k++] = vals[i] as number;
+  return k;
+}
+
+function emptyStats(into: SeriesStats): SeriesStats {
+  into.known = 0;
+  into.sum = 0;
+  into.min = NaN;
+  into.max = NaN;
+  return into;
 }
 
 export class History {
@@ -135,6 +156,8 @@ export class History {
   private readonly wall: Float64Array;
   private count = 0;              // samples recorded so far
   private readonly series = new Map<string, Series>();
+  /** the same series by guest ('' = host), then metric: the window's lookups build no key string */
+  private readonly byGuest = new Map<string, Map<string, Series>>();
 
   constructor(windowSec: number, intervalSec: number) {
     this.windowSec = windowSec;
@@ -157,20 +180,37 @@ export class History {
       const k = this.key(guest, metric);
       let ser = this.series.get(k);
       if (!ser) {
-        ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n };
+        ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n, sums: new BlockSums(this.capacity) };
         this.series.set(k, ser);
+        this.indexSeries(k, ser);
       }
       ser.values[slot] = value === null ? NaN : value;
+      if (value !== null && value === value) ser.sums.put(n, ser.values[slot] as number);
       ser.lastSeen = n; // also marks the series as written in this record
     };
     hostMetrics(s, put(null));
     for (const g of s.guests) guestMetrics(g, put(g.id));
     for (const [k, ser] of this.series) {
       if (ser.lastSeen === n) continue;
-      if (n - ser.lastSeen >= this.capacity) this.series.delete(k);
+      if (n - ser.lastSeen >= this.capacity) { this.series.delete(k); this.indexSeries(k, null); }
       else ser.values[slot] = NaN;
     }
     this.count = n + 1;
+  }
+
+  /** Add (ser) or drop (null) a series of key k in byGuest. */
+  private indexSeries(k: string, ser: Series | null): void {
+    const i = k.indexOf('\u0000');
+    const guest = k.slice(0, i);
+    const metric = k.slice(i + 1);
+    let m = this.byGuest.get(guest);
+    if (ser !== null) {
+      if (!m) { m = new Map(); this.byGuest.set(guest, m); }
+      m.set(metric, ser);
+    } else if (m) {
+      m.delete(metric);
+      if (m.size === 0) this.byGuest.delete(guest);
+    }
   }
 
   /** Metric paths known for a guest (null: host). */
@@ -183,7 +223,8 @@ export class History {
 
   /**
    * The last windowSec seconds as a HistoryWindow for the diagnosis: each series() call copies one
-   * series' values in the window, oldest first (NaN = unknown), or null when the series does not exist.
+   * series' values in the window, oldest first (NaN = unknown), or null when the series does not exist;
+   * stats() summarises a stretch of it from the block sums (window-sums.ts) without copying.
    */
   window(windowSec: number): HistoryWindow {
     const count = this.count;
@@ -199,11 +240,10 @@ export class History {
     return {
       length, coveredSec,
       series: (guest, metric, into) => {
-        const ser = this.series.get(this.key(guest, metric));
+        const ser = this.byGuest.get(guest ?? '')?.get(metric);
         if (!ser) return null;
         const out = into && into.length === length ? into : new Float32Array(length);
-        // samples before the series existed are unknown; the rest is one or two straight runs of the
-        // ring (plain loops: a typed-array subarray() per run costs more than copying 600 values)
+        // samples before the series existed are unknown; the rest is one or two straight runs of the ring
         const from = Math.max(first, ser.since);
         const skip = Math.min(from - first, length);
         const vals = ser.values;
@@ -213,10 +253,18 @@ export class History {
           const a = from % cap;
           const b = last % cap;
           const end1 = a <= b ? b : cap - 1;
-          for (let i = a; i <= end1; i++) out[k++] = vals[i] as number;
-          if (a > b) for (let i = 0; i <= b; i++) out[k++] = vals[i] as number;
+          k = copyRun(vals, a, end1 + 1, out, k);
+          if (a > b) copyRun(vals, 0, b + 1, out, k);
         }
         return out;
+      },
+      stats: (guest, metric, into, fromIdx = 0, toIdx = length) => {
+        const ser = this.byGuest.get(guest ?? '')?.get(metric);
+        if (!ser) return null;
+        const lo = Math.max(first + Math.max(0, fromIdx), ser.since);
+        const hi = first + Math.min(length, toIdx) - 1;
+        if (lo > hi) return emptyStats(into);
+        return ser.sums.stats(ser.values, cap, lo, hi, into);
       },
     };
   }

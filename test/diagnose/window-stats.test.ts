@@ -53,9 +53,32 @@ function counting(w: HistoryWindow): { w: HistoryWindow; walks: string[] } {
 }
 
 describe('History.window().stats()', () => {
-  it('matches a walk over series() for every stretch of windows across the wrap-around', () => {
+  it('matches a walk over series() for every stretch of windows across the wrap-around, before and after more samples', () => {
     const r = rng(7);
     const h = new History(200, 1); // capacity 201: 530 samples wrap the ring twice
+    let checked = 0;
+    const check = (): void => {
+      for (const sec of [0, 1, 31, 32, 33, 64, 100, 150, 200, 500]) {
+        const w = h.window(sec);
+        const stats = w.stats as NonNullable<HistoryWindow['stats']>;
+        for (const id of ['qemu:a', 'qemu:b', 'qemu:c', 'qemu:d']) {
+          const all = w.series(id, 'cpu.usagePct') as Float32Array | null;
+          if (all === null) { expect(stats(id, 'cpu.usagePct', { known: 0, sum: 0, min: 0, max: 0 })).toBeNull(); continue; }
+          for (let k = 0; k < 10; k++) {
+            const from = k === 0 ? 0 : Math.floor(r() * w.length);
+            const to = k === 0 ? w.length : from + Math.floor(r() * (w.length - from + 1));
+            const got = stats(id, 'cpu.usagePct', { known: -1, sum: -1, min: -1, max: -1 }, from, to);
+            const want = walked(all, from, to);
+            expect(got?.known).toBe(want.known);
+            expect(got?.min).toBe(want.min);
+            expect(got?.max).toBe(want.max);
+            expect(got?.sum).toBeCloseTo(want.sum, 6);
+            checked++;
+          }
+        }
+        expect(stats('qemu:a', 'nope', { known: 0, sum: 0, min: 0, max: 0 })).toBeNull();
+      }
+    };
     for (let t = 0; t < 530; t++) {
       // a is sometimes unknown, b exists only from t = 95, c vanishes for 100 samples (whole blocks
       // whose summary slots still hold older blocks), d appears once and again only at the end
@@ -64,28 +87,10 @@ describe('History.window().stats()', () => {
       if (t < 300 || t >= 400) gs.push(guest('c', { cpu: { usagePct: 1e9 * r() + 5 } }));
       if (t === 400 || t >= 520) gs.push(guest('d', { cpu: { usagePct: 50 + r() } }));
       at(h, snapshot(gs), t);
+      // the first question starts a series' sums from the ring; the samples after it are added as they come
+      if (t === 20 || t === 150 || t === 333 || t === 529) check();
     }
-    let checked = 0;
-    for (const sec of [0, 1, 31, 32, 33, 64, 100, 150, 200, 500]) {
-      const w = h.window(sec);
-      const stats = w.stats as NonNullable<HistoryWindow['stats']>;
-      for (const id of ['qemu:a', 'qemu:b', 'qemu:c', 'qemu:d']) {
-        const all = w.series(id, 'cpu.usagePct') as Float32Array;
-        for (let k = 0; k < 40; k++) {
-          const from = k === 0 ? 0 : Math.floor(r() * w.length);
-          const to = k === 0 ? w.length : from + Math.floor(r() * (w.length - from + 1));
-          const got = stats(id, 'cpu.usagePct', { known: -1, sum: -1, min: -1, max: -1 }, from, to);
-          const want = walked(all, from, to);
-          expect(got?.known).toBe(want.known);
-          expect(got?.min).toBe(want.min);
-          expect(got?.max).toBe(want.max);
-          expect(got?.sum).toBeCloseTo(want.sum, 6);
-          checked++;
-        }
-      }
-      expect(stats('qemu:a', 'nope', { known: 0, sum: 0, min: 0, max: 0 })).toBeNull();
-    }
-    expect(checked).toBe(10 * 4 * 40);
+    expect(checked).toBeGreaterThan(1000);
   });
 });
 

@@ -127,8 +127,8 @@ interface Series {
   since: number;
   /** last sample number with a value for this series (guest present) */
   lastSeen: number;
-  /** per-block count / sum / min / max of the known values (window statistics without a walk) */
-  sums: BlockSums;
+  /** per-block count / sum / min / max of the known values (window statistics without a walk), from the first stats() on */
+  sums: BlockSums | null;
 }
 
 /** Copy vals[a..b) into out from k; returns the next k. Long runs as one memcpy (set of a subarray view). */
@@ -180,12 +180,12 @@ export class History {
       const k = this.key(guest, metric);
       let ser = this.series.get(k);
       if (!ser) {
-        ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n, sums: new BlockSums(this.capacity) };
+        ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n, sums: null };
         this.series.set(k, ser);
         this.indexSeries(k, ser);
       }
       ser.values[slot] = value === null ? NaN : value;
-      if (value !== null && value === value) ser.sums.put(n, ser.values[slot] as number);
+      if (ser.sums !== null && value !== null && value === value) ser.sums.put(n, ser.values[slot] as number);
       ser.lastSeen = n; // also marks the series as written in this record
     };
     hostMetrics(s, put(null));
@@ -264,7 +264,9 @@ export class History {
         const lo = Math.max(first + Math.max(0, fromIdx), ser.since);
         const hi = first + Math.min(length, toIdx) - 1;
         if (lo > hi) return emptyStats(into);
-        return ser.sums.stats(ser.values, cap, lo, hi, into);
+        // sums start with the first question: from what the ring still holds of the series
+        ser.sums ??= new BlockSums(cap).fill(ser.values, cap, Math.max(ser.since, this.count - cap), this.count - 1);
+        return ser.sums.stats(ser.values, cap, lo, hi, this.count - 1, into);
       },
     };
   }

@@ -44,16 +44,43 @@ function quotaCap(c: CgControls): number {
   return c.quota === null ? Infinity : c.quota / c.period;
 }
 
-function throttleLevel(k: CpuCounters, c: CgControls, want: number, dt: number): number {
+/**
+ * Spread of a group's CPU demand from one CFS period (100 ms) to the next around its mean over a step:
+ * the simulation steps in whole intervals, the kernel accounts bandwidth per period.
+ */
+const PERIOD_SPREAD = 0.3;
+
+/** Standard normal distribution function (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7). */
+function normCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+/**
+ * CFS bandwidth accounting of one group over a step, as cpu.stat counts it: nr_periods counts the
+ * periods it was active in, nr_throttled those in which it used up its quota — so a throttled period
+ * always holds a whole quota of CPU time, and throttled periods / periods is never more than the
+ * group's use allows. `demand`: CPUs it wanted (after the quotas below it); `got`: CPUs it ran. It
+ * could reach its demand, or only what contention left it when that kept it under the quota; per
+ * period that reach spreads (PERIOD_SPREAD), so the throttled fraction is P(reach × (1 + spread·z) ≥
+ * quota): all periods far above the quota, some when a busy group averages just below it, few when
+ * contention holds it well under it. throttled_usec adds the expected CPU time the quota denied.
+ */
+function countThrottling(k: CpuCounters, c: CgControls, demand: number, got: number, dt: number): void {
   const cap = quotaCap(c);
-  if (cap === Infinity) return want;
-  if (want > 0) k.periods += (dt * 1e6) / c.period;
-  if (want > cap) {
-    k.throttled += (dt * 1e6) / c.period;
-    k.throttledUsec += (want - cap) * dt * 1e6;
-    return cap;
-  }
-  return want;
+  if (cap === Infinity || demand <= 0) return;
+  const periods = (dt * 1e6) / c.period;
+  k.periods += periods;
+  const reach = got < Math.min(demand, cap) * 0.999 ? got : demand;
+  if (reach <= 0) return;
+  const sd = reach * PERIOD_SPREAD;
+  const d = (reach - cap) / sd;
+  k.throttled += periods * normCdf(d);
+  // E[max(0, X − cap)] for X ~ N(reach, sd): the CPU time over the quota that the periods were denied
+  const denied = (reach - cap) * normCdf(d) + (sd * Math.exp((-d * d) / 2)) / Math.sqrt(2 * Math.PI);
+  k.throttledUsec += Math.max(0, denied) * dt * 1e6;
 }
 
 function addUsage(k: CpuCounters, cpus: number, dt: number, userShare: number): void {
@@ -80,7 +107,11 @@ function qmpCap(d: DiskState, key: string): number {
   return v === undefined || v === 0 ? Infinity : v;
 }
 
-interface Plan { demand: Demand; want: number; vcpuWant: number[]; emu: number; vfrac: number; set: number[]; perCpu: number; granted: number; rawVcpu: number[] }
+interface Plan {
+  demand: Demand; want: number; vcpuWant: number[]; emu: number; vfrac: number; set: number[]; perCpu: number; granted: number; rawVcpu: number[];
+  /** CPUs wanted before the emulator's, libvirt's and the scope's quotas (throttling is counted once the grant is known) */
+  emuRaw: number; libvirtIn: number; scopeIn: number;
+}
 
 /** Advance the whole host by dt seconds. */
 export function step(host: HostState, guests: GuestState[], dt: number): void {
@@ -101,17 +132,15 @@ export function step(host: HostState, guests: GuestState[], dt: number): void {
     const emuRaw = g.running ? 0.01 + iops * 2e-5 + pps * 3e-6 : 0.003;
     const emu = Math.min(emuRaw, quotaCap(g.ctl.emulator));
     const sumV = vcpuWant.reduce((a, b) => a + b, 0);
-    // vCPU/emulator level throttling
-    g.ctl.vcpu.forEach((c, i) => { throttleLevel(g.cpu.vcpu[i] as CpuCounters, c, rawVcpu[i] as number, dt); });
-    throttleLevel(g.cpu.emulator, g.ctl.emulator, emuRaw, dt);
-    let want = sumV + emu;
-    want = throttleLevel(g.cpu.libvirt, g.ctl.libvirt, want, dt);
-    want = throttleLevel(g.cpu.scope, g.ctl.scope, want, dt);
+    // the quotas of the vCPU and emulator groups, then libvirt's, then the scope's
+    const libvirtIn = sumV + emu;
+    const scopeIn = Math.min(libvirtIn, quotaCap(g.ctl.libvirt));
+    let want = Math.min(scopeIn, quotaCap(g.ctl.scope));
     want = Math.min(want, g.eff.union.length);
     const homeNode = g.eff.mems.length === 1 ? (g.eff.mems[0] as number) : g.spec.homeNode;
     const pref = intersect(g.eff.union, spec.nodeCpus[homeNode] as number[]);
     const set = pref.length && want <= pref.length * 0.9 ? pref : g.eff.union;
-    plans.push({ demand, want, vcpuWant, emu, vfrac: sumV + emu > 0 ? sumV / (sumV + emu) : 1, set, perCpu: set.length ? want / set.length : 0, granted: 0, rawVcpu });
+    plans.push({ demand, want, vcpuWant, emu, vfrac: sumV + emu > 0 ? sumV / (sumV + emu) : 1, set, perCpu: set.length ? want / set.length : 0, granted: 0, rawVcpu, emuRaw, libvirtIn, scopeIn });
   }
 
   // 2. share each CPU by weight (water-filling), account host CPU time
@@ -171,6 +200,7 @@ export function step(host: HostState, guests: GuestState[], dt: number): void {
       const wait = Math.max(0, (p.rawVcpu[i] as number) - run);
       vcpuSum += run;
       addUsage(g.cpu.vcpu[i] as CpuCounters, run, dt, 0.9);
+      countThrottling(g.cpu.vcpu[i] as CpuCounters, g.ctl.vcpu[i] as CgControls, p.rawVcpu[i] as number, run, dt);
       g.vcpuRunNs[i] = (g.vcpuRunNs[i] as number) + run * dt * 1e9;
       g.vcpuWaitNs[i] = (g.vcpuWaitNs[i] as number) + wait * dt * 1e9;
       const sl = run * dt * 1000 + (g.running ? dt * 50 : 0);
@@ -188,6 +218,9 @@ export function step(host: HostState, guests: GuestState[], dt: number): void {
     });
     const emu = p.emu * f;
     addUsage(g.cpu.emulator, emu, dt, 0.35);
+    countThrottling(g.cpu.emulator, g.ctl.emulator, p.emuRaw, emu, dt);
+    countThrottling(g.cpu.libvirt, g.ctl.libvirt, p.libvirtIn, vcpuSum + emu, dt);
+    countThrottling(g.cpu.scope, g.ctl.scope, p.scopeIn, vcpuSum + emu, dt);
     g.emuRunNs += emu * 0.7 * dt * 1e9; g.vhostRunNs += emu * 0.3 * dt * 1e9;
     addUsage(g.cpu.libvirt, vcpuSum + emu, dt, (vcpuSum * 0.9 + emu * 0.35) / Math.max(1e-9, vcpuSum + emu));
     addUsage(g.cpu.scope, vcpuSum + emu, dt, (vcpuSum * 0.9 + emu * 0.35) / Math.max(1e-9, vcpuSum + emu));

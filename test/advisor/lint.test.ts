@@ -47,6 +47,23 @@ describe('advise --lint (multi-node NUMA fixture)', () => {
     expect(rules(lint({ guests: [{ id: 'qemu:h', vcpus: 2, cpuset: '4-7', raw: { backends } }] }))).not.toContain('hugepages-remote');
   });
 
+  it('hugepages-remote without backend bindings: the pages\' node is where the memory is, not QEMU\'s few MiB elsewhere; the fix is that node\'s CPUs', () => {
+    // as the demo's db-04 after `tune --cpuset 0-3`: 4 GiB of hugepages on node 1, 19 MiB of QEMU on node 0
+    const g: GuestSpec = { id: 'qemu:db', vcpus: 4, cpuset: '0-3', hugetlbMiB: 4096, perNodeMiB: { 0: 19, 1: 4230 } };
+    const f = lint({ guests: [g] }).find((x) => x.rule === 'hugepages-remote');
+    expect(f?.message).toMatch(/hugepages on node\(s\) 1 but its vCPUs run on node\(s\) 0:/);
+    expect(f?.suggestion).toBe('virtune tune qemu:db --cpuset 4-7'); // the CPUs of node 1
+    expect(rules(lint({ guests: [{ ...g, cpuset: '4-7' }] }))).not.toContain('hugepages-remote');
+  });
+
+  it('hugepages-remote on a node without CPUs (memory-only node): the finding stays, with no cpuset to suggest', () => {
+    const backends = [{ id: 'ram', sizeBytes: 1 << 30, merge: false, share: false, hugepages: true, pageSizeBytes: 2 << 20, hostNodes: [2], policy: 'bind', type: 'memory-backend-file' }];
+    const withCxl: HostSpec['nodes'] = [...nodes, { cpus: '', totalMiB: 65536, freeMiB: 60000, usagePct: null, distances: [30, 30, 10] }];
+    const f = lint({ nodes: withCxl, guests: [{ id: 'qemu:h', vcpus: 2, cpuset: '0-3', raw: { backends } }] }).find((x) => x.rule === 'hugepages-remote');
+    expect(f?.severity).toBe('error');
+    expect(f?.suggestion).toBeNull();
+  });
+
   it('ksm-merge-across-nodes with NUMA-pinned guests', () => {
     const pinned: GuestSpec = { id: 'qemu:p', vcpus: 1, cpuset: '0-3', mems: '0' };
     expect(lint({ ksm: { run: 1, mergeAcrossNodes: 1 }, guests: [pinned] })).toContainEqual(expect.objectContaining({

@@ -104,6 +104,34 @@ describe('demo host simulation (simulated host)', () => {
     expect(usageUsec(r, web) - u1).toBeGreaterThan(2 * 1.5e6);
   });
 
+  it('counts a period as throttled only when the group used its whole quota in it (proxy-05, 80 % quota, alone and crowded)', async () => {
+    const { d, fs } = await start();
+    const r = d.root;
+    const proxy = scopeOf(r, 'proxy-05'); // the cpu-quota scenario: 80 % of a CPU, wants ~1.4 CPUs
+    expect(read(r, `${proxy}/cpu.max`)).toBe('80000 100000\n');
+    const window = (ms: number) => {
+      const s0 = flat(read(r, `${proxy}/cpu.stat`));
+      d.advance(ms);
+      const s1 = flat(read(r, `${proxy}/cpu.stat`));
+      const dd = (k: string) => (s1[k] as number) - (s0[k] as number);
+      return { usage: dd('usage_usec'), periods: dd('nr_periods'), throttled: dd('nr_throttled') };
+    };
+    d.advance(1000);
+    // alone on its CPUs it runs its quota and is throttled in (nearly) every period
+    const alone = window(10_000);
+    expect(alone.usage).toBeGreaterThan(0.78 * 10e6);
+    expect(alone.throttled / alone.periods).toBeGreaterThan(0.9);
+    // crowded onto one CPU with web-01 (which wants 1.75 CPUs) it gets about half a CPU: under its
+    // quota, so a real cgroup throttles few periods — never more than its use can fill with quotas
+    for (const name of ['proxy-05', 'web-01']) fs.writeText(`${scopeOf(r, name)}/cpuset.cpus`, '2');
+    d.advance(1000);
+    const crowded = window(10_000);
+    expect(crowded.usage).toBeLessThan(0.6 * 10e6);
+    expect(crowded.periods).toBeGreaterThanOrEqual(99);
+    expect(crowded.throttled * 80_000).toBeLessThanOrEqual(crowded.usage);
+    expect(crowded.throttled / crowded.periods).toBeLessThan(0.5);
+  });
+
   it('caps one vCPU at its libvirt/vcpuN cpu.max and shows the denied time as run-queue delay', async () => {
     const { d, fs } = await start();
     const r = d.root; const g = d.guests[0]!;

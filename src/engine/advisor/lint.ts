@@ -73,7 +73,13 @@ export const vcpusExceedCpuset: Rule = (ctx) => {
   return out;
 };
 
-/** Hugepage-backed guest whose pages sit on a node its vCPUs do not run on. */
+/**
+ * Hugepage-backed guest whose pages sit on a node its vCPUs do not run on. The pages' nodes are the
+ * backends' bindings; without them, the nodes holding a real part of the guest's memory (a tenth of
+ * its hugetlb memory, at least REMOTE_MIN_MIB), not those with only QEMU's own few MiB. Hugepages do
+ * not migrate, so the fix moves the vCPUs: a --cpuset of the CPUs of the pages' nodes (none when
+ * those nodes have no CPUs).
+ */
 export const hugepagesRemote: Rule = (ctx) => {
   const out: LintFinding[] = [];
   if (ctx.nodeIds.length < 2) return out;
@@ -85,15 +91,19 @@ export const hugepagesRemote: Rule = (ctx) => {
     const pageNodes = new Set<number>();
     for (const b of hugeBackends) for (const n of b.hostNodes ?? []) pageNodes.add(n);
     if (pageNodes.size === 0) {
-      for (const [k, v] of Object.entries(g.memory.perNodeBytes ?? {})) if (v > 0) pageNodes.add(Number(k));
+      const per = Object.entries(g.memory.perNodeBytes ?? {});
+      const huge = g.memory.hugetlbBytes ?? 0;
+      const floor = Math.max(REMOTE_MIN_MIB * MIB, 0.1 * (huge > 0 ? huge : per.reduce((a, [, v]) => a + v, 0)));
+      for (const [k, v] of per) if (v >= floor) pageNodes.add(Number(k));
     }
     const off = [...pageNodes].filter((n) => !vn.includes(n)).sort((a, b) => a - b);
     if (off.length === 0) continue;
     const pn = [...pageNodes].sort((a, b) => a - b);
+    const cpus = cpusOfNodes(ctx.snap, pn);
     out.push({
       rule: 'hugepages-remote', severity: 'error', guest: g.id,
       message: `${g.id} is backed by hugepages on node(s) ${formatCpuList(pn)} but its vCPUs run on node(s) ${formatCpuList(vn)}: every access to node(s) ${formatCpuList(off)} is remote and hugepages do not migrate with the guest`,
-      suggestion: `virtune tune ${q(g.id)} --cpuset ${formatCpuList(cpusOfNodes(ctx.snap, pn))}`,
+      suggestion: cpus.length > 0 ? `virtune tune ${q(g.id)} --cpuset ${formatCpuList(cpus)}` : null,
     });
   }
   return out;

@@ -21,9 +21,10 @@
 import { allDisks, sumCounted } from '../model/disk-io.js';
 import { DeviceHistory } from './device-history.js';
 import { VirtuneError } from '../model/errors.js';
-import type { HistoryWindow } from '../model/diagnosis.js';
+import type { HistoryWindow, SeriesStats } from '../model/diagnosis.js';
 import type { DiskSnap, GuestSnap, NicSnap, Snapshot } from '../model/snapshot.js';
 import type { HistoryQuery, HistorySeries } from '../protocol/api.js';
+import { BlockSums } from './window-sums.js';
 
 type Emit = (metric: string, value: number | null) => void;
 
@@ -129,6 +130,26 @@ interface Series {
   since: number;
   /** last sample number with a value for this series (guest present) */
   lastSeen: number;
+  /** per-block count / sum / min / max of the known values (window statistics without a walk), from the first stats() on */
+  sums: BlockSums | null;
+}
+
+/** Copy vals[a..b) into out from k; returns the next k. Long runs as one memcpy (set of a subarray view). */
+function copyRun(vals: Float32Array, a: number, b: number, out: Float32Array, k: number): number {
+  if (b - a >= 64) {
+    out.set(vals.subarray(a, b), k);
+    return k + b - a;
+  }
+  for (let i = a; i < b; i++) out[k++] = vals[i] as number;
+  return k;
+}
+
+function emptyStats(into: SeriesStats): SeriesStats {
+  into.known = 0;
+  into.sum = 0;
+  into.min = NaN;
+  into.max = NaN;
+  return into;
 }
 
 export class History {
@@ -190,12 +211,13 @@ export class History {
           const k = this.key(guest, metric);
           ser = this.series.get(k);
           if (!ser) {
-            ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n };
+            ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n, sums: null };
             this.series.set(k, ser);
           }
           known.set(metric, ser);
         }
         ser.values[slot] = value === null ? NaN : value;
+        if (ser.sums !== null && value !== null && value === value) ser.sums.put(n, ser.values[slot] as number);
         ser.lastSeen = n; // also marks the series as written in this record
       };
     };
@@ -217,6 +239,8 @@ export class History {
     this.count = n + 1;
   }
 
+
+
   /** Metric paths known for a guest (null: host). */
   metrics(guest: string | null): string[] {
     const prefix = `${guest ?? ''}\u0000`;
@@ -228,7 +252,8 @@ export class History {
 
   /**
    * The last windowSec seconds as a HistoryWindow for the diagnosis: each series() call copies one
-   * series' values in the window, oldest first (NaN = unknown), or null when the series does not exist.
+   * series' values in the window, oldest first (NaN = unknown), or null when the series does not exist;
+   * stats() summarises a stretch of it from the block sums (window-sums.ts) without copying.
    */
   window(windowSec: number): HistoryWindow {
     const count = this.count;
@@ -244,11 +269,10 @@ export class History {
     return {
       length, coveredSec,
       series: (guest, metric, into) => {
-        const ser = this.series.get(this.key(guest, metric));
+        const ser = this.byGuest.get(guest)?.get(metric);
         if (!ser) return this.devices.window(guest, metric, first, last, into);
         const out = into && into.length === length ? into : new Float32Array(length);
-        // samples before the series existed are unknown; the rest is one or two straight runs of the
-        // ring (plain loops: a typed-array subarray() per run costs more than copying 600 values)
+        // samples before the series existed are unknown; the rest is one or two straight runs of the ring
         const from = Math.max(first, ser.since);
         const skip = Math.min(from - first, length);
         const vals = ser.values;
@@ -258,10 +282,20 @@ export class History {
           const a = from % cap;
           const b = last % cap;
           const end1 = a <= b ? b : cap - 1;
-          for (let i = a; i <= end1; i++) out[k++] = vals[i] as number;
-          if (a > b) for (let i = 0; i <= b; i++) out[k++] = vals[i] as number;
+          k = copyRun(vals, a, end1 + 1, out, k);
+          if (a > b) copyRun(vals, 0, b + 1, out, k);
         }
         return out;
+      },
+      stats: (guest, metric, into, fromIdx = 0, toIdx = length) => {
+        const ser = this.byGuest.get(guest)?.get(metric);
+        if (!ser) return null;
+        const lo = Math.max(first + Math.max(0, fromIdx), ser.since);
+        const hi = first + Math.min(length, toIdx) - 1;
+        if (lo > hi) return emptyStats(into);
+        // sums start with the first question: from what the ring still holds of the series
+        ser.sums ??= new BlockSums(cap).fill(ser.values, cap, Math.max(ser.since, this.count - cap), this.count - 1);
+        return ser.sums.stats(ser.values, cap, lo, hi, this.count - 1, into);
       },
     };
   }

@@ -1,12 +1,15 @@
 // Owns the DiagnoseContext: what the diagnosis of any guest of one host needs to know about the
 // others and the host, computed once per (snapshot, window) and shared by every guest diagnosed from
 // it — the host CPUs each guest's vCPUs may run on, window means of CPU use and I/O, block devices,
-// CPU → NUMA node, and per-CPU-set host busy series (cached by set). Pure: reads only its inputs.
+// CPU → NUMA node, and per-CPU-set host busy series (cached by set) — and the window statistics the
+// causes read: stat()/mean()/fractionAtLeast()/maskedMean() take them from the window's stats() (the
+// History's block sums: no walk over the samples) when it has one, else walk the series; both give
+// the same figures. Pure: reads only its inputs.
 
 import { formatCpuList, parseCpuList } from '../model/cpulist.js';
-import type { HistoryWindow } from '../model/diagnosis.js';
+import type { HistoryWindow, SeriesStats } from '../model/diagnosis.js';
 import type { GuestSnap, Snapshot } from '../model/snapshot.js';
-import { mean, type Series } from './stats.js';
+import { fractionAtLeast, maskedMean, mean, type Series } from './stats.js';
 
 export interface GuestFacts {
   g: GuestSnap;
@@ -42,6 +45,11 @@ export class DiagnoseContext {
   private readonly work: Float64Array[];
   /** per sample, 1 where the guest being diagnosed waited (cpu.ts fills it) */
   readonly waitMask: Uint8Array;
+  /** the stretches of waitMask that are 1, as [start, end) pairs, and how many (cpu.ts fills them) */
+  readonly waitRuns: Int32Array;
+  waitRunCount = 0;
+  private readonly st: SeriesStats = { known: 0, sum: 0, min: NaN, max: NaN };
+  private readonly busyMeans = new Map<string, number | null>();
   private meanUsage: Map<string, number> | null = null;
   private meanIops: Map<string, number> | null = null;
 
@@ -60,6 +68,7 @@ export class DiagnoseContext {
     this.scratchBuf = new Float32Array(window.length);
     this.work = [new Float64Array(window.length), new Float64Array(window.length)];
     this.waitMask = new Uint8Array(window.length);
+    this.waitRuns = new Int32Array(window.length + 2);
     const h = snapshot.host;
     let cpus: number[] = [];
     if (h.perCpuUsagePct) cpus = Object.keys(h.perCpuUsagePct).map(Number).sort((a, b) => a - b);
@@ -110,12 +119,31 @@ export class DiagnoseContext {
     return out;
   }
 
+  /**
+   * Window mean of a CPU set's busy series (setBusy), once per set: the sum of the CPUs' own means
+   * when each is known in every sample (no walk), else the mean of setBusy().
+   */
+  setBusyMean(cpus: readonly number[], key: string): number | null {
+    let m = this.busyMeans.get(key);
+    if (m === undefined) {
+      let sum: number | null = cpus.length > 0 && this.window.stats ? 0 : null;
+      for (const c of cpus) {
+        if (sum === null) break;
+        const st = this.stat(null, `host.perCpuUsagePct.${c}`);
+        sum = st !== null && st.known === this.window.length && st.known > 0 ? sum + st.sum : null;
+      }
+      m = sum !== null ? sum / this.window.length : mean(this.setBusy(cpus, key));
+      this.busyMeans.set(key, m);
+    }
+    return m;
+  }
+
   /** Window mean of every guest's CPU use, percent of one CPU (guests with none known are left out). */
   usageMeans(): Map<string, number> {
     if (this.meanUsage) return this.meanUsage;
     const m = new Map<string, number>();
     for (const id of this.facts.keys()) {
-      const v = mean(this.scratch(id, 'cpu.usagePct'));
+      const v = this.mean(id, 'cpu.usagePct');
       if (v !== null) m.set(id, v);
     }
     this.meanUsage = m;
@@ -127,8 +155,8 @@ export class DiagnoseContext {
     if (this.meanIops) return this.meanIops;
     const m = new Map<string, number>();
     for (const id of this.facts.keys()) {
-      const r = mean(this.scratch(id, 'disks.readIops'));
-      const w = mean(this.scratch(id, 'disks.writeIops'));
+      const r = this.mean(id, 'disks.readIops');
+      const w = this.mean(id, 'disks.writeIops');
       if (r !== null && w !== null) m.set(id, r + w);
     }
     this.meanIops = m;
@@ -137,7 +165,72 @@ export class DiagnoseContext {
 
   /** Window mean of a host series, once per context (every guest's diagnosis asks for the same ones). */
   hostMean(metric: string): number | null {
-    return this.memo(`mean\u0000${metric}`, () => mean(this.series(null, metric)));
+    return this.memo(`mean\u0000${metric}`, () => this.mean(null, metric));
+  }
+
+  /**
+   * Statistics of the known values of samples from..to-1 of a series (null: no such series), in one
+   * object reused by the next call (read it at once). From the window's stats() when it has one.
+   */
+  stat(guest: string | null, metric: string, from = 0, to = this.window.length): SeriesStats | null {
+    if (this.window.stats) return this.window.stats(guest, metric, this.st, from, to);
+    const a = this.read(guest, metric);
+    if (a === null) return null;
+    let known = 0;
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = from; i < to; i++) {
+      const v = a[i] as number;
+      if (v === v) { known++; sum += v; if (v < min) min = v; if (v > max) max = v; }
+    }
+    const st = this.st;
+    st.known = known;
+    st.sum = sum;
+    st.min = known === 0 ? NaN : min;
+    st.max = known === 0 ? NaN : max;
+    return st;
+  }
+
+  /** Window mean of the known values of a series; null when it does not exist or nothing is known. */
+  mean(guest: string | null, metric: string): number | null {
+    const st = this.stat(guest, metric);
+    return st === null || st.known === 0 ? null : st.sum / st.known;
+  }
+
+  /** Fraction (0..1) of the known values ≥ threshold; null when none is known. Walks only when the window's range straddles it. */
+  fractionAtLeast(guest: string | null, metric: string, threshold: number): number | null {
+    const st = this.stat(guest, metric);
+    if (st === null || st.known === 0) return null;
+    if (st.max < threshold) return 0;
+    if (st.min >= threshold) return 1;
+    return fractionAtLeast(this.read(guest, metric), threshold);
+  }
+
+  /**
+   * Mean of a series over the samples where waitMask is 1 (null when none is known there): from the
+   * stats of each stretch of the mask when the mask has few of them, else by walking the series.
+   */
+  maskedMean(guest: string | null, metric: string): number | null {
+    const runs = this.waitRunCount;
+    if (this.window.stats && runs * 48 <= this.window.length) {
+      let known = 0;
+      let sum = 0;
+      for (let r = 0; r < runs; r++) {
+        const st = this.stat(guest, metric, this.waitRuns[2 * r] as number, this.waitRuns[2 * r + 1] as number);
+        if (st === null) return null;
+        known += st.known;
+        sum += st.sum;
+      }
+      return known === 0 ? null : sum / known;
+    }
+    return maskedMean(this.read(guest, metric), this.waitMask);
+  }
+
+  /** A series to walk at once: the host's and the guest's being diagnosed from the caches, another guest's through the scratch buffer. */
+  private read(guest: string | null, metric: string): Series {
+    if (guest === null || guest === this.cachedGuest) return this.series(guest, metric);
+    return this.scratch(guest, metric);
   }
 
   /** A value computed once per context and key (rankings shared by guests of the same CPUs, nodes, devices). */

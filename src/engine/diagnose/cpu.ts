@@ -7,6 +7,8 @@
 //                    min(wait left, demand − allowed CPUs × 100)
 //   cpu-contention   the wait that is left: runnable, but others held the CPUs
 // Each share is its lost time over the demand (so the CPU shares add up to at most 1).
+// The samples where the guest waited (for its CPU neighbours) are marked only when they are asked for
+// (markWaits: a cpu-contention cause that matters), the rest reads window means.
 
 import { formatCpuList } from '../model/cpulist.js';
 import type { CauseFinding } from '../model/diagnosis.js';
@@ -15,8 +17,6 @@ import { clamp01, mean, round } from './stats.js';
 
 export interface CpuFindings {
   causes: CauseFinding[];
-  /** per sample: 1 where the guest waited noticeably (run delay ≥ 10 % of its demand) */
-  waited: Uint8Array | null;
   /** the part of the wait left to contention, percent of one CPU */
   contentionPct: number;
 }
@@ -29,7 +29,7 @@ function idlest(ctx: DiagnoseContext, exclude: ReadonlySet<number>, n: number): 
   const all = ctx.memo('cpu-idlest', () => {
     const cand: Array<[number, number]> = [];
     for (const c of ctx.hostCpus) {
-      const m = mean(ctx.series(null, `host.perCpuUsagePct.${c}`));
+      const m = ctx.mean(null, `host.perCpuUsagePct.${c}`);
       if (m !== null) cand.push([c, m]);
     }
     return cand.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
@@ -44,25 +44,65 @@ function idlest(ctx: DiagnoseContext, exclude: ReadonlySet<number>, n: number): 
 
 const pctArg = (pct: number): string => `${Math.max(10, Math.ceil(pct / 10) * 10)}%`;
 
+/** Whether the vCPUs' own series are read: more vCPUs than CPUs they may run on (could be too small a cpuset). */
+const perVcpu = (f: GuestFacts): boolean => f.g.vcpus.length > f.cpus.length;
+
+/**
+ * The guest's CPU use (what: usagePct) or its vCPUs' summed run delay (what: runDelayPct, the group's
+ * cpu.stealPct) per sample: the group's series, else the sum of the vCPUs' (into work buffer `slot`).
+ */
+function perSample(ctx: DiagnoseContext, f: GuestFacts, what: 'usagePct' | 'runDelayPct', slot: 0 | 1): ArrayLike<number> | null {
+  const g = f.g;
+  const own = ctx.series(g.id, what === 'usagePct' ? 'cpu.usagePct' : 'cpu.stealPct');
+  if (own !== null || g.vcpus.length === 0) return own;
+  return ctx.sum(g.vcpus.map((v) => ctx.series(g.id, `vcpus.${v.index}.${what}`)), slot);
+}
+
+/** Window mean of perSample() without walking it when the group's series exists. */
+function windowMean(ctx: DiagnoseContext, f: GuestFacts, what: 'usagePct' | 'runDelayPct', slot: 0 | 1): number | null {
+  const st = ctx.stat(f.g.id, what === 'usagePct' ? 'cpu.usagePct' : 'cpu.stealPct');
+  if (st !== null) return st.known === 0 ? null : st.sum / st.known;
+  return mean(perSample(ctx, f, what, slot));
+}
+
+/**
+ * Mark the samples where the guest waited noticeably (run delay ≥ 10 % of its demand; every sample
+ * when there is none) in ctx.waitMask and its stretches in ctx.waitRuns; false without the series.
+ */
+export function markWaits(ctx: DiagnoseContext, f: GuestFacts): boolean {
+  const use = perSample(ctx, f, 'usagePct', 0);
+  const wait = perSample(ctx, f, 'runDelayPct', 1);
+  if (use === null || wait === null) return false;
+  const len = ctx.window.length;
+  const mask = ctx.waitMask;
+  const runs = ctx.waitRuns;
+  let n = 0;
+  let open = false;
+  for (let i = 0; i < len; i++) {
+    const w = wait[i] as number;
+    const u = use[i] as number;
+    const on = w === w && u === u && w + u > 0 && w / (w + u) >= 0.1;
+    mask[i] = on ? 1 : 0;
+    if (on !== open) { runs[n++] = i; open = on; }
+  }
+  if (open) runs[n++] = len;
+  if (n === 0) { mask.fill(1); runs[0] = 0; runs[1] = len; n = 2; }
+  ctx.waitRunCount = n / 2;
+  return true;
+}
+
 export function cpuCauses(ctx: DiagnoseContext, f: GuestFacts): CpuFindings {
   const g = f.g;
-  const len = ctx.window.length;
-  const none: CpuFindings = { causes: [], waited: null, contentionPct: 0 };
-  // the guest's CPU use and its vCPUs' summed run delay (cpu.stealPct), per sample; the vCPUs' own
-  // series only where those are missing, or where more vCPUs than allowed CPUs could be busy
-  const perVcpu = g.vcpus.length > f.cpus.length;
-  const vcpuSeries = (what: string): Array<ArrayLike<number> | null> => g.vcpus.map((v) => ctx.series(g.id, `vcpus.${v.index}.${what}`));
-  const useParts = perVcpu ? vcpuSeries('usagePct') : [];
-  const waitParts = perVcpu ? vcpuSeries('runDelayPct') : [];
-  const use = ctx.series(g.id, 'cpu.usagePct') ?? (g.vcpus.length > 0 ? ctx.sum(useParts.length ? useParts : vcpuSeries('usagePct'), 0) : null);
-  const wait = ctx.series(g.id, 'cpu.stealPct') ?? (g.vcpus.length > 0 ? ctx.sum(waitParts.length ? waitParts : vcpuSeries('runDelayPct'), 1) : null);
-  const U = mean(use);
-  const D = mean(wait);
+  const none: CpuFindings = { causes: [], contentionPct: 0 };
+  // the guest's CPU use and its vCPUs' summed run delay (cpu.stealPct); the vCPUs' own series only
+  // where those are missing, or where more vCPUs than allowed CPUs could be busy
+  const U = windowMean(ctx, f, 'usagePct', 0);
+  const D = windowMean(ctx, f, 'runDelayPct', 1);
   if (U === null || D === null) return none;
   const demand = U + D;
   if (demand < 1 || D <= 0) return none;
   const guestUse = U;
-  const throttled = mean(ctx.series(g.id, 'cpu.throttledPct'));
+  const throttled = ctx.mean(g.id, 'cpu.throttledPct');
   const causes: CauseFinding[] = [];
   let left = D;
 
@@ -82,11 +122,14 @@ export function cpuCauses(ctx: DiagnoseContext, f: GuestFacts): CpuFindings {
   }
 
   // cpuset-too-small
-  const busyVcpus = perVcpu ? g.vcpus.filter((_, i) => {
-    const u = mean(useParts[i] ?? null);
-    const w = mean(waitParts[i] ?? null);
-    return u !== null && w !== null && u + w >= BUSY_VCPU_PCT;
-  }).length : 0;
+  let busyVcpus = 0;
+  if (perVcpu(f)) {
+    for (const v of g.vcpus) {
+      const u = ctx.mean(g.id, `vcpus.${v.index}.usagePct`);
+      const w = ctx.mean(g.id, `vcpus.${v.index}.runDelayPct`);
+      if (u !== null && w !== null && u + w >= BUSY_VCPU_PCT) busyVcpus++;
+    }
+  }
   const allowed = f.cpus.length;
   if (allowed > 0 && busyVcpus > allowed && left > 0) {
     const lost = Math.min(left, Math.max(0, demand - allowed * 100));
@@ -102,22 +145,11 @@ export function cpuCauses(ctx: DiagnoseContext, f: GuestFacts): CpuFindings {
   }
 
   // cpu-contention
-  let waited: Uint8Array | null = null;
-  if (left > 0 && wait !== null && use !== null) {
-    waited = ctx.waitMask;
-    waited.fill(0);
-    let any = false;
-    for (let i = 0; i < len; i++) {
-      const w = wait[i] as number;
-      const u = use[i] as number;
-      if (w === w && u === u && w + u > 0 && w / (w + u) >= 0.1) { waited[i] = 1; any = true; }
-    }
-    if (!any) waited.fill(1);
-    const busy = ctx.setBusy(f.cpus, f.cpuKey);
-    const busyPct = busy === null ? null : mean(busy);
-    const hostCpusBusyPct = busyPct === null ? null : busyPct / Math.max(1, f.cpus.length);
+  if (left > 0) {
     const share = clamp01(left / demand);
     if (share >= 0.005) {
+      const busyPct = ctx.setBusyMean(f.cpus, f.cpuKey);
+      const hostCpusBusyPct = busyPct === null ? null : busyPct / Math.max(1, f.cpus.length);
       const free = idlest(ctx, new Set(f.cpus), Math.max(1, busyVcpus, Math.ceil(demand / 100)));
       const weightFlag = g.cpu.weight !== null ? '--cpu-weight' : g.cpu.shares !== null ? '--cpu-shares' : null;
       const weight = g.cpu.weight ?? g.cpu.shares;
@@ -130,5 +162,5 @@ export function cpuCauses(ctx: DiagnoseContext, f: GuestFacts): CpuFindings {
       });
     }
   }
-  return { causes, waited, contentionPct: left };
+  return { causes, contentionPct: left };
 }

@@ -11,11 +11,11 @@ import {
 } from '../model/diagnosis.js';
 import type { GuestSnap, Snapshot } from '../model/snapshot.js';
 import { DiagnoseContext, type GuestFacts } from './context.js';
-import { cpuCauses } from './cpu.js';
+import { cpuCauses, markWaits } from './cpu.js';
 import { diskCauses, networkCauses } from './io.js';
 import { memoryCauses, vcpuNodes } from './memory.js';
 import { cpuNeighbours, diskNeighbours, memoryNeighbours } from './neighbours.js';
-import { fractionAtLeast, round } from './stats.js';
+import { round } from './stats.js';
 
 export { DiagnoseContext } from './context.js';
 
@@ -36,7 +36,7 @@ export function findGuest(snapshot: Snapshot, ref: string): GuestSnap {
 }
 
 function pausedCause(ctx: DiagnoseContext, g: GuestSnap): CauseFinding | null {
-  const frac = fractionAtLeast(ctx.series(g.id, 'state.paused'), 1) ?? (g.state !== null && g.state !== 'running' ? 1 : null);
+  const frac = ctx.fractionAtLeast(g.id, 'state.paused', 1) ?? (g.state !== null && g.state !== 'running' ? 1 : null);
   if (frac === null || frac <= 0) return null;
   return {
     cause: 'paused', share: frac,
@@ -45,11 +45,11 @@ function pausedCause(ctx: DiagnoseContext, g: GuestSnap): CauseFinding | null {
   };
 }
 
-function neighboursOf(ctx: DiagnoseContext, f: GuestFacts, causes: CauseFinding[], waited: Uint8Array | null): Neighbour[] {
+function neighboursOf(ctx: DiagnoseContext, f: GuestFacts, causes: CauseFinding[]): Neighbour[] {
   // neighbours of the causes that matter (10 % or more), not of every trace
   const has = (c: CauseFinding['cause']): boolean => causes.some((x) => x.cause === c && x.share >= VERDICT_MIN_SHARE);
   const out: Neighbour[] = [];
-  if (has('cpu-contention') && waited !== null) out.push(...cpuNeighbours(ctx, f, waited));
+  if (has('cpu-contention') && markWaits(ctx, f)) out.push(...cpuNeighbours(ctx, f));
   if (has('disk-contention')) out.push(...diskNeighbours(ctx, f));
   if (has('memory-pressure') || has('remote-numa') || has('memory-limit')) {
     const nodes = new Set<number>();
@@ -70,8 +70,7 @@ export function diagnoseGuest(ctx: DiagnoseContext, guestId: string, windowSec: 
   const causes: CauseFinding[] = [];
   const paused = pausedCause(ctx, g);
   if (paused) causes.push(paused);
-  const cpu = cpuCauses(ctx, f);
-  causes.push(...cpu.causes);
+  causes.push(...cpuCauses(ctx, f).causes);
   causes.push(...diskCauses(ctx, g).causes);
   causes.push(...networkCauses(ctx, g));
   causes.push(...memoryCauses(ctx, f));
@@ -86,7 +85,7 @@ export function diagnoseGuest(ctx: DiagnoseContext, guestId: string, windowSec: 
     samples: ctx.window.length,
     verdict: first && first.share >= VERDICT_MIN_SHARE ? first.cause : 'none',
     causes: listed,
-    neighbours: neighboursOf(ctx, f, listed, cpu.waited),
+    neighbours: neighboursOf(ctx, f, listed),
   };
 }
 

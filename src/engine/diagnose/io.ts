@@ -8,11 +8,11 @@
 //                    or dropping packets (half the fraction of samples with drops)
 // Fixes double the binding limit (`--disk-throttle`, `--io`, `--net`); contention has no knob (null).
 
-import type { CauseFinding } from '../model/diagnosis.js';
+import type { CauseFinding, SeriesStats } from '../model/diagnosis.js';
 import type { DiskLimitsSnap, DiskSnap, GuestSnap, NicSnap } from '../model/snapshot.js';
 import { allDisks } from '../model/disk-io.js';
 import type { DiagnoseContext } from './context.js';
-import { clamp01, fractionAtLeast, mean, round } from './stats.js';
+import { clamp01, round } from './stats.js';
 
 export const AT_LIMIT_PCT = 90;
 const SLOW_MS = 20;
@@ -59,21 +59,68 @@ function diskFix(g: GuestSnap, b: { disk: DiskSnap; key: LimitKey; limit: number
   return `virtune tune ${g.id} --disk-throttle ${b.disk.name}:${QMP_KEY[b.key]}=${v}`;
 }
 
+const knownIn = (st: SeriesStats | null): number => (st === null ? 0 : st.known);
+
+/**
+ * The mean contention (the loop of slowness() below) read from window statistics when they settle it
+ * without a walk; null otherwise. 0 when no sample has anything to weigh (no latency, no io pressure of
+ * its own, and no operations or no host io pressure); with no sample at a limit, the guest's own io
+ * pressure known in every sample and within 0..100 and latency never over SLOW_MS, every sample counts
+ * its pressure alone.
+ */
+function quietDisk(ctx: DiagnoseContext, g: GuestSnap, atLimit: number | null): number | null {
+  if (!ctx.window.stats) return null; // statistics would be a walk too: walk once, sample by sample
+  const len = ctx.window.length;
+  const lat = ctx.stat(g.id, 'disks.latencyMs');
+  const latKnown = knownIn(lat);
+  const latMax = latKnown > 0 ? (lat as SeriesStats).max : 0;
+  const psi = ctx.stat(g.id, 'psi.ioSomePct');
+  const psiKnown = knownIn(psi);
+  const psiSum = psi === null ? 0 : psi.sum;
+  const psiInRange = psi !== null && psi.min >= 0 && psi.max <= 100;
+  if (latKnown === 0 && psiKnown === 0) {
+    const noOps = knownIn(ctx.stat(g.id, 'disks.readIops')) === 0 || knownIn(ctx.stat(g.id, 'disks.writeIops')) === 0;
+    if (noOps || knownIn(ctx.stat(null, 'host.psi.ioSomePct')) === 0) return 0;
+    return null;
+  }
+  if (atLimit !== null && atLimit > 0) return null;
+  if (latMax > SLOW_MS || len === 0 || psiKnown !== len || !psiInRange) return null;
+  return psiSum / 100 / len;
+}
+
 export function diskCauses(ctx: DiagnoseContext, g: GuestSnap): { causes: CauseFinding[]; slow: number } {
   const causes: CauseFinding[] = [];
-  const use = ctx.series(g.id, 'disks.limitUsePct');
-  const atLimit = fractionAtLeast(use, AT_LIMIT_PCT);
-  const b = bindingLimit(g);
+  const atLimit = ctx.fractionAtLeast(g.id, 'disks.limitUsePct', AT_LIMIT_PCT);
+  const b = atLimit !== null && atLimit > 0 ? bindingLimit(g) : null;
   if (atLimit !== null && atLimit > 0 && b !== null) {
     causes.push({
       cause: 'disk-limit', share: clamp01(atLimit),
       evidence: {
         disk: b.disk.name, limit: b.key, limitValue: b.limit, rate: round(b.rate),
-        limitUsePct: round(mean(use)), atLimitPct: round(atLimit * 100),
+        limitUsePct: round(ctx.mean(g.id, 'disks.limitUsePct')), atLimitPct: round(atLimit * 100),
       },
       fix: diskFix(g, b),
     });
   }
+  const slow = quietDisk(ctx, g, atLimit) ?? slowness(ctx, g);
+  if (slow >= 0.005) {
+    const mr = ctx.mean(g.id, 'disks.readIops');
+    const mw = ctx.mean(g.id, 'disks.writeIops');
+    causes.push({
+      cause: 'disk-contention', share: clamp01(slow),
+      evidence: {
+        latencyMs: round(ctx.mean(g.id, 'disks.latencyMs'), 2), ioSomePct: round(ctx.mean(g.id, 'psi.ioSomePct')), hostIoSomePct: round(ctx.hostMean('host.psi.ioSomePct')),
+        iops: round(mr !== null && mw !== null ? mr + mw : null),
+      },
+      fix: null,
+    });
+  }
+  return { causes, slow };
+}
+
+/** The mean contention of the samples, walked (the rules in the header). */
+function slowness(ctx: DiagnoseContext, g: GuestSnap): number {
+  const use = ctx.series(g.id, 'disks.limitUsePct');
   const lat = ctx.series(g.id, 'disks.latencyMs');
   const psi = ctx.series(g.id, 'psi.ioSomePct');
   const hostPsi = ctx.series(null, 'host.psi.ioSomePct');
@@ -97,20 +144,7 @@ export function diskCauses(ctx: DiagnoseContext, g: GuestSnap): { causes: CauseF
     s += clamp01(c);
     n++;
   }
-  const slow = n === 0 ? 0 : s / n;
-  if (slow >= 0.005) {
-    const mr = mean(r);
-    const mw = mean(w);
-    causes.push({
-      cause: 'disk-contention', share: clamp01(slow),
-      evidence: {
-        latencyMs: round(mean(lat), 2), ioSomePct: round(mean(psi)), hostIoSomePct: round(ctx.hostMean('host.psi.ioSomePct')),
-        iops: round(mr !== null && mw !== null ? mr + mw : null),
-      },
-      fix: null,
-    });
-  }
-  return { causes, slow };
+  return n === 0 ? 0 : s / n;
 }
 
 function bindingNic(g: GuestSnap): { nic: NicSnap; dir: 'in' | 'out'; kbit: number; rateKbit: number | null } | null {
@@ -127,10 +161,8 @@ function bindingNic(g: GuestSnap): { nic: NicSnap; dir: 'in' | 'out'; kbit: numb
 }
 
 export function networkCauses(ctx: DiagnoseContext, g: GuestSnap): CauseFinding[] {
-  const use = ctx.series(g.id, 'nics.shapingUsePct');
-  const drops = ctx.series(g.id, 'nics.droppedPerSec');
-  const atLimit = fractionAtLeast(use, AT_LIMIT_PCT) ?? 0;
-  const dropping = fractionAtLeast(drops, 1e-9) ?? 0;
+  const atLimit = ctx.fractionAtLeast(g.id, 'nics.shapingUsePct', AT_LIMIT_PCT) ?? 0;
+  const dropping = ctx.fractionAtLeast(g.id, 'nics.droppedPerSec', 1e-9) ?? 0;
   const share = clamp01(Math.max(atLimit, dropping / 2));
   if (share <= 0) return [];
   const b = bindingNic(g);
@@ -138,7 +170,7 @@ export function networkCauses(ctx: DiagnoseContext, g: GuestSnap): CauseFinding[
     cause: 'network-limit', share,
     evidence: {
       nic: b?.nic.ifname ?? null, direction: b?.dir ?? null, shapingKbitPerSec: b?.kbit ?? null, rateKbitPerSec: round(b?.rateKbit ?? null),
-      atLimitPct: round(atLimit * 100), droppedPerSec: round(mean(drops), 2),
+      atLimitPct: round(atLimit * 100), droppedPerSec: round(ctx.mean(g.id, 'nics.droppedPerSec'), 2),
     },
     fix: b ? `virtune tune ${g.id} --net ${b.nic.ifname}:${b.dir}=${Math.ceil(b.kbit * 2)}kbit` : null,
   }];

@@ -10,7 +10,7 @@
 import type { CauseFinding } from '../model/diagnosis.js';
 import type { GuestSnap } from '../model/snapshot.js';
 import type { DiagnoseContext, GuestFacts } from './context.js';
-import { clamp01, fractionAtLeast, mean, round } from './stats.js';
+import { clamp01, round } from './stats.js';
 
 const NEAR_LIMIT = 0.95;
 const MIB = 1024 * 1024;
@@ -29,9 +29,9 @@ export function vcpuNodes(ctx: DiagnoseContext, f: GuestFacts): Set<number> {
 function memoryLimit(ctx: DiagnoseContext, g: GuestSnap): CauseFinding | null {
   const max = g.memory.maxBytes;
   if (max === null || max <= 0) return null;
-  const near = fractionAtLeast(ctx.series(g.id, 'memory.currentBytes'), max * NEAR_LIMIT);
+  const near = ctx.fractionAtLeast(g.id, 'memory.currentBytes', max * NEAR_LIMIT);
   if (near === null || near === 0) return null;
-  const psi = mean(ctx.series(g.id, 'psi.memSomePct'));
+  const psi = ctx.mean(g.id, 'psi.memSomePct');
   const share = clamp01(near * (psi === null ? 0.3 : Math.max(0.1, psi / 100)));
   return {
     cause: 'memory-limit', share,
@@ -41,7 +41,7 @@ function memoryLimit(ctx: DiagnoseContext, g: GuestSnap): CauseFinding | null {
 }
 
 function memoryPressure(ctx: DiagnoseContext, g: GuestSnap): CauseFinding | null {
-  const own = mean(ctx.series(g.id, 'psi.memSomePct'));
+  const own = ctx.mean(g.id, 'psi.memSomePct');
   const host = ctx.hostMean('host.psi.memSomePct');
   const p = own ?? host;
   if (p === null || p < 0.5) return null;

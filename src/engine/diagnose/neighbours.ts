@@ -27,21 +27,23 @@ function top(list: Neighbour[]): Neighbour[] {
   return list.filter((n) => n.share >= MIN_SHARE).sort((a, b) => b.share - a.share || a.guest.localeCompare(b.guest)).slice(0, MAX_PER_RESOURCE);
 }
 
-interface CpuCandidate { h: GuestFacts; shared: number[]; part: number; score: number }
+interface CpuCandidate { h: GuestFacts; shared: number[]; label: string; part: number; score: number }
 
 /** Every guest that may run on these CPUs, heaviest (window mean × part there) first. */
 function cpuRanking(ctx: DiagnoseContext, f: GuestFacts): CpuCandidate[] {
   return ctx.memo(`cpu\u0000${f.cpuKey}`, () => {
     const mine = new Set(f.cpus);
-    const sharedByKey = new Map<string, number[]>();
+    const sharedByKey = new Map<string, { shared: number[]; label: string }>();
     const means = ctx.usageMeans();
     const out: CpuCandidate[] = [];
     for (const h of ctx.guests()) {
-      let shared = sharedByKey.get(h.cpuKey);
-      if (shared === undefined) {
-        shared = h.cpus.filter((c) => mine.has(c));
-        sharedByKey.set(h.cpuKey, shared);
+      let sh = sharedByKey.get(h.cpuKey);
+      if (sh === undefined) {
+        const list = h.cpus.filter((c) => mine.has(c));
+        sh = { shared: list, label: formatCpuList(list) };
+        sharedByKey.set(h.cpuKey, sh);
       }
+      const { shared, label } = sh;
       if (shared.length === 0) continue;
       const m = means.get(h.g.id);
       if (m === undefined || m <= 0) continue;
@@ -52,32 +54,34 @@ function cpuRanking(ctx: DiagnoseContext, f: GuestFacts): CpuCandidate[] {
         for (const v of vs) if (mine.has(v.lastCpu as number)) on++;
         part = on / vs.length;
       }
-      if (part > 0) out.push({ h, shared, part, score: m * part });
+      if (part > 0) out.push({ h, shared, label, part, score: m * part });
     }
     return out.sort((a, b) => b.score - a.score);
   });
 }
 
-export function cpuNeighbours(ctx: DiagnoseContext, f: GuestFacts, waited: Uint8Array): Neighbour[] {
+/** The CPU neighbours over the samples marked in ctx.waitMask (cpu.ts markWaits). */
+export function cpuNeighbours(ctx: DiagnoseContext, f: GuestFacts): Neighbour[] {
   const picked: CpuCandidate[] = [];
   for (const c of cpuRanking(ctx, f)) {
     if (c.h.g.id === f.g.id) continue;
     picked.push(c);
     if (picked.length === CPU_CANDIDATES) break;
   }
-  const took = picked.map(({ h, shared, part }) => {
-    const u = maskedMean(ctx.scratch(h.g.id, 'cpu.usagePct'), waited);
-    return { h, shared, pct: u === null ? 0 : u * part };
+  const took = picked.map(({ h, label, part }) => {
+    const u = ctx.maskedMean(h.g.id, 'cpu.usagePct');
+    return { h, label, pct: u === null ? 0 : u * part };
   });
   const busy = ctx.setBusy(f.cpus, f.cpuKey);
-  const busyW = busy === null ? null : maskedMean(busy, waited);
-  const ownW = maskedMean(ctx.series(f.g.id, 'cpu.usagePct'), waited);
+  const whole = ctx.waitRunCount === 1 && ctx.waitRuns[0] === 0 && ctx.waitRuns[1] === ctx.window.length;
+  const busyW = busy === null ? null : whole ? ctx.setBusyMean(f.cpus, f.cpuKey) : maskedMean(busy, ctx.waitMask);
+  const ownW = ctx.maskedMean(f.g.id, 'cpu.usagePct');
   const sumTook = took.reduce((a, t) => a + t.pct, 0);
   const others = Math.max(sumTook, busyW !== null && ownW !== null ? busyW - ownW : 0);
   if (others <= 0) return [];
   return top(took.map((t) => ({
     guest: t.h.g.id, name: t.h.g.name, resource: 'cpu' as DiagnosisResource, share: round(clamp01(t.pct / others), 3) as number,
-    evidence: { sharedCpus: formatCpuList(t.shared), usagePct: round(t.pct) },
+    evidence: { sharedCpus: t.label, usagePct: round(t.pct) },
   })));
 }
 

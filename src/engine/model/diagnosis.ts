@@ -63,4 +63,18 @@ export interface HistoryWindow {
   readonly coveredSec: number;
   /** `into` (of exactly `length` values), when given, is filled and returned instead of a new array */
   series(guest: string | null, metric: string, into?: Float32Array): ArrayLike<number> | null;
+  /**
+   * Optional (the engine's History has it): the statistics of the known values of samples from..to-1
+   * of the window (default: all of it), written into `into` and returned without reading every
+   * sample; null when the series does not exist. Without it the diagnosis walks series().
+   */
+  stats?(guest: string | null, metric: string, into: SeriesStats, from?: number, to?: number): SeriesStats | null;
+}
+
+/** Known values of a series over a stretch of a window: how many, their sum, min and max (NaN when none). */
+export interface SeriesStats {
+  known: number;
+  sum: number;
+  min: number;
+  max: number;
 }

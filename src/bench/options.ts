@@ -44,14 +44,14 @@ export interface BenchOptions {
   libvirtWarmupSec: number;
 }
 
-/** An idle `hlt` TCG domain: 64 MiB of guest RAM plus QEMU itself, with room to spare. */
-const LIBVIRT_DOMAIN_BYTES = 256 * 2 ** 20;
+/** An idle `hlt` TCG domain: 64 MiB of guest RAM (≈ 41 MiB resident measured) plus QEMU, with room to spare. */
+const LIBVIRT_DOMAIN_BYTES = 128 * 2 ** 20;
 
 /**
- * Idle TCG domains per libvirt run: 8, and 32 where the host has the memory for them. An idle `hlt`
- * guest costs TCG about half a percent of one CPU (measured: 32 of them take ≈ 20 % of one CPU), so
- * the CPU count does not decide; memory does (32 × 256 MiB free). VIRTUNE_BENCH_LIBVIRT_GUESTS=8,32
- * (a comma list) chooses the counts, e.g. to run 32 alone at a quiet moment.
+ * Idle TCG domains per libvirt run: 8, and 32 where the host has the memory for them (twice 32 ×
+ * 128 MiB available). An idle `hlt` guest costs TCG about half a percent of one CPU (8 of them
+ * measured at 3.7 % of one CPU on the 2-CPU lab VM), so the CPU count does not decide; memory does.
+ * VIRTUNE_BENCH_LIBVIRT_GUESTS=8,32 (a comma list) chooses the counts, e.g. to run 32 alone.
  */
 function libvirtSizes(quick: boolean): number[] {
   const env = process.env.VIRTUNE_BENCH_LIBVIRT_GUESTS;

@@ -1,6 +1,8 @@
 // Owns reading the host: static facts at discovery cadence (hostname, kernel, NUMA nodes with cpulist,
 // distances and memory presence, hugepage sizes) and per-tick counters (/proc/stat per CPU, meminfo,
-// node meminfo, hugepage pools global and per node for every size, THP, KSM, host PSI).
+// node meminfo, hugepage pools global and per node for every size, KSM counters, host PSI). Settings
+// (hugepage pool sizes, THP modes, KSM's knobs) are read on settings ticks and carried in between:
+// they change only when someone tunes (a tuning forces a settings tick).
 
 import type { RawHost, RawHugepagePool, RawKsm, RawNumaNode } from '../engine/model/sample.js';
 import { parseCpuList } from '../engine/model/cpulist.js';
@@ -8,7 +10,7 @@ import { readPsiTotals } from './cgroup/read.js';
 import type { ReadCtx } from './read-ctx.js';
 import { readMeminfo, readProcStat } from './procfs/read.js';
 import { parseHugepagesDirName, parseNodeDirName } from './sysfs/parse.js';
-import { readCounter, readList, readNodeDistance, readNodeMeminfo, readThp } from './sysfs/read.js';
+import { readCounter, readList, readNodeDistance, readNodeMeminfo, readSettingCounter, readThp } from './sysfs/read.js';
 
 export const PAGE_SIZE = 4096;
 export const CLK_TCK = 100;
@@ -64,12 +66,13 @@ export function readHostStatic(ctx: ReadCtx): HostStatic {
 
 function readKsm(ctx: ReadCtx): RawKsm | null {
   const k = (f: string): number | null => readCounter(ctx, `/sys/kernel/mm/ksm/${f}`);
-  const run = k('run');
+  const knob = (f: string): number | null => readSettingCounter(ctx, `/sys/kernel/mm/ksm/${f}`);
+  const run = knob('run');
   if (run === null && !ctx.fs.exists('/sys/kernel/mm/ksm')) return null;
   return {
-    run, pagesToScan: k('pages_to_scan'), sleepMillisecs: k('sleep_millisecs'),
+    run, pagesToScan: knob('pages_to_scan'), sleepMillisecs: knob('sleep_millisecs'),
     pagesShared: k('pages_shared'), pagesSharing: k('pages_sharing'), pagesUnshared: k('pages_unshared'),
-    pagesVolatile: k('pages_volatile'), fullScans: k('full_scans'), mergeAcrossNodes: k('merge_across_nodes'),
+    pagesVolatile: k('pages_volatile'), fullScans: k('full_scans'), mergeAcrossNodes: knob('merge_across_nodes'),
     zeroPages: k('ksm_zero_pages'), pageSizeBytes: PAGE_SIZE,
   };
 }
@@ -86,7 +89,7 @@ export function readHost(ctx: ReadCtx, st: HostStatic, cgroupVersion: 1 | 2 | nu
     const hugepages: RawNumaNode['hugepages'] = {};
     for (const kb of n.hugeSizesKb) {
       const base = `${NODE_DIR}/node${n.node}/hugepages/hugepages-${kb}kB`;
-      hugepages[String(kb)] = { total: readCounter(ctx, `${base}/nr_hugepages`), free: readCounter(ctx, `${base}/free_hugepages`) };
+      hugepages[String(kb)] = { total: readSettingCounter(ctx, `${base}/nr_hugepages`), free: readCounter(ctx, `${base}/free_hugepages`) };
     }
     return {
       node: n.node, cpus: n.cpus,
@@ -100,7 +103,7 @@ export function readHost(ctx: ReadCtx, st: HostStatic, cgroupVersion: 1 | 2 | nu
   for (const kb of st.hugeSizesKb) {
     const base = `${HUGE_DIR}/hugepages-${kb}kB`;
     hugepages[String(kb)] = {
-      total: readCounter(ctx, `${base}/nr_hugepages`), free: readCounter(ctx, `${base}/free_hugepages`),
+      total: readSettingCounter(ctx, `${base}/nr_hugepages`), free: readCounter(ctx, `${base}/free_hugepages`),
       reserved: readCounter(ctx, `${base}/resv_hugepages`), surplus: readCounter(ctx, `${base}/surplus_hugepages`),
     };
   }

@@ -138,9 +138,33 @@ describe('libvirt enricher', () => {
     expect(runner.calls.length).toBe(n + 1);
   });
 
+  it('the live domain comes from the readable status XML: no dumpxml on discovery or settings ticks', async () => {
+    const runner = cannedVirsh();
+    const en = createLibvirtEnricher({ runner, fs: host(), uri: null });
+    const g = blankGuest('libvirt:web01', 'web01', 18624);
+    const errors: SourceErrorInfo[] = [];
+    await en.enrich([g], ctx(['discovery', 'counters'], errors));
+    await en.enrich([g], ctx(['settings', 'counters'], errors));
+    expect(errors).toEqual([]);
+    expect(runner.calls.map((c) => sub(c.argv)[0])).not.toContain('dumpxml');
+    // the status file's <domain> is the live definition: limits, disks (with libvirt's QOM path), taps
+    expect(g.libvirt?.disks).toEqual([expect.objectContaining({ target: 'vda', alias: 'virtio-disk0' })]);
+    expect(g.disks[0]?.limits.readIops).toBe(50);
+    expect(g.nics[0]?.ifname).toBe('vnet0');
+  });
+
+  it('no readable status XML (not root): the live domain is asked with dumpxml on settings ticks', async () => {
+    const runner = cannedVirsh();
+    const en = createLibvirtEnricher({ runner, fs: host({ status: false }), uri: null });
+    await en.enrich([], ctx(['discovery', 'counters']));
+    const n = runner.calls.length;
+    await en.enrich([], ctx(['settings', 'counters']));
+    expect(runner.calls.slice(n).map((c) => sub(c.argv)[0])).toEqual(['domstats', 'dumpxml']);
+  });
+
   it('failures become errors entries with the guest id; dumpxml failing falls back to domiflist/domblklist', async () => {
     const runner = cannedVirsh({ dumpxml: { code: 1, stderr: 'error: internal error: boom\n' } });
-    const en = createLibvirtEnricher({ runner, fs: host(), uri: null });
+    const en = createLibvirtEnricher({ runner, fs: host({ status: false }), uri: null });
     const g = blankGuest('libvirt:web01', 'web01', 18624);
     const errors: SourceErrorInfo[] = [];
     await en.enrich([g], ctx(['discovery', 'counters'], errors));

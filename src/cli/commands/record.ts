@@ -17,7 +17,6 @@ import { serveEngine } from '../../engine/rpc/server.js';
 import { buildLocalEngine, localCaller, packageVersion } from '../engine-factory.js';
 import { buildReplayEngine, parseFrom, startRecording } from '../recording.js';
 import { uplotAssets } from '../report-assets.js';
-import { runTui } from '../../tui/main.js';
 import { BASE_PANELS } from '../../tui/panels.js';
 import { replayPanel } from '../../tui/replay.js';
 import { makeOut, parseGlobals } from '../runtime.js';
@@ -139,6 +138,7 @@ export function registerRecording(program: Command): void {
         try {
           await r.engine.start();
           if (from !== null) await api.replayControl({ action: 'seek', wallMs: from });
+          const { runTui } = await import('../../tui/main.js'); // loaded only for the replay TUI
           let handed = false;
           process.exitCode = await runTui({
             open: async () => {

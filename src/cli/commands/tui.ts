@@ -7,7 +7,6 @@
 import type { Command } from 'commander';
 import { VirtuneError } from '../../engine/model/errors.js';
 import type { EngineApi } from '../../engine/protocol/api.js';
-import { runTui } from '../../tui/main.js';
 import { connectRemote, openEngine } from '../engine-factory.js';
 import { parseGlobals, type GlobalOptions } from '../runtime.js';
 
@@ -34,6 +33,9 @@ export function registerTui(program: Command): void {
       if (!process.stdout.isTTY || !process.stdin.isTTY) {
         throw new VirtuneError(2, 'tui: needs a terminal (use `virtune watch` or `virtune snapshot` in scripts and pipes)');
       }
+      // the terminal UI (blessed and its widgets) is loaded only when it runs: `watch --json` and the
+      // other commands never carry it in their heap
+      const { runTui } = await import('../../tui/main.js');
       let code: number;
       if (g.connect) {
         const url = g.connect;

@@ -3,8 +3,9 @@
 // by the composition root as `exec`; a process per call only where no session is wired, as in the
 // fixture tests). Per tick one `domstats` for all active domains (state, vCPU time and delay, per-disk
 // requests/bytes/times, balloon, interfaces); a domain that appears in or leaves it is described or
-// dropped in that same tick, so lifecycle is seen within one tick. `list` on discovery ticks, the XML
-// (limits, pinning, disks, taps) again on settings ticks, `dominfo` once per domain. Never
+// dropped in that same tick, so lifecycle is seen within one tick. `list` on discovery ticks, the live
+// domain (limits, pinning, disks, taps) again on settings ticks — from libvirt's local status XML when it
+// is readable (no libvirtd round trip), else `dumpxml` — `dominfo` once per domain. Never
 // `qemu-monitor-command`: vCPU thread ids come from libvirt's status XML (/run/libvirt/qemu/<name>.xml)
 // or the thread names. Merges into the guests the collector discovered from cgroups/proc, matched by
 // pid (then uuid, then name), and adds active domains the collector missed. Failures become errors.
@@ -82,13 +83,13 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
     const id = `libvirt:${name}`;
     const entry: DomainEntry = { name, uuid, pid: null, info: null, xml: null, vcpuTids: [] };
     try { entry.info = parseDominfo(await virsh(['dominfo', name])); } catch (e) { errors.push(errorEntry(e, id)); }
+    if (readStatus(entry)) return entry;
     try {
       entry.xml = parseDomainXml(await virsh(['dumpxml', name]));
     } catch (e) {
       errors.push(errorEntry(e, id));
       entry.xml = await fallbackDevices(name, id, errors);
     }
-    readStatus(entry);
     return entry;
   }
 
@@ -137,21 +138,29 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
   async function refreshXml(errors: SourceErrorInfo[]): Promise<void> {
     if (!cache) return;
     await pool([...cache.values()], async (entry) => {
+      if (readStatus(entry)) return;
       try { entry.xml = parseDomainXml(await virsh(['dumpxml', entry.name])); } catch (e) {
         if (!(e instanceof HostError && e.kind === 'missing')) errors.push(errorEntry(e, `libvirt:${entry.name}`));
       }
-      readStatus(entry);
     });
   }
 
-  function readStatus(entry: DomainEntry): void {
-    if (!local) return;
+  /**
+   * The local status XML (root-only): QEMU pid, vCPU thread ids, and the live domain definition that
+   * libvirtd saves there on every live change (the same <domain> `dumpxml` formats). True when it gave
+   * the live domain, so no `dumpxml` round trip through libvirtd is needed.
+   */
+  function readStatus(entry: DomainEntry): boolean {
+    if (!local) return false;
     try {
       const status = parseStatusXml(fs.readText(`${RUN_DIR}/${entry.name}.xml`));
       entry.pid = status.pid;
       entry.vcpuTids = status.vcpus;
+      if (status.domain && status.domain.name === entry.name) { entry.xml = status.domain; return true; }
+      return false;
     } catch {
       try { entry.pid = Number(fs.readText(`${RUN_DIR}/${entry.name}.pid`).trim()) || null; } catch { /* not readable here */ }
+      return false;
     }
   }
 

@@ -227,11 +227,19 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     return d;
   }
 
+  /**
+   * Nothing to ask over QMP (no socket of its own; a libvirt guest whose QMP is not opted in): such a
+   * guest gets no deadline timer and no query each tick, the same outcome as open() answering ''.
+   */
+  const nothingToAsk = (g: RawGuest): boolean =>
+    g.manager === 'libvirt' && !g.qmp?.dedicated ? !(deps.libvirtQmp ?? deps.latencyHistograms === 'all') : g.qmp === null;
+
   async function enrichOne(guest: RawGuest, ctx: EnrichContext, deadlines: Map<number, Deadline>): Promise<void> {
     let cache = caches.get(guest.id);
     if (!cache || cache.pid !== guest.pid) { cache = newCache(guest.pid); caches.set(guest.id, cache); }
     const budget = guest.manager === 'libvirt' && !guest.qmp?.dedicated ? virshTimeoutMs : timeoutMs;
-    if (ctx.tasks.has('qmp') || ctx.tasks.has('qmpSlow')) {
+    if (ctx.tasks.has('discovery') && nothingToAsk(guest)) cache.vcpus = null;
+    if ((ctx.tasks.has('qmp') || ctx.tasks.has('qmpSlow')) && !nothingToAsk(guest)) {
       const deadline = deadlineFor(budget, deadlines);
       let finished = false;
       const timedOut = (): boolean => deadline.hit && !finished;

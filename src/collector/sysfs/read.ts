@@ -8,13 +8,16 @@ import { parseCpusetList } from '../cgroup/parse.js';
 const S = 'sysfs';
 
 export const readCounter = (ctx: ReadCtx, path: string): number | null => ctx.get(path, S, (t) => parseCounter(t, path));
+/** A number that is a setting (a pool size, a KSM knob): read on settings ticks, carried in between. */
+export const readSettingCounter = (ctx: ReadCtx, path: string): number | null => ctx.carried(path, S, (t) => parseCounter(t, path));
 export const readList = (ctx: ReadCtx, path: string): string | null => ctx.get(path, S, parseCpusetList);
 export const readNodeMeminfo = (ctx: ReadCtx, node: number): Map<string, number> | null =>
   ctx.get(`/sys/devices/system/node/node${node}/meminfo`, S, parseNodeMeminfo);
 export const readNodeDistance = (ctx: ReadCtx, node: number): number[] | null =>
   ctx.get(`/sys/devices/system/node/node${node}/distance`, S, parseDistance, false);
+/** THP mode (`enabled`, `defrag`): a setting, read on settings ticks and carried in between. */
 export const readThp = (ctx: ReadCtx, file: string): string | null =>
-  ctx.get(`/sys/kernel/mm/transparent_hugepage/${file}`, S, parseBracketed);
+  ctx.carried(`/sys/kernel/mm/transparent_hugepage/${file}`, S, parseBracketed);
 
 /** Block device name of `MAJ:MIN`: the /sys/dev/block symlink's last component, else uevent DEVNAME. */
 export function readBlockName(ctx: ReadCtx, majmin: string): string | null {

@@ -23,6 +23,16 @@ describe('host header', () => {
     expect(h.cost).toBe('sample 2.5 ms derive -');
     expect(h.ksm).toBe('KSM -');
   });
+  it('shows the host uptime from the snapshot (not how long virtune has watched), and - when unknown', () => {
+    const s = snapshot([]); // uptimeSec 273780.5 = 3 days 4 h 3 min
+    const h = hostHeader(s, status);
+    expect(h.uptime).toBe('up 3d04h');
+    expect(h.title).toContain('up 3d04h');
+    const unknown = hostHeader({ ...s, host: { ...s.host, uptimeSec: null } }, status);
+    expect(unknown.uptime).toBe('up -');
+    expect(unknown.title).toContain('up -');
+    expect(hostHeader({ ...s, host: { ...s.host, uptimeSec: 59.99 } }, null).uptime).toBe('up 59s');
+  });
   it('shows REPLAY when the status says replay', () => {
     expect(hostHeader(snapshot([]), { ...status, replay: { file: 'x' } }).badges).toContain('REPLAY');
   });

@@ -1,6 +1,6 @@
 // The terminal UI in a real terminal: tmux runs `virtune --demo 12` (a real demo host with real QMP
 // sockets) at 120x40 and at 80x24; the test types with send-keys and reads the screen with
-// capture-pane: names and moving numbers, sort by CPU reorders, S puts who suffers most on top, `/` filters, the detail charts draw,
+// capture-pane: the host's uptime in the header, names and moving numbers, sort by CPU reorders, S puts who suffers most on top, `/` filters, the detail charts draw,
 // a 50 % CPU quota set in the tuning panel previews the cpu.max step, applies, and the guest's CPU
 // falls in the table within 5 s, undo restores it, `?` shows help, `q` exits 0 and the terminal is
 // restored (alternate screen left, cursor shown).
@@ -33,6 +33,8 @@ describe.each([
     const first = await t.waitFor('the guest table', (s) => tableRows(s).rows.length === 12, 30_000);
     expect(first).toMatch(/demo-host/);
     expect(first).toMatch(/DEMO/);
+    // the header shows the (demo) host's own uptime from its /proc/uptime
+    expect(first).toMatch(/ up (\d+d\d\dh|\d+h\d\dm|\d+m\d\ds|\d+s) /);
     for (const l of first.split('\n')) expect([...l].length).toBeLessThanOrEqual(cols);
     // NO_COLOR: no colour at all (attributes such as inverse stay); otherwise colours are used
     if (noColor) expect(t.screenWithAttributes()).not.toMatch(COLOUR_SGR);

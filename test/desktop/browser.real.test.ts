@@ -4,8 +4,7 @@
 // only a refusal (pages, bundle and websocket); the guest table fills, updates, sorts (S: who suffers
 // most on top) and filters;
 // the detail charts draw on their canvases; a CPU quota set through the tuning dialog previews,
-// applies, the guest's CPU falls within 5 s and undo restores it; several --io / --disk-throttle specs
-// in one dialog plan, apply and undo together; a daemon restart shows the
+// applies, the guest's CPU falls within 5 s and undo restores it; a daemon restart shows the
 // connection-lost banner and the page reconnects by itself; no console errors anywhere.
 
 import * as net from 'node:net';

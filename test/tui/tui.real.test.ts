@@ -1,6 +1,6 @@
 // The terminal UI in a real terminal: tmux runs `virtune --demo 12` (a real demo host with real QMP
 // sockets) at 120x40 and at 80x24; the test types with send-keys and reads the screen with
-// capture-pane: the host's uptime in the header, names and moving numbers, sort by CPU reorders, S puts who suffers most on top, `/` filters, the detail charts draw,
+// capture-pane: names and moving numbers, sort by CPU reorders, S puts who suffers most on top, `/` filters, the detail charts draw,
 // a 50 % CPU quota set in the tuning panel previews the cpu.max step, applies, and the guest's CPU
 // falls in the table within 5 s, undo restores it, `?` shows help, `q` exits 0 and the terminal is
 // restored (alternate screen left, cursor shown).

@@ -1,8 +1,10 @@
 // Owns running the demo host generator in a child process (dist/bench/demo-worker.js), so its file
 // writes and its QMP servers run outside the process being measured — as real QEMU processes would.
-// The parent advances the simulated counters between samples over the IPC channel.
+// The parent advances the simulated counters between samples over the IPC channel, and removes what
+// is left of the tree after the worker is gone.
 
 import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface DemoReady { type: 'ready'; root: string; guests: number }
@@ -63,5 +65,7 @@ export class DemoProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
     await gone;
     clearTimeout(timer);
+    // a 1000-guest tree can take longer than the 10 s to remove on a busy machine: finish it here
+    rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -24,7 +24,7 @@ import { measureStatusLatency } from './status-latency.js';
 const opts = parseOptions(process.argv.slice(2));
 const progress = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
 const started = Date.now();
-const command = `npm run bench --${opts.quick ? ' --quick' : ''}${opts.libvirtOnly ? ' --libvirt-only' : ''}${opts.statusOnly ? ' --status-only' : ''}${opts.json ? ' --json' : ''}`;
+const command = `npm run bench --${opts.quick ? ' --quick' : ''}${opts.libvirtOnly ? ' --libvirt-only' : ''}${opts.statusOnly ? ' --status-only' : ''}${opts.costOnly ? ' --cost-only' : ''}${opts.json ? ' --json' : ''}`;
 const r: BenchResult = emptyResult(machineInfo(), opts.quick, command);
 
 async function step<T>(name: string, fn: () => Promise<T>): Promise<T | null> {
@@ -63,6 +63,40 @@ async function statusPart(): Promise<void> {
 if (opts.statusOnly) {
   await statusPart();
   r.notes.push('--status-only: only the daemon status latency was measured');
+  finish();
+}
+
+async function engineCpuPart(): Promise<void> {
+  const g = opts.engineGuests;
+  const ec = await step(`engine CPU, ${g} guests, ${opts.engineWindowSec} s`, () => measureEngineCpu(opts));
+  if (ec) {
+    r.engineCpuPct100 = round(ec.cpuPct, 3);
+    r.detail.engineCpu = ec;
+  }
+  if (g !== 100) r.notes.push(`engine CPU measured with ${g} guests over ${opts.engineWindowSec} s (quick)`);
+}
+
+async function daemonPart(): Promise<void> {
+  const dm = await step(`daemon, ${opts.daemonGuests} guests, ${opts.daemonClients} clients`, () => measureDaemon(opts));
+  if (dm) {
+    r.daemonCpuPct50Clients = round(dm.cpuPctClients, 3);
+    r.daemonCpuPctIdle = round(dm.cpuPctIdle, 3);
+    r.detail.daemon = dm;
+  }
+  const dmr = opts.quick ? null : await step(`daemon on --root (simulator in its own process), ${opts.daemonGuests} guests, ${opts.daemonClients} clients`,
+    () => measureDaemon(opts, true));
+  if (dmr) {
+    r.daemonCpuPct50ClientsOwnRoot = round(dmr.cpuPctClients, 3);
+    r.daemonCpuPctIdleOwnRoot = round(dmr.cpuPctIdle, 3);
+    r.detail.daemonOnRoot = dmr;
+  }
+  if (opts.daemonGuests !== 100) r.notes.push(`daemon measured with ${opts.daemonGuests} guests over ${opts.daemonWindowSec} s (quick)`);
+}
+
+if (opts.costOnly) {
+  await engineCpuPart();
+  await daemonPart();
+  r.notes.push('--cost-only: only the engine CPU and the daemon fan-out were measured');
   finish();
 }
 
@@ -153,13 +187,7 @@ if (dg) {
 }
 
 // 3. engine CPU share and memory
-const g = opts.engineGuests;
-const ec = await step(`engine CPU, ${g} guests, ${opts.engineWindowSec} s`, () => measureEngineCpu(opts));
-if (ec) {
-  r.engineCpuPct100 = round(ec.cpuPct, 3);
-  r.detail.engineCpu = ec;
-}
-if (g !== 100) r.notes.push(`engine CPU measured with ${g} guests over ${opts.engineWindowSec} s (quick)`);
+await engineCpuPart();
 const rss = await step(`memory, ${opts.rssGuests} guests, ${opts.rssSeconds} s of history`, () => measureRss(opts));
 if (rss) {
   r.rssMb100 = round(rss.rssMb, 1);
@@ -167,21 +195,7 @@ if (rss) {
   if (opts.rssSeconds !== 3600) r.notes.push(`memory measured after ${opts.rssSeconds} s of history (quick), not one hour`);
 }
 
-// 4. daemon fan-out
-const dm = await step(`daemon, ${opts.daemonGuests} guests, ${opts.daemonClients} clients`, () => measureDaemon(opts));
-if (dm) {
-  r.daemonCpuPct50Clients = round(dm.cpuPctClients, 3);
-  r.daemonCpuPctIdle = round(dm.cpuPctIdle, 3);
-  r.detail.daemon = dm;
-}
-const dmr = opts.quick ? null : await step(`daemon on --root (simulator in its own process), ${opts.daemonGuests} guests, ${opts.daemonClients} clients`,
-  () => measureDaemon(opts, true));
-if (dmr) {
-  r.daemonCpuPct50ClientsOwnRoot = round(dmr.cpuPctClients, 3);
-  r.daemonCpuPctIdleOwnRoot = round(dmr.cpuPctIdle, 3);
-  r.detail.daemonOnRoot = dmr;
-}
-if (opts.daemonGuests !== 100) r.notes.push(`daemon measured with ${opts.daemonGuests} guests over ${opts.daemonWindowSec} s (quick)`);
+await daemonPart();
 
 // 4b. daemon responsiveness while it samples many guests (sampler in a worker thread)
 await statusPart();

@@ -38,6 +38,8 @@ export interface BenchOptions {
   libvirtOnly: boolean;
   /** --status-only: run the daemon status-latency part alone */
   statusOnly: boolean;
+  /** --cost-only: run the engine CPU and the daemon fan-out parts alone */
+  costOnly: boolean;
   /** idle TCG domains per libvirt run (8, and 32 where the machine allows) */
   libvirtGuests: number[];
   libvirtWindowSec: number;
@@ -53,21 +55,23 @@ function libvirtSizes(quick: boolean): number[] {
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const unknown = argv.filter((a) => a !== '--quick' && a !== '--json' && a !== '--libvirt-only' && a !== '--status-only');
+  const valid = ['--quick', '--json', '--libvirt-only', '--status-only', '--cost-only'];
+  const unknown = argv.filter((a) => !valid.includes(a));
   if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown option ${unknown[0]} (valid: --quick, --json, --libvirt-only, --status-only)\n`);
+    process.stderr.write(`bench: unknown option ${unknown[0]} (valid: ${valid.join(', ')})\n`);
     process.exit(2);
   }
   const quick = argv.includes('--quick');
   const json = argv.includes('--json');
   const libvirtOnly = argv.includes('--libvirt-only');
   const statusOnly = argv.includes('--status-only');
+  const costOnly = argv.includes('--cost-only');
   if (quick) {
     return {
       quick, json, sizes: [10], sampleRuns: { 10: 5 }, sampleWarmup: 2, deriveGuests: 1000, deriveRuns: 5,
       engineGuests: 10, engineWindowSec: 3, engineWarmupSec: 1, rssGuests: 100, rssSeconds: 60,
       daemonGuests: 10, daemonClients: 50, daemonWindowSec: 3, daemonWarmupSec: 1,
-      libvirtOnly, statusOnly, libvirtGuests: libvirtSizes(true), libvirtWindowSec: 5, libvirtWarmupSec: 3,
+      libvirtOnly, statusOnly, costOnly, libvirtGuests: libvirtSizes(true), libvirtWindowSec: 5, libvirtWarmupSec: 3,
       tuiFrameGuests: 200, tuiFrameRuns: 50, tuiGuests: 10, tuiWindowSec: 3, tuiWarmupSec: 3,
       diagnoseGuests: 100, diagnoseSeconds: 60,
       recorderGuests: 10, recorderSamples: 40,
@@ -78,7 +82,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     deriveGuests: 1000, deriveRuns: 30,
     engineGuests: 100, engineWindowSec: 60, engineWarmupSec: 5, rssGuests: 100, rssSeconds: 3600,
     daemonGuests: 100, daemonClients: 50, daemonWindowSec: 20, daemonWarmupSec: 5,
-    libvirtOnly, statusOnly, libvirtGuests: libvirtSizes(false), libvirtWindowSec: 60, libvirtWarmupSec: 10,
+    libvirtOnly, statusOnly, costOnly, libvirtGuests: libvirtSizes(false), libvirtWindowSec: 60, libvirtWarmupSec: 10,
     tuiFrameGuests: 200, tuiFrameRuns: 300, tuiGuests: 50, tuiWindowSec: 30, tuiWarmupSec: 5,
     diagnoseGuests: 1000, diagnoseSeconds: 600,
     recorderGuests: 100, recorderSamples: 360,

@@ -2,10 +2,12 @@
 // process (its sampler in a worker thread) reading a demo host of N guests that runs in its own
 // process (as real QEMUs would; a 1000-guest simulator inside the daemon runs out of descriptors), and
 // a client that sends `status` every 10 ms over the
-// unix socket while the daemon samples N guests at 1 Hz; the reply latencies' p50/p99/max.
+// unix socket while the daemon samples N guests at 1 Hz; the reply latencies' p50/p99/max, and the
+// CPU time of the daemon's main thread per tick over the same window (/proc/PID/task/PID/stat: less
+// sensitive to the machine's load than the latencies).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +16,22 @@ import { PROTOCOL_VERSION } from '../engine/protocol/api.js';
 import { DemoProcess } from './demo-process.js';
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
-export interface StatusLatency { guests: number; windowSec: number; requests: number; p50Ms: number; p99Ms: number; maxMs: number }
+export interface StatusLatency {
+  guests: number; windowSec: number; requests: number; p50Ms: number; p99Ms: number; maxMs: number;
+  /** CPU ms (user + system) of the daemon's main thread per tick in the window; null when unreadable */
+  mainThreadCpuMsPerTick: number | null;
+}
+
+/** utime + stime of one thread, ms (clock ticks of 10 ms); null when it cannot be read. */
+function threadCpuMs(pid: number): number | null {
+  try {
+    const st = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -37,6 +54,7 @@ export async function measureStatusLatency(guests: number, windowSec: number, wa
     client = c;
     await new Promise<void>((res, rej) => { c.once('connect', () => res()); c.once('error', rej); });
     const waiting = new Map<number, (t: number) => void>();
+    let samples = 0;
     let buf = '';
     c.on('data', (d: Buffer) => {
       const at = performance.now();
@@ -46,6 +64,8 @@ export async function measureStatusLatency(guests: number, windowSec: number, wa
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         const m = /"id":(\d+)/.exec(line.slice(0, 200));
+        const seen = /"samples":(\d+)/.exec(line);
+        if (seen) samples = Number(seen[1]);
         const w = m ? waiting.get(Number(m[1])) : undefined;
         if (w) { waiting.delete(Number(m?.[1])); w(at); }
       }
@@ -62,14 +82,21 @@ export async function measureStatusLatency(guests: number, windowSec: number, wa
     await ask();
     await sleep(warmupSec * 1000);
     const lat: number[] = [];
+    await ask();
+    const cpu0 = threadCpuMs(child.pid as number);
+    const samples0 = samples;
     const end = Date.now() + windowSec * 1000;
     while (Date.now() < end) {
       lat.push(await ask());
       await sleep(10);
     }
+    await ask();
+    const cpu1 = threadCpuMs(child.pid as number);
+    const ticks = samples - samples0;
+    const mainThreadCpuMsPerTick = cpu0 === null || cpu1 === null || ticks <= 0 ? null : round((cpu1 - cpu0) / ticks, 1);
     lat.sort((a, b) => a - b);
     const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] as number;
-    return { guests, windowSec, requests: lat.length, p50Ms: round(q(0.5), 2), p99Ms: round(q(0.99), 2), maxMs: round(lat[lat.length - 1] as number, 2) };
+    return { guests, windowSec, requests: lat.length, p50Ms: round(q(0.5), 2), p99Ms: round(q(0.99), 2), maxMs: round(lat[lat.length - 1] as number, 2), mainThreadCpuMsPerTick };
   } finally {
     client?.destroy();
     try { process.kill(-(child.pid as number), 'SIGTERM'); } catch { /* gone */ }

@@ -4,6 +4,7 @@
 // JSON loopback, so every command exercises the same validated message path as a remote client.
 // Write access (a Tuner) is wired only when asked for; otherwise tuning answers code 4 (read-only).
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { resolve as pathResolve } from 'node:path';
@@ -64,7 +65,7 @@ export function localCaller(via = 'cli'): Caller {
  */
 export async function buildLocalEngine(g: GlobalOptions, opts: {
   write: boolean; version: string; demoGuests?: number | null; historySec?: number;
-  /** run the sampler in a worker thread (the daemon) */
+  /** run the sampler in a worker thread and tick in steps that yield to the event loop (the daemon) */
   samplerInWorker?: boolean;
   /** read the undo journal and audit log even without write access (the recorder records changes) */
   journal?: boolean;
@@ -106,6 +107,8 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
       readOnly: !opts.write, demo: demo !== null, root, intervalSec: g.intervalSec,
       historySec: opts.historySec, version: opts.version, caller: localCaller('cli'),
       onRawSample: opts.onRawSample ?? null,
+      // the daemon derives and appends to the history in steps, answering requests in between
+      yieldToLoop: opts.samplerInWorker ? () => nextTurn() : null,
     });
     return {
       engine, demo,

@@ -1,15 +1,20 @@
 // Owns the sampler worker thread's entry (a composition root): builds the collector's SampleSource
 // from the SamplerConfig in workerData (sampler-factory.ts) and answers the engine thread's
-// {kind:'sample'} requests with RawSamples and {kind:'close'} by closing everything.
+// {kind:'sample'} requests with RawSamples (encoded in parts, their buffers handed over, see
+// worker-sampler.ts) — with `derive`, also the snapshot derived here against the previous sample this
+// worker read — and {kind:'close'} by closing everything.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SamplerWorkerReply, SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
+import { encodeRawSample, transferables, type SamplerWorkerReply, type SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
 import type { SampleTask } from '../engine/ports/sources.js';
+import { derive } from '../engine/core/derive.js';
+import type { RawSample } from '../engine/model/sample.js';
 import { buildSampler, type SamplerConfig } from './sampler-factory.js';
 
 const port = parentPort;
 if (port) {
   const built = buildSampler(workerData as SamplerConfig);
+  let prev: RawSample | null = null;
   port.on('message', (m: SamplerWorkerRequest) => {
     void (async () => {
       let reply: SamplerWorkerReply;
@@ -18,12 +23,22 @@ if (port) {
         reply = { id: m.id, closed: true };
       } else {
         try {
-          reply = { id: m.id, raw: await built.sampler.sample({ tasks: new Set<SampleTask>(m.tasks) }) };
+          const raw = await built.sampler.sample({ tasks: new Set<SampleTask>(m.tasks) });
+          if (m.derive === true) {
+            const t0 = performance.now();
+            const snapshot = derive(prev, raw);
+            const deriveUsec = Math.round((performance.now() - t0) * 1000);
+            prev = raw;
+            reply = { id: m.id, sample: encodeRawSample(raw), snapshot: encodeRawSample(snapshot), deriveUsec };
+            if (m.json === true) reply.snapshotJson = JSON.stringify(snapshot);
+          } else {
+            reply = { id: m.id, sample: encodeRawSample(raw) };
+          }
         } catch (e) {
           reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
         }
       }
-      port.postMessage(reply);
+      port.postMessage(reply, transferables(...[reply.sample, reply.snapshot].filter((e) => e !== undefined)));
     })();
   });
 }

@@ -7,7 +7,8 @@
 import blessed from 'blessed';
 import type { GuestSnap, Snapshot } from '../engine/model/snapshot.js';
 import type { TuningRequest } from '../engine/model/tuning.js';
-import { chartData, guestDetail, type ChartData } from '../engine/present/guest-detail.js';
+import { chartData, chartHistory, chartMetrics, guestCharts, type ChartData, type HistorySeries } from '../engine/present/guest-charts.js';
+import { guestDetail } from '../engine/present/guest-detail.js';
 import { filterRows, guestRowVM, sortRows, tableLayout, type GuestRowVM } from '../engine/present/guest-table.js';
 import { hostHeader } from '../engine/present/host-header.js';
 import { actionFor, BASE_KEYMAP, extendKeyMap, helpLines, type KeyBinding, type KeyContext } from '../engine/present/keymap.js';
@@ -18,10 +19,10 @@ import { REPLAY_KEYMAP, replayBadge, replayCommandFor } from '../engine/present/
 import { RenderScheduler, type TimerPort } from './scheduler.js';
 import { EngineSession } from './session.js';
 import {
-  initialState, moveSelection, nextWindow, scrollFor, selectedIndex, sortBy, sortReverse, sortStep, type UiState,
+  initialState, moveSelection, nextWindow, scrollFor, scrollSection, selectedIndex, sortBy, sortReverse, sortStep, stepSection, type UiState,
 } from './state.js';
 import { esc, makeTheme, type Theme } from './theme.js';
-import { DetailView } from './views/detail.js';
+import { DetailView, layoutDetail, type DetailLayout } from './views/detail.js';
 import { headerLines } from './views/header.js';
 import { tableLines } from './views/table.js';
 import { newTuning, tuningLines, type TuningState } from './views/tuning.js';
@@ -68,6 +69,10 @@ export class TuiApp {
   private helpScroll = 0;
   private charts = new Map<string, ChartData>();
   private chartGuest: string | null = null;
+  /** the detail view's last layout (its sections and scroll range, for the keys) */
+  private detailLayout: DetailLayout | null = null;
+  /** the charts the last history fetch was for (a new visible set fetches at once) */
+  private fetchedFor = '';
   private lastChange: { id: string; revertAt: string | null } | null = null;
   private tickTimer: ReturnType<typeof setInterval> | null = null;
   private ticking = false;
@@ -154,23 +159,27 @@ export class TuiApp {
     }
   }
 
+  /** History of the charts on screen (present/guest-charts.ts specs), each metric asked once. */
   private async fetchHistory(): Promise<void> {
     const api = this.session.api;
     const g = this.guest(this.state.selectedId);
     if (!api || !g) return;
     if (this.chartGuest !== g.id) { this.charts = new Map(); this.chartGuest = g.id; }
-    const vm = guestDetail(g);
     const wanted = new Set(this.detail.drawnIds());
-    const specs = vm.charts.filter((c) => wanted.size === 0 || wanted.has(c.id));
+    this.fetchedFor = [...wanted].join();
+    const specs = guestCharts(g).filter((c) => wanted.has(c.id));
     const now = Date.now();
-    await Promise.all(specs.map(async (spec) => {
+    const series = await Promise.all(chartMetrics(specs).map(async (metric): Promise<HistorySeries> => {
       try {
-        const series = await Promise.all(spec.series.map((s) => api.history({ guest: g.id, metric: s.metric, windowSec: this.state.windowSec })));
-        this.charts.set(spec.id, chartData(spec, series, now));
+        return await api.history({ guest: g.id, metric, windowSec: this.state.windowSec });
       } catch {
-        this.charts.delete(spec.id); // a metric not recorded yet: the chart says it is collecting
+        return { metric, points: [] }; // not recorded (yet): that line is unknown
       }
     }));
+    if (this.chartGuest !== g.id) return;
+    // a braille line chart shows two points per column: no more than that is drawn
+    const widths = this.detail.drawnWidths();
+    for (const spec of specs) this.charts.set(spec.id, chartData(spec, chartHistory(spec, series), now, 2 * Math.max(10, (widths.get(spec.id) ?? 80) - 8)));
   }
 
   private async loadPanel(p: PanelDef): Promise<void> {
@@ -217,7 +226,15 @@ export class TuiApp {
     if (this.state.view === 'detail' && this.guest(this.state.selectedId)) {
       this.table.hide();
       const g = this.guest(this.state.selectedId) as GuestSnap;
-      this.detail.show(guestDetail(g), { top: areaTop, left: 0, width, height: areaH }, this.chartGuest === g.id ? this.charts : new Map());
+      const area = { top: areaTop, left: 0, width, height: areaH };
+      const layout = layoutDetail(t, guestDetail(g), guestCharts(g), area, { page: this.state.detailPage, scroll: this.state.detailScroll });
+      this.detailLayout = layout;
+      if (layout.page !== null && (layout.page !== this.state.detailPage || layout.scroll !== this.state.detailScroll)) {
+        this.state = { ...this.state, detailPage: layout.page, detailScroll: layout.scroll };
+      }
+      this.detail.show(layout, area, this.chartGuest === g.id ? this.charts : new Map());
+      // charts that came into view (a section, a scroll, a resize) get their history now, not at the next tick
+      if (!this.state.paused && this.detail.drawnIds().join() !== this.fetchedFor) void this.fetchHistory().then(() => this.scheduler.invalidate());
     } else {
       if (this.state.view === 'detail') this.state = { ...this.state, view: 'table' };
       this.detail.hide();
@@ -259,7 +276,7 @@ export class TuiApp {
     const hints = this.opts.replay
       ? 'p play/pause  +/- speed  ,/. seek 10s  [/] 1min  e next event  R replay  ? help  q quit'
       : this.state.view === 'detail'
-      ? 'esc back  t tune  w window  u undo  ? help  q quit'
+      ? `esc back  ${this.detailLayout?.pages.length ? 'tab section  ↑↓ scroll  ' : ''}t tune  w window  u undo  ? help  q quit`
       : '? help  / filter  s sort  enter detail  t tune  u undo  space pause  q quit';
     const shownHints = esc(hints);
     const used = parts.reduce((n, p) => n + p.replace(/\{\/?[a-z-]+\}/g, '').length + 2, 0);
@@ -354,8 +371,8 @@ export class TuiApp {
       case 'bottom': this.state = moveSelection(s, this.rows, this.rows.length); return;
       case 'open':
         if (selectedIndex(s, this.rows) < 0) return;
-        this.state = { ...moveSelection(s, this.rows, 0), view: 'detail' };
-        void this.fetchHistory().then(() => this.scheduler.invalidate());
+        this.state = { ...moveSelection(s, this.rows, 0), view: 'detail', detailPage: 'cpu', detailScroll: 0 };
+        this.fetchedFor = '';
         return;
       case 'filter': this.filterBuffer = s.filter; this.state = { ...s, filterEditing: true }; return;
       case 'sortNext': this.state = sortStep(s, 1); return;
@@ -367,6 +384,15 @@ export class TuiApp {
       case 'sortName': this.state = sortBy(s, 'name'); return;
       case 'sortSuffer': this.state = sortBy(s, 'suffer'); return;
       case 'window': this.state = nextWindow(s); this.charts = new Map(); void this.fetchHistory().then(() => this.scheduler.invalidate()); return;
+      case 'nextSection': case 'prevSection':
+        this.state = stepSection(s, this.detailLayout?.pages.map((p) => p.id) ?? [], action === 'nextSection' ? 1 : -1);
+        return;
+      case 'scrollDown': case 'scrollUp': case 'pageDown': case 'pageUp': {
+        const screen = Math.max(1, (this.detailLayout?.shown ?? 2) - 1);
+        const step = action === 'scrollDown' ? 1 : action === 'scrollUp' ? -1 : action === 'pageDown' ? screen : -screen;
+        this.state = scrollSection(s, step, this.detailLayout?.maxScroll ?? 0);
+        return;
+      }
       case 'tune': {
         const sel = this.state.view === 'detail' ? s.selectedId : this.rows[selectedIndex(s, this.rows)]?.id ?? null;
         if (sel === null) return;

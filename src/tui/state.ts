@@ -20,13 +20,16 @@ export interface UiState {
   scroll: number;
   paused: boolean;
   windowSec: number;
+  /** the detail view's section (views/detail.ts DETAIL_PAGES id; a guest opens on its CPU charts) and its scroll (first item shown) */
+  detailPage: string;
+  detailScroll: number;
   message: { text: string; error: boolean } | null;
 }
 
 export function initialState(): UiState {
   return {
     view: 'table', overlay: 'none', panelId: null, sort: DEFAULT_SORT, filter: '', filterEditing: false,
-    selectedId: null, scroll: 0, paused: false, windowSec: 60, message: null,
+    selectedId: null, scroll: 0, paused: false, windowSec: 60, detailPage: 'cpu', detailScroll: 0, message: null,
   };
 }
 
@@ -74,4 +77,17 @@ export const WINDOWS_SEC = [60, 300, 900] as const;
 export function nextWindow(s: UiState): UiState {
   const i = WINDOWS_SEC.indexOf(s.windowSec as (typeof WINDOWS_SEC)[number]);
   return { ...s, windowSec: WINDOWS_SEC[(i + 1) % WINDOWS_SEC.length] as number };
+}
+
+/** The next (delta 1) or previous (-1) section of the detail view, among the pages it has now; scroll to its top. */
+export function stepSection(s: UiState, pages: readonly string[], delta: 1 | -1): UiState {
+  if (pages.length === 0) return s;
+  const i = pages.indexOf(s.detailPage);
+  const n = pages.length;
+  return { ...s, detailPage: pages[(((i < 0 ? 0 : i) + delta) % n + n) % n] as string, detailScroll: 0 };
+}
+
+/** Scroll the detail section by `delta` items, within 0..max. */
+export function scrollSection(s: UiState, delta: number, max: number): UiState {
+  return { ...s, detailScroll: Math.max(0, Math.min(max, s.detailScroll + delta)) };
 }

@@ -3,7 +3,8 @@
 // HttpOnly SameSite=Strict cookie and removed from the address bar, a wrong or missing token gets
 // only a refusal (pages, bundle and websocket); the guest table fills, updates, sorts (S: who suffers
 // most on top) and filters;
-// the detail charts draw on their canvases; a CPU quota set through the tuning dialog previews,
+// the detail charts draw on their canvases, every one filled from the daemon's history as the guest
+// opens (disk and NIC canvases painted with history points at once) and appended live; a CPU quota set through the tuning dialog previews,
 // applies, the guest's CPU falls within 5 s and undo restores it; a daemon restart shows the
 // connection-lost banner and the page reconnects by itself; no console errors anywhere.
 
@@ -145,6 +146,46 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     await page.keyboard.press('a');
     await until('advice for the guest', async () => ((await page.textContent('#advice')) ?? '').includes('Placement for'));
     expect(await page.$('#lint')).not.toBeNull();
+    expect(errors).toEqual([]);
+  });
+
+  it('fills every detail chart from the engine\'s history when a guest opens: disk and NIC canvases painted with history points at once', async () => {
+    const d = await serveDemo(lab, 2); // a sample every 0.5 s
+    const { page, errors } = await launchChromium(lab);
+    await page.goto(d.url);
+    const webRow = await until('web-01 row', async () => page.$('#guest-table tbody tr:has(td:text-is("web-01"))'));
+    // let the daemon sample for a few seconds (the page has rendered that many snapshots meanwhile)
+    await until('10 snapshots', async () => (await page.evaluate(() => (window as any).virtuneApp.frames as number)) >= 10, 30_000);
+    const framesAtOpen = await page.evaluate(() => (window as any).virtuneApp.frames as number);
+    await webRow.dblclick();
+    await page.waitForSelector('#detail');
+    const charts = (): Promise<Array<{ id: string; history: number; points: number; painted: number }>> => page.$$eval('#detail .chart', (cs) => cs.map((c) => {
+      const el = c as HTMLElement;
+      const cv = el.querySelector('canvas') as HTMLCanvasElement;
+      const data = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+      let painted = 0;
+      for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) painted++;
+      return { id: el.dataset.chart ?? '', history: Number(el.dataset.history ?? -1), points: (el as HTMLElement & { virtunePoints?: number }).virtunePoints ?? 0, painted };
+    }));
+    // history points come only from EngineApi.history (a live snapshot adds one point, never to data-history)
+    const filled = await until('every chart filled from history', async () => {
+      const cs = await charts();
+      return cs.length >= 8 && cs.every((c) => c.history >= 8) ? cs : null;
+    });
+    const framesSinceOpen = (await page.evaluate(() => (window as any).virtuneApp.frames as number)) - framesAtOpen;
+    const ids = filled.map((c) => c.id);
+    expect(ids).toEqual(expect.arrayContaining(['cpu', 'rundelay', 'disk:virtio-disk0:iops', 'disk:virtio-disk0:bw', 'disk:virtio-disk0:lat', 'nic:vnet0', 'nic:vnet0:drops', 'mem']));
+    for (const c of filled) {
+      // the live points drawn beside the history are at most the snapshots rendered since the guest opened
+      expect(c.points - c.history, c.id).toBeLessThanOrEqual(framesSinceOpen + 1);
+      expect(c.points - c.history, c.id).toBeGreaterThanOrEqual(1);
+    }
+    for (const id of ['disk:virtio-disk0:iops', 'disk:virtio-disk1:bw', 'nic:vnet0', 'mem']) {
+      expect(filled.find((c) => c.id === id)?.painted, id).toBeGreaterThan(500);
+    }
+    // then appended live: more points with the next snapshots
+    const before = filled.find((c) => c.id === 'nic:vnet0')!.points;
+    await until('live points on the NIC chart', async () => ((await charts()).find((c) => c.id === 'nic:vnet0')?.points ?? 0) > before);
     expect(errors).toEqual([]);
   });
 

@@ -45,14 +45,17 @@ describe('comparison values', () => {
 describe('chart view-models', () => {
   it('has per-vCPU, run delay, per-disk, per-NIC and per-node charts with limits; unknown stays null', () => {
     const cs = guestCharts(guest('a', { quotaUsec: 50000 }, { memory: { ...guest('a').memory, maxBytes: 2 ** 31 } }));
-    expect(cs.map((c) => c.id)).toEqual(['cpu', 'rundelay', 'disk:virtio-disk0:iops', 'disk:virtio-disk0:bw', 'disk:virtio-disk0:lat', 'nic:vnet0', 'mem']);
+    expect(cs.map((c) => c.id)).toEqual(['cpu', 'rundelay', 'disk:virtio-disk0:iops', 'disk:virtio-disk0:bw', 'disk:virtio-disk0:lat', 'nic:vnet0', 'nic:vnet0:drops', 'mem']);
+    expect(cs.map((c) => c.group)).toEqual(['cpu', 'cpu', 'disk', 'disk', 'disk', 'net', 'net', 'mem']);
     const cpu = cs[0]!;
-    expect(cpu.series).toEqual([{ label: 'guest total', value: 50 }, { label: 'vCPU 0', value: 40 }, { label: 'vCPU 1', value: null }]);
+    expect(cpu.series).toEqual([{ label: 'guest total', metric: 'cpu.usagePct', value: 50 }, { label: 'vCPU 0', metric: 'vcpus.0.usagePct', value: 40 }, { label: 'vCPU 1', metric: 'vcpus.1.usagePct', value: null }]);
     expect(cpu.limits).toEqual([{ label: 'quota', value: 50 }]);
     expect(cs[2]!.limits).toEqual([{ label: 'read limit', value: 500 }]);
-    expect(cs[5]!.limits).toEqual([{ label: 'in limit', value: 1_000_000 }]);
-    const mem = cs[6]!;
-    expect(mem.series.map((s) => s.label)).toEqual(['current', 'node 0', 'node 1']);
+    expect(cs[2]!.series.map((x) => x.metric)).toEqual(['disks.virtio-disk0.readIops', 'disks.virtio-disk0.writeIops']);
+    expect(cs[5]!.limits).toEqual([{ label: 'in (rx) limit', value: 1_000_000 }]);
+    const mem = cs[7]!;
+    expect(mem.series.map((s) => s.label)).toEqual(['resident', 'cgroup', 'node 0', 'node 1']);
+    expect(mem.series.map((s) => s.metric)).toEqual(['memory.rssBytes', 'memory.currentBytes', 'memory.perNodeBytes.0', 'memory.perNodeBytes.1']);
     expect(mem.limits).toEqual([{ label: 'memory max', value: 2 ** 31 }]);
     expect(guestCharts(guest('b'))[0]!.limits).toEqual([]);
   });

@@ -1,7 +1,8 @@
 // Host header, guest detail, plan preview, key map and tuning form view-models.
 
 import { describe, expect, it } from 'vitest';
-import { chartData, guestDetail } from '../../src/engine/present/guest-detail.js';
+import { chartData, chartHistory, guestCharts } from '../../src/engine/present/guest-charts.js';
+import { guestDetail } from '../../src/engine/present/guest-detail.js';
 import { hostHeader } from '../../src/engine/present/host-header.js';
 import { actionFor, BASE_KEYMAP, extendKeyMap, helpLines } from '../../src/engine/present/keymap.js';
 import { planPreviewLines } from '../../src/engine/present/plan-preview.js';
@@ -30,35 +31,39 @@ describe('host header', () => {
 
 describe('guest detail', () => {
   it('draws the CPU quota as the chart limit and lists settings', () => {
-    const d = guestDetail(guest('w', 80, { cpu: { quotaUsec: 50000, periodUsec: 100000 } }));
-    const cpu = d.charts.find((c) => c.id === 'cpu');
-    expect(cpu?.limit).toBe(50);
-    expect(cpu?.limitLabel).toBe('quota 50%');
+    const g = guest('w', 80, { cpu: { quotaUsec: 50000, periodUsec: 100000 } });
+    const d = guestDetail(g);
+    const cpu = guestCharts(g).find((c) => c.id === 'cpu');
+    expect(cpu?.limits).toEqual([{ label: 'quota', value: 50 }]);
     expect(d.settings).toContainEqual(['cpu quota', '50% (50000 of 100000 µs)']);
     expect(d.settings).toContainEqual(['cpu.shares', '1024']);
+    expect(d.tables.map((t) => t.section)).toEqual(['cpu', 'disk', 'net', 'mem']);
   });
   it('aligns history into chart arrays, carrying unknown points and showing the last known value', () => {
-    const d = guestDetail(guest('w', 80, { cpu: { quotaUsec: 50000 } }));
-    const spec = d.charts.find((c) => c.id === 'cpu')!;
-    const data = chartData(spec, [
-      { metric: 'cpu.usagePct', points: [[1000, 10], [2000, null], [3000, 30]] },
-      { metric: 'cpu.stealPct', points: [[1000, null], [2000, null], [3000, null]] },
-    ], 3000);
+    const spec = guestCharts(guest('w', 80, { cpu: { quotaUsec: 50000 }, vcpus: 1 })).find((c) => c.id === 'rundelay')!;
+    const data = chartData(spec, chartHistory(spec, [
+      { metric: 'cpu.stealPct', points: [[1000, 10], [2000, null], [3000, 30]] },
+      { metric: 'cpu.throttledPct', points: [[1000, null], [2000, null], [3000, null]] },
+    ]), 3000);
     expect(data.x).toEqual(['-2s', '-1s', '0s']);
     expect(data.series[0]?.y).toEqual([10, 10, 30]);
-    expect(data.series[0]?.last).toBe('30%');
+    expect(data.series[0]?.last).toBe('30.0%');
     expect(data.series[1]?.last).toBe('-');
-    expect(data.limit).toEqual([50, 50, 50]);
-    expect(data.max).toBe(50);
+    // a series without history (vCPU 0 delay here) is unknown, drawn flat at 0 and shown as '-'
+    expect(data.series[2]?.last).toBe('-');
+    expect(data.limits).toEqual([]);
+    expect(data.max).toBe(30);
     expect(data.unitLabel).toBe('%');
+    const cpu = guestCharts(guest('w', 80, { cpu: { quotaUsec: 50000 } })).find((c) => c.id === 'cpu')!;
+    expect(chartData(cpu, chartHistory(cpu, [{ metric: 'cpu.usagePct', points: [[1000, 10], [2000, 20]] }]), 2000).limits)
+      .toEqual([{ label: 'quota 50.0%', y: [50, 50] }]);
   });
   it('scales byte charts so the axis reads in KiB, MiB or GiB', () => {
-    const d = guestDetail(guest('w', 80, { memory: { maxBytes: 4 * 2 ** 30 } }));
-    const spec = d.charts.find((c) => c.id === 'mem')!;
-    const data = chartData(spec, [{ metric: 'memory.rssBytes', points: [[1000, 2 ** 30], [2000, 2 * 2 ** 30]] }], 2000);
+    const spec = guestCharts(guest('w', 80, { memory: { maxBytes: 4 * 2 ** 30 } })).find((c) => c.id === 'mem')!;
+    const data = chartData(spec, chartHistory(spec, [{ metric: 'memory.rssBytes', points: [[1000, 2 ** 30], [2000, 2 * 2 ** 30]] }]), 2000);
     expect(data.unitLabel).toBe('GiB');
     expect(data.series[0]?.y).toEqual([1, 2]);
-    expect(data.limit).toEqual([4, 4]);
+    expect(data.limits).toEqual([{ label: 'memory max 4.00 GiB', y: [4, 4] }]);
     expect(data.series[0]?.last).toBe('2.00 GiB');
   });
 });

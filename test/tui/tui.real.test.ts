@@ -1,6 +1,7 @@
 // The terminal UI in a real terminal: tmux runs `virtune --demo 12` (a real demo host with real QMP
 // sockets) at 120x40 and at 80x24; the test types with send-keys and reads the screen with
-// capture-pane: names and moving numbers, sort by CPU reorders, S puts who suffers most on top, `/` filters, the detail charts draw,
+// capture-pane: names and moving numbers, sort by CPU reorders, S puts who suffers most on top, `/` filters, the detail charts draw
+// in every section (cpu, disks — scrolled to its last chart —, network, memory, overview: tab goes through them),
 // a 50 % CPU quota set in the tuning panel previews the cpu.max step, applies, and the guest's CPU
 // falls in the table within 5 s, undo restores it, `?` shows help, `q` exits 0 and the terminal is
 // restored (alternate screen left, cursor shown).
@@ -9,6 +10,43 @@ import { describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { isAlive, requireCommand, useLab } from '../helpers/lab.js';
 import { tableRows, Tmux } from './tmux.js';
+
+/** braille dots: what blessed-contrib draws a line with */
+const BRAILLE = /[\u2801-\u28ff]{3}/;
+
+/** chart labels on screen: `title: values` inside a box's top border */
+const chartLabel = (s: string, re: RegExp): boolean => s.split('\n').some((l) => re.test(l));
+
+/**
+ * Walk the detail view of web-01 (open, on its cpu section): the disks, network, memory and overview
+ * sections each show what they should, charts drawn with lines; then back on cpu. On a small
+ * terminal the disks section is scrolled to its last chart. Returns each screen seen.
+ */
+async function detailSections(t: Tmux, cols: number, rows: number): Promise<Array<{ name: string; lines: string[] }>> {
+  const seen: Array<{ name: string; lines: string[] }> = [];
+  const step = async (name: string, ok: (s: string) => boolean): Promise<void> => {
+    const s = await t.waitFor(`the detail section ${name}`, ok, 15_000);
+    seen.push({ name, lines: s.split('\n') });
+  };
+  const paged = !(cols >= 200 && rows >= 60);
+  if (paged) {
+    await step('cpu', (s) => /\[cpu\]/.test(s));
+    t.keys('Tab');
+    await step('disks', (s) => /\[disks\]/.test(s) && chartLabel(s, /virtio-disk0: IOPS: read [\d.]+\/s/) && BRAILLE.test(s));
+    // scroll to the section's end: the last disk's latency chart
+    for (let i = 0; i < 12; i++) t.keys('Down');
+    await step('disks, scrolled', (s) => chartLabel(s, /virtio-disk1: latency.*: read [\d.]+/) && BRAILLE.test(s));
+    t.keys('Tab');
+    await step('network', (s) => /\[network\]/.test(s) && chartLabel(s, /vnet0: traffic.*: rx [\d.]+ [KMG]?i?B\/s/) && chartLabel(s, /vnet0: dropped packets: rx drops/) && BRAILLE.test(s));
+    t.keys('Tab');
+    await step('memory', (s) => /\[memory\]/.test(s) && chartLabel(s, /Memory.*: resident [\d.]+ [GM]iB, cgroup/) && /node\s+resident/.test(s) && BRAILLE.test(s));
+    t.keys('Tab');
+    await step('overview', (s) => /\[overview\]/.test(s) && /cpu quota: none/.test(s));
+    t.keys('Tab');
+    await step('cpu again', (s) => /\[cpu\]/.test(s) && chartLabel(s, /CPU per vCPU: guest total/));
+  }
+  return seen;
+}
 
 const cpuOf = (screen: string, name: string): number | null => {
   const r = tableRows(screen).rows.find((x) => x.NAME === name);
@@ -99,8 +137,21 @@ describe.each([
     const busy = await t.waitFor('web-01 alone', (s) => tableRows(s).rows.length === 1 && /filter: web-01/.test(s));
     expect(cpuOf(busy, 'web-01')).toBeGreaterThan(80);
     t.keys('Enter');
-    await t.waitFor('the detail charts', (s) => /CPU % of one CPU: cpu \d+%/.test(s) && /[\u2801-\u28ff]/.test(s) && /cpu quota: none/.test(s), 20_000);
+    await t.waitFor('the detail charts', (s) => /CPU per vCPU: guest total \d+(\.\d)?%/.test(s) && BRAILLE.test(s), 20_000);
     if (noColor) expect(t.screenWithAttributes()).not.toMatch(COLOUR_SGR);
+    // every section of the detail view draws its charts from history (tab goes through them); at
+    // 80x24 a section taller than the screen scrolls, so its last chart is reached too
+    const sections = await detailSections(t, cols, rows);
+    expect(sections.every((x) => x.lines.every((l) => [...l].length <= cols))).toBe(true);
+    if (cols === 120) {
+      // rich at 200x60: every section on one screen, no tabs
+      t.resize(200, 60);
+      const rich = await t.waitFor('the whole detail view at 200x60', (s) => !/\[cpu\]/.test(s) && /cpu quota: none/.test(s)
+        && [/CPU per vCPU.*: guest total/, /virtio-disk1: latency/, /vnet0: traffic/, /vnet0: dropped packets/, /Memory.*: resident/].every((re) => chartLabel(s, re)), 15_000);
+      expect(rich.split('\n').every((l) => [...l].length <= 200)).toBe(true);
+      t.resize(cols, rows);
+      await t.waitFor('the cpu section again', (s) => /\[cpu\]/.test(s) && chartLabel(s, /CPU per vCPU: guest total/));
+    }
 
     // the tuning panel: 50 % CPU quota, preview with the cpu.max step, apply
     t.keys('t');

@@ -26,7 +26,9 @@ const TABS: Array<[ViewName, string]> = [['guests', 'Guests (Esc)'], ['compare',
 
 /** the TUI's key map (present/keymap.ts), less what a mouse face does otherwise, plus the desktop's own */
 // quit: a window is closed by its window manager (and Ctrl-C must stay copy in a browser)
-const UNUSED_HERE = new Set(['quit', 'window', 'nextKnob', 'prevKnob', 'edit', 'apply', 'revertTimer']);
+// the detail view's sections and scrolling: the page shows every chart and scrolls like any page
+const UNUSED_HERE = new Set(['quit', 'window', 'nextKnob', 'prevKnob', 'edit', 'apply', 'revertTimer',
+  'nextSection', 'prevSection', 'scrollDown', 'scrollUp', 'pageDown', 'pageUp']);
 const DESKTOP_KEYMAP: readonly KeyBinding[] = extendKeyMap(BASE_KEYMAP.filter((b) => !UNUSED_HERE.has(b.action)), [
   { action: 'mark', keys: ['x'], context: 'table', help: 'mark the guest for comparison' },
   { action: 'mark', keys: ['x'], context: 'detail', help: 'mark this guest for comparison' },
@@ -147,11 +149,10 @@ export class App {
     this.detail = new DetailView(id, {
       tune: (g) => this.openTune(g), advise: (g) => { this.table.selected = g; this.show('advice'); },
       back: () => this.show('guests'), mark: (g) => this.toggleMark(g),
-    }, this.status?.readOnly ?? true);
+    }, this.status?.readOnly ?? true, this.engine);
     this.show('detail');
-    const g = this.snap ? this.detail.update(this.snap) : null;
-    const e = this.engine();
-    if (g && e) void this.detail.seed(e, g);
+    // the first update builds every chart and fills it from the engine's history
+    if (this.snap) this.detail.update(this.snap);
   }
 
   private openTune(id: string): void {

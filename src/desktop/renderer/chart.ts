@@ -1,7 +1,9 @@
 // Owns the live line chart of the renderer: a uPlot canvas over a fixed time window (ring of the last
 // `points` values per series, not a growing array), one y-axis formatted by the present/ unit
-// formatter, and configured limits drawn as dashed horizontal lines with their label. A chart whose
-// series set changes (a vCPU or disk appeared) is rebuilt by its owner.
+// formatter, and configured limits drawn as dashed horizontal lines with their label. seed() puts
+// history (EngineApi.history, aligned by present/guest-charts chartHistory) before the live points so
+// far; the element says how many points came from history (data-history, set once) and carries the
+// number it draws as a property (virtunePoints: no DOM write per frame). A chart whose series set changes (a vCPU or disk appeared) is rebuilt by its owner.
 
 import uPlot from 'uplot';
 import { formatUnit, type ChartLimit, type ChartUnit } from '../../engine/present/guest-charts.js';
@@ -103,17 +105,44 @@ export class LiveChart {
     return [xs, ...cols] as uPlot.AlignedData;
   }
 
-  /** append one point per series (seconds since the epoch); null = unknown (a gap, never 0) */
-  push(tSec: number, values: ReadonlyArray<number | null>, limits: ChartLimit[] = this.limits, redraw = true): void {
+  /**
+   * History before the live points: ts (seconds since the epoch, ascending) and one column per series.
+   * Points not older than the first live point are left out (the live ones are newer or the same).
+   */
+  seed(ts: readonly number[], cols: ReadonlyArray<ReadonlyArray<number | null>>): void {
+    const [liveT, ...liveYs] = this.data() as [number[], ...Array<Array<number | null>>];
+    const firstLive = liveT.length > 0 ? (liveT[0] as number) : Infinity;
+    this.n = 0;
+    let used = 0;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i] as number;
+      if (!(t < firstLive)) break;
+      this.write(t, cols.map((c) => c[i] ?? null));
+      used++;
+    }
+    for (let i = 0; i < liveT.length; i++) this.write(liveT[i] as number, liveYs.map((c) => c[i] ?? null));
+    this.el.dataset.history = String(used);
+    this.redraw();
+  }
+
+  private write(tSec: number, values: ReadonlyArray<number | null>): void {
     const j = this.n % this.cap;
     this.t[j] = tSec;
     for (let k = 0; k < this.ys.length; k++) (this.ys[k] as Float64Array)[j] = values[k] ?? NaN;
     this.n++;
+  }
+
+  /** append one point per series (seconds since the epoch); null = unknown (a gap, never 0) */
+  push(tSec: number, values: ReadonlyArray<number | null>, limits: ChartLimit[] = this.limits, redraw = true): void {
+    this.write(tSec, values);
     this.limits = limits;
     if (redraw) this.redraw();
   }
 
-  redraw(): void { this.plot.setData(this.data()); }
+  redraw(): void {
+    this.plot.setData(this.data());
+    (this.el as HTMLElement & { virtunePoints?: number }).virtunePoints = Math.min(this.n, this.cap);
+  }
 
   resize(width: number): void { this.plot.setSize({ width, height: this.o.height ?? 200 }); }
 

@@ -300,6 +300,19 @@ export function deriveGuest(p: RawGuest | null, c: RawGuest, dtSec: number | nul
 
 /** The derived snapshot of `cur`, with rates against `prev` (null: first sample, no rates). */
 export function derive(prev: RawSample | null, cur: RawSample): Snapshot {
+  const steps = deriveSteps(prev, cur, Infinity);
+  for (;;) {
+    const r = steps.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+/**
+ * derive() in steps: the generator pauses after every `guestsPerStep` guests and returns the same
+ * Snapshot derive() gives (a caller that must not hold its thread long, the daemon, resumes it on a
+ * later turn of its event loop). Pure: the steps only split the work.
+ */
+export function* deriveSteps(prev: RawSample | null, cur: RawSample, guestsPerStep: number): Generator<void, Snapshot, void> {
   let dtSec: number | null = null;
   if (prev !== null) {
     const dtMs = cur.monoMs - prev.monoMs;
@@ -309,10 +322,12 @@ export function derive(prev: RawSample | null, cur: RawSample): Snapshot {
   const prevGuests = new Map<string, RawGuest>();
   if (usable) for (const g of usable.guests) prevGuests.set(g.id, g);
 
-  const guests = cur.guests.map((g) => {
+  const guests: GuestSnap[] = [];
+  for (const g of cur.guests) {
+    if (guests.length > 0 && guests.length % guestsPerStep === 0) yield;
     const p = prevGuests.get(g.id);
-    return deriveGuest(p !== undefined && p.pid === g.pid ? p : null, g, dtSec);
-  });
+    guests.push(deriveGuest(p !== undefined && p.pid === g.pid ? p : null, g, dtSec));
+  }
 
   return {
     schemaVersion: 1,

@@ -2,6 +2,11 @@
 // (tasks at their own cadences, never overlapping: a slow sample delays the next), derives snapshots,
 // keeps history, fans snapshots out to subscribers, measures its own cost, and forwards tuning and
 // advice to the injected Tuner and Advisor. No node: modules; every host touch is behind a port.
+// With `yieldToLoop` (the daemon) derivation and the history append run in steps of GUESTS_PER_STEP
+// guests with a turn of the host's event loop between them, so a big host's tick never holds the
+// thread for long; a history query waits for the append in progress; a source that derives where it
+// samples (sampleDerived: the daemon's worker) hands over the snapshot and this thread does not derive.
+// Without yieldToLoop a tick runs in one piece, deriving here.
 
 import { deniedError, failedError, VirtuneError } from '../model/errors.js';
 import type { Advice, AdviceRequest, HostMove, LintFinding } from '../model/advice.js';
@@ -17,7 +22,8 @@ import {
   PROTOCOL_VERSION, type CallerInfo, type EngineApi, type EngineStatus, type GuestRef,
   type HistoryQuery, type HistorySeries, type Subscription,
 } from '../protocol/api.js';
-import { derive } from './derive.js';
+import { rememberSnapshotJson } from '../protocol/snapshot-json.js';
+import { derive, deriveSteps } from './derive.js';
 import { History } from './history.js';
 import { Cadences, DEFAULT_CADENCES, type Cadence } from './scheduler.js';
 
@@ -43,7 +49,15 @@ export interface EngineDeps {
   replay?: ReplayController | null;
   /** every raw sample as it was read, before derivation (the recorder's feed); must not throw */
   onRawSample?: ((raw: RawSample) => void) | null;
+  /**
+   * Let the host's event loop run (resolves on a later turn, e.g. setImmediate): given, a tick derives
+   * and appends to the history in steps between which requests are answered (the daemon).
+   */
+  yieldToLoop?: (() => Promise<void>) | null;
 }
+
+/** Guests derived or appended to the history per step when the engine yields between steps. */
+export const GUESTS_PER_STEP = 50;
 
 export interface Engine extends EngineApi {
   start(): Promise<void>;
@@ -86,6 +100,8 @@ class EngineImpl implements Engine {
   private clientCounter: (() => number) | null = null;
   private stopped = false;
   private readonly historySec: number;
+  /** the history append in progress (stepped ticks only): queries wait for it */
+  private histWrite: Promise<void> | null = null;
 
   constructor(private readonly deps: EngineDeps) {
     this.cadences = new Cadences(deps.cadences ?? DEFAULT_CADENCES);
@@ -160,17 +176,35 @@ class EngineImpl implements Engine {
     const t0 = clock.monoMs();
     this.lastTickStartMs = t0;
     const tasks = this.cadences.due(t0);
-    const raw = await sampler.sample({ tasks });
+    const yieldToLoop = this.deps.yieldToLoop ?? null;
+    const derived = yieldToLoop !== null && sampler.sampleDerived && !this.deps.replay ? await sampler.sampleDerived({ tasks }, { json: this.listeners.size > 0 }) : null;
+    const raw = derived ? derived.raw : await sampler.sample({ tasks });
     if (this.deps.onRawSample) {
       try { this.deps.onRawSample(raw); } catch { /* the recorder's failure is its own */ }
     }
     const t1 = clock.monoMs();
-    const snap = derive(this.prevRaw, raw);
+    let snap: Snapshot;
+    if (derived) {
+      snap = derived.snapshot;
+      this.lastDeriveCostUsec = derived.deriveUsec;
+      // the subscribers' text, made in the worker (not when notes are added to this snapshot below)
+      if (derived.snapshotJson && this.startNotes.length === 0) rememberSnapshotJson(snap, derived.snapshotJson);
+    } else if (yieldToLoop === null) {
+      snap = derive(this.prevRaw, raw);
+      this.lastDeriveCostUsec = Math.round((clock.monoMs() - t1) * 1000);
+    } else {
+      const d = await this.stepped(deriveSteps(this.prevRaw, raw, GUESTS_PER_STEP), yieldToLoop);
+      snap = d.value;
+      this.lastDeriveCostUsec = Math.round(d.busyMs * 1000); // the steps' own time, not the turns between
+    }
     for (const message of this.startNotes.splice(0)) snap.errors.push({ source: 'tuning', guest: null, message });
-    const t2 = clock.monoMs();
     this.lastSampleCostUsec = raw.costUsec ?? Math.round((t1 - t0) * 1000);
-    this.lastDeriveCostUsec = Math.round((t2 - t1) * 1000);
-    this.hist.record(snap, raw.monoMs, raw.wallMs);
+    if (yieldToLoop === null) this.hist.record(snap, raw.monoMs, raw.wallMs);
+    else {
+      const writing = this.stepped(this.hist.recordSteps(snap, raw.monoMs, raw.wallMs, GUESTS_PER_STEP), yieldToLoop).then(() => undefined);
+      this.histWrite = writing.catch(() => undefined);
+      try { await writing; } finally { this.histWrite = null; }
+    }
     this.prevRaw = raw;
     this.snap = snap;
     this.samples++;
@@ -187,6 +221,19 @@ class EngineImpl implements Engine {
       }
     }
     return snap;
+  }
+
+  /** Run a generator to its end, letting the event loop turn between its steps; busyMs: time in the steps. */
+  private async stepped<T>(steps: Generator<void, T, void>, yieldToLoop: () => Promise<void>): Promise<{ value: T; busyMs: number }> {
+    const { clock } = this.deps;
+    let busyMs = 0;
+    for (;;) {
+      const s0 = clock.monoMs();
+      const r = steps.next();
+      busyMs += clock.monoMs() - s0;
+      if (r.done === true) return { value: r.value, busyMs };
+      await yieldToLoop();
+    }
   }
 
   setClientCounter(fn: (() => number) | null): void { this.clientCounter = fn; }
@@ -215,7 +262,7 @@ class EngineImpl implements Engine {
       samples: this.samples,
       lastSampleCostUsec: this.lastSampleCostUsec,
       lastDeriveCostUsec: this.lastDeriveCostUsec,
-      guests: this.prevRaw?.guests.length ?? 0,
+      guests: this.snap?.guests.length ?? 0, // one per raw guest (not raw: its guests may still be encoded)
       clients: this.clientCounter ? this.clientCounter() : null,
       historyWindowSec: this.historySec,
       replay: this.deps.replay ? this.deps.replay.status() : null,
@@ -236,6 +283,7 @@ class EngineImpl implements Engine {
   }
 
   async history(q: HistoryQuery): Promise<HistorySeries> {
+    while (this.histWrite) await this.histWrite;
     return this.hist.query(q);
   }
 
@@ -307,6 +355,7 @@ class EngineImpl implements Engine {
 
   async diagnose(guest: string, windowSec: number): Promise<Diagnosis> {
     if (!(windowSec > 0)) throw new VirtuneError(2, `diagnose: window '${windowSec}' is not a positive number of seconds`);
+    while (this.histWrite) await this.histWrite; // the snapshot and the history of the same tick
     const { snap } = await this.current();
     // half an interval of slack: a window of 10 s holds the sample 10 s back too (10 intervals of rates)
     const span = Math.min(windowSec, this.historySec) + this.deps.intervalSec / 2;

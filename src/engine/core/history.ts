@@ -13,10 +13,13 @@
 //   host:  host.cpuUsagePct host.memAvailableBytes host.psi.cpuSomePct host.psi.ioSomePct
 //          host.psi.memSomePct host.ksm.savedBytes host.numaNodes.N.cpuUsagePct
 //          host.numaNodes.N.memFreeBytes host.perCpuUsagePct.N
+//   per device (device-history.ts; the last 15 minutes): disks.<name>.readIops … latencyMs.write.p99,
+//          blockDevices.<name>.…, nics.<ifname>.rxBytesPerSec … txDroppedPerSec, memory.perNodeBytes.<node>
 // A sum is null when any part is null (absent is not zero). Series of a guest that vanished are
 // dropped once a whole window has passed without it.
 
 import { allDisks, sumCounted } from '../model/disk-io.js';
+import { DeviceHistory } from './device-history.js';
 import { VirtuneError } from '../model/errors.js';
 import type { HistoryWindow } from '../model/diagnosis.js';
 import type { DiskSnap, GuestSnap, NicSnap, Snapshot } from '../model/snapshot.js';
@@ -135,39 +138,80 @@ export class History {
   private readonly wall: Float64Array;
   private count = 0;              // samples recorded so far
   private readonly series = new Map<string, Series>();
+  /** per-disk / per-NIC / per-node series: asked for whatever this.series lacks */
+  private readonly devices: DeviceHistory;
+  /** the same series by guest, then metric: record() finds a series without building its key */
+  private readonly byGuest = new Map<string | null, Map<string, Series>>();
 
-  constructor(windowSec: number, intervalSec: number) {
+  constructor(windowSec: number, intervalSec: number, deviceWindowSec?: number) {
     this.windowSec = windowSec;
     this.capacity = Math.max(2, Math.min(1_000_000, Math.ceil(windowSec / intervalSec) + 1));
     this.mono = new Float64Array(this.capacity);
     this.wall = new Float64Array(this.capacity);
+    this.devices = new DeviceHistory(this.capacity, intervalSec, deviceWindowSec);
   }
 
   private key(guest: string | null, metric: string): string {
     return `${guest ?? ''}\u0000${metric}`;
   }
 
+  /** Forget a series (its key is `guest\0metric`, guest '' for the host). */
+  private drop(k: string): void {
+    this.series.delete(k);
+    const cut = k.indexOf('\u0000');
+    const guest = cut === 0 ? null : k.slice(0, cut);
+    const index = this.byGuest.get(guest);
+    index?.delete(k.slice(cut + 1));
+    if (index?.size === 0) this.byGuest.delete(guest);
+  }
+
   /** Record one snapshot (monoMs: the monotonic time of the raw sample it came from). */
   record(s: Snapshot, monoMs: number, wallMs: number): void {
+    const steps = this.recordSteps(s, monoMs, wallMs, Infinity);
+    while (steps.next().done !== true) { /* all at once */ }
+  }
+
+  /**
+   * record() in steps: pauses after every `guestsPerStep` guests (and as many series swept). Until
+   * the generator is done the history must not be queried (the new slot is half written).
+   */
+  *recordSteps(s: Snapshot, monoMs: number, wallMs: number, guestsPerStep: number): Generator<void, void, void> {
     const n = this.count;
     const slot = n % this.capacity;
     this.mono[slot] = monoMs;
     this.wall[slot] = wallMs;
-    const put = (guest: string | null) => (metric: string, value: number | null): void => {
-      const k = this.key(guest, metric);
-      let ser = this.series.get(k);
-      if (!ser) {
-        ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n };
-        this.series.set(k, ser);
-      }
-      ser.values[slot] = value === null ? NaN : value;
-      ser.lastSeen = n; // also marks the series as written in this record
+    const put = (guest: string | null): Emit => {
+      let index = this.byGuest.get(guest);
+      if (!index) { index = new Map(); this.byGuest.set(guest, index); }
+      const known = index;
+      return (metric: string, value: number | null): void => {
+        let ser = known.get(metric);
+        if (!ser) {
+          const k = this.key(guest, metric);
+          ser = this.series.get(k);
+          if (!ser) {
+            ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n };
+            this.series.set(k, ser);
+          }
+          known.set(metric, ser);
+        }
+        ser.values[slot] = value === null ? NaN : value;
+        ser.lastSeen = n; // also marks the series as written in this record
+      };
     };
     hostMetrics(s, put(null));
-    for (const g of s.guests) guestMetrics(g, put(g.id));
+    let done = 0;
+    for (const g of s.guests) {
+      if (++done % guestsPerStep === 0) yield;
+      guestMetrics(g, put(g.id));
+    }
+    this.devices.record(s, n);
+    const perSweep = guestsPerStep * 20;
+    let swept = 0;
     for (const [k, ser] of this.series) {
+      if (++swept % perSweep === 0) yield;
       if (ser.lastSeen === n) continue;
-      if (n - ser.lastSeen >= this.capacity) this.series.delete(k);
+      if (n - ser.lastSeen >= this.capacity) this.drop(k);
       else ser.values[slot] = NaN;
     }
     this.count = n + 1;
@@ -178,6 +222,7 @@ export class History {
     const prefix = `${guest ?? ''}\u0000`;
     const out: string[] = [];
     for (const k of this.series.keys()) if (k.startsWith(prefix)) out.push(k.slice(prefix.length));
+    out.push(...this.devices.metrics(guest, this.count));
     return out.sort();
   }
 
@@ -200,7 +245,7 @@ export class History {
       length, coveredSec,
       series: (guest, metric, into) => {
         const ser = this.series.get(this.key(guest, metric));
-        if (!ser) return null;
+        if (!ser) return this.devices.window(guest, metric, first, last, into);
         const out = into && into.length === length ? into : new Float32Array(length);
         // samples before the series existed are unknown; the rest is one or two straight runs of the
         // ring (plain loops: a typed-array subarray() per run costs more than copying 600 values)
@@ -223,6 +268,8 @@ export class History {
 
   query(q: HistoryQuery): HistorySeries {
     const ser = this.series.get(this.key(q.guest, q.metric));
+    const devicePoints = ser ? null : this.deviceQuery(q);
+    if (devicePoints) return { guest: q.guest, metric: q.metric, points: devicePoints };
     if (!ser) {
       const known = this.metrics(q.guest);
       if (known.length === 0 && this.count > 0) {
@@ -244,5 +291,12 @@ export class History {
       points.push([this.wall[slot] as number, Number.isNaN(v) ? null : Number.isInteger(v) ? v : Number(v.toPrecision(7))]);
     }
     return { guest: q.guest, metric: q.metric, points };
+  }
+
+  /** a per-device series (device-history.ts) in the query's window; null when there is none */
+  private deviceQuery(q: HistoryQuery): Array<[number, number | null]> | null {
+    if (this.count === 0) return null;
+    const newestMono = this.mono[(this.count - 1) % this.capacity] as number;
+    return this.devices.points(q.guest, q.metric, { count: this.count, capacity: this.capacity, mono: this.mono, wall: this.wall }, newestMono - q.windowSec * 1000);
   }
 }

@@ -1,16 +1,83 @@
 // Owns WorkerSampleSource, the Node adapter that runs a SampleSource in a worker thread: the engine's
-// thread only posts {id, tasks} and receives the RawSample (structured clone), so a long sample (1000
-// guests: hundreds of ms of synchronous reads) never blocks a client's request or a websocket frame.
+// thread only posts {id, tasks} and receives the RawSample, so a long sample (1000 guests: hundreds of
+// ms of synchronous reads) never blocks a client's request or a websocket frame. The sample crosses as
+// v8-serialized parts (the sample without its guests, then the guests GUESTS_PER_PART at a time,
+// encoded in the worker by encodeRawSample); the engine's thread decodes one part per turn of the event
+// loop (setImmediate between parts), so receiving 1000 guests is many short tasks, not one long one.
+// sampleDerived(): the worker also derives the snapshot (against the previous sample it read) and
+// sends it in parts the same way (and, asked with json, its JSON text for the subscribers); the raw
+// sample then stays encoded (buffers outside the JS heap) and its guests are decoded only if something
+// reads them (tuning, advice, the guest list, /metrics).
 // One request in flight at a time (the engine never overlaps samples); a worker that dies fails the
 // pending request and is restarted on the next one.
 
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { RawSample } from '../model/sample.js';
-import type { SampleRequest, SampleSource, SampleTask } from '../ports/sources.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { DerivedSample, SampleRequest, SampleSource, SampleTask } from '../ports/sources.js';
+
+/** A RawSample or Snapshot as it crosses threads: `head` is it with no guests, `parts` its guests in order. */
+export interface EncodedSample { head: Uint8Array; parts: Uint8Array[] }
 
 /** What the worker entry receives and answers (the entry builds the real sampler from `config`). */
-export type SamplerWorkerRequest = { kind: 'sample'; id: number; tasks: SampleTask[] } | { kind: 'close'; id: number };
-export type SamplerWorkerReply = { id: number; raw?: RawSample; error?: string; closed?: true };
+export type SamplerWorkerRequest = { kind: 'sample'; id: number; tasks: SampleTask[]; derive?: boolean; json?: boolean } | { kind: 'close'; id: number };
+export type SamplerWorkerReply = {
+  id: number; sample?: EncodedSample; snapshot?: EncodedSample; snapshotJson?: string; deriveUsec?: number; error?: string; closed?: true;
+};
+
+/** Guests per part: decoding one part takes about a millisecond on the engine's thread. */
+export const GUESTS_PER_PART = 50;
+
+/** Encode a sample (or a snapshot) for the trip to the engine's thread (runs in the worker). */
+export function encodeRawSample(raw: { guests: readonly unknown[] }, perPart = GUESTS_PER_PART): EncodedSample {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < raw.guests.length; i += perPart) parts.push(serialize(raw.guests.slice(i, i + perPart)));
+  return { head: serialize({ ...raw, guests: [] }), parts };
+}
+
+/** The ArrayBuffers encoded samples can hand over instead of copying (each owned by one buffer). */
+export function transferables(...es: EncodedSample[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const e of es) {
+    for (const b of [e.head, ...e.parts]) {
+      if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) out.push(b.buffer);
+    }
+  }
+  return out;
+}
+
+/** Decode, yielding to the event loop before each part of guests (runs in the engine's thread). */
+export async function decodeRawSample<T extends { guests: unknown[] } = RawSample>(e: EncodedSample): Promise<T> {
+  const whole = deserialize(e.head) as T;
+  const guests: unknown[] = [];
+  for (const part of e.parts) {
+    await nextTurn();
+    for (const g of deserialize(part) as unknown[]) guests.push(g);
+  }
+  whole.guests = guests;
+  return whole;
+}
+
+/** The sample with its guests left encoded until `guests` is first read (then decoded at once, kept). */
+export function lazyRawSample(e: EncodedSample): RawSample {
+  const raw = deserialize(e.head) as RawSample;
+  let guests: RawSample['guests'] | null = null;
+  Object.defineProperty(raw, 'guests', {
+    enumerable: true, configurable: true,
+    get: () => {
+      if (guests === null) {
+        const all: RawSample['guests'] = [];
+        for (const part of e.parts) for (const g of deserialize(part) as RawSample['guests']) all.push(g);
+        guests = all;
+      }
+      return guests;
+    },
+    set: (v: RawSample['guests']) => { guests = v; },
+  });
+  return raw;
+}
 
 export class WorkerSampleSource implements SampleSource {
   private worker: Worker | null = null;
@@ -48,8 +115,18 @@ export class WorkerSampleSource implements SampleSource {
 
   async sample(req: SampleRequest): Promise<RawSample> {
     const r = await this.ask({ kind: 'sample', id: ++this.seq, tasks: [...req.tasks] });
-    if (r.error !== undefined || !r.raw) throw new Error(r.error ?? 'the sampler worker sent no sample');
-    return r.raw;
+    if (r.error !== undefined || !r.sample) throw new Error(r.error ?? 'the sampler worker sent no sample');
+    return decodeRawSample(r.sample);
+  }
+
+  /** The worker derives too: only the snapshot is decoded here (in steps); the raw sample stays encoded. */
+  async sampleDerived(req: SampleRequest, opts: { json?: boolean } = {}): Promise<DerivedSample> {
+    const r = await this.ask({ kind: 'sample', id: ++this.seq, tasks: [...req.tasks], derive: true, json: opts.json === true });
+    if (r.error !== undefined || !r.sample || !r.snapshot) throw new Error(r.error ?? 'the sampler worker sent no sample');
+    return {
+      raw: lazyRawSample(r.sample), snapshot: await decodeRawSample<Snapshot>(r.snapshot), deriveUsec: r.deriveUsec ?? 0,
+      snapshotJson: r.snapshotJson ?? null,
+    };
   }
 
   async close(): Promise<void> {

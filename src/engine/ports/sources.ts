@@ -23,7 +23,22 @@ export interface SampleRequest {
 
 export interface SampleSource {
   sample(req: SampleRequest): Promise<RawSample>;
+  /**
+   * Optional: the sample with its snapshot already derived where it was read (derive() against the
+   * previous sample this source returned), so the engine's thread does not derive. The daemon's worker
+   * source offers it; its `raw.guests` may be decoded only when first read.
+   */
+  sampleDerived?(req: SampleRequest, opts?: { json?: boolean }): Promise<DerivedSample>;
   close(): Promise<void>;
+}
+
+export interface DerivedSample {
+  raw: RawSample;
+  snapshot: Snapshot;
+  /** what derive() cost where it ran, µs */
+  deriveUsec: number;
+  /** JSON.stringify(snapshot), made where it was derived (asked with json: true; for subscribers) */
+  snapshotJson?: string | null;
 }
 
 export interface EnrichContext {

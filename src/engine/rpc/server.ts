@@ -15,6 +15,7 @@ import {
   MAX_REQUEST_BYTES, PRIVATE_READ_METHODS, WRITE_METHODS, parseRequestEnvelope, parseRequestParams,
   type ErrorInfo, type Method, type RequestMsg,
 } from '../protocol/messages.js';
+import { snapshotJson } from '../protocol/snapshot-json.js';
 import type { Transport } from './transport.js';
 
 /** Access control for one connection (the daemon's ACL); every method may throw VirtuneError(4). */
@@ -63,7 +64,7 @@ const eventText = new WeakMap<Snapshot, { json: string; bySub: Map<number, strin
 function eventOf(s: Snapshot, sub: number): string {
   let e = eventText.get(s);
   if (e === undefined) {
-    e = { json: JSON.stringify(s), bySub: new Map() };
+    e = { json: snapshotJson(s), bySub: new Map() };
     eventText.set(s, e);
   }
   let t = e.bySub.get(sub);

@@ -1,17 +1,22 @@
 // Owns the guest detail view: a header with the guest's state and limits, and one live chart per
 // chart spec of present/guest-charts (per-vCPU CPU and run delay, per-disk IOPS / bandwidth /
-// latency, per NIC, memory per node) with the configured limits drawn. A chart whose series set
-// changes is rebuilt. The CPU chart is seeded from the engine's history when the view opens.
+// latency, per-NIC traffic and drops, memory per node — the TUI's charts) with the configured limits
+// drawn. Every chart is filled from the engine's history (EngineApi.history) as soon as it is built —
+// when the guest opens, or when a chart appears later (a disk hot-plugged) — and then appended live
+// with each snapshot. A chart whose series set changes is rebuilt (and filled again).
 
 import type { GuestSnap, Snapshot } from '../../../engine/model/snapshot.js';
-import type { EngineApi } from '../../../engine/protocol/api.js';
-import { guestCharts, type ChartSpec } from '../../../engine/present/guest-charts.js';
+import type { EngineApi, HistorySeries } from '../../../engine/protocol/api.js';
+import { chartHistory, chartMetrics, guestCharts, type ChartSpec } from '../../../engine/present/guest-charts.js';
 import { guestDetail } from '../../../engine/present/guest-detail.js';
 import { limitBadges } from '../../../engine/present/limit-badges.js';
 import { LiveChart } from '../chart.js';
 import { clear, h, setText } from '../dom.js';
 
 export interface DetailEvents { tune(id: string): void; advise(id: string): void; back(): void; mark(id: string): void }
+
+/** how far back a chart is filled from history when it is built (its ring keeps the last 300 points) */
+const HISTORY_SEC = 300;
 
 export class DetailView {
   readonly el = h('section', { class: 'detail', id: 'detail' });
@@ -22,7 +27,7 @@ export class DetailView {
   private readonly charts = new Map<string, LiveChart>();
   private missing = false;
 
-  constructor(readonly guestId: string, private readonly ev: DetailEvents, readOnly: boolean) {
+  constructor(readonly guestId: string, private readonly ev: DetailEvents, readOnly: boolean, private readonly engine: () => EngineApi | null) {
     const tune = h('button', { class: 'primary', id: 'tune-button', onclick: () => ev.tune(guestId) }, 'Tune… (t)');
     if (readOnly) { tune.setAttribute('disabled', ''); tune.title = 'read-only engine: start with --write or attach to virtune serve'; }
     this.head.append(h('button', { onclick: () => ev.back() }, '← Guests (Esc)'), this.title, tune,
@@ -31,22 +36,22 @@ export class DetailView {
     this.el.append(this.head, this.facts, this.grid);
   }
 
-  /** seed the CPU chart's series from history (guest total and each vCPU) */
-  async seed(engine: EngineApi, g: GuestSnap): Promise<void> {
-    const metrics = ['cpu.usagePct', ...g.vcpus.map((v) => `vcpus.${v.index}.usagePct`)];
-    try {
-      const series = await Promise.all(metrics.map((metric) => engine.history({ guest: g.id, metric, windowSec: 300 })));
-      const chart = this.charts.get('cpu');
-      const first = series[0];
-      if (!chart || !first || chart.labels.length !== metrics.length) return;
-      const byT = series.map((s) => new Map(s.points));
-      const cutoff = Date.now() - 2000;
-      for (const [t] of first.points) {
-        if (t > cutoff) continue;
-        chart.push(t / 1000, byT.map((m) => m.get(t) ?? null), undefined, false);
+  /** fill the charts just built from history: every series of each, asked once per metric */
+  private async seed(guest: string, built: ReadonlyArray<{ spec: ChartSpec; chart: LiveChart }>): Promise<void> {
+    const e = this.engine();
+    if (!e) return;
+    const series = await Promise.all(chartMetrics(built.map((b) => b.spec)).map(async (metric): Promise<HistorySeries> => {
+      try {
+        return await e.history({ guest, metric, windowSec: HISTORY_SEC });
+      } catch {
+        return { guest, metric, points: [] }; // not recorded (yet): the live line goes on alone
       }
-      chart.redraw();
-    } catch { /* history is a convenience: the live chart goes on without it */ }
+    }));
+    for (const { spec, chart } of built) {
+      if (this.charts.get(spec.id) !== chart) continue; // rebuilt or gone meanwhile
+      const hist = chartHistory(spec, series);
+      chart.seed(hist.t.map((t) => t / 1000), hist.y);
+    }
   }
 
   get guestMissing(): boolean { return this.missing; }
@@ -65,26 +70,31 @@ export class DetailView {
     const t = Date.parse(s.timestamp) / 1000;
     const specs = guestCharts(g);
     const keep = new Set<string>();
+    const built: Array<{ spec: ChartSpec; chart: LiveChart }> = [];
     for (const spec of specs) {
       keep.add(spec.id);
-      const chart = this.chartFor(spec);
+      const { chart, fresh } = this.chartFor(spec);
       chart.push(t, spec.series.map((x) => x.value), spec.limits);
+      if (fresh) built.push({ spec, chart });
     }
     for (const [id, c] of this.charts) if (!keep.has(id)) { c.destroy(); this.charts.delete(id); }
+    if (built.length > 0) void this.seed(g.id, built);
     return g;
   }
 
-  private chartFor(spec: ChartSpec): LiveChart {
+  private chartFor(spec: ChartSpec): { chart: LiveChart; fresh: boolean } {
     const labels = spec.series.map((x) => x.label);
     let c = this.charts.get(spec.id);
-    if (c && c.labels.join('\u0000') === labels.join('\u0000')) return c;
-    const at = c?.el ?? null;
-    c?.destroy();
+    if (c && c.labels.join('\u0000') === labels.join('\u0000')) return { chart: c, fresh: false };
+    const old = c;
     c = new LiveChart({ title: spec.title, unit: spec.unit, labels, width: chartWidth() });
     c.el.dataset.chart = spec.id;
-    this.grid.insertBefore(c.el, at && at.parentNode === this.grid ? at : null);
+    c.el.dataset.group = spec.group;
+    // a rebuilt chart keeps its place
+    this.grid.insertBefore(c.el, old && old.el.parentNode === this.grid ? old.el : null);
+    old?.destroy();
     this.charts.set(spec.id, c);
-    return c;
+    return { chart: c, fresh: true };
   }
 
   destroy(): void { for (const c of this.charts.values()) c.destroy(); this.charts.clear(); this.el.remove(); }

@@ -1,14 +1,14 @@
 // Owns reading the host: static facts at discovery cadence (hostname, kernel, NUMA nodes with cpulist,
 // distances and memory presence, hugepage sizes) and per-tick counters (/proc/stat per CPU, meminfo,
-// node meminfo, hugepage pools global and per node for every size, KSM counters, host PSI). Settings
-// (hugepage pool sizes, THP modes, KSM's knobs) are read on settings ticks and carried in between:
-// they change only when someone tunes (a tuning forces a settings tick).
+// node meminfo, hugepage pools global and per node for every size, KSM counters, host PSI, /proc/uptime).
+// Settings (hugepage pool sizes, THP modes, KSM's knobs) are read on settings ticks and carried in
+// between: they change only when someone tunes (a tuning forces a settings tick).
 
 import type { RawHost, RawHugepagePool, RawKsm, RawNumaNode } from '../engine/model/sample.js';
 import { parseCpuList } from '../engine/model/cpulist.js';
 import { readPsiTotals } from './cgroup/read.js';
 import type { ReadCtx } from './read-ctx.js';
-import { readMeminfo, readProcStat } from './procfs/read.js';
+import { readMeminfo, readProcStat, readUptimeMs } from './procfs/read.js';
 import { parseHugepagesDirName, parseNodeDirName } from './sysfs/parse.js';
 import { readCounter, readList, readNodeDistance, readNodeMeminfo, readSettingCounter, readThp } from './sysfs/read.js';
 
@@ -112,6 +112,7 @@ export function readHost(ctx: ReadCtx, st: HostStatic, cgroupVersion: 1 | 2 | nu
 
   return {
     hostname: st.hostname, kernel: st.kernel, cgroupVersion, cpuCount, onlineCpus: st.onlineCpus,
+    uptimeMs: readUptimeMs(ctx),
     clkTck: CLK_TCK, pageSizeBytes: PAGE_SIZE,
     cpuTotal: stat?.total ?? null, cpuPerCpu: stat ? stat.perCpu : null,
     memTotalBytes: mem?.get('MemTotal') ?? null, memAvailableBytes: mem?.get('MemAvailable') ?? null,

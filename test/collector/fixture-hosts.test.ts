@@ -34,6 +34,7 @@ describe('host sampler on fixture hosts', () => {
     const s = await sampler.sample({ tasks: ALL });
     expect(s.errors).toEqual([]);
     expect(s.host.cgroupVersion).toBe(1);
+    expect(s.host.uptimeMs).toBe(864_123_450); // proc/uptime '864123.45 3400000.10'
     expect(s.guests.map((g) => g.id).sort()).toEqual(['libvirt:db_02.prod', 'libvirt:web01']);
     const web = byId(s, 'libvirt:web01');
     expect(web).toMatchObject({ manager: 'libvirt', pid: 4242, uuid: 'c7a5fdbd-cdaf-9455-926a-d65c16db1809', qmp: null, smp: 2 });
@@ -129,6 +130,7 @@ describe('host sampler on fixture hosts', () => {
     const { sampler } = open('bare-qemu', ['/tmp/scratch.qmp']);
     const s = await sampler.sample({ tasks: ALL });
     expect(s.errors).toEqual([]);
+    expect(s.host.uptimeMs).toBeNull(); // this capture has no proc/uptime: unknown, not 0
     const g = byId(s, 'qemu:scratch');
     expect(g).toMatchObject({ manager: 'qemu', name: 'scratch', uuid: '11111111-2222-3333-4444-555555555555' });
     expect(g.cgroup).toMatchObject({ path: '/user.slice', own: false });
@@ -207,5 +209,13 @@ describe('host sampler on fixture hosts', () => {
     expect(g.nics[0]?.txBytes).toBeNull();
     expect(s.host.ksm).toBeNull();
     expect(s.errors).toEqual([]);
+  });
+
+  it('a malformed /proc/uptime is null with one parse error', async () => {
+    const { root, sampler } = open('libvirt-v1');
+    writeFileSync(path.join(root, 'proc/uptime'), 'garbage\n');
+    const s = await sampler.sample({ tasks: ALL });
+    expect(s.host.uptimeMs).toBeNull();
+    expect(s.errors).toEqual([expect.objectContaining({ source: 'proc', kind: 'parse', message: expect.stringContaining('/proc/uptime') })]);
   });
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   parseCmdline, parseFdinfoIff, parseKsmStat, parseMeminfo, parseMountinfo, parseNumaMaps, parsePidStat, parseProcCgroup,
-  parseNetDev, parseProcStat, parseSchedstat, parseStatProcessor, parseStatus, parseVcpuComm, statusField, statusKbToBytes,
+  parseNetDev, parseProcStat, parseSchedstat, parseUptime, parseStatProcessor, parseStatus, parseVcpuComm, statusField, statusKbToBytes,
 } from '../../src/collector/procfs/parse.js';
 import {
   blockNameFromLink, parseBracketed, parseCounter, parseDistance, parseHugepagesDirName, parseNodeDirName, parseNodeMeminfo, parseUevent,
@@ -41,6 +41,19 @@ describe('/proc/stat', () => {
     expect(parseProcStat('cpu 1 2 3 4\n').total?.steal).toBe(0);
     expect(parseProcStat('')).toEqual({ total: null, perCpu: {} });
     expect(parseProcStat('cpu a b c d\n').total).toBeNull();
+  });
+});
+
+describe('/proc/uptime', () => {
+  it('the first field (seconds with two decimals) as integer milliseconds', () => {
+    expect(parseUptime('350735.47 234388.90\n')).toBe(350_735_470);
+    expect(parseUptime('0.05 0.01\n')).toBe(50);
+    expect(parseUptime('12 7')).toBe(12_000);
+  });
+  it('malformed or empty: a parse error, never 0', () => {
+    expect(() => parseUptime('')).toThrow(/cannot parse \/proc\/uptime/);
+    expect(() => parseUptime('up 5 days\n')).toThrow(/cannot parse/);
+    expect(() => parseUptime('-3.00 1.00\n')).toThrow(/cannot parse/);
   });
 });
 

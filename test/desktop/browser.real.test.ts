@@ -209,6 +209,51 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     expect(errors).toEqual([]);
   });
 
+  it('takes several --io and --disk-throttle specs in one dialog (one per line, each checked): the plan has every step, apply writes every one, undo reverts them', async () => {
+    const d = await serveDemo(lab, 2);
+    const { page, errors } = await launchChromium(lab);
+    await page.goto(d.url);
+    // the header shows the host's uptime
+    await until('uptime in the header', async () => / up (\d+d\d\dh|\d+h\d\dm|\d+m\d\ds|\d+s) /.test((await page.textContent('#host h1')) ?? ''));
+    const webRow = await until('web-01 row', async () => page.$('#guest-table tbody tr:has(td:text-is("web-01"))'));
+    await webRow.dblclick();
+    await page.waitForSelector('#detail');
+    await page.keyboard.press('t');
+    await page.waitForSelector('#tune-dialog');
+    // a bad second spec is named under the field; nothing can be previewed
+    await page.fill('#field-io', 'dm-0:riops=500\ndm-1:sideways=3');
+    await until('spec error', async () => /^spec 2: --io: .*sideways/.test((await page.textContent('.field-error[data-field="io"]')) ?? ''));
+    expect(await page.isDisabled('#tune-preview')).toBe(true);
+    // typed as a user does: Enter starts the next spec
+    await page.fill('#field-io', '');
+    await page.type('#field-io', 'dm-0:riops=500');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('253:1:wbps=10M');
+    await page.fill('#field-diskThrottle', 'virtio-disk0:iops=300\nvirtio-disk1:bps=5M');
+    await until('valid', async () => !(await page.isDisabled('#tune-preview')));
+    expect(await page.textContent('.field-error[data-field="io"]')).toBe('');
+    await page.click('#tune-preview');
+    await page.waitForSelector('#plan-table');
+    const rows = await page.$$eval('#plan-table tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')).filter((r) => r.length === 3));
+    expect(rows.filter((r) => r[0]!.endsWith('/io.max')).map((r) => r[2])).toEqual(['253:0 riops=500', '253:1 wbps=10485760']);
+    // block_set_io_throttle on the guest's QMP socket, old and new arguments per disk
+    const qmp = rows.filter((r) => r[0]!.endsWith('.qmp')).map((r) => JSON.parse(r[2]!) as { id: string; iops: number; bps: number });
+    expect(qmp.map((a) => [a.id, a.iops, a.bps])).toEqual([
+      ['/machine/peripheral/virtio-disk0/virtio-backend', 300, 0], ['/machine/peripheral/virtio-disk1/virtio-backend', 0, 5242880]]);
+    await until('apply enabled', async () => !(await page.isDisabled('#tune-apply')));
+    await page.click('#tune-apply');
+    await until('applied', async () => ((await page.textContent('#tune-status')) ?? '').startsWith('applied change'));
+    // the applied plan lists every step, each written and read back
+    const applied = await page.$$eval('#plan-table tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')).filter((r) => r.length === 3));
+    expect(await page.textContent('#plan-table caption')).toMatch(/^Applied: change /);
+    expect(applied.map((r) => r[2])).toEqual(rows.map((r) => r[2]));
+    await page.click('#tune-undo');
+    await until('undone', async () => / undone$/.test((await page.textContent('#tune-status')) ?? ''));
+    const undone = await page.$$eval('#plan-table tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')).filter((r) => r.length === 3));
+    expect(undone).toHaveLength(4);
+    expect(errors).toEqual([]);
+  });
+
   it('sets a CPU quota through the tuning dialog: inline validation, preview, apply, CPU falls within 5 s, undo restores', async () => {
     const d = await serveDemo(lab, 2);
     const { page, errors } = await launchChromium(lab);

@@ -2,12 +2,17 @@
 // (--root /), on the demo host, the interactive watch's fallback to the demo when the host has no
 // guests (never with --json), and bad input.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
+const hostUptimeSec = (): number => Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+
 describe('virtune snapshot / watch (real processes)', () => {
   it('snapshot --json samples twice --interval apart and prints one contract snapshot of the real host', async () => {
+    const upBefore = hostUptimeSec();
     const r = await runCli(['snapshot', '--json', '--interval', '0.3', '--root', '/']);
+    const upAfter = hostUptimeSec();
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -17,7 +22,20 @@ describe('virtune snapshot / watch (real processes)', () => {
     expect(s.intervalSec).toBeGreaterThan(0.2);
     expect(s.host.cpuUsagePct).toBeGreaterThanOrEqual(0);
     expect(s.host.cpuCount).toBeGreaterThan(0);
+    // the host's own uptime, read while the command ran (not how long virtune ran)
+    expect(s.host.uptimeSec).toBeGreaterThan(0);
+    expect(s.host.uptimeSec).toBeGreaterThanOrEqual(upBefore - 1);
+    expect(s.host.uptimeSec).toBeLessThanOrEqual(upAfter + 1);
     expect(Array.isArray(s.guests)).toBe(true);
+  });
+
+  it('snapshot --root on captured trees: uptime from the tree\'s proc/uptime, null when the capture has none', async () => {
+    const withIt = await runCli(['snapshot', '--json', '--interval', '0.1', '--root', 'test/fixtures/hosts/libvirt-v1']);
+    expect(withIt.code, withIt.stderr).toBe(0);
+    expect(JSON.parse(withIt.stdout).host.uptimeSec).toBe(864123.45);
+    const without = await runCli(['snapshot', '--json', '--interval', '0.1', '--root', 'test/fixtures/hosts/bare-qemu']);
+    expect(without.code, without.stderr).toBe(0);
+    expect(JSON.parse(without.stdout).host.uptimeSec).toBeNull();
   });
 
   it('watch --count 3 --json prints three snapshots, one object per line, with rates', async () => {
@@ -30,6 +48,9 @@ describe('virtune snapshot / watch (real processes)', () => {
       expect(s.guests).toHaveLength(3);
       expect(s.guests[0].cpu.usagePct).not.toBeNull();
     }
+    // the demo host has an uptime of its own, and it moves
+    expect(snaps[0].host.uptimeSec).toBeGreaterThan(0);
+    expect(snaps[2].host.uptimeSec).toBeGreaterThan(snaps[0].host.uptimeSec);
   });
 
   it('the human table names the host and one row per guest', async () => {

@@ -32,6 +32,14 @@ describe('derive', () => {
     expect(s.timestamp).toBe(new Date(Date.UTC(2026, 10, 25, 17) + 1000).toISOString());
   });
 
+  it('host uptime: /proc/uptime ms as seconds; null when unreadable or absent (a recording made before the field)', () => {
+    expect(derive(null, rawSample(1000, rawHost({ uptimeMs: 350_735_470 }), [])).host.uptimeSec).toBe(350735.47);
+    expect(derive(null, rawSample(1000, rawHost({ uptimeMs: null }), [])).host.uptimeSec).toBeNull();
+    const old = rawHost();
+    delete old.uptimeMs;
+    expect(derive(null, rawSample(1000, old, [])).host.uptimeSec).toBeNull();
+  });
+
   it('guest CPU, vCPU run and wait, steal as the sum of vCPU wait over the interval', () => {
     const [a, b] = twoSamples(2000, (g) => {
       g.cpu.usageUsec = 3_000_000; // 3 s of CPU in 2 s = 150 %

@@ -12,7 +12,7 @@ export function cpuTimes(busy: number, idle: number): RawCpuTimes {
 export function rawHost(over: Partial<RawHost> = {}): RawHost {
   return {
     hostname: 'kvm-test', kernel: '6.1.0-test', cgroupVersion: 2, cpuCount: 2, onlineCpus: '0-1',
-    clkTck: 100, pageSizeBytes: 4096,
+    uptimeMs: 86_400_000, clkTck: 100, pageSizeBytes: 4096,
     cpuTotal: cpuTimes(0, 0), cpuPerCpu: { 0: cpuTimes(0, 0), 1: cpuTimes(0, 0) },
     memTotalBytes: 8 * 2 ** 30, memAvailableBytes: 4 * 2 ** 30,
     numaNodes: [{

@@ -39,7 +39,7 @@ export function snapshot(guests: GuestSnap[]): Snapshot {
   return {
     schemaVersion: 1, timestamp: '2026-11-25T17:00:10.000Z', intervalSec: 1, demo: false,
     host: {
-      hostname: 'kvm-07', kernel: '6.1.0', cgroupVersion: 1, cpuCount: 4, cpuUsagePct: 200, perCpuUsagePct: null,
+      hostname: 'kvm-07', kernel: '6.1.0', cgroupVersion: 1, cpuCount: 4, uptimeSec: 273_780.5, cpuUsagePct: 200, perCpuUsagePct: null,
       memTotalBytes: 8 * 2 ** 30, memAvailableBytes: 6 * 2 ** 30,
       numaNodes: [{ node: 0, cpus: '0-3', memTotalBytes: 8 * 2 ** 30, memFreeBytes: 2 * 2 ** 30, inactiveFileBytes: null, cpuUsagePct: 100, hugepages: { 2048: { total: 512, free: 128 } }, distances: [10] }],
       hugepages: { 2048: { total: 512, free: 128, reserved: 0, surplus: 0 } }, thp: null,

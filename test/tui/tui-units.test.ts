@@ -13,6 +13,7 @@ import { EngineSession } from '../../src/tui/session.js';
 import { initialState, moveSelection, scrollFor, sortBy, sortReverse, sortStep } from '../../src/tui/state.js';
 import { esc, makeTheme } from '../../src/tui/theme.js';
 import { newTuning, tuningLines } from '../../src/tui/views/tuning.js';
+import { knobRequest, TUNING_KNOBS } from '../../src/engine/present/tuning-form.js';
 import { guest, snapshot } from '../present/builders.js';
 
 class FakeTimers implements TimerPort {
@@ -109,6 +110,15 @@ describe('tuning panel text', () => {
     expect(lines.join('\n')).not.toMatch(/--net/);
     expect(lines.join('\n')).toMatch(/y applies/);
     for (const l of lines) expect(l.replace(/\{\/?[a-z-]+\}/g, '').length).toBeLessThanOrEqual(80);
+  });
+  it('a list knob (--io) says it takes several specs separated by ;', () => {
+    const io = TUNING_KNOBS.findIndex((k) => k.id === 'io');
+    const lines = tuningLines(t, { ...newTuning(g.id), knob: io, editing: 'knob' as const, buffer: 'vda:riops=500; vdb:wbps=1M' }, g, false, 80).join('\n');
+    expect(lines).toMatch(/--io \(e\.g\. vda:riops=500,wbps=10M; several specs separated by ;\)/);
+    const quota = tuningLines(t, { ...newTuning(g.id), knob: 0, editing: 'knob' as const }, g, false, 80).join('\n');
+    expect(quota).not.toMatch(/several specs/);
+    // what the panel sends on enter: the request `virtune tune --io vda:riops=500 --io vdb:wbps=1M` builds
+    expect(knobRequest(TUNING_KNOBS[io]!, 'vda:riops=500; vdb:wbps=1M', g.id)).toMatchObject({ ok: true, request: { changes: [{ kind: 'io' }, { kind: 'io' }] } });
   });
 });
 

@@ -71,6 +71,8 @@ describe.each([
     const first = await t.waitFor('the guest table', (s) => tableRows(s).rows.length === 12, 30_000);
     expect(first).toMatch(/demo-host/);
     expect(first).toMatch(/DEMO/);
+    // the header shows the (demo) host's own uptime from its /proc/uptime
+    expect(first).toMatch(/ up (\d+d\d\dh|\d+h\d\dm|\d+m\d\ds|\d+s) /);
     for (const l of first.split('\n')) expect([...l].length).toBeLessThanOrEqual(cols);
     // NO_COLOR: no colour at all (attributes such as inverse stay); otherwise colours are used
     if (noColor) expect(t.screenWithAttributes()).not.toMatch(COLOUR_SGR);

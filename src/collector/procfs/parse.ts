@@ -1,4 +1,4 @@
-// Owns the pure parsers of procfs files: /proc/stat, /proc/meminfo, /proc/<pid>/{stat,status,
+// Owns the pure parsers of procfs files: /proc/stat, /proc/meminfo, /proc/uptime, /proc/<pid>/{stat,status,
 // schedstat,cmdline,numa_maps,ksm_stat,ksm_merging_pages,fdinfo/N,cgroup,comm}, /proc/self/mountinfo.
 // Quirks handled here: comm may contain spaces and ')' (split after the LAST ')'), numa_maps policies
 // may contain spaces, ksm_stat mixes `key value` and `key: yes|no`. Text in, values out; no I/O.
@@ -24,6 +24,20 @@ export function parseProcStat(text: string): { total: RawCpuTimes | null; perCpu
     else if (/^cpu\d+$/.test(label)) perCpu[label.slice(3)] = t;
   }
   return { total, perCpu };
+}
+
+/**
+ * `/proc/uptime`: `UPTIME IDLE` in seconds with two decimals (`350735.47 234388.90`); the first field is
+ * the host's uptime, returned as integer milliseconds (exact for the kernel's two decimals, and an
+ * integer so a recording stores it as a small delta).
+ */
+export function parseUptime(text: string): number {
+  const first = text.trim().split(/\s+/)[0];
+  if (first === undefined || !/^\d+(\.\d{1,9})?$/.test(first)) throw parseError('/proc/uptime', text);
+  const [whole, frac = ''] = first.split('.') as [string, string?];
+  const ms = Number(whole) * 1000 + Number((frac + '000').slice(0, 3));
+  if (!Number.isSafeInteger(ms)) throw parseError('/proc/uptime', text);
+  return ms;
 }
 
 /** `/proc/meminfo` (and `/proc/<pid>/status`-like `Key: N kB`): key → bytes (kB × 1024), unitless values as is. */

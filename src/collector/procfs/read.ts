@@ -5,7 +5,7 @@ import type { RawCpuTimes } from '../../engine/model/sample.js';
 import type { ReadCtx } from '../read-ctx.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
 import {
-  parseKsmStat, parseMeminfo, parseNumaMaps, parsePidStat, parseProcStat, parseSchedstat, parseStatProcessor,
+  parseKsmStat, parseMeminfo, parseNumaMaps, parsePidStat, parseProcStat, parseSchedstat, parseStatProcessor, parseUptime,
   type KsmStat, type NumaMapsSummary, type PidStat, type Schedstat,
 } from './parse.js';
 import { toInt } from '../parse-common.js';
@@ -15,6 +15,8 @@ const S = 'proc';
 export const readProcStat = (ctx: ReadCtx): { total: RawCpuTimes | null; perCpu: Record<string, RawCpuTimes> } | null =>
   ctx.get('/proc/stat', S, parseProcStat);
 export const readMeminfo = (ctx: ReadCtx): Map<string, number> | null => ctx.get('/proc/meminfo', S, parseMeminfo);
+/** Host uptime in integer ms; null when /proc/uptime is missing (a captured tree without it) or malformed. */
+export const readUptimeMs = (ctx: ReadCtx): number | null => ctx.get('/proc/uptime', S, parseUptime);
 export const readPidStat = (ctx: ReadCtx, pid: number): PidStat | null => ctx.get(`/proc/${pid}/stat`, S, parsePidStat);
 export const readStatus = (ctx: ReadCtx, pid: number, tid: number | null = null): string | null =>
   ctx.text(tid === null ? `/proc/${pid}/status` : `/proc/${pid}/task/${tid}/status`, S);

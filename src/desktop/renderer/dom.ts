@@ -28,7 +28,26 @@ export function clear(el: Node): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
 
-/** set text only when it changed (cheap repeated updates) */
+/**
+ * Set text only when it changed (cheap repeated updates). An element holding one text node keeps that
+ * node and only its data changes: no node is replaced, so the browser re-lays out just that text.
+ */
 export function setText(el: Node, text: string): void {
+  const f = el.firstChild;
+  if (f !== null && f === el.lastChild && f.nodeType === Node.TEXT_NODE) {
+    if ((f as Text).data !== text) (f as Text).data = text;
+    return;
+  }
   if (el.textContent !== text) el.textContent = text;
+}
+
+/**
+ * Keep exactly `n` element children of `parent`, reusing the ones already there (made by `make` when
+ * missing, extra ones removed); returns them in order. Views that redraw every second update these in
+ * place instead of rebuilding their subtree.
+ */
+export function syncChildren<E extends Element>(parent: Element, n: number, make: () => E): E[] {
+  while (parent.children.length > n) parent.lastElementChild!.remove();
+  while (parent.children.length < n) parent.append(make());
+  return Array.from(parent.children) as E[];
 }

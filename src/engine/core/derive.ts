@@ -146,6 +146,7 @@ function deriveHost(p: RawHost | null, c: RawHost, dtSec: number | null): HostSn
 
   return {
     hostname: c.hostname, kernel: c.kernel, cgroupVersion: c.cgroupVersion, cpuCount: c.cpuCount,
+    uptimeSec: typeof c.uptimeMs === 'number' ? c.uptimeMs / 1000 : null,
     cpuUsagePct, perCpuUsagePct: perCpu,
     memTotalBytes: c.memTotalBytes, memAvailableBytes: c.memAvailableBytes,
     numaNodes, hugepages: c.hugepages, thp: c.thp, ksm, psi, inventory: c.inventory,

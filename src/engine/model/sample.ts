@@ -75,6 +75,8 @@ export interface RawHost {
   cgroupVersion: 1 | 2 | null;
   cpuCount: number | null;
   onlineCpus: string | null;
+  /** /proc/uptime first field as integer ms; null when unreadable, absent in recordings made before it existed */
+  uptimeMs?: number | null;
   clkTck: number;
   pageSizeBytes: number;
   /** /proc/stat aggregate and per-CPU times. */

@@ -28,6 +28,8 @@ export interface HostSnap {
   kernel: string | null;
   cgroupVersion: 1 | 2 | null;
   cpuCount: number | null;
+  /** host uptime (extra field, /proc/uptime), seconds with two decimals; null when unreadable */
+  uptimeSec: number | null;
   cpuUsagePct: number | null;
   /** per host CPU (extra): percent busy of that CPU, keyed by CPU number */
   perCpuUsagePct: Record<string, number> | null;

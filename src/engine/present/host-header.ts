@@ -1,4 +1,4 @@
-// Owns the host header view-model: host identity, badges (demo / replay / read-only / connected-to /
+// Owns the host header view-model: host identity and uptime, badges (demo / replay / read-only / connected-to /
 // paused / stale), host CPU and memory overall and per NUMA node (as fractions for bars plus text),
 // KSM, hugepage pools per size and node, host PSI and the engine's own sample cost. Pure; every face
 // draws it its own way. CPU percent is percent of one host CPU.
@@ -29,6 +29,8 @@ export interface NodeBarsVM { node: number; cpus: string; cpu: Bar; mem: Bar }
 
 export interface HostHeaderVM {
   title: string;
+  /** `up 12d03h` from the host's /proc/uptime, `up -` when unknown (also part of the title) */
+  uptime: string;
   badges: string[];
   cpu: Bar;
   mem: Bar;
@@ -76,14 +78,16 @@ export function hostHeader(s: Snapshot, status: HeaderStatus | null, ctx: Header
   const h = s.host;
   const cpuFrac = h.cpuUsagePct !== null && h.cpuCount ? clamp01(h.cpuUsagePct / (h.cpuCount * 100)) : null;
   const memUsed = h.memTotalBytes !== null && h.memAvailableBytes !== null ? h.memTotalBytes - h.memAvailableBytes : null;
-  const uptime = status ? (Date.parse(s.timestamp) - Date.parse(status.startedAt)) / 1000 : null;
+  const watching = status ? (Date.parse(s.timestamp) - Date.parse(status.startedAt)) / 1000 : null;
+  const uptime = hostUptime(h.uptimeSec);
   const title = [
     h.hostname ?? '-',
     h.kernel ? `Linux ${h.kernel}` : null,
     h.cgroupVersion ? `cgroup v${h.cgroupVersion}` : null,
+    uptime,
     h.cpuCount !== null ? `${h.cpuCount} CPUs` : null,
     `${s.guests.length} guests`,
-    uptime !== null && Number.isFinite(uptime) ? `watching ${formatDuration(uptime)}` : null,
+    watching !== null && Number.isFinite(watching) ? `watching ${formatDuration(watching)}` : null,
   ].filter((x): x is string => x !== null).join('  ');
   const nodes: NodeBarsVM[] = h.numaNodes.map((n) => {
     const ncpus = n.cpus ? countList(n.cpus) : null;
@@ -110,12 +114,18 @@ export function hostHeader(s: Snapshot, status: HeaderStatus | null, ctx: Header
   const costMs = (us: number | null | undefined): string => (us === null || us === undefined ? '-' : `${(us / 1000).toFixed(1)} ms`);
   return {
     title,
+    uptime,
     badges: statusBadges(status, ctx),
     cpu: { label: 'cpu', frac: cpuFrac, text: `${formatPct(h.cpuUsagePct, 0)} of ${h.cpuCount ?? '-'} CPUs` },
     mem: { label: 'mem', frac: memUsed !== null && h.memTotalBytes ? clamp01(memUsed / h.memTotalBytes) : null, text: `${formatBytes(memUsed)}/${formatBytes(h.memTotalBytes)}` },
     nodes, ksm, hugepages, psi,
     cost: `sample ${costMs(status?.lastSampleCostUsec)} derive ${costMs(status?.lastDeriveCostUsec)}`,
   };
+}
+
+/** `up 3d04h` from the snapshot's host uptime; `up -` when it is unknown (old recording, no /proc/uptime). */
+export function hostUptime(sec: number | null | undefined): string {
+  return `up ${formatDuration(sec)}`;
 }
 
 /** Number of entries in a kernel list (`0-7,16-23` → 16); null when unparsable. */

@@ -1,6 +1,7 @@
 // Owns the tuning panel's state and text: the knob list with the guest's current values, the line
 // editor, inline validation errors, the plan preview (old -> new per step) with its confirm prompt,
-// the optional revert timer, and the read-only explanation. Validation is the command line's
+// the optional revert timer, and the read-only explanation. A list knob (--io, --net, ...) takes several
+// specs on its one line, separated by ';'. Validation is the command line's
 // (engine/present/tuning-form.ts); the app calls the engine.
 
 import type { GuestSnap } from '../../engine/model/snapshot.js';
@@ -45,7 +46,8 @@ export function tuningLines(t: Theme, st: TuningState, g: GuestSnap | null, read
   const k = TUNING_KNOBS[st.knob];
   lines.push(`revert after: ${st.revertAfter === '' ? 'off' : `${esc(st.revertAfter)} s`}  (T sets it)`);
   if (st.editing) {
-    const what = st.editing === 'revert' ? 'revert after (seconds, empty = off)' : `${k?.flag ?? ''} (e.g. ${k?.example ?? ''})`;
+    const what = st.editing === 'revert' ? 'revert after (seconds, empty = off)'
+      : `${k?.flag ?? ''} (e.g. ${k?.example ?? ''}${k?.list ? '; several specs separated by ;' : ''})`;
     lines.push('', `${esc(what)}:`, `${t.inverse(esc(st.buffer) + ' ')}`, 'enter previews, escape cancels');
   }
   if (st.error) lines.push('', ...wrapLine(st.error, width, 2).map((l) => t.fg(esc(l), 'red')));

@@ -1,17 +1,19 @@
 // Owns the tuning dialog: the knobs of present/tuning-form.ts (the TUI's tuning panel) validated as you
 // type through the `virtune tune` grammar (knobRequest / parseTuneOptions, the CLI's own parser), a plan preview with old and new values, confirm and
 // apply, the auto-revert countdown with Keep, and Undo. Nothing is sent before the form is valid.
+// A list knob (--vcpu-pin, --io, --disk-throttle, --net, repeatable on the command line) is a text area
+// taking one spec per line, each checked on its own (checkSpecs) with its error shown under the field.
 
 import type { GuestSnap } from '../../../engine/model/snapshot.js';
 import type { Plan, TuningRequest } from '../../../engine/model/tuning.js';
 import { parseTuneOptions, type TuneOptions } from '../../../engine/model/tuning-parse.js';
 import { planPreview } from '../../../engine/present/plan-preview.js';
-import { knobRequest, revertCountdown, TUNING_KNOBS, type KnobDef } from '../../../engine/present/tuning-form.js';
+import { checkSpecs, knobRequest, revertCountdown, splitSpecs, TUNING_KNOBS, type KnobDef } from '../../../engine/present/tuning-form.js';
 import type { EngineApi } from '../../../engine/protocol/api.js';
 import { clear, h, setText } from '../dom.js';
 
 type FieldKey = KnobDef['id'] | 'revertAfter';
-const LIST_FIELDS = new Set<FieldKey>(['io', 'diskThrottle', 'net']);
+type Field = HTMLInputElement | HTMLTextAreaElement;
 
 /** the knobs of present/tuning-form.ts (the TUI's tuning panel) plus the auto-revert timer */
 const REVERT: KnobDef = { id: 'revertAfter' as KnobDef['id'], label: 'auto-revert after', flag: '--revert-after', example: 'seconds, e.g. 60; empty = keep', current: () => '-' };
@@ -21,7 +23,7 @@ export interface TuneEvents { close(): void; changed(plan: Plan): void }
 
 export class TuneDialog {
   readonly el: HTMLElement;
-  private readonly inputs = new Map<FieldKey, HTMLInputElement>();
+  private readonly inputs = new Map<FieldKey, Field>();
   private readonly errors = new Map<FieldKey, HTMLElement>();
   private readonly preview = h('div', { class: 'plan', id: 'plan' });
   private readonly status = h('div', { class: 'status', id: 'tune-status' });
@@ -37,11 +39,20 @@ export class TuneDialog {
     const form = h('div', { class: 'fields' });
     for (const f of FIELDS) {
       const key = f.id as FieldKey;
-      const hint = f === REVERT ? f.example : `${f.flag}: ${f.example} (now: ${f.current(g)})`;
-      const input = h('input', { name: key, id: `field-${key}`, autocomplete: 'off', spellcheck: 'false', placeholder: hint });
+      const hint = f === REVERT ? f.example
+        : f.list ? `${f.flag}: one spec per line, e.g. ${f.example} (now: ${f.current(g)})` : `${f.flag}: ${f.example} (now: ${f.current(g)})`;
+      const attrs = { name: key, id: `field-${key}`, autocomplete: 'off', spellcheck: 'false', placeholder: hint };
+      const input: Field = f.list ? h('textarea', { ...attrs, rows: 1, class: 'specs' }) : h('input', attrs);
       const err = h('div', { class: 'field-error', 'data-field': key });
-      input.addEventListener('input', () => this.validate());
-      input.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !this.previewBtn.disabled) void this.doPreview(); });
+      input.addEventListener('input', () => {
+        if (input instanceof HTMLTextAreaElement) input.rows = Math.min(6, Math.max(1, input.value.split('\n').length));
+        this.validate();
+      });
+      // Enter previews; in a list field Enter starts the next spec and Ctrl+Enter previews
+      input.addEventListener('keydown', (e) => {
+        const ev = e as KeyboardEvent;
+        if (ev.key === 'Enter' && (!(input instanceof HTMLTextAreaElement) || ev.ctrlKey) && !this.previewBtn.disabled) { ev.preventDefault(); void this.doPreview(); }
+      });
       this.inputs.set(key, input);
       this.errors.set(key, err);
       form.append(h('label', { for: `field-${key}` }, f.label), h('div', {}, input, err));
@@ -63,7 +74,7 @@ export class TuneDialog {
     for (const [k, input] of this.inputs) {
       const v = input.value.trim();
       if (v === '') continue;
-      o[k] = LIST_FIELDS.has(k) ? [v] : v;
+      o[k] = FIELDS.find((f) => f.id === k)?.list ? splitSpecs(v) : v;
     }
     return o as TuneOptions;
   }
@@ -79,14 +90,23 @@ export class TuneDialog {
       if (v === '') { setText(err, ''); input.classList.remove('invalid'); continue; }
       if (k !== 'revertAfter') any = true;
       const knob = FIELDS.find((f) => f.id === k)!;
-      // each field alone through the CLI's grammar (the revert timer needs some change to go with)
-      const r = knob === REVERT ? knobRequest(TUNING_KNOBS.find((x) => x.id === 'cpuPeriod')!, '100000', this.g.id, v) : knobRequest(knob, v, this.g.id);
-      if (r.ok) {
+      // each field alone through the CLI's grammar (the revert timer needs some change to go with);
+      // a list field spec by spec, every bad one named
+      let message: string | null;
+      if (knob.list) {
+        const specs = checkSpecs(knob, v, this.g.id);
+        const bad = specs.filter((x) => x.message !== null);
+        message = bad.length === 0 ? null : bad.map((x) => (specs.length > 1 ? `spec ${x.n}: ${x.message}` : x.message)).join('\n');
+      } else {
+        const r = knob === REVERT ? knobRequest(TUNING_KNOBS.find((x) => x.id === 'cpuPeriod')!, '100000', this.g.id, v) : knobRequest(knob, v, this.g.id);
+        message = r.ok ? null : r.message;
+      }
+      if (message === null) {
         setText(err, '');
         input.classList.remove('invalid');
       } else {
         ok = false;
-        setText(err, r.message);
+        setText(err, message);
         input.classList.add('invalid');
       }
     }

@@ -37,7 +37,7 @@ export function loadAcl(file: string): Acl {
 export interface AccessDeps {
   /** null: no --acl (the read-write socket is 0600: only root and the daemon's own user reach it) */
   acl: Acl | null;
-  engine: Pick<Engine, 'listGuests' | 'changes' | 'recordAudit'>;
+  engine: Pick<Engine, 'listGuests' | 'changes' | 'recordAudit' | 'journalProblems'>;
   /** the daemon's own uid: it may do what the daemon can */
   daemonUid: number | null;
   now(): Date;
@@ -98,6 +98,8 @@ export class Access {
     };
     const who = (q: Principal): string => (q.user !== null ? `user ${q.user} (uid ${q.uid})` : `uid ${q.uid}`);
     const recordOf = async (changeId: string | null): Promise<ChangeRecord | null> => {
+      // "the last change" is not known while a journal record is corrupt: the engine refuses, naming it
+      if (changeId === null && this.deps.engine.journalProblems().length > 0) return null;
       const all = await this.deps.engine.changes();
       if (changeId === null) return all.filter((r) => r.state === 'applied' || r.state === 'kept').pop() ?? null;
       return all.find((r) => r.changeId === changeId) ?? null;

@@ -129,6 +129,15 @@ export class Journal {
     return [...this.bad].map(([file, reason]) => ({ file: `${this.dir()}/${file}`, reason }));
   }
 
+  /**
+   * corrupt() after listing the directory: files not seen before are parsed; known ones are re-read
+   * only when `recheck` (a record damaged after it was read shows up then).
+   */
+  problems(recheck: boolean): CorruptRecord[] {
+    this.sync(recheck);
+    return this.corrupt();
+  }
+
   /** The next application sequence number (call under the state lock, after a fresh list()). */
   nextSeq(): number {
     let max = 0;

@@ -10,7 +10,9 @@
 // - recover: the first locked operation of every tuner (and the engine's start) finds changes left
 //   `applying`/`rolling-back`/`undoing`/`reverting` by a dead process and finishes them (rolls back,
 //   or completes the undo) before anything else, auditing it as `recover`.
-// Corrupt journal records are reported, never skipped; errors reach the operator as one line.
+// Corrupt journal records are reported, never skipped: changes() returns the valid ones and
+// journalProblems() names each corrupt file and why (the engine puts it in the snapshot's errors); undo of a
+// corrupt record, or of "the last" while any record is corrupt, refuses. Errors reach the operator as one line.
 
 import { HostError, VirtuneError } from '../engine/model/errors.js';
 import type { RawSample } from '../engine/model/sample.js';
@@ -53,6 +55,9 @@ export interface RecoveringTuner extends Tuner {
 }
 
 const SYSTEM: Caller = { uid: null, user: 'virtune (recovery)', pid: null, via: 'recovery' };
+/** how often journalProblems() re-reads records it has already validated (a record damaged later) */
+export const JOURNAL_RECHECK_MS = 10_000;
+
 const IN_FLIGHT = new Set<ChangeRecord['state']>(['applying', 'rolling-back', 'undoing', 'reverting']);
 
 function oldNew(s: PlanStep | null): { old: string | null; new: string | null } {
@@ -219,6 +224,9 @@ export function createTuner(deps: TunerDeps): RecoveringTuner {
     }
   }
 
+  /** when journalProblems() last re-read every record (monotonic ms) */
+  let lastRecheck: number | null = null;
+
   function corruptLine(): string {
     return journal.corrupt().map((c) => `${c.file}: ${c.reason}`).join('; ');
   }
@@ -349,11 +357,14 @@ export function createTuner(deps: TunerDeps): RecoveringTuner {
       return rec;
     }),
 
-    changes: async () => {
-      const list = journal.list(true);
-      const bad = journal.corrupt();
-      if (bad.length > 0) throw new VirtuneError(1, `the undo journal has corrupt records: ${corruptLine()}`);
-      return list;
+    // the valid records; a corrupt one is left out here and named by journalProblems() (one line each)
+    changes: async () => journal.list(true),
+    journalProblems: () => {
+      // per tick: new files only; every JOURNAL_RECHECK_MS every record is re-read
+      const now = deps.clock.monoMs();
+      const recheck = lastRecheck === null || now - lastRecheck >= JOURNAL_RECHECK_MS;
+      if (recheck) lastRecheck = now;
+      return journal.problems(recheck).map((c) => `undo journal record ${c.file} is corrupt (${c.reason}): it is not listed and cannot be undone; fix or remove the file`);
     },
     audit: async (limit) => audit.read(limit),
     note: (e) => audit.append(e),

@@ -3,9 +3,10 @@
 // allowed and denied by user name, group, guest glob and knob family, exit 4 naming the permission
 // and the guest, every decision in the audit log with uid, user and pid; rights checked before params
 // are validated; the read-only socket refuses the audit log and the journal and says readOnly; the
-// daemon refuses to start on a bad ACL.
+// daemon refuses to start on a bad ACL; a corrupt journal record (garbage written into its file) is
+// named in the snapshot's errors, "undo the last" is refused while it is there, the other changes undo.
 
-import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectUnix } from '../../src/engine/node/unix-socket.js';
@@ -128,6 +129,58 @@ describe('virtune serve --acl (real users, real daemon, demo host)', () => {
     expect(await raw({ v: 1, kind: 'req', id: 3, method: 'applyTuning', params: { bad: 1 } })).toMatchObject({ ok: false, error: { code: 4 } });
     expect(await raw({ v: 1, kind: 'req', id: 4, method: 'status', params: {} })).toMatchObject({ ok: true, result: { readOnly: true } });
     expect(await raw({ v: 1, kind: 'req', id: 5, method: 'status', params: { extra: 1 } })).toMatchObject({ ok: false, error: { code: 2 } });
+  });
+
+  it('a corrupt journal record: named in the snapshot errors, undo of the last refused, the others undone', async () => {
+    const dir = openDir(lab, 'virtune-acl-journal');
+    const acl = path.join(dir, 'acl.json');
+    writeFileSync(acl, JSON.stringify({ rules: [{ users: [alice.name], allow: ['tune.cpu', 'undo'], guests: ['web-*'] }] }), { mode: 0o644 });
+    const rw = path.join(dir, 'rw.sock');
+    const ro = path.join(dir, 'ro.sock');
+    const tmp = lab.tmpdir('acl-journal-tree');
+    await startServe(lab, ['--demo', '3', '--interval', '0.5'], ['--listen', `unix:${rw}`, '--listen-ro', `unix:${ro}`, '--acl', acl], /read-only/, { env: { TMPDIR: tmp } });
+    const RW = `unix:${rw}`;
+    const ids: string[] = [];
+    for (const q of ['50%', '40%']) {
+      const r = await runAs(alice.name, ['--connect', RW, '--json', 'tune', 'web-01', '--cpu-quota', q, '--yes']);
+      expect(r.code, r.stderr).toBe(0);
+      ids.push((JSON.parse(r.stdout.trim().split('\n').pop()!) as { changeId: string }).changeId);
+    }
+    // the demo keeps its journal inside its own tree (under the daemon's TMPDIR)
+    const find = (d: string): string | null => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (!e.isDirectory()) continue;
+        const p = path.join(d, e.name);
+        if (e.name === 'changes' && existsSync(path.join(p, `${ids[0]}.json`))) return p;
+        const f = find(p);
+        if (f) return f;
+      }
+      return null;
+    };
+    const changes = find(tmp)!;
+    expect(changes).not.toBeNull();
+    writeFileSync(path.join(changes, `${ids[1]}.json`), 'garbage');
+    // every snapshot names it while it is there (through the read-only socket too)
+    let errs: string[] = [];
+    for (let i = 0; i < 120 && errs.length === 0; i++) { // a record read before: re-checked every 10 s
+      if (i > 0) await new Promise((r) => setTimeout(r, 250));
+      const s = await runCli(['--connect', `unix:${ro}`, '--json', 'snapshot']);
+      expect(s.code, s.stderr).toBe(0);
+      errs = (JSON.parse(s.stdout) as { errors: { source: string; message: string }[] }).errors
+        .filter((e) => e.source === 'tuning' && e.message.includes(`${ids[1]}.json is corrupt (not valid JSON)`)).map((e) => e.message);
+    }
+    expect(errs).toHaveLength(1);
+    // "the last change" is not known: refused (exit 1, one line naming the file), nothing undone
+    const last = await runAs(alice.name, ['--connect', RW, 'undo']);
+    expect(last.code).toBe(1);
+    expect(last.stderr.trim().split('\n')).toHaveLength(1);
+    expect(last.stderr).toMatch(new RegExp(`${ids[1]}\\.json: not valid JSON`));
+    const corrupt = await runAs(alice.name, ['--connect', RW, 'undo', ids[1]!]);
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.stderr.trim()).toBe(`virtune: change ${ids[1]}: its journal record is corrupt (not valid JSON); nothing was undone`);
+    const other = await runAs(alice.name, ['--connect', RW, 'undo', ids[0]!]);
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stdout).toContain(`undid change ${ids[0]}`);
   });
 
   it('does not start on a bad ACL: unknown permission, bad glob, a file others may write', async () => {

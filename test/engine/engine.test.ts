@@ -145,6 +145,25 @@ describe('Engine loop', () => {
     await engine.stop();
   });
 
+  it("a corrupt journal record is named in every snapshot's errors while it is there (source tuning)", async () => {
+    const clock = new ManualClock();
+    const problems: string[] = ['undo journal record /s/changes/x.json is corrupt (not valid JSON): it is not listed and cannot be undone; fix or remove the file'];
+    const tuner = Object.assign(new RecordingTuner(clock), { journalProblems: () => [...problems] });
+    const src = new FakeSampleSource(clock);
+    const engine = createEngine(deps(clock, src, { tuner, readOnly: true }));
+    await engine.start();
+    const first = (await engine.latest())!.errors.filter((e) => e.source === 'tuning').map((e) => e.message);
+    expect(first).toEqual([problems[0]]);
+    clock.advance(1000);
+    await flush();
+    expect((await engine.latest())!.errors.filter((e) => e.source === 'tuning')).toHaveLength(1);
+    problems.length = 0; // the operator removed the file
+    clock.advance(1000);
+    await flush();
+    expect((await engine.latest())!.errors.filter((e) => e.source === 'tuning')).toEqual([]);
+    await engine.stop();
+  });
+
   it('listGuests comes from the latest sample', async () => {
     const clock = new ManualClock();
     const engine = createEngine(deps(clock, new FakeSampleSource(clock)));

@@ -2,8 +2,9 @@
 // host): a QEMU guest in a cgroup v1 group made by the test, capped to 25 % through `virtune --root /
 // tune … --yes` (measured ≤ 35 %), brought back above 80 % by `virtune undo`; the cpuset follows to the
 // vCPU threads; without a terminal and without --yes nothing is applied (exit 2); --dry-run changes
-// nothing; bad input is exit 2 with nothing changed; keep cancels a revert timer.
-import { readFileSync } from 'node:fs';
+// nothing; bad input is exit 2 with nothing changed; keep cancels a revert timer; a corrupt journal record
+// (garbage written into its file) does not stop the other changes from being undone or reverted.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -67,6 +68,40 @@ describe('virtune tune / undo through the CLI on the real host', () => {
     const c = await runCli([...globals, 'tune', 'no-such-guest', '--cpu-quota', '25%', '--yes']);
     expect(c.code).toBe(3);
     expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('-1');
+  });
+
+  it('one corrupt journal record: the others are undone and reverted; it is named in one line and refused', async () => {
+    const { cg, q, globals, dir } = await guestInGroup();
+    const a = await runCli([...globals, '--json', 'tune', q.name, '--cpu-quota', '50%', '--yes']);
+    expect(a.code).toBe(0);
+    const idA = (JSON.parse(a.stdout) as { changeId: string }).changeId;
+    const b = await runCli([...globals, '--json', 'tune', q.name, '--cpu-quota', '40%', '--yes']);
+    expect(b.code).toBe(0);
+    const idB = (JSON.parse(b.stdout) as { changeId: string }).changeId;
+    const changes = path.join(dir, 'state', 'changes');
+    writeFileSync(path.join(changes, `${idA}.json`), '\u0000garbage{{');
+    // "the last change" is not known while a record is corrupt: refused, naming the file and why
+    const last = await runCli([...globals, 'undo']);
+    expect(last.code).toBe(1);
+    expect(last.stderr.trim().split('\n')).toHaveLength(1);
+    expect(last.stderr).toContain(`${path.join(changes, idA)}.json: not valid JSON`);
+    expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('40000');
+    // the corrupt change itself: refused, nothing touched
+    const bad = await runCli([...globals, 'undo', idA]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(`virtune: change ${idA}: its journal record is corrupt (not valid JSON); nothing was undone`);
+    expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('40000');
+    // the other change: undone
+    const good = await runCli([...globals, 'undo', idB]);
+    expect(good.stderr).toBe('');
+    expect(good.code).toBe(0);
+    expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('50000');
+    // a change with a revert timer: the countdown lists the journal and sees it reverted
+    const timed = await runCli([...globals, 'tune', q.name, '--cpu-quota', '30%', '--yes', '--revert-after', '1'], { timeoutMs: 60_000 });
+    expect(timed.code).toBe(0);
+    expect(timed.stderr).toMatch(/change \S+ reverted/);
+    expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('50000');
+    expect(readdirSync(changes).filter((f) => f.endsWith('.json'))).toHaveLength(3);
   });
 
   it('--revert-after with keep from another shell keeps the change', async () => {

@@ -3,7 +3,7 @@
 // records; concurrent applies and an apply racing the revert timer under the state lock; symlinked
 // state/audit directories under --root; explicit --state-dir/--audit-log taken as written.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VirtuneError } from '../../src/engine/model/errors.js';
@@ -17,7 +17,7 @@ import { buildTuner } from '../../src/cli/engine-factory.js';
 import { ExecRunner } from '../../src/engine/node/exec-runner.js';
 import { SystemClock } from '../../src/engine/node/system-clock.js';
 import { SocketQmpConnector } from '../../src/engine/node/socket-qmp.js';
-import { createTuner } from '../../src/tuning/tuner.js';
+import { createTuner, JOURNAL_RECHECK_MS } from '../../src/tuning/tuner.js';
 import { FaultyFs, type Fault } from '../helpers/faulty-fs.js';
 import { runCli } from '../helpers/cli.js';
 import { useLab } from '../helpers/lab.js';
@@ -126,11 +126,41 @@ describe('the journal (cgroup v2 fixture tree)', () => {
     const e = await failure(tunerOn(t.fs).undo(null, CALLER));
     expect(e.exitCode).toBe(1);
     expect(e.message).toMatch(/corrupt records \(.*20261125T170100-zzzz\.json: not valid JSON\)/);
-    expect((await failure(tunerOn(t.fs).changes())).message).toMatch(/20261125T170100-zzzz\.json/);
+    // the listing keeps the valid records; the corrupt one is named (file and why) in one line
+    const tuner = tunerOn(t.fs);
+    expect((await tuner.changes()).map((r) => [r.changeId, r.state])).toEqual([[a.changeId, 'applied']]);
+    expect(tuner.journalProblems!()).toEqual([
+      `undo journal record ${STATE}/changes/20261125T170100-zzzz.json is corrupt (not valid JSON): it is not listed and cannot be undone; fix or remove the file`]);
     expect((await failure(tunerOn(t.fs).undo('20261125T170100-zzzz', CALLER))).message).toMatch(/record is corrupt .*nothing was undone/);
     expect(t.read(`${G}/cpu.weight`)).toBe('300');
     await tunerOn(t.fs).undo(a.changeId, CALLER);
     expect(t.read(`${G}/cpu.weight`)).toBe('100');
+    expect((await tuner.changes()).map((r) => r.state)).toEqual(['undone']);
+    expect(tuner.journalProblems!()).toHaveLength(1);
+  });
+
+  it('a record corrupted after it was read is named (by changes(), and by journalProblems() within JOURNAL_RECHECK_MS); removing it clears the report', async () => {
+    const t = v2Host(lab);
+    const clock = new ManualClock();
+    const tuner = tunerOn(t.fs, clock);
+    const other = tunerOn(t.fs, clock); // a daemon that read the journal before the damage
+    expect(other.journalProblems!()).toEqual([]);
+    const a = await tuner.apply({ guest: 'web01', changes: [FIVE[1]!] }, sample(), CALLER);
+    const b = await tuner.apply({ guest: 'web01', changes: [{ kind: 'cpuWeight', value: 400, flag: 'cpu-weight' }] }, sample(), CALLER);
+    expect((await tuner.changes()).map((r) => r.changeId)).toEqual([a.changeId, b.changeId]);
+    const file = `${STATE}/changes/${a.changeId}.json`;
+    expect(other.journalProblems!()).toEqual([]);
+    t.write(file, JSON.stringify({ ...JSON.parse(t.read(file)) as object, state: 'half-done' }));
+    clock.advance(JOURNAL_RECHECK_MS);
+    expect(other.journalProblems!()).toEqual([expect.stringContaining(`${file} is corrupt (unknown state "half-done")`)]);
+    expect((await tuner.changes()).map((r) => r.changeId)).toEqual([b.changeId]);
+    expect(tuner.journalProblems!()).toEqual([expect.stringContaining(`${file} is corrupt (unknown state "half-done")`)]);
+    const e = await failure(tuner.undo(a.changeId!, CALLER));
+    expect([e.exitCode, e.message]).toEqual([1, `change ${a.changeId}: its journal record is corrupt (unknown state "half-done"); nothing was undone`]);
+    await tuner.undo(b.changeId!, CALLER);
+    expect(t.read(`${G}/cpu.weight`)).toBe('300');
+    rmSync(path.join(t.root, file));
+    expect(tuner.journalProblems!()).toEqual([]);
   });
 
   it('a step of unknown kind is never "undone" with success', async () => {

@@ -70,6 +70,8 @@ export interface Engine extends EngineApi {
   setClientCounter(fn: (() => number) | null): void;
   /** Append an access decision to the audit log (the daemon's own record; nothing without a tuner). */
   recordAudit(entry: AuditEntry): void;
+  /** One line per corrupt undo journal record (none without a tuner); also in every snapshot's errors. */
+  journalProblems(): string[];
 }
 
 const REPLAY_READ_ONLY = 'replay is read-only: a recording cannot be tuned';
@@ -184,11 +186,12 @@ class EngineImpl implements Engine {
     }
     const t1 = clock.monoMs();
     let snap: Snapshot;
+    const journalNotes = this.journalNotes();
     if (derived) {
       snap = derived.snapshot;
       this.lastDeriveCostUsec = derived.deriveUsec;
       // the subscribers' text, made in the worker (not when notes are added to this snapshot below)
-      if (derived.snapshotJson && this.startNotes.length === 0) rememberSnapshotJson(snap, derived.snapshotJson);
+      if (derived.snapshotJson && this.startNotes.length === 0 && journalNotes.length === 0) rememberSnapshotJson(snap, derived.snapshotJson);
     } else if (yieldToLoop === null) {
       snap = derive(this.prevRaw, raw);
       this.lastDeriveCostUsec = Math.round((clock.monoMs() - t1) * 1000);
@@ -197,7 +200,7 @@ class EngineImpl implements Engine {
       snap = d.value;
       this.lastDeriveCostUsec = Math.round(d.busyMs * 1000); // the steps' own time, not the turns between
     }
-    for (const message of this.startNotes.splice(0)) snap.errors.push({ source: 'tuning', guest: null, message });
+    for (const message of [...this.startNotes.splice(0), ...journalNotes]) snap.errors.push({ source: 'tuning', guest: null, message });
     this.lastSampleCostUsec = raw.costUsec ?? Math.round((t1 - t0) * 1000);
     if (yieldToLoop === null) this.hist.record(snap, raw.monoMs, raw.wallMs);
     else {
@@ -221,6 +224,19 @@ class EngineImpl implements Engine {
       }
     }
     return snap;
+  }
+
+  journalProblems(): string[] { return this.journalNotes(); }
+
+  /** Corrupt undo journal records, one line each, for every snapshot while they are there. */
+  private journalNotes(): string[] {
+    const t = this.deps.tuner;
+    if (!t?.journalProblems) return [];
+    try {
+      return t.journalProblems();
+    } catch (e) {
+      return [`undo journal: ${e instanceof Error ? e.message : String(e)}`];
+    }
   }
 
   /** Run a generator to its end, letting the event loop turn between its steps; busyMs: time in the steps. */

@@ -72,7 +72,10 @@ export interface Tuner {
   apply(req: TuningRequest, current: RawSample, caller: Caller): Promise<Plan>;
   undo(changeId: string | null, caller: Caller): Promise<Plan>;
   keep(changeId: string, caller: Caller): Promise<ChangeRecord>;
+  /** the journal's valid records (a corrupt record is not among them: see journalProblems) */
   changes(): Promise<ChangeRecord[]>;
+  /** one line per corrupt journal record (file and why); cheap: lists the journal, re-reads no known file */
+  journalProblems?(): string[];
   audit(limit: number): Promise<AuditEntry[]>;
   /** append one line to the audit log (the daemon's access decisions) */
   note(entry: AuditEntry): void;

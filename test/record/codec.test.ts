@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BlockBuilder, decodeBlock, decodeDelta, encodeDelta } from '../../src/engine/record/codec.js';
+import { BlockBuilder, decodeBlock } from '../../src/engine/record/codec.js';
 import type { RawSample } from '../../src/engine/model/sample.js';
 import { rawGuest, rawHost, rawSample } from '../engine/raw-builders.js';
 
@@ -36,14 +36,42 @@ describe('recording block codec', () => {
     expect(roundTrip([a, b, c, a])).toEqual([a, b, c, a]);
   });
 
-  it('turns counters into deltas: an unchanged sample is all zeros, a counter step is its difference', () => {
+  it('turns counters into deltas and stores only the leaves that change', () => {
     const g1 = rawGuest('qemu:a');
     const s1 = rawSample(1000, rawHost(), [g1]);
     const s2 = JSON.parse(JSON.stringify(s1)) as RawSample;
     s2.monoMs = 2000; s2.wallMs = s1.wallMs + 1000;
-    const t = encodeDelta(s1, s2);
-    expect(t.filter((x) => x !== 0)).toEqual([1000, 1000]);
-    expect(decodeDelta(s1, t)).toEqual(s2);
+    const s3 = JSON.parse(JSON.stringify(s2)) as RawSample;
+    s3.monoMs = 3000; s3.wallMs = s2.wallMs + 1000;
+    const b = new BlockBuilder();
+    for (const s of [s1, s2, s3]) b.add(s);
+    const text = b.take();
+    const seg = (JSON.parse(text) as { s: Array<{ n: number; c: unknown[][] }> }).s;
+    expect(seg).toHaveLength(1);
+    expect(seg[0]!.n).toBe(2);
+    expect(seg[0]!.c).toEqual([[1000, 1000], [1000, 1000]]); // monoMs and wallMs, nothing else
+    expect(decodeBlock(text)).toEqual([s1, s2, s3]);
+  });
+
+  it('starts a new segment when the shape changes, and shares unchanged subtrees when decoding', () => {
+    const a = { guests: [], host: { x: 1, deep: { y: [1, 2, 3] } } };
+    const b = { guests: [{ id: 'g' }], host: { x: 2, deep: { y: [1, 2, 3] } } };
+    const c = { guests: [{ id: 'g' }], host: { x: 3, deep: { y: [1, 2, 3] } } };
+    const bb = new BlockBuilder();
+    for (const s of [a, b, c]) bb.add(s as unknown as RawSample);
+    const text = bb.take();
+    expect((JSON.parse(text) as { s: unknown[] }).s).toHaveLength(2);
+    const out = decodeBlock(text) as unknown as Array<typeof a>;
+    expect(out).toEqual([a, b, c]);
+    expect(out[2]!.host.deep).toBe(out[1]!.host.deep);
+    expect(out[2]!.host).not.toBe(out[1]!.host);
+  });
+
+  it('skips a frozen part carried over as the same object, and still sees a new one', () => {
+    const k = Object.freeze([10, 20, 30]);
+    const s = (x: number, arr: readonly number[]) => ({ guests: [], x, h: { b: arr } });
+    const samples = [s(1, k), s(2, k), s(3, Object.freeze([10, 20, 31])), s(4, [10, 20, 32]), s(5, [10, 20, 33])];
+    expect(roundTrip(samples)).toEqual(JSON.parse(JSON.stringify(samples)));
   });
 
   it('stores same-shaped samples as columns, also across jumps too big for a difference', () => {
@@ -52,7 +80,7 @@ describe('recording block codec', () => {
     const b = new BlockBuilder();
     for (const s of samples) b.add(s as unknown as RawSample);
     const text = b.take();
-    expect(JSON.parse(text)).toHaveProperty('c');
+    expect((JSON.parse(text) as { s: unknown[] }).s).toHaveLength(1);
     expect(decodeBlock(text)).toEqual(samples);
   });
 
@@ -67,10 +95,13 @@ describe('recording block codec', () => {
     const b = new BlockBuilder();
     b.add(s); b.add({ ...s, monoMs: 2000 });
     const text = b.take();
-    const j = JSON.parse(text) as { d: unknown[][] };
-    (j.d[0] as unknown[]).pop();
-    expect(() => decodeBlock(JSON.stringify(j))).toThrow(/recording block is corrupt/);
-    expect(() => decodeBlock('{"v":2}')).toThrow(/not a version 1 block/);
+    const j = JSON.parse(text) as { s: Array<{ c: unknown[][]; i: number[] }> };
+    (j.s[0]!.c[0] as unknown[]).pop();
+    expect(() => decodeBlock(JSON.stringify(j))).toThrow(/recording block is corrupt: a column has the wrong length/);
+    const k = JSON.parse(text) as { s: Array<{ c: unknown[][]; i: number[] }> };
+    k.s[0]!.i[0] = 1e9;
+    expect(() => decodeBlock(JSON.stringify(k))).toThrow(/recording block is corrupt: a leaf number is past the key/);
+    expect(() => decodeBlock('{"v":1,"k":{},"d":[]}')).toThrow(/not a version 2 block/);
     expect(() => decodeBlock('nonsense')).toThrow(/not JSON/);
   });
 });

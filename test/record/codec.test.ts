@@ -11,6 +11,7 @@ import { rawGuest, rawHost, rawSample } from '../engine/raw-builders.js';
 const json = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' },
     fc.integer({ min: -1e6, max: 1e6 }), fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)),
+    fc.integer({ min: -1e12, max: 1e12 }).map((x) => x / 1e5), fc.integer({ min: -1e6, max: 1e6 }).map((x) => x / 1000),
     fc.constantFrom(null, true, false, 'a', 'b', 'max', Number.MAX_SAFE_INTEGER),
     fc.array(tie('node'), { maxLength: 4 }),
     fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), tie('node'), { maxKeys: 4 })),
@@ -49,7 +50,8 @@ describe('recording block codec', () => {
     const seg = (JSON.parse(text) as { s: Array<{ n: number; c: unknown[][] }> }).s;
     expect(seg).toHaveLength(1);
     expect(seg[0]!.n).toBe(2);
-    expect(seg[0]!.c).toEqual([[1000, 1000], [1000, 1000]]); // monoMs and wallMs, nothing else
+    // monoMs and wallMs, nothing else: a step of 1000, then the same step again (0 more than the last)
+    expect(seg[0]!.c).toEqual([[1000, 0], [1000, 0]]);
     expect(decodeBlock(text)).toEqual([s1, s2, s3]);
   });
 
@@ -82,6 +84,20 @@ describe('recording block codec', () => {
     const text = b.take();
     expect((JSON.parse(text) as { s: unknown[] }).s).toHaveLength(1);
     expect(decodeBlock(text)).toEqual(samples);
+  });
+
+  it('stores decimals (times in ms with a fraction) as exact integer steps', () => {
+    const xs = [2605.88908, 3605.91234, 4606.0001, 5605.9, 6606, -0.5, 0.1 + 0.2, 1e21, 5e-7, 123456789.123456, 7.25, 7.25];
+    const samples = xs.map((x, i) => ({ guests: [], t: x, i }));
+    const b = new BlockBuilder();
+    for (const s of samples) b.add(s as unknown as RawSample);
+    const text = b.take();
+    const col = (JSON.parse(text) as { s: Array<{ c: unknown[][] }> }).s[0]!.c[0]!;
+    expect(col[0]).toBe('e6'); // the most fractional digits among its numbers that fit (0.1 + 0.2 has 17: a literal)
+    expect(col[1]).toBe(1000023260); // 3605.91234 - 2605.88908 in millionths
+    const back = decodeBlock(text) as unknown as typeof samples;
+    expect(back.map((x) => x.t)).toEqual(xs);
+    expect(back.every((x, i) => Object.is(x.t, xs[i]))).toBe(true);
   });
 
   it('drops keys whose value is undefined, as JSON does', () => {

@@ -1,8 +1,9 @@
 // Owns the recording file: a SQLite database (better-sqlite3, WAL, synchronous=NORMAL) that implements
 // RecordingStore (the recorder writes) and RecordingReader (replay and the report read). Sample blocks
 // are stored brotli-compressed (node:zlib); a block is one transaction, so a crash loses at most the block being
-// filled. The file says what it is (PRAGMA application_id, a meta table with format and version); a
-// foreign, truncated or damaged file is refused with one line naming it (RecordingFileError, exit 2).
+// filled; a block's `step` is 0 (full resolution) or 60 (a downsampled stretch: one sample per minute).
+// The file says what it is (PRAGMA application_id, a meta table with format and version); a foreign,
+// truncated or damaged file, or one of another format version, is refused with one line naming it (exit 2).
 
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';

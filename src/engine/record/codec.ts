@@ -6,8 +6,11 @@
 //   i  the leaves (values that are not a non-empty object or array, numbered depth-first in key order)
 //      that change anywhere in the segment, ascending, each as the gap to the one before (the first as is)
 //   c  one column per leaf of `i`, n tokens: a number t is "previous value + t" when the previous value is
-//      a safe integer (counters become small deltas) and "unchanged" (t = 0) otherwise; [v] is the new
-//      value v (floats, strings, null <-> value, an empty container)
+//      a safe integer (counters become deltas) and "unchanged" (t = 0) otherwise; [v] is the new value v
+//      (floats, strings, null <-> value, an empty container). A number that follows a number in its
+//      column is stored as the difference to it (steady counters become small numbers; columnText).
+//      A column whose numbers have fractions starts with "e<scale>" and counts in units of 10^-scale
+//      (built from each number's shortest decimal form, so exact).
 // A leaf that never changes in a segment costs nothing after the key; a sample of another shape starts a
 // new segment (it is the new segment's key), so any sequence of JSON samples is stored exactly. The
 // encoder walks each sample once against the segment's shape (no token rows); the decoder rebuilds a
@@ -207,18 +210,87 @@ function isCounter(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v);
 }
 
-/** n tokens: the leaf's value at samples 1..n, each relative to the one before (starting at the key's) */
+/** the most fractional digits a decimal column is scaled by */
+const MAX_SCALE = 12;
+
+/** digits after the point of a number's shortest decimal form; null when it has an exponent */
+function fracDigits(v: number): number | null {
+  const t = String(v);
+  if (t.includes('e')) return null;
+  const dot = t.indexOf('.');
+  return dot < 0 ? 0 : t.length - dot - 1;
+}
+
+/**
+ * v as an integer count of 10^-scale (exact: built from v's shortest decimal form, which parses back to
+ * v); null when v is not a finite number, needs more digits, or the count is not a safe integer.
+ * Scale 0 is the plain counter case: safe integers only.
+ */
+function scaled(v: unknown, scale: number): number | null {
+  if (scale === 0) return isCounter(v) ? v : null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+  const t = String(v);
+  if (t.includes('e')) return null;
+  const dot = t.indexOf('.');
+  const frac = dot < 0 ? '' : t.slice(dot + 1);
+  if (frac.length > scale) return null;
+  const m = Number((dot < 0 ? t : t.slice(0, dot)) + frac.padEnd(scale, '0'));
+  return Number.isSafeInteger(m) ? m : null;
+}
+
+/** the number of 10^-scale counted by m: parsed from its decimal form, so exactly the value scaled() read */
+function unscaled(m: number, scale: number): number {
+  if (scale === 0) return m;
+  const digits = String(Math.abs(m)).padStart(scale + 1, '0');
+  return Number(`${m < 0 ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`);
+}
+
+/** the scale of a column: 0, or the most fractional digits of its numbers when one is not an integer */
+function columnScale(start: unknown, c: readonly unknown[]): number {
+  let scale = 0;
+  let frac = false;
+  for (let s = -1; s < c.length; s++) {
+    const v = s < 0 ? start : c[s];
+    if (typeof v !== 'number' || Number.isInteger(v)) continue;
+    const d = fracDigits(v);
+    if (d === null || d > MAX_SCALE) continue; // written as a literal
+    frac = true;
+    if (d > scale) scale = d;
+  }
+  return frac ? scale : 0;
+}
+
+/**
+ * n tokens: the leaf's value at samples 1..n, each relative to the one before (starting at the key's);
+ * then a number that follows a number in the column is stored as the difference to it (a counter that
+ * grows at a steady pace becomes small numbers). Where that difference is not a safe integer, the value
+ * is written as a literal, which restarts the run. A column of decimals (times in ms with a fraction)
+ * counts in units of 10^-scale, written first as "e<scale>", so its steps are integers too.
+ */
 function columnText(start: unknown, c: readonly unknown[], n: number): string {
+  const scale = columnScale(start, c);
   const toks = new Array<number | string>(n);
   let prev = start;
+  let sp = scaled(start, scale);
+  let run: number | null = null;
   for (let s = 0; s < n; s++) {
-    const v = s < c.length ? c[s] : SAME;
-    if (v === SAME) { toks[s] = 0; continue; }
-    if (isCounter(prev) && isCounter(v) && Number.isSafeInteger(v - prev)) toks[s] = v - prev;
-    else toks[s] = `[${JSON.stringify(v)}]`;
+    const x = s < c.length ? c[s] : SAME;
+    const v = x === SAME ? prev : x;
+    const sv = x === SAME ? sp : scaled(v, scale);
+    let t: number | null = null;
+    if (x === SAME) t = 0;
+    else if (sp !== null && sv !== null && Number.isSafeInteger(sv - sp)) t = sv - sp;
     prev = v;
+    sp = sv;
+    if (t !== null && (run === null || Number.isSafeInteger(t - run))) {
+      toks[s] = run === null ? t : t - run;
+      run = t;
+    } else {
+      toks[s] = `[${JSON.stringify(v)}]`;
+      run = null;
+    }
   }
-  return `[${toks.join(',')}]`;
+  return `[${scale > 0 ? `"e${scale}",` : ''}${toks.join(',')}]`;
 }
 
 /** Builds one block incrementally (the recorder appends each sample as it is read). */
@@ -299,24 +371,44 @@ function decodeSegment(seg: unknown, out: RawSample[]): void {
     if (at >= leaves.length) bad('a leaf number is past the key');
     idx.push(at);
   }
-  for (const col of c as unknown[]) if (!Array.isArray(col) || col.length !== n) bad('a column has the wrong length');
+  // a decimal column starts with "e<scale>": its numbers count 10^-scale
+  const scales: number[] = [];
+  const cols: unknown[][] = [];
+  for (const col of c as unknown[]) {
+    if (!Array.isArray(col)) bad('a column is not a list');
+    const m = typeof col[0] === 'string' ? /^e(\d+)$/.exec(col[0]) : null;
+    if (typeof col[0] === 'string' && (!m || Number(m[1]) > MAX_SCALE)) bad('a column has an unknown scale');
+    scales.push(m ? Number(m[1]) : 0);
+    cols.push(m ? col.slice(1) : col);
+    if ((cols[cols.length - 1] as unknown[]).length !== n) bad('a column has the wrong length');
+  }
+  // per column, the leaf's value in units of its scale (null: not a number on that scale)
+  const units = idx.map((li, j) => scaled(leaves[li], scales[j] as number));
   let prev = k as unknown as RawSample;
   out.push(prev);
   const changed: number[] = [];
   const pos = { i: 0 };
+  // per column, the last number token (the run second-order differences are relative to)
+  const runs = new Array<number | null>(idx.length).fill(null);
   for (let s = 0; s < (n as number); s++) {
     changed.length = 0;
     for (let j = 0; j < idx.length; j++) {
-      const t = ((c as unknown[][])[j] as unknown[])[s];
+      const stored = (cols[j] as unknown[])[s];
       const li = idx[j] as number;
-      if (typeof t === 'number') {
+      if (typeof stored === 'number') {
+        const run = runs[j] as number | null;
+        const t = run === null ? stored : run + stored;
+        runs[j] = t;
         if (t === 0) continue;
-        const p = leaves[li];
-        if (!isCounter(p)) bad('a delta on a value that is not a counter');
-        leaves[li] = p + t;
-      } else if (Array.isArray(t) && t.length === 1) {
-        if (isWalked(t[0])) bad('a container where a value belongs');
-        leaves[li] = t[0];
+        const u = units[j] as number | null;
+        if (u === null) bad('a delta on a value that is not a counter');
+        units[j] = u + t;
+        leaves[li] = unscaled(u + t, scales[j] as number);
+      } else if (Array.isArray(stored) && stored.length === 1) {
+        runs[j] = null;
+        if (isWalked(stored[0])) bad('a container where a value belongs');
+        leaves[li] = stored[0];
+        units[j] = scaled(stored[0], scales[j] as number);
       } else {
         bad('unexpected token in a column');
       }

@@ -161,8 +161,9 @@ export function parseBlockLimits(ret: unknown): Map<string, RawDiskLimits> {
       if (typeof v === 'string' && v !== '' && q === 'group') extra[q] = v;
       else { const n = qNum(v); if (n !== null && n > 0) extra[q] = n; }
     }
-    if (Object.keys(extra).length > 0) lim.extra = extra;
-    out.set(name, lim);
+    if (Object.keys(extra).length > 0) lim.extra = Object.freeze(extra);
+    // frozen: carried over unchanged until the next settings read (the recorder skips it; see record/codec)
+    out.set(name, Object.freeze(lim));
   }
   return out;
 }

@@ -34,7 +34,7 @@ export interface DiagnoseCost {
 function troubled(raw: RawSample, t: number): RawSample {
   raw.guests.forEach((g, i) => {
     if (i % 3 === 0) for (const v of g.vcpus) v.waitUsec = 400_000 * t;
-    if (i % 5 === 0) { const d = g.disks[1]; if (d) d.limits.readIops = 100; }
+    if (i % 5 === 0) { const d = g.disks[1]; if (d) d.limits = { ...d.limits, readIops: 100 }; } // limits may be frozen (shared)
   });
   return raw;
 }

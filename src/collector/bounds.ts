@@ -4,6 +4,9 @@
 // within the kernel's ranges, counters non-negative safe integers, a guest state among QEMU's RunState
 // (and libvirt's) names, CPU/node lists parseable within those bounds. An impossible value becomes
 // null with one `errors[]` entry naming it: never a number in the snapshot. Pure (mutates the sample).
+// Frozen parts (carried between samples as the same object, see guest-reader / qmp guest-apply) are never
+// written: one holding an impossible value is replaced by a corrected copy; one found clean is remembered
+// (it cannot change) and not walked again.
 
 import type { RawSample, SourceErrorInfo } from '../engine/model/sample.js';
 
@@ -54,6 +57,9 @@ function ok(v: number, [min, max, int]: Range): boolean {
   return Number.isFinite(v) && v >= min && v <= max && (!int || Number.isInteger(v));
 }
 
+/** Frozen containers already found to hold only possible values (with every container below them). */
+const cleanFrozen = new WeakSet<object>();
+
 /** Null every impossible value of the sample in place; one error entry each. Returns how many. */
 export function boundRawSample(raw: RawSample): number {
   const errors = raw.errors;
@@ -90,17 +96,43 @@ export function boundRawSample(raw: RawSample): number {
         if (el) {
           const bad = v.find((x) => typeof x !== 'number' || !ok(x, el));
           if (bad !== undefined) { report(guest, `${where}.${k}`, bad, `expected elements ${el[0]}..${el[1]}`); o[k] = null; }
+          else if (Object.isFrozen(v)) cleanFrozen.add(v);
           continue;
         }
-        for (let i = 0; i < v.length; i++) {
-          const x: unknown = v[i];
-          if (x !== null && typeof x === 'object') walk(x as Record<string, unknown>, `${where}.${k}[${i}]`, guest);
-        }
+        const w = child(v, `${where}.${k}`, guest, true);
+        if (w !== v) o[k] = w;
       } else if (typeof v === 'object') {
         if (SKIP.has(k)) continue;
-        walk(v as Record<string, unknown>, `${where}.${k}`, guest);
+        const w = child(v, `${where}.${k}`, guest, false);
+        if (w !== v) o[k] = w;
       }
     }
+  };
+
+  const walkArray = (v: unknown[], where: string, guest: string | null): void => {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x === null || typeof x !== 'object') continue;
+      const w = child(x, `${where}[${i}]`, guest, false);
+      if (w !== x) v[i] = w;
+    }
+  };
+
+  /** Walk a container; a frozen one is walked as a copy, which replaces it only when something was nulled. */
+  const child = (v: object, where: string, guest: string | null, isArray: boolean): object => {
+    if (!Object.isFrozen(v)) {
+      if (isArray) walkArray(v as unknown[], where, guest); else walk(v as Record<string, unknown>, where, guest);
+      return v;
+    }
+    if (cleanFrozen.has(v)) return v;
+    const before = n;
+    const copy = isArray ? [...(v as unknown[])] : { ...(v as Record<string, unknown>) };
+    if (isArray) walkArray(copy as unknown[], where, guest); else walk(copy as Record<string, unknown>, where, guest);
+    if (n !== before) return copy;
+    let settled = true;
+    for (const [k, x] of Object.entries(v)) if (x !== null && typeof x === 'object' && !cleanFrozen.has(x) && !SKIP.has(k)) { settled = false; break; }
+    if (settled) cleanFrozen.add(v);
+    return v;
   };
 
   walk(raw.host as unknown as Record<string, unknown>, 'host', null);

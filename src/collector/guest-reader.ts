@@ -5,7 +5,7 @@
 // allowed CPUs, NIC counters flipped to the guest's view (macvtap not flipped), and at the slow 'numa'
 // cadence per-node memory (numa_maps, else memory.numa_stat + hugetlb numa_stat), carried forward between.
 
-import type { RawGuest, RawNic, RawVcpu } from '../engine/model/sample.js';
+import type { RawCpuGroup, RawDisk, RawDiskLimits, RawGuest, RawNic, RawVcpu } from '../engine/model/sample.js';
 import { readCpuGroup, readGuestCpu, readGuestDisks, readGuestMemory, readGuestNumaStat, readGuestThp, readPsiTotals } from './cgroup/read.js';
 import type { DiscoveredGuest } from './discovery/types.js';
 import { statusField, statusKbToBytes, type NetDevCounters } from './procfs/parse.js';
@@ -28,12 +28,18 @@ export interface GuestSlowState {
   /** Cpus_allowed_list per vCPU tid, re-read on slow ticks and whenever the guest's cpuset changes */
   cpusAllowed: Map<number, string | null>;
   cpusetKey: string | null;
+  /** CPU groups (`vcpuN`, `emulator`) last read, frozen: reused while their numbers stay the same */
+  cpuGroups: Map<string, RawCpuGroup>;
+  /** cgroup throttle limits per device last read, frozen: reused while they stay the same */
+  diskLimits: Map<string, RawDiskLimits>;
+  /** the guest's cgroup description last built, frozen: reused while discovery reports the same */
+  cgroup: RawGuest['cgroup'];
 }
 
 export function newSlowState(): GuestSlowState {
   return {
     perNodeBytes: null, perNodeReadAtMs: null, anonHugeBytes: null, hugetlbStatusBytes: null, hugetlbCgroupBytes: null, memsAllowed: null,
-    cpusAllowed: new Map(), cpusetKey: null,
+    cpusAllowed: new Map(), cpusetKey: null, cpuGroups: new Map(), diskLimits: new Map(), cgroup: null,
   };
 }
 
@@ -46,6 +52,49 @@ export interface GuestReadOptions {
   devName: (majmin: string) => string | null;
   /** /proc/net/dev of this tick (one read for every NIC), null when the tree has none */
   netDev: Map<string, NetDevCounters> | null;
+}
+
+/**
+ * Parts read every tick that rarely change (a CPU group's quota and throttling, per-node memory) are
+ * carried over as the same frozen object while their content is equal, so the recorder's encoder skips
+ * them (record/codec); frozen, so nothing downstream writes into an object another sample shares.
+ */
+function sameFlat(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  let n = 0;
+  for (const k in b) { if (a[k] !== b[k]) return false; n++; }
+  for (const _ in a) n--;
+  return n === 0;
+}
+
+function keepGroup(slow: GuestSlowState, key: string, g: RawCpuGroup | null): RawCpuGroup | null {
+  if (g === null) { slow.cpuGroups.delete(key); return null; }
+  const prev = slow.cpuGroups.get(key);
+  if (prev && sameFlat(prev as unknown as Record<string, unknown>, g as unknown as Record<string, unknown>)) return prev;
+  const f = Object.freeze(g);
+  slow.cpuGroups.set(key, f);
+  return f;
+}
+
+/** cgroup disks with their limits carried over (frozen) from the last read while unchanged */
+function keepDiskLimits(slow: GuestSlowState, disks: RawDisk[]): RawDisk[] {
+  const seen = new Map<string, RawDiskLimits>();
+  for (const x of disks) {
+    const key = x.device ?? x.name;
+    const prev = slow.diskLimits.get(key);
+    const l = x.limits as unknown as Record<string, unknown>;
+    x.limits = prev && sameFlat(prev as unknown as Record<string, unknown>, l) ? prev : Object.freeze(x.limits);
+    seen.set(key, x.limits);
+  }
+  slow.diskLimits = seen;
+  return disks;
+}
+
+function keepCgroup(slow: GuestSlowState, c: NonNullable<DiscoveredGuest['cgroup']> | null): RawGuest['cgroup'] {
+  if (c === null) return (slow.cgroup = null);
+  const next = { path: c.path, version: c.version, own: c.own, nestedPath: c.nestedPath };
+  const prev = slow.cgroup;
+  if (prev && sameFlat(prev as unknown as Record<string, unknown>, next)) return prev;
+  return (slow.cgroup = Object.freeze(next));
 }
 
 /** Allowed CPUs of a thread (`Cpus_allowed_list` of its status; a ~1.3 KB file, so not every tick). */
@@ -120,7 +169,8 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
   if (o.numa) {
     const nm = readNumaMaps(ctx, g.pid);
     const perNode = nm ? nm.perNodeBytes : d && own ? readGuestNumaStat(ctx, d, o.hugeSizesKb, o.pageSize) : null;
-    slow.perNodeBytes = perNode;
+    slow.perNodeBytes = perNode && slow.perNodeBytes && sameFlat(slow.perNodeBytes, perNode) ? slow.perNodeBytes
+      : perNode ? Object.freeze(perNode) : null;
     slow.perNodeReadAtMs = perNode ? o.monoMs : null;
     // THP: cgroup memory.stat when the cgroup is the guest's own, else smaps_rollup (walks page tables)
     const cgThp = d && own ? readGuestThp(ctx, d) : null;
@@ -138,7 +188,7 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
       index: v.index, tid: v.tid, source: v.source, runUsec: null, waitUsec: null, timeslices: null,
       lastCpu: null, cpusAllowed: null, cgroupPath: v.cgroupPath,
     };
-    if (groupsDir && d && v.cgroupPath !== null) rv.cpuGroup = readCpuGroup(ctx, `${groupsDir}/vcpu${v.index}`, d.version);
+    if (groupsDir && d && v.cgroupPath !== null) rv.cpuGroup = keepGroup(slow, `vcpu${v.index}`, readCpuGroup(ctx, `${groupsDir}/vcpu${v.index}`, d.version));
     readVcpuCounters(ctx, g.pid, rv, false);
     if (rereadAllowed) slow.cpusAllowed.set(v.tid, readCpusAllowed(ctx, g.pid, v.tid));
     rv.cpusAllowed = slow.cpusAllowed.get(v.tid) ?? null;
@@ -152,13 +202,13 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
 
   return {
     id: g.id, name: g.name, uuid: g.uuid, manager: g.manager, pid: g.pid, vmid: g.vmid, state: null,
-    cgroup: g.cgroup ? { path: g.cgroup.path, version: g.cgroup.version, own: g.cgroup.own, nestedPath: g.cgroup.nestedPath } : null,
+    cgroup: keepCgroup(slow, g.cgroup),
     qmp: g.qmp ? { socket: g.qmp.socket, dedicated: g.qmp.dedicated, reachable: null } : null,
     smp: g.cmd?.smp ?? null,
     cpuModel: g.cmd?.cpuModel ?? null,
     vcpus,
     emulatorCpus: null,
-    emulatorCpuGroup: groupsDir && d ? readCpuGroup(ctx, `${groupsDir}/emulator`, d.version) : null,
+    emulatorCpuGroup: groupsDir && d ? keepGroup(slow, 'emulator', readCpuGroup(ctx, `${groupsDir}/emulator`, d.version)) : null,
     cpu: {
       usageUsec, userUsec, systemUsec,
       nrPeriods: cg?.nrPeriods ?? null, nrThrottled: cg?.nrThrottled ?? null, throttledUsec: cg?.throttledUsec ?? null,
@@ -181,7 +231,7 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
       balloonActualBytes: null,
       backends: null,
     },
-    disks: d ? readGuestDisks(ctx, d, own, o.devName) : [],
+    disks: d ? keepDiskLimits(slow, readGuestDisks(ctx, d, own, o.devName)) : [],
     nics: g.nics.map((n) => nicOf(ctx, n, o.netDev)),
     psi,
   };

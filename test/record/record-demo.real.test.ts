@@ -10,6 +10,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/engine/model/snapshot.js';
 import type { CapacityReport } from '../../src/engine/model/report.js';
+import { openRecording } from '../../src/engine/node/sqlite-recording.js';
+import { decodeBlock } from '../../src/engine/record/codec.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { isAlive, killPid, useLab } from '../helpers/lab.js';
 import { expectedPercentiles, jsonLines, liveSnapshots, recordedSamples } from './helpers.js';
@@ -65,6 +67,46 @@ describe('record, replay and report the demo host (real CLI, real SQLite file)',
     expect(text.stdout).toContain('Headroom at the p95 load');
   });
 
+  it('replays a downsampled stretch: one snapshot per minute marked downsampled, then full resolution', async () => {
+    const dir = lab.tmpdir('rec-ds');
+    const file = path.join(dir, 'ds.vtr');
+    const env = { TMPDIR: dir };
+    const rec = await runCli(['--demo', '--json', 'record', '-o', file, '--duration', '12', '--commit', '1', '--full', '4'], { env, timeoutMs: 60_000 });
+    expect(rec.stderr).toBe('');
+    expect(rec.code).toBe(0);
+    // what the file holds, read here through the file adapter and the codec: step-60 blocks first
+    const r = openRecording(file);
+    const blocks = r.blocks();
+    const all = blocks.flatMap((b) => decodeBlock(r.readBlockText(b.id)).map((s) => ({ s, downsampled: b.stepSec === 60 })));
+    r.close();
+    const kept = all.filter((x) => x.downsampled);
+    expect(kept.length).toBeGreaterThanOrEqual(1);
+    expect(all.findIndex((x) => !x.downsampled)).toBe(kept.length); // the downsampled stretch comes first
+    const minutes = kept.map((x) => Math.floor(x.s.wallMs / 60_000));
+    expect(new Set(minutes).size).toBe(minutes.length); // at most one snapshot per minute
+    expect(all.length - kept.length).toBeGreaterThanOrEqual(3); // the last --full seconds at full resolution
+
+    const rep = await runCli(['replay', file, '--json', '--speed', '100'], { env, timeoutMs: 60_000 });
+    expect(rep.stderr).toBe('');
+    expect(rep.code).toBe(0);
+    const lines = jsonLines(rep.stdout) as Array<Snapshot & { downsampled?: boolean }>;
+    expect(lines.map((l) => l.downsampled === true)).toEqual(all.map((x) => x.downsampled));
+    expect(lines.map(({ downsampled: _d, ...snap }) => snap)).toEqual(liveSnapshots(all.map((x) => x.s)));
+    expect(lines.filter((l) => !l.downsampled).every((l) => !('downsampled' in l))).toBe(true); // full resolution: the plain snapshot
+
+    // seeking past the boundary plays full resolution only
+    const from = (all[kept.length]!.s.wallMs - all[0]!.s.wallMs) / 1000;
+    const seek = await runCli(['replay', file, '--json', '--from', String(from), '--count', '2'], { env, timeoutMs: 60_000 });
+    expect(seek.code).toBe(0);
+    const sl = jsonLines(seek.stdout) as Array<Snapshot & { downsampled?: boolean }>;
+    expect(sl.map((l) => [l.timestamp, l.downsampled ?? false])).toEqual(all.slice(kept.length, kept.length + 2).map((x) => [new Date(x.s.wallMs).toISOString(), false]));
+
+    // the report counts the stretch through its per-minute aggregates, not twice
+    const report = JSON.parse((await runCli(['report', file, '--json'], { env })).stdout) as CapacityReport;
+    expect(report.samples).toBe(all.length - kept.length);
+    expect(report.downsampledMinutes).toBeGreaterThanOrEqual(1);
+  });
+
   it('kill -9 during a recording keeps every committed block; the file still opens and reports', async () => {
     const dir = lab.tmpdir('rec-kill');
     const file = path.join(dir, 'killed.vtr');
@@ -114,7 +156,7 @@ describe('record, replay and report the demo host (real CLI, real SQLite file)',
     expect(lines[0]).toMatch(new RegExp(`^virtune: ${file}: .*(disk is full|could not write)`));
   });
 
-  it('refuses a truncated file, a foreign SQLite file and a text file with one clear line (exit 2)', async () => {
+  it('refuses a truncated file, an older format, a foreign SQLite file and a text file with one clear line (exit 2)', async () => {
     const dir = lab.tmpdir('rec-bad');
     const good = path.join(dir, 'good.vtr');
     const rec = await runCli(['--demo', '--interval', '0.5', 'record', '-o', good, '--duration', '3', '--commit', '1'], { env: { TMPDIR: dir } });
@@ -129,7 +171,14 @@ describe('record, replay and report the demo host (real CLI, real SQLite file)',
     db.close();
     const text = path.join(dir, 'notes.txt');
     writeFileSync(text, 'hello, this is not a recording at all\n'.repeat(200));
+    // a recording of format version 1 (before the column-wise blocks): refused, not misread
+    const old = path.join(dir, 'old.vtr');
+    copyFileSync(good, old);
+    const odb = new Database(old);
+    odb.prepare("UPDATE meta SET value = '1' WHERE key = 'version'").run();
+    odb.close();
     const cases: Array<[string, RegExp]> = [
+      [old, /recording format version 1 is not supported \(this virtune reads 2; record again with this version\)/],
       [cut, /damaged or truncated/],
       [foreign, /not a virtune recording \(an SQLite file of something else\)/],
       [text, /not a virtune recording \(not an SQLite file\)/],

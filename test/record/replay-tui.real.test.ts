@@ -1,11 +1,14 @@
 // `virtune replay FILE` in the terminal UI (real tmux terminal, a recording made by a real
 // `serve --demo --record` with a real tuning change): the REPLAY badge and the recorded guests show,
 // `p` pauses (the table stops moving) and resumes, `R` opens the timeline with the recorded events,
-// `0` rewinds and `e` jumps past the next event, tuning is refused (READ-ONLY), `q` exits 0.
+// `0` rewinds and `e` jumps past the next event, tuning is refused (READ-ONLY), `q` exits 0; a recording
+// with a downsampled stretch shows `REPLAY per-minute` and the stretch on the timeline until seeked past.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openRecording } from '../../src/engine/node/sqlite-recording.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { requireCommand, useLab, type Lab } from '../helpers/lab.js';
 import { tableRows, Tmux } from '../tui/tmux.js';
@@ -76,6 +79,39 @@ describe('virtune replay FILE in the terminal UI (real tmux)', () => {
     t.keys('p');
     await t.waitFor('playing again', (s) => /REPLAY \d\d:\d\d:\d\d .* playing/.test(s));
 
+    t.keys('q');
+    await t.waitFor('the program to exit', (s) => /VIRTUNE-EXITED/.test(s));
+    expect(t.exitCode()).toBe(0);
+  });
+
+  it('marks a downsampled stretch "per-minute" in the header and the timeline, and leaves it when seeking past it', async () => {
+    requireCommand('tmux');
+    const dir = lab.tmpdir('replay-tui-ds');
+    const file = path.join(dir, 'ds.vtr');
+    // start 2-3 s before a minute turns: of the 10 s, the first ~6 s are downsampled and then hold two
+    // per-minute samples (the TUI shows a snapshot once it has two samples to derive rates from); a
+    // slow start on a busy machine can miss the minute, so that recording is made again
+    let kept = 0;
+    for (let attempt = 0; attempt < 3 && kept < 2; attempt++) {
+      rmSync(file, { force: true });
+      while (new Date().getUTCSeconds() < 57 || new Date().getUTCSeconds() > 58) await sleep(200);
+      const rec = await runCli(['--demo', '4', 'record', '-o', file, '--duration', '10', '--commit', '1', '--full', '4'], { env: { TMPDIR: dir }, timeoutMs: 60_000 });
+      expect(rec.code, rec.stderr).toBe(0);
+      const r = openRecording(file);
+      kept = r.blocks().filter((b) => b.stepSec === 60).reduce((n, b) => n + b.samples, 0);
+      r.close();
+    }
+    expect(kept).toBeGreaterThanOrEqual(2);
+    const t = new Tmux(lab, dir);
+    // at 0.1x a per-minute snapshot stays 10 s on screen
+    t.start([process.execPath, CLI, 'replay', file, '--speed', '0.1'], 120, 40);
+    await t.waitFor('the per-minute badge', (s) => tableRows(s).rows.length === 4 && /REPLAY per-minute/.test(s), 45_000);
+    t.keys('R');
+    const panel = await t.waitFor('the downsampled stretch on the timeline', (s) => /downsampled until \d\d:\d\d:\d\d: one snapshot per minute/.test(s));
+    expect(panel).toMatch(/\[=+[-*|=]*\]/);
+    t.keys('Escape');
+    t.keys(']'); // forward 1 min: past the stretch, into full resolution
+    await t.waitFor('full resolution again', (s) => /REPLAY/.test(s) && !/REPLAY per-minute/.test(s) && tableRows(s).rows.length === 4);
     t.keys('q');
     await t.waitFor('the program to exit', (s) => /VIRTUNE-EXITED/.test(s));
     expect(t.exitCode()).toBe(0);

@@ -132,3 +132,58 @@ describe('replay engine', () => {
     expect((await engine.status()).replay).toBeNull();
   });
 });
+
+describe('replay of a downsampled stretch', () => {
+  /** 1 s apart for 4 minutes, full resolution kept for the last 60 s only */
+  async function downsampledFile(): Promise<{ file: string; s: RawSample[] }> {
+    const s: RawSample[] = [];
+    for (let i = 0; i < 240; i++) {
+      const g = rawGuest('qemu:a');
+      g.cpu.usageUsec = 1_000_000 + i * (i < 120 ? 900_000 : 200_000);
+      s.push(rawSample(i * 1000, rawHost({ cpuTotal: cpuTimes(1000 + i * 40, 5000 + i * 60) }), [g], T0 + i * 1000));
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'virtune-replay-ds-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'r.vtr');
+    const store = createRecording(file, { hostname: 'h', demo: false, intervalSec: 1, nowWallMs: T0 });
+    const rec = new Recorder(store, { blockSamples: 10, fullSec: 60 });
+    for (const x of s) rec.add(x);
+    await rec.flush();
+    store.close();
+    return { file, s };
+  }
+
+  it('plays one snapshot per minute before the full-resolution span, marked downsampled, and seeks across the boundary', async () => {
+    const { file, s } = await downsampledFile();
+    const src = new ReplaySource(openRecording(file), { playing: false });
+    const st0 = src.status();
+    const fullFrom = st0.fullFromWallMs as number;
+    expect(fullFrom).toBeGreaterThan(T0 + 150_000); // the last ~60-70 s are full resolution
+    // the downsampled stretch: the first sample of each minute, exactly as recorded
+    const perMinute = s.filter((x) => x.wallMs < fullFrom && x.wallMs % 60_000 === 0);
+    const played: RawSample[] = [];
+    for (let i = 0; i < src.count; i++) played.push(src.at(i));
+    expect(played.slice(0, perMinute.length)).toEqual(perMinute);
+    expect(played.slice(perMinute.length)).toEqual(s.filter((x) => x.wallMs >= fullFrom));
+    expect(st0.downsampled).toBe(true);
+    // derived through the same derive: a per-minute snapshot's rate is the minute's average (0.9 CPU = 90 %)
+    const snaps = liveSnapshots(played);
+    expect(snaps[1]?.intervalSec).toBe(60);
+    expect(snaps[1]?.guests[0]?.cpu.usagePct).toBeCloseTo(90, 5);
+    // seeking into the full-resolution span and back
+    src.control({ action: 'seek', wallMs: fullFrom + 5000 });
+    await src.sample({ tasks: new Set() });
+    expect(src.status()).toMatchObject({ downsampled: false, positionWallMs: fullFrom + 5000 });
+    src.control({ action: 'seek', wallMs: T0 + 61_000 });
+    await src.sample({ tasks: new Set() });
+    expect(src.status()).toMatchObject({ downsampled: true, positionWallMs: T0 + 120_000 }); // the next kept minute
+    // pacing: a per-minute snapshot is shown one second at 1x, full resolution at its own pace
+    src.control({ action: 'seek', wallMs: T0 + 1 });
+    await src.sample({ tasks: new Set() }); // the minute-1 sample; the next one is minute 2's
+    src.control({ action: 'play' });
+    expect(src.nextDelayMs()).toBe(1000);
+    src.control({ action: 'speed', speed: 4 });
+    expect(src.nextDelayMs()).toBe(250);
+    await src.close();
+  });
+});

@@ -11,6 +11,7 @@ import type { ChangeRecord } from '../../src/engine/model/tuning.js';
 import { createRecording, openRecording } from '../../src/engine/node/sqlite-recording.js';
 import { Recorder, type RecorderOptions } from '../../src/engine/record/recorder.js';
 import { buildReport, percentiles } from '../../src/engine/record/report.js';
+import { decodeBlock } from '../../src/engine/record/codec.js';
 import { adviseNeed } from '../../src/engine/advisor/advise.js';
 import type { Snapshot } from '../../src/engine/model/snapshot.js';
 import { reportText } from '../../src/engine/present/report-text.js';
@@ -101,7 +102,15 @@ describe('capacity report', () => {
     const blocks = r.blocks();
     const minutes = r.minutes();
     r.close();
-    expect(blocks[0]?.firstWallMs).toBeGreaterThan(T0); // the oldest blocks are gone
+    const full = blocks.filter((b) => b.stepSec === 0);
+    expect(full[0]?.firstWallMs).toBeGreaterThan(T0); // the oldest full-resolution blocks are gone
+    // what replaces them for replay: the first sample of each minute, in blocks of step 60
+    const again = openRecording(file);
+    const kept = blocks.filter((b) => b.stepSec === 60).flatMap((b) => decodeBlock(again.readBlockText(b.id)));
+    again.close();
+    const minutesOf = s.filter((x) => x.wallMs < (full[0]?.firstWallMs ?? 0)).map((x) => Math.floor(x.wallMs / 60_000));
+    expect(kept.map((x) => x.wallMs)).toEqual(s.filter((x, i) => x.wallMs < (full[0]?.firstWallMs ?? 0) && (i === 0 || minutesOf[i] !== minutesOf[i - 1])).map((x) => x.wallMs));
+    expect(kept.length).toBeGreaterThan(0);
     expect(minutes.length).toBeGreaterThan(0);
     expect(rep.downsampledMinutes).toBeGreaterThan(0);
     const agg = minutes.filter((m) => m.scope === 'guest:qemu:a' && m.metric === 'cpuPct').reduce((n, m) => n + m.n, 0);

@@ -162,8 +162,10 @@ export function registerRecording(program: Command): void {
         if (from !== null) await api.replayControl({ action: 'seek', wallMs: from });
         const clear = !g.json && count === null && process.stdout.isTTY === true;
         const print = (s: Snapshot): void => {
-          if (out.json) out.data(s);
-          else process.stdout.write((clear ? '\x1b[H\x1b[2J' : '') + `replay ${file} ${s.timestamp}\n` + snapshotTable(s).join('\n') + '\n\n');
+          // a snapshot of a downsampled stretch: one per minute, rates averaged over it
+          const downsampled = r.source.downsampledAt(Date.parse(s.timestamp));
+          if (out.json) out.data(downsampled ? { ...s, downsampled: true } : s); // full resolution: the snapshot as is
+          else process.stdout.write((clear ? '\x1b[H\x1b[2J' : '') + `replay ${file} ${s.timestamp}${downsampled ? ' (per-minute, downsampled)' : ''}\n` + snapshotTable(s).join('\n') + '\n\n');
         };
         const first = await api.latest();
         const finished = new Promise<void>((resolve) => {

@@ -329,7 +329,8 @@ function mergeDisk(g: RawGuest, d: RawLibvirt['disks'][number], b: DomStats['blo
   }
   for (const [field, key] of IOTUNE_LIMITS) {
     const v = d.iotune[key];
-    if (disk.limits[field] === null && typeof v === 'number' && v > 0) (disk.limits as unknown as Record<string, number | null>)[field] = v;
+    // a QMP disk's limits are frozen (shared between ticks): replace the object, never write into it
+    if (disk.limits[field] === null && typeof v === 'number' && v > 0) disk.limits = { ...disk.limits, [field]: v };
   }
 }
 

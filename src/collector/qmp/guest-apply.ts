@@ -59,19 +59,27 @@ export function applyIothreads(fs: HostFs, guest: RawGuest, list: QmpIothread[])
   });
 }
 
+/** "no limits" shared by every disk without a query-block entry: frozen, so nothing writes into it */
+const NO_LIMITS: RawDiskLimits = Object.freeze(noLimits());
+
+/** Limits objects are frozen (shared between ticks): a writer replaces `limits`, never writes into it. */
 export function applyDisks(guest: RawGuest, disks: RawDisk[], limits: Map<string, RawDiskLimits> | null): void {
-  const withLimits = disks.map((d) => ({ ...d, limits: limits?.get(d.name) ?? noLimits() }));
+  const withLimits = disks.map((d) => ({ ...d, limits: limits?.get(d.name) ?? NO_LIMITS }));
   guest.disks = guest.disks.filter((d) => d.source !== 'qmp').concat(withLimits);
 }
 
-/** Memory backends from query-memdev + qom-get, hugetlbfs decided from QEMU's own mount table. */
+/**
+ * Memory backends from query-memdev + qom-get, hugetlbfs decided from QEMU's own mount table. Frozen
+ * (with their host-node lists): the list is carried over unchanged between slow reads, so the recorder
+ * skips it (record/codec).
+ */
 export function buildBackends(fs: HostFs, pid: number, memdevs: NonNullable<SlowReading['memdevs']>): Backends {
   let mounts: ReturnType<typeof parseHugetlbfsMounts> | null = null;
   const hugeMounts = (): ReturnType<typeof parseHugetlbfsMounts> => {
     mounts ??= parseHugetlbfsMounts(tryRead(fs, `/proc/${pid}/mountinfo`, false) ?? tryRead(fs, '/proc/self/mountinfo', false) ?? '');
     return mounts;
   };
-  return memdevs.map((d) => {
+  const list = memdevs.map((d) => {
     const p = d.props;
     let hugepages: boolean | null = null;
     let pageSizeBytes: number | null = null;
@@ -85,11 +93,12 @@ export function buildBackends(fs: HostFs, pid: number, memdevs: NonNullable<Slow
     } else if (p?.type === 'memory-backend-ram') {
       hugepages = false;
     }
-    return {
+    return Object.freeze({
       id: d.id, sizeBytes: d.sizeBytes, merge: d.merge, share: d.share, hugepages, pageSizeBytes,
-      hostNodes: d.hostNodes, policy: d.policy, type: p?.type ?? null,
-    };
+      hostNodes: d.hostNodes ? Object.freeze(d.hostNodes) as number[] : null, policy: d.policy, type: p?.type ?? null,
+    });
   });
+  return Object.freeze(list) as Backends;
 }
 
 export interface NicLink { ifname: string; mac: string | null }

@@ -84,7 +84,9 @@ function parseHistogram(v: unknown): RawLatencyHistogram | null {
   const b = arr(o.boundaries).map(qNum);
   const bins = arr(o.bins).map(qNum);
   if (b.length === 0 || bins.length !== b.length + 1 || b.some((x) => x === null) || bins.some((x) => x === null)) return null;
-  return { boundariesNs: b as number[], bins: bins as number[] };
+  // virtune's own boundaries (the usual case) are the one frozen array: the recorder skips it unread
+  const same = b.length === LATENCY_BOUNDARIES_NS.length && b.every((x, i) => x === LATENCY_BOUNDARIES_NS[i]);
+  return { boundariesNs: same ? LATENCY_BOUNDARIES_NS : b as number[], bins: bins as number[] };
 }
 
 /** The rd/wr/flush `*_latency_histogram` of a blockstats `stats` object; null when none is enabled. */
@@ -101,7 +103,7 @@ export function parseLatencyHistograms(stats: Record<string, unknown>): RawLaten
 export const LATENCY_BOUNDARIES_NS: number[] = (() => {
   const out: number[] = [];
   for (let decade = 1e4; decade <= 1e10; decade *= 10) for (const m of [1, 2, 5]) if (decade * m <= 1e10) out.push(decade * m);
-  return out;
+  return Object.freeze(out) as number[];
 })();
 
 /** query-blockstats -> one RawDisk per virtual disk (counters cumulative; times in µs). */
@@ -159,8 +161,9 @@ export function parseBlockLimits(ret: unknown): Map<string, RawDiskLimits> {
       if (typeof v === 'string' && v !== '' && q === 'group') extra[q] = v;
       else { const n = qNum(v); if (n !== null && n > 0) extra[q] = n; }
     }
-    if (Object.keys(extra).length > 0) lim.extra = extra;
-    out.set(name, lim);
+    if (Object.keys(extra).length > 0) lim.extra = Object.freeze(extra);
+    // frozen: carried over unchanged until the next settings read (the recorder skips it; see record/codec)
+    out.set(name, Object.freeze(lim));
   }
   return out;
 }

@@ -44,6 +44,13 @@ export interface ReplayStatus {
   playing: boolean;
   /** true once the last sample was shown */
   atEnd: boolean;
+  /**
+   * true when the sample shown now comes from a downsampled stretch (past the recording's --full span):
+   * one snapshot per minute, its rates averaged over that minute
+   */
+  downsampled: boolean;
+  /** wall ms of the first full-resolution sample when the recording starts with a downsampled stretch, else null */
+  fullFromWallMs: number | null;
   events: ReplayEventMark[];
 }
 

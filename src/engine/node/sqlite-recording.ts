@@ -1,13 +1,14 @@
 // Owns the recording file: a SQLite database (better-sqlite3, WAL, synchronous=NORMAL) that implements
 // RecordingStore (the recorder writes) and RecordingReader (replay and the report read). Sample blocks
 // are stored brotli-compressed (node:zlib); a block is one transaction, so a crash loses at most the block being
-// filled. The file says what it is (PRAGMA application_id, a meta table with format and version); a
-// foreign, truncated or damaged file is refused with one line naming it (RecordingFileError, exit 2).
+// filled; a block's `step` is 0 (full resolution) or 60 (a downsampled stretch: one sample per minute).
+// The file says what it is (PRAGMA application_id, a meta table with format and version); a foreign,
+// truncated or damaged file, or one of another format version, is refused with one line naming it (exit 2).
 
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { brotliCompress, brotliDecompressSync, constants as zc } from 'node:zlib';
+import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants as zc } from 'node:zlib';
 
 const compress = promisify(brotliCompress);
 import { VirtuneError } from '../model/errors.js';
@@ -17,7 +18,7 @@ import type { BlockInfo, MinuteRow, RecordingMeta, RecordingReader, RecordingSto
 /** 'vtrc' */
 export const APPLICATION_ID = 0x76747263;
 export const FORMAT_NAME = 'virtune-recording';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /**
  * Blocks are brotli-compressed at quality 1 with a 4 MiB window: on the demo's blocks smaller than
  * deflate at any level and about a fifth of the CPU of brotli quality 4 for ~1-12 % more bytes
@@ -28,7 +29,7 @@ const BROTLI = { params: { [zc.BROTLI_PARAM_QUALITY]: 1, [zc.BROTLI_PARAM_LGWIN]
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE blocks (id INTEGER PRIMARY KEY, first_wall INTEGER NOT NULL, last_wall INTEGER NOT NULL,
-  samples INTEGER NOT NULL, guest_samples INTEGER NOT NULL, data BLOB NOT NULL);
+  samples INTEGER NOT NULL, guest_samples INTEGER NOT NULL, step INTEGER NOT NULL DEFAULT 0, data BLOB NOT NULL);
 CREATE INDEX blocks_last_wall ON blocks(last_wall);
 CREATE TABLE events (id INTEGER PRIMARY KEY, wall INTEGER NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE minutes (minute INTEGER NOT NULL, scope TEXT NOT NULL, metric TEXT NOT NULL,
@@ -66,7 +67,7 @@ function openChecked(file: string, readonly: boolean): Db {
     const meta = new Map(rows.map((r) => [r.key, r.value]));
     if (meta.get('format') !== FORMAT_NAME) fail(file, 'not a virtune recording (no format mark)');
     const v = Number(meta.get('version'));
-    if (v !== FORMAT_VERSION) fail(file, `recording format version ${meta.get('version') ?? '?'} is not supported (this virtune reads ${FORMAT_VERSION})`);
+    if (v !== FORMAT_VERSION) fail(file, `recording format version ${meta.get('version') ?? '?'} is not supported (this virtune reads ${FORMAT_VERSION}; record again with this version)`);
     db.prepare('SELECT count(*) FROM blocks').get(); // touch the table: a truncated file fails here
     return db;
   } catch (e) {
@@ -81,7 +82,7 @@ class SqliteRecording implements RecordingStore, RecordingReader {
   private readonly insEvent: Database.Statement;
 
   constructor(readonly file: string, private readonly db: Db) {
-    this.insBlock = db.prepare('INSERT INTO blocks (first_wall, last_wall, samples, guest_samples, data) VALUES (?, ?, ?, ?, ?)');
+    this.insBlock = db.prepare('INSERT INTO blocks (first_wall, last_wall, samples, guest_samples, step, data) VALUES (?, ?, ?, ?, ?, ?)');
     this.insEvent = db.prepare('INSERT INTO events (wall, kind, data) VALUES (?, ?, ?)');
   }
 
@@ -94,13 +95,13 @@ class SqliteRecording implements RecordingStore, RecordingReader {
     }
   }
 
-  async appendBlock(info: Omit<BlockInfo, 'id'>, text: string): Promise<void> {
+  async appendBlock(info: Omit<BlockInfo, 'id' | 'stepSec'>, text: string): Promise<void> {
     const buf = Buffer.from(text, 'utf8');
     // compressed on libuv's thread pool: a big block does not stall the engine's event loop
     const data = await compress(buf, { params: { ...BROTLI.params, [zc.BROTLI_PARAM_SIZE_HINT]: buf.length } });
     if (!this.db.open) throw new VirtuneError(1, `${this.file}: the recording was closed before a block was written`);
     try {
-      this.insBlock.run(info.firstWallMs, info.lastWallMs, info.samples, info.guestSamples, data);
+      this.insBlock.run(info.firstWallMs, info.lastWallMs, info.samples, info.guestSamples, 0, data);
     } catch (e) {
       fail(this.file, `could not write the recording: ${sqliteWhy(e)}`, 1);
     }
@@ -113,10 +114,12 @@ class SqliteRecording implements RecordingStore, RecordingReader {
   }
 
   blocksBefore(wallMs: number): BlockInfo[] {
-    return this.selectBlocks('WHERE last_wall < ?', [wallMs]);
+    return this.selectBlocks('WHERE step = 0 AND last_wall < ?', [wallMs]);
   }
 
-  downsample(blockIds: number[], rows: MinuteRow[]): void {
+  downsample(blockIds: number[], rows: MinuteRow[], minuteBlock: { info: Omit<BlockInfo, 'id' | 'stepSec'>; text: string } | null): void {
+    // compressed here (rare: once per committed block past the full-resolution span, a few samples)
+    const data = minuteBlock ? brotliCompressSync(Buffer.from(minuteBlock.text, 'utf8'), BROTLI) : null;
     const ins = this.db.prepare(`INSERT INTO minutes (minute, scope, metric, n, mean, max) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (minute, scope, metric) DO UPDATE SET n = n + excluded.n,
         mean = (mean * n + excluded.mean * excluded.n) / (n + excluded.n), max = max(max, excluded.max)`);
@@ -124,6 +127,10 @@ class SqliteRecording implements RecordingStore, RecordingReader {
     this.db.transaction(() => {
       for (const r of rows) ins.run(r.minuteWallMs, r.scope, r.metric, r.n, r.mean, r.max);
       for (const id of blockIds) del.run(id);
+      if (minuteBlock && data) {
+        const i = minuteBlock.info;
+        this.insBlock.run(i.firstWallMs, i.lastWallMs, i.samples, i.guestSamples, 60, data);
+      }
     })();
   }
 
@@ -171,7 +178,7 @@ class SqliteRecording implements RecordingStore, RecordingReader {
 
   private selectBlocks(where: string, args: unknown[]): BlockInfo[] {
     return this.guard(() => (this.db.prepare(
-      `SELECT id, first_wall AS firstWallMs, last_wall AS lastWallMs, samples, guest_samples AS guestSamples FROM blocks ${where} ORDER BY first_wall, id`,
+      `SELECT id, first_wall AS firstWallMs, last_wall AS lastWallMs, samples, guest_samples AS guestSamples, step AS stepSec FROM blocks ${where} ORDER BY first_wall, id`,
     ).all(...args) as BlockInfo[]));
   }
 

@@ -19,6 +19,11 @@ export interface BlockInfo {
   lastWallMs: number;
   samples: number;
   guestSamples: number;
+  /**
+   * 0: full resolution (every sample); 60: a downsampled stretch, one raw sample per minute (the first
+   * sample of each minute), kept beside the per-minute aggregates so replay can still play it
+   */
+  stepSec: number;
 }
 
 /** One per-minute aggregate of a series that was downsampled (its full-resolution blocks are gone). */
@@ -39,12 +44,12 @@ export interface RecordingStore {
    * off the caller's thread: the block is durable when the promise resolves. Calls are made one at a
    * time (the recorder waits for one before it starts the next).
    */
-  appendBlock(info: Omit<BlockInfo, 'id'>, text: string): Promise<void>;
+  appendBlock(info: Omit<BlockInfo, 'id' | 'stepSec'>, text: string): Promise<void>;
   appendEvents(events: RecordedEvent[]): void;
   /** full-resolution blocks that end before wallMs, oldest first */
   blocksBefore(wallMs: number): BlockInfo[];
-  /** one transaction: add the aggregates, drop the blocks they replace */
-  downsample(blockIds: number[], rows: MinuteRow[]): void;
+  /** one transaction: add the aggregates and the per-minute block (stepSec 60), drop the blocks they replace */
+  downsample(blockIds: number[], rows: MinuteRow[], minuteBlock: { info: Omit<BlockInfo, 'id' | 'stepSec'>; text: string } | null): void;
   /** drop everything (blocks, aggregates, events) older than wallMs */
   dropBefore(wallMs: number): void;
   readBlockText(id: number): string;

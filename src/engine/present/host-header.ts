@@ -66,7 +66,10 @@ export function statusBadges(status: HeaderStatus | null, ctx: HeaderContext = {
   const b: string[] = [];
   if (status?.demo) b.push(ctx.implicitDemo ? 'DEMO (no guests on this host)' : 'DEMO');
   const replay = status?.replay;
-  if (replay !== undefined && replay !== null && replay !== false) b.push('REPLAY');
+  if (replay !== undefined && replay !== null && replay !== false) {
+    // a downsampled stretch of a recording plays one snapshot per minute
+    b.push((replay as { downsampled?: unknown }).downsampled === true ? 'REPLAY per-minute' : 'REPLAY');
+  }
   if (status?.readOnly) b.push('READ-ONLY');
   if (ctx.connectedTo) b.push(`connected to ${ctx.connectedTo}`);
   if (ctx.paused) b.push('PAUSED');

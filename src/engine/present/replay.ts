@@ -50,7 +50,8 @@ function span(ms: number): string {
 /** The one-line state shown in a face's header or footer: `REPLAY 17:02:11 (2m10s of 1h00m) 4x playing`. */
 export function replayBadge(st: ReplayStatus): string {
   const state = st.atEnd ? 'at the end' : st.playing ? 'playing' : 'paused';
-  return `REPLAY ${clock(st.positionWallMs)} (${span(st.positionWallMs - st.startWallMs)} of ${span(st.endWallMs - st.startWallMs)}) ${st.speed}x ${state}`;
+  const res = st.downsampled ? ' per-minute (downsampled)' : '';
+  return `REPLAY ${clock(st.positionWallMs)} (${span(st.positionWallMs - st.startWallMs)} of ${span(st.endWallMs - st.startWallMs)}) ${st.speed}x ${state}${res}`;
 }
 
 /** The replay panel: a timeline `[----|--*-----|---]` (| = event, * = position), then the events. */
@@ -59,12 +60,16 @@ export function replayLines(st: ReplayStatus, width = 60): string[] {
   const total = Math.max(1, st.endWallMs - st.startWallMs);
   const at = (t: number): number => Math.min(w - 1, Math.max(0, Math.round(((t - st.startWallMs) / total) * (w - 1))));
   const bar = new Array<string>(w).fill('-');
+  // the downsampled stretch (one snapshot per minute) is drawn with '='
+  const fullFrom = st.fullFromWallMs ?? null; // absent from an older daemon
+  if (fullFrom !== null) for (let i = 0; i < at(fullFrom); i++) bar[i] = '=';
   for (const e of st.events) bar[at(e.wallMs)] = '|';
   bar[at(st.positionWallMs)] = '*';
   const lines = [
     replayBadge(st),
     `${clock(st.startWallMs)} [${bar.join('')}] ${clock(st.endWallMs)}`,
     `sample ${st.index + 1} of ${st.count}   file ${st.file}`,
+    ...(fullFrom !== null ? [`= downsampled until ${clock(fullFrom)}: one snapshot per minute (rates are minute averages)`] : []),
     '',
     st.events.length === 0 ? 'no tuning events were recorded' : `${st.events.length} recorded event(s) (e jumps to the next):`,
   ];

@@ -1,50 +1,52 @@
-// Owns the sample-block encoding of a recording (format version 1): a block is the first RawSample of
-// the block in full (the key) and, for every following sample, a flat token list that walks the
-// previous sample depth-first in key order:
-//   number d   at a leaf: the previous value was a safe integer -> prev + d (counters become small
-//              deltas, 0 when unchanged); any other previous leaf -> d is 0 and the value is unchanged
-//   [v]        at a leaf: the new value is v (floats, strings, null <-> value, a leaf became a tree)
-//   [v, 0]     at a non-empty object or array whose shape changed (other keys, other length): the new
-//              subtree is v. A container whose first token would itself be a [v, 0] is replaced whole,
-//              so a [v, 0] always belongs to the outermost container it starts.
-// When every token list of a block has the same length they are stored transposed (SampleBlock.c).
-// Keys whose value is undefined are not part of a sample (JSON drops them). Pure: the adapter
-// compresses the JSON text of a block.
+// Owns the sample-block encoding of a recording (format version 2). A block is a list of segments; a
+// segment is a run of samples of one shape (same keys in the same order, same array lengths, the same
+// values null or not-a-container at the same places), stored column-wise:
+//   k  the segment's first sample in full (JSON)
+//   n  how many samples follow it
+//   i  the leaves (values that are not a non-empty object or array, numbered depth-first in key order)
+//      that change anywhere in the segment, ascending, each as the gap to the one before (the first as is)
+//   c  one column per leaf of `i`, n tokens: a number t is "previous value + t" when the previous value is
+//      a safe integer (counters become deltas) and "unchanged" (t = 0) otherwise; [v] is the new value v
+//      (floats, strings, null <-> value, an empty container). A number that follows a number in its
+//      column is stored as the difference to it (steady counters become small numbers; columnText).
+//      A column whose numbers have fractions starts with "e<scale>" and counts in units of 10^-scale
+//      (built from each number's shortest decimal form, so exact).
+// A leaf that never changes in a segment costs nothing after the key; a sample of another shape starts a
+// new segment (it is the new segment's key), so any sequence of JSON samples is stored exactly. The
+// encoder walks each sample once against the segment's shape (no token rows); the decoder rebuilds a
+// sample from the one before, sharing the subtrees in which nothing changed. Keys whose value is
+// undefined are not part of a sample (JSON drops them). Generic: a new field of the raw sample needs no
+// change here. Pure: the adapter compresses the block's text.
 
 import type { RawSample } from '../model/sample.js';
 
-export const BLOCK_FORMAT = 1;
+export const BLOCK_FORMAT = 2;
 
-export interface SampleBlock {
-  v: typeof BLOCK_FORMAT;
-  /** the block's first sample, in full */
-  k: RawSample;
-  /** one token list per following sample (when their lengths differ) */
-  d?: unknown[][];
-  /**
-   * or, when every token list has the same length, the lists transposed: column i holds token i of
-   * every sample, and a number that follows a number in its column is stored as the difference to it
-   * (counters that grow at a steady pace become small numbers); {n: x} is a number stored as is.
-   */
-  c?: unknown[][];
+const LEAF = 0;
+const ARR = 1;
+const OBJ = 2;
+
+/** The shape of a segment: a tree of containers whose leaves are numbered depth-first. */
+interface Shape {
+  kind: typeof LEAF | typeof ARR | typeof OBJ;
+  /** defined keys, in order (objects) */
+  keys: string[];
+  kids: Shape[];
+  /** number of the first leaf below (or of this leaf) */
+  first: number;
+  /** leaves below (1 for a leaf) */
+  leaves: number;
+  /** the frozen container last scanned here: when the next sample holds the same object, nothing changed */
+  seen?: unknown;
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function bad(why: string): never {
+  throw new Error(`recording block is corrupt: ${why}`);
 }
 
-function definedKeys(o: Obj): string[] {
-  const ks = Object.keys(o);
-  for (let i = 0; i < ks.length; i++) {
-    if (o[ks[i] as string] === undefined) return ks.filter((k) => o[k] !== undefined);
-  }
-  return ks;
-}
-
-/** A container with children is walked; an empty one is a leaf. */
+/** A container with children is walked; anything else (an empty one too) is a leaf. */
 function isWalked(v: unknown): boolean {
   if (typeof v !== 'object' || v === null) return false;
   if (Array.isArray(v)) return v.length > 0;
@@ -52,216 +54,379 @@ function isWalked(v: unknown): boolean {
   return false;
 }
 
+/** equal as JSON leaves: the same primitive, or both empty arrays, or both empty objects */
 function sameLeaf(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === 0 && b.length === 0;
-  if (isObj(a) && isObj(b)) return definedKeys(a).length === 0 && definedKeys(b).length === 0;
-  return false;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return Array.isArray(a) === Array.isArray(b) && !isWalked(a) && !isWalked(b);
 }
 
-function isReplacement(t: unknown): boolean {
-  return Array.isArray(t) && t.length === 2;
-}
-
-function encodeLeaf(prev: unknown, cur: unknown, out: unknown[]): void {
-  if (typeof prev === 'number' && typeof cur === 'number' && Number.isSafeInteger(prev) && Number.isSafeInteger(cur)) {
-    const d = cur - prev;
-    if (Number.isSafeInteger(d)) { out.push(d); return; }
+/** Build the shape of `v`, appending its leaf values to `out` (undefined array items are null, as in JSON). */
+function shapeOf(v: unknown, out: unknown[]): Shape {
+  const first = out.length;
+  if (!isWalked(v)) {
+    out.push(v === undefined ? null : v);
+    return { kind: LEAF, keys: [], kids: [], first, leaves: 1 };
   }
-  out.push(sameLeaf(prev, cur) ? 0 : [cur === undefined ? null : cur]);
+  if (Array.isArray(v)) {
+    const kids = new Array<Shape>(v.length);
+    for (let i = 0; i < v.length; i++) kids[i] = shapeOf(v[i], out);
+    return { kind: ARR, keys: [], kids, first, leaves: out.length - first };
+  }
+  const keys: string[] = [];
+  const kids: Shape[] = [];
+  const o = v as Obj;
+  for (const k in o) {
+    const x = o[k];
+    if (x === undefined) continue;
+    keys.push(k);
+    kids.push(shapeOf(x, out));
+  }
+  return { kind: OBJ, keys, kids, first, leaves: out.length - first };
 }
 
-/** the slow path of an object: some values are undefined (not part of the sample) */
-function encodeObjectSlow(p: Obj, cur: unknown, out: unknown[], start: number): void {
-  const pk = definedKeys(p);
-  if (pk.length === 0) { encodeLeaf(p, cur, out); return; }
-  if (!isObj(cur)) { out.push([cur ?? null, 0]); return; }
-  const ck = definedKeys(cur);
-  if (ck.length !== pk.length) { out.push([cur, 0]); return; }
-  for (let i = 0; i < pk.length; i++) {
-    if (pk[i] !== ck[i]) { out.push([cur, 0]); return; }
+/** Where a scan puts what changed: leaf number and new value, flat. */
+type Sink = unknown[];
+
+/** a leaf that is not === its last value: record it (false when it became a non-empty container) */
+function leafChanged(v: unknown, last: unknown[], i: number, out: Sink): boolean {
+  const p = last[i];
+  if (typeof v === 'object' && v !== null) {
+    if (isWalked(v)) return false;
+    if (sameLeaf(p, v)) return true;
+  } else if (v === undefined) {
+    if (p === null) return true;
+    v = null;
   }
-  for (let i = 0; i < pk.length; i++) {
-    const k = pk[i] as string;
-    encodeNode(p[k], cur[k], out);
-    if (i === 0 && isReplacement(out[start])) { out.length = start; out.push([cur, 0]); return; }
-  }
+  out.push(i, v);
+  return true;
 }
 
-function encodeNode(prev: unknown, cur: unknown, out: unknown[]): void {
-  if (typeof prev !== 'object' || prev === null) { encodeLeaf(prev, cur, out); return; }
-  const start = out.length;
-  if (Array.isArray(prev)) {
-    const n = prev.length;
-    if (n === 0) { encodeLeaf(prev, cur, out); return; }
-    if (!Array.isArray(cur) || cur.length !== n) { out.push([cur ?? null, 0]); return; }
-    for (let i = 0; i < n; i++) {
-      encodeNode(prev[i], cur[i], out);
-      if (i === 0 && isReplacement(out[start])) { out.length = start; out.push([cur, 0]); return; }
+/**
+ * The encoder's walk of one sample against the segment's shape, comparing each leaf with its last value
+ * (the leaf checks are inline: most leaves are unchanged and cost one comparison). False when the value
+ * has another shape. An object matches when it has exactly the shape's defined keys in the same order.
+ * A frozen container that is the same object as in the sample before is skipped (a producer that carries
+ * an unchanged part over as one frozen object, like the latency histogram boundaries, costs nothing).
+ */
+function scan(node: Shape, o: unknown, last: unknown[], out: Sink): boolean {
+  if (o === node.seen) return true;
+  if (!scanFresh(node, o, last, out)) return false;
+  if (Object.isFrozen(o)) node.seen = o;
+  return true;
+}
+
+function scanFresh(node: Shape, o: unknown, last: unknown[], out: Sink): boolean {
+  const kids = node.kids;
+  if (node.kind === ARR) {
+    if (!Array.isArray(o) || o.length !== kids.length) return false;
+    for (let i = 0; i < kids.length; i++) {
+      const kid = kids[i] as Shape;
+      const v: unknown = o[i];
+      if (kid.kind === LEAF) {
+        if (v !== last[kid.first] && !leafChanged(v, last, kid.first, out)) return false;
+      } else if (!scan(kid, v, last, out)) return false;
     }
-    return;
+    return true;
   }
-  const p = prev as Obj;
-  const pk = Object.keys(p);
-  if (pk.length === 0 || typeof cur !== 'object' || cur === null || Array.isArray(cur)) { encodeObjectSlow(p, cur, out, start); return; }
-  const c = cur as Obj;
-  const ck = Object.keys(c);
-  if (ck.length !== pk.length) { encodeObjectSlow(p, cur, out, start); return; }
-  for (let i = 0; i < pk.length; i++) {
-    const k = pk[i] as string;
-    const pv = p[k];
-    const cv = c[k];
-    if (k !== ck[i] || pv === undefined || cv === undefined) { out.length = start; encodeObjectSlow(p, cur, out, start); return; }
-    encodeNode(pv, cv, out);
-    if (i === 0 && isReplacement(out[start])) { out.length = start; out.push([cur, 0]); return; }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return false;
+  const keys = node.keys;
+  const n = keys.length;
+  let i = 0;
+  for (const k in o) {
+    const v = (o as Obj)[k];
+    if (v === undefined) continue;
+    if (i >= n || k !== keys[i]) return false;
+    const kid = kids[i++] as Shape;
+    if (kid.kind === LEAF) {
+      if (v !== last[kid.first] && !leafChanged(v, last, kid.first, out)) return false;
+    } else if (!scan(kid, v, last, out)) return false;
   }
+  return i === n;
 }
 
-/** The tokens that turn `prev` into `cur`. */
-export function encodeDelta(prev: RawSample, cur: RawSample): unknown[] {
-  const out: unknown[] = [];
-  encodeNode(prev, cur, out);
-  return out;
-}
+/** the samples (1-based within the segment) at which a leaf changed and its new values */
+const SAME: unique symbol = Symbol('unchanged');
 
-class Cursor {
-  i = 0;
-  constructor(readonly t: readonly unknown[]) {}
-}
+class Segment {
+  readonly shape: Shape;
+  readonly keyText: string;
+  /** the leaf values of the key */
+  readonly keyLeaves: unknown[];
+  /** the leaf values of the last sample */
+  private readonly last: unknown[];
+  /** per leaf, its value at samples 1..n (SAME: unchanged; shorter: unchanged since), undefined: never changed */
+  readonly cols: Array<unknown[] | undefined>;
+  private readonly sink: Sink = [];
+  /** samples after the key */
+  n = 0;
 
-function bad(why: string): never {
-  throw new Error(`recording block is corrupt: ${why}`);
-}
+  constructor(s: RawSample) {
+    // the key is serialised now: it holds exactly what the sample was when it was read
+    this.keyText = JSON.stringify(s);
+    const leaves: unknown[] = [];
+    this.shape = shapeOf(s, leaves);
+    this.keyLeaves = leaves;
+    this.cols = new Array<unknown[] | undefined>(leaves.length);
+    this.last = leaves.slice();
+  }
 
-function decodeNode(prev: unknown, c: Cursor): unknown {
-  if (c.i >= c.t.length) bad('token list ends early');
-  if (!isWalked(prev)) {
-    const t = c.t[c.i++];
-    if (typeof t === 'number') {
-      if (typeof prev === 'number' && Number.isSafeInteger(prev)) return prev + t;
-      if (t !== 0) bad('a delta on a value that is not a counter');
-      return prev;
+  /** add a sample of this shape; false (nothing added) when its shape differs */
+  add(s: RawSample): boolean {
+    const out = this.sink;
+    out.length = 0;
+    if (this.shape.kind === LEAF || !scan(this.shape, s, this.last, out)) return false;
+    const at = ++this.n;
+    const { last, cols } = this;
+    for (let j = 0; j < out.length; j += 2) {
+      const idx = out[j] as number;
+      const v = out[j + 1];
+      last[idx] = v;
+      let c = cols[idx];
+      if (c === undefined) { c = []; cols[idx] = c; }
+      while (c.length < at - 1) c.push(SAME);
+      c.push(v);
     }
-    if (Array.isArray(t) && t.length === 1) return t[0];
-    return bad('unexpected token at a value');
+    return true;
   }
-  const t = c.t[c.i];
-  if (isReplacement(t)) { c.i++; return (t as unknown[])[0]; }
-  if (Array.isArray(prev)) {
-    const a = new Array<unknown>(prev.length);
-    for (let i = 0; i < prev.length; i++) a[i] = decodeNode(prev[i], c);
-    return a;
+
+  /** the segment's JSON text: {k, n, i, c} */
+  text(): string {
+    const idx: number[] = [];
+    const cols: string[] = [];
+    let prevIdx = 0;
+    for (let i = 0; i < this.cols.length; i++) {
+      const c = this.cols[i];
+      if (!c) continue;
+      idx.push(i - prevIdx);
+      prevIdx = i;
+      cols.push(columnText(this.keyLeaves[i], c, this.n));
+    }
+    return `{"k":${this.keyText},"n":${this.n},"i":[${idx.join(',')}],"c":[${cols.join(',')}]}`;
   }
-  const p = prev as Obj;
-  const o: Obj = {};
-  for (const k of definedKeys(p)) o[k] = decodeNode(p[k], c);
-  return o;
 }
 
-/** Apply tokens to `prev` (not modified); a fresh sample. */
-export function decodeDelta(prev: RawSample, tokens: readonly unknown[]): RawSample {
-  const c = new Cursor(tokens);
-  const s = decodeNode(prev, c) as RawSample;
-  if (c.i !== tokens.length) bad('tokens left over');
-  return s;
+function isCounter(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v);
+}
+
+/** the most fractional digits a decimal column is scaled by */
+const MAX_SCALE = 12;
+
+/** digits after the point of a number's shortest decimal form; null when it has an exponent */
+function fracDigits(v: number): number | null {
+  const t = String(v);
+  if (t.includes('e')) return null;
+  const dot = t.indexOf('.');
+  return dot < 0 ? 0 : t.length - dot - 1;
+}
+
+/**
+ * v as an integer count of 10^-scale (exact: built from v's shortest decimal form, which parses back to
+ * v); null when v is not a finite number, needs more digits, or the count is not a safe integer.
+ * Scale 0 is the plain counter case: safe integers only.
+ */
+function scaled(v: unknown, scale: number): number | null {
+  if (scale === 0) return isCounter(v) ? v : null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+  const t = String(v);
+  if (t.includes('e')) return null;
+  const dot = t.indexOf('.');
+  const frac = dot < 0 ? '' : t.slice(dot + 1);
+  if (frac.length > scale) return null;
+  const m = Number((dot < 0 ? t : t.slice(0, dot)) + frac.padEnd(scale, '0'));
+  return Number.isSafeInteger(m) ? m : null;
+}
+
+/** the number of 10^-scale counted by m: parsed from its decimal form, so exactly the value scaled() read */
+function unscaled(m: number, scale: number): number {
+  if (scale === 0) return m;
+  const digits = String(Math.abs(m)).padStart(scale + 1, '0');
+  return Number(`${m < 0 ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`);
+}
+
+/** the scale of a column: 0, or the most fractional digits of its numbers when one is not an integer */
+function columnScale(start: unknown, c: readonly unknown[]): number {
+  let scale = 0;
+  let frac = false;
+  for (let s = -1; s < c.length; s++) {
+    const v = s < 0 ? start : c[s];
+    if (typeof v !== 'number' || Number.isInteger(v)) continue;
+    const d = fracDigits(v);
+    if (d === null || d > MAX_SCALE) continue; // written as a literal
+    frac = true;
+    if (d > scale) scale = d;
+  }
+  return frac ? scale : 0;
+}
+
+/**
+ * n tokens: the leaf's value at samples 1..n, each relative to the one before (starting at the key's);
+ * then a number that follows a number in the column is stored as the difference to it (a counter that
+ * grows at a steady pace becomes small numbers). Where that difference is not a safe integer, the value
+ * is written as a literal, which restarts the run. A column of decimals (times in ms with a fraction)
+ * counts in units of 10^-scale, written first as "e<scale>", so its steps are integers too.
+ */
+function columnText(start: unknown, c: readonly unknown[], n: number): string {
+  const scale = columnScale(start, c);
+  const toks = new Array<number | string>(n);
+  let prev = start;
+  let sp = scaled(start, scale);
+  let run: number | null = null;
+  for (let s = 0; s < n; s++) {
+    const x = s < c.length ? c[s] : SAME;
+    const v = x === SAME ? prev : x;
+    const sv = x === SAME ? sp : scaled(v, scale);
+    let t: number | null = null;
+    if (x === SAME) t = 0;
+    else if (sp !== null && sv !== null && Number.isSafeInteger(sv - sp)) t = sv - sp;
+    prev = v;
+    sp = sv;
+    if (t !== null && (run === null || Number.isSafeInteger(t - run))) {
+      toks[s] = run === null ? t : t - run;
+      run = t;
+    } else {
+      toks[s] = `[${JSON.stringify(v)}]`;
+      run = null;
+    }
+  }
+  return `[${scale > 0 ? `"e${scale}",` : ''}${toks.join(',')}]`;
 }
 
 /** Builds one block incrementally (the recorder appends each sample as it is read). */
 export class BlockBuilder {
-  private key: string | null = null;
-  private last: RawSample | null = null;
-  private deltas: unknown[][] = [];
+  private segs: Segment[] = [];
+  private cur: Segment | null = null;
   firstWallMs = 0;
   lastWallMs = 0;
   firstMonoMs = 0;
   lastMonoMs = 0;
   guestSamples = 0;
-
-  get count(): number { return this.key === null ? 0 : this.deltas.length + 1; }
+  count = 0;
 
   add(s: RawSample): void {
-    if (this.key === null || this.last === null) {
-      // the key is serialised now: it holds exactly what the sample was when it was read
-      this.key = JSON.stringify(s);
+    if (this.cur === null || !this.cur.add(s)) {
+      this.cur = new Segment(s);
+      this.segs.push(this.cur);
+    }
+    if (this.count === 0) {
       this.firstWallMs = s.wallMs;
       this.firstMonoMs = s.monoMs;
-    } else {
-      this.deltas.push(encodeDelta(this.last, s));
     }
-    this.last = s;
+    this.count++;
     this.lastWallMs = s.wallMs;
     this.lastMonoMs = s.monoMs;
     this.guestSamples += s.guests.length;
   }
 
-  /** The block as JSON text, and reset. */
+  /** The block as JSON text ({v, s: segments}), and reset. */
   take(): string {
-    if (this.key === null) throw new Error('empty block');
-    const rows = this.deltas;
-    const width = rows[0]?.length ?? 0;
-    const columns = rows.length > 1 && rows.every((r) => r.length === width);
-    // {v, k, c | d} of SampleBlock, with the key's text as it was serialised
-    const text = `{"v":${BLOCK_FORMAT},"k":${this.key},${columns ? `"c":${JSON.stringify(toColumns(rows, width))}` : `"d":${JSON.stringify(rows)}`}}`;
-    this.key = null;
-    this.last = null;
-    this.deltas = [];
+    if (this.count === 0) throw new Error('empty block');
+    const text = `{"v":${BLOCK_FORMAT},"s":[${this.segs.map((s) => s.text()).join(',')}]}`;
+    this.segs = [];
+    this.cur = null;
+    this.count = 0;
     this.guestSamples = 0;
     return text;
   }
 }
 
-function toColumns(rows: unknown[][], width: number): unknown[][] {
-  const cols: unknown[][] = new Array<unknown[]>(width);
-  for (let i = 0; i < width; i++) {
-    const col = new Array<unknown>(rows.length);
-    let prev: unknown = null;
-    for (let j = 0; j < rows.length; j++) {
-      const v = (rows[j] as unknown[])[i];
-      if (typeof v === 'number' && typeof prev === 'number') {
-        const d = v - prev;
-        col[j] = Number.isSafeInteger(d) ? d : { n: v };
-      } else {
-        col[j] = v;
-      }
-      prev = v;
+/**
+ * A copy of `prev` (a sample of the segment's shape) with the leaves in changed[from..to) set from
+ * `leaves`; subtrees without a change are shared with `prev`.
+ */
+function rebuild(node: Shape, prev: unknown, leaves: readonly unknown[], changed: readonly number[], pos: { i: number }): unknown {
+  if (node.kind === LEAF) { pos.i++; return leaves[node.first]; }
+  const end = node.first + node.leaves;
+  const kids = node.kids;
+  if (node.kind === ARR) {
+    const a = (prev as unknown[]).slice();
+    for (let k = 0; k < kids.length && pos.i < changed.length && (changed[pos.i] as number) < end; k++) {
+      const kid = kids[k] as Shape;
+      if ((changed[pos.i] as number) < kid.first + kid.leaves) a[k] = rebuild(kid, a[k], leaves, changed, pos);
     }
-    cols[i] = col;
+    return a;
   }
-  return cols;
+  const o: Obj = { ...(prev as Obj) };
+  for (let k = 0; k < kids.length && pos.i < changed.length && (changed[pos.i] as number) < end; k++) {
+    const kid = kids[k] as Shape;
+    const key = node.keys[k] as string;
+    if ((changed[pos.i] as number) < kid.first + kid.leaves) o[key] = rebuild(kid, o[key], leaves, changed, pos);
+  }
+  return o;
 }
 
-function fromColumns(cols: unknown[]): unknown[][] {
-  const n = Array.isArray(cols[0]) ? cols[0].length : 0;
-  const rows: unknown[][] = Array.from({ length: n }, () => new Array<unknown>(cols.length));
-  for (let i = 0; i < cols.length; i++) {
-    const col = cols[i];
-    if (!Array.isArray(col) || col.length !== n) bad('columns of different lengths');
-    let prev: unknown = null;
-    for (let j = 0; j < n; j++) {
-      const t = col[j];
-      let v: unknown;
-      if (typeof t === 'number' && typeof prev === 'number') v = prev + t;
-      else if (isObj(t) && typeof t.n === 'number') v = t.n;
-      else v = t;
-      (rows[j] as unknown[])[i] = v;
-      prev = v;
-    }
+function decodeSegment(seg: unknown, out: RawSample[]): void {
+  if (typeof seg !== 'object' || seg === null) bad('a segment is not an object');
+  const { k, n, i, c } = seg as Obj;
+  if (typeof k !== 'object' || k === null || Array.isArray(k)) bad('a segment has no key sample');
+  if (!Number.isSafeInteger(n) || (n as number) < 0 || !Array.isArray(i) || !Array.isArray(c) || i.length !== c.length) bad('a segment has no columns');
+  const leaves: unknown[] = [];
+  const shape = shapeOf(k, leaves);
+  const idx: number[] = [];
+  let at = 0;
+  for (const gap of i as unknown[]) {
+    if (!Number.isSafeInteger(gap) || (idx.length > 0 ? (gap as number) <= 0 : (gap as number) < 0)) bad('a leaf number is not ascending');
+    at += gap as number;
+    if (at >= leaves.length) bad('a leaf number is past the key');
+    idx.push(at);
   }
-  return rows;
+  // a decimal column starts with "e<scale>": its numbers count 10^-scale
+  const scales: number[] = [];
+  const cols: unknown[][] = [];
+  for (const col of c as unknown[]) {
+    if (!Array.isArray(col)) bad('a column is not a list');
+    const m = typeof col[0] === 'string' ? /^e(\d+)$/.exec(col[0]) : null;
+    if (typeof col[0] === 'string' && (!m || Number(m[1]) > MAX_SCALE)) bad('a column has an unknown scale');
+    scales.push(m ? Number(m[1]) : 0);
+    cols.push(m ? col.slice(1) : col);
+    if ((cols[cols.length - 1] as unknown[]).length !== n) bad('a column has the wrong length');
+  }
+  // per column, the leaf's value in units of its scale (null: not a number on that scale)
+  const units = idx.map((li, j) => scaled(leaves[li], scales[j] as number));
+  let prev = k as unknown as RawSample;
+  out.push(prev);
+  const changed: number[] = [];
+  const pos = { i: 0 };
+  // per column, the last number token (the run second-order differences are relative to)
+  const runs = new Array<number | null>(idx.length).fill(null);
+  for (let s = 0; s < (n as number); s++) {
+    changed.length = 0;
+    for (let j = 0; j < idx.length; j++) {
+      const stored = (cols[j] as unknown[])[s];
+      const li = idx[j] as number;
+      if (typeof stored === 'number') {
+        const run = runs[j] as number | null;
+        const t = run === null ? stored : run + stored;
+        runs[j] = t;
+        if (t === 0) continue;
+        const u = units[j] as number | null;
+        if (u === null) bad('a delta on a value that is not a counter');
+        units[j] = u + t;
+        leaves[li] = unscaled(u + t, scales[j] as number);
+      } else if (Array.isArray(stored) && stored.length === 1) {
+        runs[j] = null;
+        if (isWalked(stored[0])) bad('a container where a value belongs');
+        leaves[li] = stored[0];
+        units[j] = scaled(stored[0], scales[j] as number);
+      } else {
+        bad('unexpected token in a column');
+      }
+      changed.push(li);
+    }
+    pos.i = 0;
+    prev = (changed.length === 0 ? { ...prev } : rebuild(shape, prev, leaves, changed, pos)) as RawSample;
+    out.push(prev);
+  }
 }
 
 /** Parse a block's JSON text back into its samples, oldest first. */
 export function decodeBlock(text: string): RawSample[] {
   let b: unknown;
-  try { b = JSON.parse(text) as Json; } catch { bad('not JSON'); }
-  if (!isObj(b) || b.v !== BLOCK_FORMAT || !isObj(b.k) || !(Array.isArray(b.d) || Array.isArray(b.c))) bad(`not a version ${BLOCK_FORMAT} block`);
-  const rows = Array.isArray(b.c) ? fromColumns(b.c) : (b.d as unknown[]);
-  const out: RawSample[] = [b.k as unknown as RawSample];
-  let prev = b.k as unknown as RawSample;
-  for (const tokens of rows) {
-    if (!Array.isArray(tokens)) bad('a delta is not a list');
-    prev = decodeDelta(prev, tokens);
-    out.push(prev);
-  }
+  try { b = JSON.parse(text); } catch { bad('not JSON'); }
+  if (typeof b !== 'object' || b === null || (b as Obj).v !== BLOCK_FORMAT || !Array.isArray((b as Obj).s)) bad(`not a version ${BLOCK_FORMAT} block`);
+  const out: RawSample[] = [];
+  for (const seg of (b as Obj).s as unknown[]) decodeSegment(seg, out);
+  if (out.length === 0) bad('no samples');
   return out;
 }

@@ -1,7 +1,8 @@
 // Owns the Recorder: raw samples in (from the engine's onRawSample feed), sample blocks out to a
 // RecordingStore, plus the tuning changes and audit lines an EventFeed reports, plus retention: blocks
-// older than the full-resolution span become per-minute aggregates (derived by the same `derive`),
-// and everything older than the retention span is dropped. A block is committed when it holds
+// older than the full-resolution span become per-minute aggregates (derived by the same `derive`) plus
+// one raw sample per minute (a block of step 60, what replay plays there), and everything older than
+// the retention span is dropped. A block is committed when it holds
 // `blockSamples` samples or spans `blockSec`; what was committed survives a crash.
 
 import type { RecordedEvent } from '../model/recording.js';
@@ -49,6 +50,8 @@ export function auditKey(a: AuditEntry): string {
 export class Recorder {
   private readonly block = new BlockBuilder();
   private readonly seen = new Set<string>();
+  /** the minute (wall ms) of the last sample kept for a downsampled stretch */
+  private keptMinute = -Infinity;
   private seeded = false;
   /** the block being written (compression runs off the event loop), and the first write failure */
   private writing: Promise<void> = Promise.resolve();
@@ -141,7 +144,20 @@ export class Recorder {
     if (fullSec === null) return;
     const old = this.store.blocksBefore(nowWallMs - fullSec * 1000);
     if (old.length === 0) return;
-    this.store.downsample(old.map((b) => b.id), minuteAggregates(old.map((b) => decodeBlock(this.store.readBlockText(b.id)))));
+    const samples = old.map((b) => decodeBlock(this.store.readBlockText(b.id)));
+    // the first sample of each minute stays, so replay can play the stretch (derived over ~60 s)
+    const kept = new BlockBuilder();
+    for (const s of samples.flat()) {
+      const minute = Math.floor(s.wallMs / MINUTE_MS) * MINUTE_MS;
+      if (minute <= this.keptMinute) continue;
+      this.keptMinute = minute;
+      kept.add(s);
+    }
+    const minuteBlock = kept.count === 0 ? null : {
+      info: { firstWallMs: kept.firstWallMs, lastWallMs: kept.lastWallMs, samples: kept.count, guestSamples: kept.guestSamples },
+      text: kept.take(),
+    };
+    this.store.downsample(old.map((b) => b.id), minuteAggregates(samples), minuteBlock);
   }
 }
 

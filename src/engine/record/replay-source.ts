@@ -1,7 +1,9 @@
 // Owns ReplaySource: a recording read back as a SampleSource, so the engine derives, keeps history and
 // serves EngineApi exactly as it does live; and the ReplayController the engine paces its loop with
 // (play, pause, speed, seek to a time, jump past the next recorded event). Blocks are decoded lazily,
-// one cached at a time. Pure: the RecordingReader port does the file access.
+// one cached at a time. A downsampled stretch (blocks of step 60: one raw sample per minute) plays like
+// the rest, one snapshot per minute shown for a second at 1x (60x real time), and the status says so.
+// Pure: the RecordingReader port does the file access.
 
 import { VirtuneError } from '../model/errors.js';
 import {
@@ -15,6 +17,8 @@ import { eventMarks } from './events.js';
 
 /** the longest pause replay keeps between two samples (a gap in the recording is not waited out) */
 const MAX_GAP_MS = 5000;
+/** how long a per-minute snapshot of a downsampled stretch is shown at 1x */
+const DOWNSAMPLED_STEP_MS = 1000;
 
 export interface ReplayOptions {
   speed?: number;
@@ -49,14 +53,31 @@ export class ReplaySource implements SampleSource, ReplayController {
     if (opts.fromWallMs !== undefined && opts.fromWallMs !== null) this.next = this.indexAt(opts.fromWallMs);
   }
 
-  /** the sample at index i (0 ≤ i < count) */
-  at(i: number): RawSample {
+  /** the block holding sample i */
+  private blockOf(i: number): number {
     let lo = 0;
     let hi = this.blocks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if ((this.starts[mid] as number) <= i) lo = mid; else hi = mid - 1;
     }
+    return lo;
+  }
+
+  /** true when sample i comes from a downsampled stretch */
+  downsampled(i: number): boolean {
+    return (this.blocks[this.blockOf(i)]?.stepSec ?? 0) > 0;
+  }
+
+  /** true when the sample recorded at wallMs comes from a downsampled stretch (the snapshot of that time) */
+  downsampledAt(wallMs: number): boolean {
+    const b = this.blocks.find((x) => x.firstWallMs <= wallMs && wallMs <= x.lastWallMs);
+    return (b?.stepSec ?? 0) > 0;
+  }
+
+  /** the sample at index i (0 ≤ i < count) */
+  at(i: number): RawSample {
+    const lo = this.blockOf(i);
     if (this.cache?.block !== lo) {
       const b = this.blocks[lo] as BlockInfo;
       const samples = decodeBlock(this.reader.readBlockText(b.id));
@@ -102,6 +123,8 @@ export class ReplaySource implements SampleSource, ReplayController {
       playing: this.playing,
       atEnd: this.next >= this.count,
       events: this.marks,
+      downsampled: this.downsampled(Math.max(0, this.shown)),
+      fullFromWallMs: (this.blocks[0]?.stepSec ?? 0) > 0 ? (this.blocks.find((b) => !b.stepSec)?.firstWallMs ?? null) : null,
     };
   }
 
@@ -136,6 +159,7 @@ export class ReplaySource implements SampleSource, ReplayController {
   nextDelayMs(): number | null {
     if (!this.playing || this.next >= this.count) return null;
     if (this.shown < 0) return 0;
+    if (this.downsampled(this.next)) return DOWNSAMPLED_STEP_MS / this.speed;
     const gap = this.at(this.next).monoMs - this.at(this.shown).monoMs;
     return Math.min(MAX_GAP_MS, Math.max(0, gap)) / this.speed;
   }

@@ -29,6 +29,7 @@ import { serveEngine } from '../engine/rpc/server.js';
 import { startDemo } from './demo-composition.js';
 import { checkHostTree } from './host-tree.js';
 import type { DemoProcessHost } from '../demo/process.js';
+import { APPENDED_CONTROLS } from '../demo/controls.js';
 import type { CommandRunner } from '../engine/ports/command-runner.js';
 import type { QmpConnector } from '../engine/ports/qmp.js';
 import type { GlobalOptions } from './runtime.js';
@@ -82,7 +83,8 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
     const runner: CommandRunner = parts ? parts.runner : new ExecRunner();
     if (!parts) await raiseOpenFileLimit(runner);
     // the demo tree is a simulated kernel: its control files are written in place, as on cgroupfs
-    const fs = new NodeHostFs(root, parts ? { maxCached: parts.maxCached, inPlaceWrites: true } : {});
+    // and io.max (one device per write, the other devices' lines kept) receives each write appended
+    const fs = new NodeHostFs(root, parts ? { maxCached: parts.maxCached, inPlaceWrites: true, appendedFiles: APPENDED_CONTROLS } : {});
     const clock = new SystemClock();
     // one connection per QMP socket, shared by sampler and tuner (QEMU serves one monitor client at a time)
     const qmp = new SharingQmpConnector(new SocketQmpConnector());

@@ -26,6 +26,12 @@ export function defaultControls(): CgControls {
 export type ControlFile = 'cpu.max' | 'cpu.weight' | 'cpuset.cpus' | 'cpuset.mems' | 'io.max' | 'memory.max' | 'memory.high';
 export const DOMAIN_CONTROLS: ControlFile[] = ['cpu.max', 'cpu.weight', 'cpuset.cpus', 'cpuset.mems', 'io.max', 'memory.max', 'memory.high'];
 export const THREAD_CONTROLS: ControlFile[] = ['cpu.max', 'cpu.weight', 'cpuset.cpus', 'cpuset.mems'];
+/**
+ * Control files the kernel keeps per device (one device per write, the other devices' lines stay): the
+ * demo's writers append to them (NodeHostFs appendedFiles) and the poller folds every appended line in,
+ * so two writes between two polls both take effect.
+ */
+export const APPENDED_CONTROLS: readonly ControlFile[] = ['io.max'];
 
 export function formatControl(c: CgControls, file: ControlFile): string {
   switch (file) {
@@ -153,7 +159,21 @@ export class ControlPoller {
       if (st.mtimeMs === w.mtimeMs && st.size === w.size) continue;
       let text = '';
       try { text = fs.readFileSync(w.abs, 'latin1'); } catch { continue; }
-      if (applyControl(w.controls, w.file, text, devicesOf(w.owner))) changed.add(w.owner);
+      if (APPENDED_CONTROLS.includes(w.file)) {
+        // each appended line was one write(2): applied or rejected on its own, as the kernel does; lines
+        // appended while this poll read are folded in before the file is rewritten
+        let done = 0;
+        for (;;) {
+          for (const line of text.slice(done).split('\n')) {
+            if (line.trim() && applyControl(w.controls, w.file, line, devicesOf(w.owner))) changed.add(w.owner);
+          }
+          done = text.length;
+          let more = '';
+          try { more = fs.readFileSync(w.abs, 'latin1'); } catch { break; }
+          if (more.length <= done || !more.startsWith(text)) break;
+          text = more;
+        }
+      } else if (applyControl(w.controls, w.file, text, devicesOf(w.owner))) changed.add(w.owner);
       rewrite(w.rel, formatControl(w.controls, w.file));
       const after = fs.statSync(w.abs);
       w.mtimeMs = after.mtimeMs; w.size = after.size;

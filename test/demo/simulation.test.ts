@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDemoHost, type DemoHost } from '../../src/demo/host.js';
 import { NodeHostFs } from '../../src/engine/node/node-host-fs.js';
+import { APPENDED_CONTROLS } from '../../src/demo/controls.js';
 import { flat, nested, read, scopeOf, usageUsec } from './helpers.js';
 
 function cpuTimes(root: string): number[][] {
@@ -20,7 +21,8 @@ describe('demo host simulation (simulated host)', () => {
   async function start(guests = 8, seed = 7): Promise<{ d: DemoHost; fs: NodeHostFs }> {
     const d = await startDemoHost({ guests, seed, manual: true, qmp: false });
     demos.push(d);
-    const fs = new NodeHostFs(d.root, { inPlaceWrites: true }); // the demo tree is a simulated kernel
+    // the demo tree is a simulated kernel: written as the CLI's demo engine writes it
+    const fs = new NodeHostFs(d.root, { inPlaceWrites: true, appendedFiles: APPENDED_CONTROLS });
     fss.push(fs);
     return { d, fs };
   }
@@ -194,6 +196,25 @@ describe('demo host simulation (simulated host)', () => {
     fs.writeText(`${db}/io.max`, '253:7 rbps=max wbps=max riops=max wiops=max');
     d.advance(1000);
     expect(read(r, `${db}/io.max`)).toBe('');
+  });
+
+  it('keeps every io.max write between two steps, one device per write, as the kernel does', async () => {
+    const { d, fs } = await start();
+    const r = d.root;
+    const web = scopeOf(r, 'web-01');
+    const [a, b] = Object.keys(nested(read(r, `${web}/io.stat`))) as [string, string]; // its two disks
+    expect(b).toBeDefined();
+    fs.writeText(`${web}/io.max`, `${a} riops=500`);
+    fs.writeText(`${web}/io.max`, '8:0 riops=5');        // not this guest's disk: rejected alone
+    fs.writeText(`${web}/io.max`, `${b} wbps=10485760`);
+    // read back at once (before the simulator's step) each device's line is there, as on cgroupfs
+    expect(read(r, `${web}/io.max`)).toContain(`${a} riops=500`);
+    d.advance(1000);
+    expect(read(r, `${web}/io.max`)).toBe(`${a} rbps=max wbps=max riops=500 wiops=max\n${b} rbps=max wbps=10485760 riops=max wiops=max\n`);
+    fs.writeText(`${web}/io.max`, `${a} riops=max`);
+    fs.writeText(`${web}/io.max`, `${b} rbps=1048576`);
+    d.advance(1000);
+    expect(read(r, `${web}/io.max`)).toBe(`${b} rbps=1048576 wbps=10485760 riops=max wiops=max\n`);
   });
 
   it('caps memory.current at memory.max and moves per-node memory when cpuset.mems changes', async () => {

@@ -247,6 +247,18 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
     const applied = await page.$$eval('#plan-table tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')).filter((r) => r.length === 3));
     expect(await page.textContent('#plan-table caption')).toMatch(/^Applied: change /);
     expect(applied.map((r) => r[2])).toEqual(rows.map((r) => r[2]));
+    // the page's later snapshots carry every limit: both io.max devices (blockDevices) and both QEMU
+    // throttles (disks), within a few 0.5 s ticks (not only at the 30 s slow QMP batch)
+    const limits = await until('all four limits in the snapshot', async () => {
+      const l = await page.evaluate(() => {
+        const g = ((window as any).virtuneApp.snap as { guests: Array<{ name: string; disks: any[]; blockDevices: any[] }> }).guests.find((x) => x.name === 'web-01')!;
+        const of = (list: any[], key: string, name: string): Record<string, number | null> | null => list.find((x) => x[key] === name)?.limits ?? null;
+        return [of(g.blockDevices, 'device', '253:0')?.readIops, of(g.blockDevices, 'device', '253:1')?.writeBytesPerSec,
+          of(g.disks, 'name', 'virtio-disk0')?.totalIops, of(g.disks, 'name', 'virtio-disk1')?.totalBytesPerSec];
+      });
+      return l.every((v) => v !== null && v !== undefined) ? l : null;
+    }, 10_000);
+    expect(limits).toEqual([500, 10485760, 300, 5242880]);
     await page.click('#tune-undo');
     await until('undone', async () => / undone$/.test((await page.textContent('#tune-status')) ?? ''));
     const undone = await page.$$eval('#plan-table tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')).filter((r) => r.length === 3));

@@ -140,8 +140,10 @@ describe('Engine loop', () => {
     clock.advance(1000);
     await flush();
     expect(tuner.calls.filter((c) => c.op === 'revertDue').length).toBe(before + 1);
-    // the tick right after a change re-reads the settings files, so the new limit shows at once
+    // the tick right after a change re-reads the settings files and QEMU's throttles (query-block, in
+    // the slow QMP batch otherwise due every 30 s), so the new limit shows at once
     expect(src.requests.at(-1)?.has('settings')).toBe(true);
+    expect(src.requests.at(-1)?.has('qmpSlow')).toBe(true);
     await engine.stop();
   });
 

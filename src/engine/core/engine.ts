@@ -218,7 +218,7 @@ class EngineImpl implements Engine {
     if (!this.deps.readOnly && this.deps.tuner && this.samples % every === 0) {
       try {
         const reverted = await this.deps.tuner.revertDue(clock.wallMs());
-        if (reverted.length > 0) this.cadences.force('settings');
+        if (reverted.length > 0) this.refreshLimits();
       } catch (e) {
         snap.errors.push({ source: 'tuning', guest: null, message: `auto-revert: ${e instanceof Error ? e.message : String(e)}` });
       }
@@ -322,7 +322,7 @@ class EngineImpl implements Engine {
     try {
       return await tuner.apply(req, raw, this.caller(caller));
     } finally {
-      this.cadences.force('settings'); // show the new limits on the next tick
+      this.refreshLimits();
     }
   }
 
@@ -330,8 +330,17 @@ class EngineImpl implements Engine {
     try {
       return await this.writableTuner().undo(changeId ?? null, this.caller(caller));
     } finally {
-      this.cadences.force('settings');
+      this.refreshLimits();
     }
+  }
+
+  /**
+   * Show changed limits on the next tick: cgroup limits are read by 'settings', QEMU's throttles
+   * (query-block) by the slow QMP batch, which otherwise comes only every 30 s.
+   */
+  private refreshLimits(): void {
+    this.cadences.force('settings');
+    this.cadences.force('qmpSlow');
   }
 
   async keep(changeId: string, caller?: CallerInfo): Promise<ChangeRecord> {

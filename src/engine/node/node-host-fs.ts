@@ -44,11 +44,18 @@ export class NodeHostFs implements HostFs {
   /** write regular files in place (a simulated kernel tree whose simulator keeps descriptors open) */
   private readonly inPlaceWrites: boolean;
 
-  constructor(root = '/', opts: { maxCached?: number; inPlaceWrites?: boolean } = {}) {
+  /**
+   * file names whose writes are appended, not truncated (a simulated kernel tree: io.max takes one device
+   * per write and keeps the other devices' lines, so its simulator folds in every write it finds appended)
+   */
+  private readonly appendedFiles: ReadonlySet<string>;
+
+  constructor(root = '/', opts: { maxCached?: number; inPlaceWrites?: boolean; appendedFiles?: readonly string[] } = {}) {
     const abs = path.resolve(root);
     this.root = abs;
     this.maxCached = opts.maxCached ?? defaultMaxCached();
     this.inPlaceWrites = opts.inPlaceWrites ?? false;
+    this.appendedFiles = new Set(this.root === '/' ? [] : opts.appendedFiles ?? []);
   }
 
   /**
@@ -235,9 +242,11 @@ export class NodeHostFs implements HostFs {
       if (st && st.isFile() && !isKernelFs(st.dev, real)) { this.replaceFile(p, real, data); return; }
     }
     // No O_CREAT: writing a control file that does not exist must fail as it does on cgroupfs.
-    const fd = this.open(p, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+    const keep = this.appendedFiles.size > 0 && this.appendedFiles.has(path.posix.basename(p));
+    const fd = this.open(p, fs.constants.O_WRONLY | (keep ? fs.constants.O_APPEND : fs.constants.O_TRUNC));
     try {
-      const b = Buffer.from(data);
+      // appended writes stay one per line, as the simulator reads them back
+      const b = Buffer.from(keep && !data.endsWith('\n') ? `${data}\n` : data);
       fs.writeSync(fd, b, 0, b.length);
     } catch (e) {
       throw toHostError(e, 'write', p);

@@ -1,0 +1,56 @@
+// Disk limits on the demo host, through real CLI processes over one `serve --demo` daemon: two `--io`
+// specs in one change both stay in the simulated io.max (the kernel keeps one line per device; the
+// demo once kept only the last write), and a `--disk-throttle` (QMP block_set_io_throttle on the demo's
+// QMP server) shows in the next snapshots' disks[].limits instead of only at the 30 s slow QMP batch.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+import { exited } from '../helpers/daemon.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vt-dlim-'));
+let daemon: ChildProcess | null = null;
+afterAll(async () => {
+  if (daemon) { daemon.kill('SIGTERM'); await exited(daemon); }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Limits { readIops: number | null; writeIops: number | null; readBytesPerSec: number | null; writeBytesPerSec: number | null }
+interface Dev { name: string; limits: Limits }
+interface Guest { name: string; disks: Dev[]; blockDevices: Dev[] }
+
+describe('demo disk limits (simulated host; real CLI over serve --demo)', () => {
+  it('two --io specs in one change both show in blockDevices[].limits, --disk-throttle in disks[].limits', async () => {
+    const sock = path.join(dir, 'rw.sock');
+    daemon = spawn(process.execPath, [CLI, '--demo', '2', 'serve', '--listen', `unix:${sock}`], { stdio: 'ignore' });
+    for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(sock)).toBe(true);
+    const c = ['--connect', `unix:${sock}`];
+    const web = async (): Promise<Guest> => {
+      const r = await runCli([...c, '--json', 'snapshot']);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { guests: Guest[] }).guests.find((g) => g.name === 'web-01')!;
+    };
+    const lim = (g: Guest, list: 'disks' | 'blockDevices', name: string): Limits | undefined => g[list].find((d) => d.name === name)?.limits;
+    const applied = (g: Guest): boolean => lim(g, 'blockDevices', 'dm-0')?.readIops === 500
+      && lim(g, 'blockDevices', 'dm-1')?.writeBytesPerSec === 10 * 1024 * 1024
+      && lim(g, 'disks', 'virtio-disk0')?.readIops === 300;
+
+    const before = await web();
+    expect(applied(before)).toBe(false);
+    const t = await runCli([...c, '--json', 'tune', 'web-01', '--io', 'dm-0:riops=500', '--io', 'dm-1:wbps=10M',
+      '--disk-throttle', 'virtio-disk0:iops_rd=300', '--yes']);
+    expect(t.code, t.stderr).toBe(0);
+    expect((JSON.parse(t.stdout) as { applied: boolean }).applied).toBe(true);
+
+    // a few ticks (1 s each) for the simulator to take the writes in; far less than the 30 s slow batch
+    let g = await web();
+    for (let i = 0; i < 16 && !applied(g); i++) { await new Promise((r) => setTimeout(r, 500)); g = await web(); }
+    expect(lim(g, 'blockDevices', 'dm-0')).toMatchObject({ readIops: 500, writeBytesPerSec: null });
+    expect(lim(g, 'blockDevices', 'dm-1')).toMatchObject({ readIops: null, writeBytesPerSec: 10 * 1024 * 1024 });
+    expect(lim(g, 'disks', 'virtio-disk0')).toMatchObject({ readIops: 300, writeIops: null });
+    expect(lim(g, 'disks', 'virtio-disk1')?.readIops).toBeNull();
+  }, 90_000);
+});

@@ -215,7 +215,7 @@ class EngineImpl implements Engine {
     if (!this.deps.readOnly && this.deps.tuner && this.samples % every === 0) {
       try {
         const reverted = await this.deps.tuner.revertDue(clock.wallMs());
-        if (reverted.length > 0) this.cadences.force('settings');
+        if (reverted.length > 0) this.afterTuningChange();
       } catch (e) {
         snap.errors.push({ source: 'tuning', guest: null, message: `auto-revert: ${e instanceof Error ? e.message : String(e)}` });
       }
@@ -306,15 +306,21 @@ class EngineImpl implements Engine {
     try {
       return await tuner.apply(req, raw, this.caller(caller));
     } finally {
-      this.cadences.force('settings'); // show the new limits on the next tick
+      this.afterTuningChange(); // show the new limits (and where memory now is) on the next tick
     }
+  }
+
+  /** A tuning change moves limits and possibly memory: re-read settings and numa_maps on the next tick. */
+  private afterTuningChange(): void {
+    this.cadences.force('settings');
+    this.cadences.force('numa');
   }
 
   async undo(changeId?: string | null, caller?: CallerInfo): Promise<Plan> {
     try {
       return await this.writableTuner().undo(changeId ?? null, this.caller(caller));
     } finally {
-      this.cadences.force('settings');
+      this.afterTuningChange();
     }
   }
 

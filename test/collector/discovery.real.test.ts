@@ -1,6 +1,8 @@
 // Real: a real QEMU (TCG) started by hand is discovered from /proc: name, uuid, QMP socket from its
-// command line, vCPU thread ids from thread names (`CPU N/TCG`), and its (shared) cgroup.
-import { readdirSync, readFileSync } from 'node:fs';
+// command line, vCPU thread ids from thread names (`CPU N/TCG`), and its (shared) cgroup; a QEMU started
+// after the sampler's first discovery is found by the next one (the incremental /proc scan reads new
+// pids) and dropped when it exits.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createHostSampler } from '../../src/collector/host-sampler.js';
 import { NodeHostFs } from '../../src/engine/node/node-host-fs.js';
@@ -46,5 +48,23 @@ describe('discovery of a real QEMU', () => {
     lab.defer(() => s2.close());
     const r2 = await s2.sample({ tasks: new Set<SampleTask>(['discovery', 'counters']) });
     expect(r2.guests.find((x) => x.pid === q.pid)?.qmp).toEqual({ socket: q.qmpSocket, dedicated: true, reachable: null });
+  });
+
+  it('a QEMU started after the first discovery is found by the next one, and dropped when it exits', async () => {
+    const fs = new NodeHostFs('/');
+    lab.defer(() => fs.close());
+    const sampler = createHostSampler({ fs, clock: new SystemClock() });
+    lab.defer(() => sampler.close());
+    const tasks = new Set<SampleTask>(['discovery', 'counters']);
+    const before = await sampler.sample({ tasks });
+    const q = await startQemu(lab, { kind: 'spin' });
+    expect(before.guests.some((g) => g.pid === q.pid)).toBe(false);
+    const seen = await sampler.sample({ tasks });
+    expect(seen.guests.find((g) => g.pid === q.pid)).toMatchObject({ id: `qemu:${q.name}`, name: q.name, uuid: q.uuid });
+    process.kill(q.pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (existsSync(`/proc/${q.pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const after = await sampler.sample({ tasks });
+    expect(after.guests.some((g) => g.pid === q.pid)).toBe(false);
   });
 });

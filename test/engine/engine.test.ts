@@ -22,14 +22,15 @@ function deps(clock: ManualClock, sampler: FakeSampleSource, over: Partial<Engin
 }
 
 describe('Cadences', () => {
-  it('runs counters every tick, discovery every 5 ticks, numa every 10 s, qmpSlow every 30 s, static once', () => {
+  it('runs counters every tick, discovery every 5 ticks, numa and qmpSlow every 30 s, static once', () => {
     const c = new Cadences();
     const seen: string[][] = [];
     for (let t = 0; t < 31; t++) seen.push([...c.due(t * 1000)].sort());
     expect(seen[0]).toEqual(['counters', 'discovery', 'numa', 'qmp', 'qmpSlow', 'settings', 'static']);
     expect(seen[1]).toEqual(['counters', 'qmp']);
     expect(seen[5]).toEqual(['counters', 'discovery', 'qmp', 'settings']);
-    expect(seen[10]).toEqual(['counters', 'discovery', 'numa', 'qmp', 'settings']);
+    expect(seen[10]).toEqual(['counters', 'discovery', 'qmp', 'settings']);
+    expect(seen[20]).toEqual(['counters', 'discovery', 'qmp', 'settings']);
     expect(seen[30]).toEqual(['counters', 'discovery', 'numa', 'qmp', 'qmpSlow', 'settings']);
     expect(seen.filter((s) => s.includes('static'))).toHaveLength(1);
   });
@@ -144,6 +145,8 @@ describe('Engine loop', () => {
     // the slow QMP batch otherwise due every 30 s), so the new limit shows at once
     expect(src.requests.at(-1)?.has('settings')).toBe(true);
     expect(src.requests.at(-1)?.has('qmpSlow')).toBe(true);
+    // and numa_maps, so per-node memory is fresh after a change instead of up to 30 s old
+    expect(src.requests.at(-1)?.has('numa')).toBe(true);
     await engine.stop();
   });
 

@@ -10,6 +10,7 @@ import { parseMountinfo, parseProcCgroup, type ProcCgroup } from '../procfs/pars
 import type { ReadCtx } from '../read-ctx.js';
 import { classifyCgroupPath, type CgroupClass } from './classify.js';
 import { isQemuExecutable, parseQemuCmdline, type QemuCmdline } from './cmdline.js';
+import type { ProcScanMemo } from './proc-memo.js';
 import { readArgv, scanCgroups, scanPidfiles, scanProc, type Candidate, type Candidates } from './routes.js';
 import type { DiscoveredGuest, DiscoveryResult, GuestCgroupDirs } from './types.js';
 import { findNics, readIfindexes, vcpusFromCgroups, vcpusFromComm } from './vcpus-nics.js';
@@ -17,6 +18,8 @@ import { findNics, readIfindexes, vcpusFromCgroups, vcpusFromComm } from './vcpu
 export interface DiscoverOptions {
   /** `--qmp` sockets: the only ones treated as dedicated to us */
   extraQmpSockets?: readonly string[];
+  /** the /proc scan's memory between discoveries (the sampler keeps one): only new pids are read */
+  procMemo?: ProcScanMemo | null;
 }
 
 /** Read the cgroup layout under the root. */
@@ -137,7 +140,7 @@ function untrustedSocket(ctx: ReadCtx, pid: number, socket: string): string | nu
 export function discover(ctx: ReadCtx, opts: DiscoverOptions = {}): DiscoveryResult & { layout: CgroupLayout } {
   const layout = readCgroupLayout(ctx);
   const candidates: Candidates = new Map();
-  scanProc(ctx, candidates);
+  scanProc(ctx, candidates, opts.procMemo ?? null);
   scanPidfiles(ctx, candidates);
   const mountPoints: string[] = [];
   if (layout.version === 2 && layout.unified) mountPoints.push(layout.unified.mountPoint);

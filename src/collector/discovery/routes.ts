@@ -1,5 +1,5 @@
 // Owns the routes that find QEMU candidates, merged later by pid: a /proc scan (cmdline argv[0], exe
-// link as fallback), libvirt and Proxmox pidfiles (/run/libvirt/qemu/<name>.pid,
+// link as fallback; with a ProcScanMemo only pids new since the last scan are read), libvirt and Proxmox pidfiles (/run/libvirt/qemu/<name>.pid,
 // /var/run/qemu-server/<vmid>.pid), and cgroup.procs of guest-shaped cgroups under machine/,
 // machine.slice/ and qemu.slice/ (a scope with no QEMU process is not a guest).
 
@@ -7,6 +7,7 @@ import { parseIdList } from '../cgroup/parse.js';
 import { parseCmdline } from '../procfs/parse.js';
 import type { ReadCtx } from '../read-ctx.js';
 import { isQemuExecutable } from './cmdline.js';
+import { parseStartTime, parseUptimeTicks, type ProcScanMemo } from './proc-memo.js';
 
 export interface Candidate {
   pid: number;
@@ -33,12 +34,42 @@ export function readArgv(ctx: ReadCtx, pid: number): string[] | null {
   return t === null ? null : parseCmdline(t);
 }
 
-/** Every process whose argv[0] is a QEMU system emulator. */
-export function scanProc(ctx: ReadCtx, out: Candidates): void {
+/**
+ * Every process whose argv[0] is a QEMU system emulator. With a memo, a pid listed last time with the
+ * same start time keeps its verdict (its command line is not read again; not even its stat when the
+ * kernel's last pid shows it was not handed out since); a process without a readable
+ * start time (a captured tree) is always read.
+ */
+export function scanProc(ctx: ReadCtx, out: Candidates, memo: ProcScanMemo | null = null, clkTck = 100): void {
   const entries = ctx.list('/proc', 'discovery') ?? [];
+  if (memo) {
+    const opt = (p: string): string | null => { try { return ctx.fs.readText(p); } catch { return null; } };
+    const uptime = opt('/proc/uptime'); // unknown: no "not a QEMU" verdict is kept
+    const last = Number(opt('/proc/sys/kernel/ns_last_pid')?.trim() ?? NaN); // unknown: stat decides
+    memo.begin(uptime === null ? null : parseUptimeTicks(uptime, clkTck), Number.isSafeInteger(last) ? last : null);
+  }
+  const found = (pid: number, argv: string[]): void => {
+    const c = cand(out, pid);
+    c.argv = argv;
+    c.routes.add('proc');
+  };
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     const pid = Number(e);
+    let start: number | null = null;
+    if (memo) {
+      const carried = memo.carried(pid);
+      if (carried) {
+        if (carried.argv) found(pid, carried.argv);
+        continue;
+      }
+      try { start = parseStartTime(ctx.fs.readText(`/proc/${pid}/stat`)); } catch { start = null; }
+      const v = start === null ? undefined : memo.known(pid, start);
+      if (v) {
+        if (v.argv) found(pid, v.argv);
+        continue;
+      }
+    }
     let argv: string[] | null;
     try {
       argv = parseCmdline(ctx.fs.readText(`/proc/${pid}/cmdline`));
@@ -46,12 +77,11 @@ export function scanProc(ctx: ReadCtx, out: Candidates): void {
       continue; // exited or unreadable: not our business during a scan
     }
     const a0 = argv[0];
-    if (a0 !== undefined && isQemuExecutable(a0)) {
-      const c = cand(out, pid);
-      c.argv = argv;
-      c.routes.add('proc');
-    }
+    const qemu = a0 !== undefined && isQemuExecutable(a0);
+    if (qemu) found(pid, argv);
+    if (memo && start !== null) memo.record(pid, start, qemu ? argv : null);
   }
+  memo?.end();
 }
 
 function readPid(ctx: ReadCtx, file: string): number | null {

@@ -218,7 +218,7 @@ class EngineImpl implements Engine {
     if (!this.deps.readOnly && this.deps.tuner && this.samples % every === 0) {
       try {
         const reverted = await this.deps.tuner.revertDue(clock.wallMs());
-        if (reverted.length > 0) this.refreshLimits();
+        if (reverted.length > 0) this.afterTuningChange();
       } catch (e) {
         snap.errors.push({ source: 'tuning', guest: null, message: `auto-revert: ${e instanceof Error ? e.message : String(e)}` });
       }
@@ -322,15 +322,24 @@ class EngineImpl implements Engine {
     try {
       return await tuner.apply(req, raw, this.caller(caller));
     } finally {
-      this.refreshLimits();
+      this.afterTuningChange(); // show the new limits (and where memory now is) on the next tick
     }
+  }
+
+  /** A tuning change moves limits and possibly memory: re-read settings and numa_maps on the next tick. */
+  /** the tick after a change re-reads the settings files, QEMU's throttles (query-block, in the slow QMP
+   *  batch otherwise due every 30 s) and numa_maps, so the new limits and placement show at once */
+  private afterTuningChange(): void {
+    this.cadences.force('settings');
+    this.cadences.force('qmpSlow');
+    this.cadences.force('numa');
   }
 
   async undo(changeId?: string | null, caller?: CallerInfo): Promise<Plan> {
     try {
       return await this.writableTuner().undo(changeId ?? null, this.caller(caller));
     } finally {
-      this.refreshLimits();
+      this.afterTuningChange();
     }
   }
 
@@ -338,10 +347,7 @@ class EngineImpl implements Engine {
    * Show changed limits on the next tick: cgroup limits are read by 'settings', QEMU's throttles
    * (query-block) by the slow QMP batch, which otherwise comes only every 30 s.
    */
-  private refreshLimits(): void {
-    this.cadences.force('settings');
-    this.cadences.force('qmpSlow');
-  }
+
 
   async keep(changeId: string, caller?: CallerInfo): Promise<ChangeRecord> {
     return this.writableTuner().keep(changeId, this.caller(caller));

@@ -83,21 +83,3 @@ export class ProcScanMemo {
 
   get size(): number { return this.seen.size; }
 }
-
-/** Field 22 (start time, clock ticks since boot) of a `/proc/<pid>/stat` line; null if malformed. */
-export function parseStartTime(text: string): number | null {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return null;
-  let pos = close + 2;
-  for (let i = 0; i < 19 && pos > 0; i++) pos = text.indexOf(' ', pos) + 1;
-  if (pos <= 0) return null;
-  const end = text.indexOf(' ', pos);
-  const n = Number(text.slice(pos, end < 0 ? undefined : end));
-  return Number.isSafeInteger(n) && n >= 0 ? n : null;
-}
-
-/** `/proc/uptime` → clock ticks since boot, null if malformed. */
-export function parseUptimeTicks(text: string, clkTck: number): number | null {
-  const s = Number(text.trim().split(/\s+/)[0]);
-  return Number.isFinite(s) && s >= 0 ? Math.floor(s * clkTck) : null;
-}

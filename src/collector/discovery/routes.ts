@@ -4,10 +4,10 @@
 // machine.slice/ and qemu.slice/ (a scope with no QEMU process is not a guest).
 
 import { parseIdList } from '../cgroup/parse.js';
-import { parseCmdline } from '../procfs/parse.js';
+import { parseCmdline, parseStartTime, parseUptimeTicks } from '../procfs/parse.js';
 import type { ReadCtx } from '../read-ctx.js';
 import { isQemuExecutable } from './cmdline.js';
-import { parseStartTime, parseUptimeTicks, type ProcScanMemo } from './proc-memo.js';
+import type { ProcScanMemo } from './proc-memo.js';
 
 export interface Candidate {
   pid: number;

@@ -40,6 +40,11 @@ export function parseUptime(text: string): number {
   return ms;
 }
 
+/** `/proc/uptime` → clock ticks since boot, null if malformed. */
+export function parseUptimeTicks(text: string, clkTck: number): number | null {
+  try { return Math.floor((parseUptime(text) * clkTck) / 1000); } catch { return null; }
+}
+
 /** `/proc/meminfo` (and `/proc/<pid>/status`-like `Key: N kB`): key → bytes (kB × 1024), unitless values as is. */
 export function parseMeminfo(text: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -83,16 +88,25 @@ export function parsePidStat(text: string): PidStat {
   };
 }
 
-/** Only field 39 (last CPU) of a stat line, without building the whole record (hot path). */
-export function parseStatProcessor(text: string): number | null {
+/**
+ * One field of a `/proc/<pid>/stat` line without building the whole record (hot path): `after` counts
+ * fields after the `(comm)` (0 = state), as `parsePidStat`'s `f(i)` does; null if missing or malformed.
+ */
+function statFieldAfterComm(text: string, after: number): number | null {
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
   let pos = close + 2;
-  for (let i = 0; i < 36 && pos > 0; i++) pos = text.indexOf(' ', pos) + 1;
+  for (let i = 0; i < after && pos > 0; i++) pos = text.indexOf(' ', pos) + 1;
   if (pos <= 0) return null;
   const end = text.indexOf(' ', pos);
   return toInt(text.slice(pos, end < 0 ? undefined : end));
 }
+
+/** Only field 39 (last CPU) of a stat line. */
+export const parseStatProcessor = (text: string): number | null => statFieldAfterComm(text, 36);
+
+/** Only field 22 (start time, clock ticks since boot) of a stat line. */
+export const parseStartTime = (text: string): number | null => statFieldAfterComm(text, 19);
 
 /** `/proc/<pid>/status`: `Key:\tvalue` → raw value text (trimmed). */
 export function parseStatus(text: string): Map<string, string> {

@@ -59,20 +59,25 @@ export interface GuestReadOptions {
  * carried over as the same frozen object while their content is equal, so the recorder's encoder skips
  * them (record/codec); frozen, so nothing downstream writes into an object another sample shares.
  */
-function sameFlat(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+function sameFlat(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
   let n = 0;
-  for (const k in b) { if (a[k] !== b[k]) return false; n++; }
-  for (const _ in a) n--;
+  for (const k in y) { if (x[k] !== y[k]) return false; n++; }
+  for (const _ in x) n--;
   return n === 0;
+}
+
+/** `prev` when `next` holds the same fields, else `next` frozen. */
+function carry<T extends object>(prev: T | null | undefined, next: T): T {
+  return prev && sameFlat(prev, next) ? prev : Object.freeze(next);
 }
 
 function keepGroup(slow: GuestSlowState, key: string, g: RawCpuGroup | null): RawCpuGroup | null {
   if (g === null) { slow.cpuGroups.delete(key); return null; }
-  const prev = slow.cpuGroups.get(key);
-  if (prev && sameFlat(prev as unknown as Record<string, unknown>, g as unknown as Record<string, unknown>)) return prev;
-  const f = Object.freeze(g);
-  slow.cpuGroups.set(key, f);
-  return f;
+  const kept = carry(slow.cpuGroups.get(key), g);
+  slow.cpuGroups.set(key, kept);
+  return kept;
 }
 
 /** cgroup disks with their limits carried over (frozen) from the last read while unchanged */
@@ -80,9 +85,7 @@ function keepDiskLimits(slow: GuestSlowState, disks: RawDisk[]): RawDisk[] {
   const seen = new Map<string, RawDiskLimits>();
   for (const x of disks) {
     const key = x.device ?? x.name;
-    const prev = slow.diskLimits.get(key);
-    const l = x.limits as unknown as Record<string, unknown>;
-    x.limits = prev && sameFlat(prev as unknown as Record<string, unknown>, l) ? prev : Object.freeze(x.limits);
+    x.limits = carry(slow.diskLimits.get(key), x.limits);
     seen.set(key, x.limits);
   }
   slow.diskLimits = seen;
@@ -90,11 +93,7 @@ function keepDiskLimits(slow: GuestSlowState, disks: RawDisk[]): RawDisk[] {
 }
 
 function keepCgroup(slow: GuestSlowState, c: NonNullable<DiscoveredGuest['cgroup']> | null): RawGuest['cgroup'] {
-  if (c === null) return (slow.cgroup = null);
-  const next = { path: c.path, version: c.version, own: c.own, nestedPath: c.nestedPath };
-  const prev = slow.cgroup;
-  if (prev && sameFlat(prev as unknown as Record<string, unknown>, next)) return prev;
-  return (slow.cgroup = Object.freeze(next));
+  return (slow.cgroup = c === null ? null : carry(slow.cgroup, { path: c.path, version: c.version, own: c.own, nestedPath: c.nestedPath }));
 }
 
 /** Allowed CPUs of a thread (`Cpus_allowed_list` of its status; a ~1.3 KB file, so not every tick). */
@@ -169,8 +168,7 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
   if (o.numa) {
     const nm = readNumaMaps(ctx, g.pid);
     const perNode = nm ? nm.perNodeBytes : d && own ? readGuestNumaStat(ctx, d, o.hugeSizesKb, o.pageSize) : null;
-    slow.perNodeBytes = perNode && slow.perNodeBytes && sameFlat(slow.perNodeBytes, perNode) ? slow.perNodeBytes
-      : perNode ? Object.freeze(perNode) : null;
+    slow.perNodeBytes = perNode ? carry(slow.perNodeBytes, perNode) : null;
     slow.perNodeReadAtMs = perNode ? o.monoMs : null;
     // THP: cgroup memory.stat when the cgroup is the guest's own, else smaps_rollup (walks page tables)
     const cgThp = d && own ? readGuestThp(ctx, d) : null;

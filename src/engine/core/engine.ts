@@ -186,7 +186,7 @@ class EngineImpl implements Engine {
     }
     const t1 = clock.monoMs();
     let snap: Snapshot;
-    const journalNotes = this.journalNotes();
+    const journalNotes = this.journalProblems();
     if (derived) {
       snap = derived.snapshot;
       this.lastDeriveCostUsec = derived.deriveUsec;
@@ -226,10 +226,8 @@ class EngineImpl implements Engine {
     return snap;
   }
 
-  journalProblems(): string[] { return this.journalNotes(); }
-
   /** Corrupt undo journal records, one line each, for every snapshot while they are there. */
-  private journalNotes(): string[] {
+  journalProblems(): string[] {
     const t = this.deps.tuner;
     if (!t?.journalProblems) return [];
     try {

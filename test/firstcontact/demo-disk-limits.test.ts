@@ -2,31 +2,23 @@
 // specs in one change both stay in the simulated io.max (the kernel keeps one line per device; the
 // demo once kept only the last write), and a `--disk-throttle` (QMP block_set_io_throttle on the demo's
 // QMP server) shows in the next snapshots' disks[].limits instead of only at the 30 s slow QMP batch.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../helpers/cli.js';
-import { exited } from '../helpers/daemon.js';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'vt-dlim-'));
-let daemon: ChildProcess | null = null;
-afterAll(async () => {
-  if (daemon) { daemon.kill('SIGTERM'); await exited(daemon); }
-  rmSync(dir, { recursive: true, force: true });
-});
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { startServe } from '../helpers/daemon.js';
+import { useLab } from '../helpers/lab.js';
 
 interface Limits { readIops: number | null; writeIops: number | null; readBytesPerSec: number | null; writeBytesPerSec: number | null }
 interface Dev { name: string; limits: Limits }
 interface Guest { name: string; disks: Dev[]; blockDevices: Dev[] }
 
 describe('demo disk limits (simulated host; real CLI over serve --demo)', () => {
+  const lab = useLab();
+
   it('two --io specs in one change both show in blockDevices[].limits, --disk-throttle in disks[].limits', async () => {
-    const sock = path.join(dir, 'rw.sock');
-    daemon = spawn(process.execPath, [CLI, '--demo', '2', 'serve', '--listen', `unix:${sock}`], { stdio: 'ignore' });
-    for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(existsSync(sock)).toBe(true);
+    const sock = path.join(lab.tmpdir('dlim'), 'rw.sock');
+    // own process group, demo tree under the lab's directory, both removed after the test even when it fails
+    await startServe(lab, ['--demo', '2'], ['--listen', `unix:${sock}`], /read-write/);
     const c = ['--connect', `unix:${sock}`];
     const web = async (): Promise<Guest> => {
       const r = await runCli([...c, '--json', 'snapshot']);

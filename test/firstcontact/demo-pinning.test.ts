@@ -2,30 +2,22 @@
 // CLI processes, `--vcpu-pin` and `--emulator-pin` on a demo guest land in the simulated libvirt vcpuN/
 // and emulator/ cpuset groups; the next snapshots show the vCPU's cpusAllowed and its lastCpu following
 // the pin, a following plan reads the emulator pin back, and undo restores both.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../helpers/cli.js';
-import { exited } from '../helpers/daemon.js';
-
-const dir = mkdtempSync(path.join(tmpdir(), 'vt-pin-'));
-let daemon: ChildProcess | null = null;
-afterAll(async () => {
-  if (daemon) { daemon.kill('SIGTERM'); await exited(daemon); }
-  rmSync(dir, { recursive: true, force: true });
-});
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { startServe } from '../helpers/daemon.js';
+import { useLab } from '../helpers/lab.js';
 
 interface Vcpu { index: number; cpusAllowed: string | null; lastCpu: number | null }
 interface Step { kind: string; path?: string; from: string | null; to: string }
 
 describe('demo thread pinning (simulated, no taskset run; real CLI over serve --demo)', () => {
+  const lab = useLab();
+
   it('--vcpu-pin and --emulator-pin show in the snapshots and plans; undo restores them', async () => {
-    const sock = path.join(dir, 'rw.sock');
-    daemon = spawn(process.execPath, [CLI, '--demo', '2', 'serve', '--listen', `unix:${sock}`], { stdio: 'ignore' });
-    for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(existsSync(sock)).toBe(true);
+    const sock = path.join(lab.tmpdir('pin'), 'rw.sock');
+    // own process group, demo tree under the lab's directory, both removed after the test even when it fails
+    await startServe(lab, ['--demo', '2'], ['--listen', `unix:${sock}`], /read-write/);
     const c = ['--connect', `unix:${sock}`];
     const vcpu1 = async (): Promise<Vcpu> => {
       const r = await runCli([...c, '--json', 'snapshot']);

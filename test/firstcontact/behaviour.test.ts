@@ -1,12 +1,14 @@
 // First contact, through the real CLI: hugepage pool checks, the revert timer's messages without a
 // terminal, `watch | head -2` ending quietly (and leaving no demo tree), and over a `serve --demo`
 // daemon: --revert-after says the daemon holds a timer, and `advise --lint` exits 1 once it finds an error.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
+import { startServe } from '../helpers/daemon.js';
+import { useLab } from '../helpers/lab.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vt-fc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,20 +59,12 @@ describe('watch | head -2 (real CLI, demo host)', () => {
 });
 
 describe('over a serve --demo daemon (real CLI processes)', () => {
-  let daemon: ChildProcess | null = null;
-  afterAll(async () => {
-    if (daemon && daemon.exitCode === null) {
-      const gone = new Promise((r) => daemon!.once('exit', r));
-      daemon.kill('SIGTERM');
-      await gone;
-    }
-  });
+  const lab = useLab();
 
   it('--revert-after says the daemon holds the timer; advise --lint exits 1 once it finds an error', async () => {
-    const sock = path.join(dir, 'rw.sock');
-    daemon = spawn(process.execPath, [CLI, '--demo', '8', 'serve', '--listen', `unix:${sock}`], { stdio: 'ignore' });
-    for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(existsSync(sock)).toBe(true);
+    const sock = path.join(lab.tmpdir('behaviour'), 'rw.sock');
+    // own process group, demo tree under the lab's directory, both removed after the test even when it fails
+    await startServe(lab, ['--demo', '8'], ['--listen', `unix:${sock}`], /read-write/);
     const c = ['--connect', `unix:${sock}`];
     const clean = await runCli([...c, 'advise', '--lint']);
     expect(clean.code, clean.stderr).toBe(0);

@@ -108,11 +108,16 @@ export class Lab {
     return group;
   }
 
-  /** Start a child process in its own process group; killed by pid (group) at cleanup. */
+  /**
+   * Start a child process in its own process group; killed by pid (group) at cleanup. Its TMPDIR is a
+   * lab directory (unless the caller's env names one): a demo tree it makes is removed with the lab
+   * even though the SIGKILL at cleanup leaves the process no chance to remove it.
+   */
   spawn(argv: string[], opts: SpawnOptions = {}): ChildProcess {
     const [file, ...args] = argv;
     if (!file) throw new Error('empty argv');
-    const child = spawn(file, args, { stdio: 'ignore', detached: true, ...opts });
+    const env = { ...(opts.env ?? process.env), TMPDIR: opts.env?.TMPDIR ?? this.tmpdir('spawn-tmp') };
+    const child = spawn(file, args, { stdio: 'ignore', detached: true, ...opts, env });
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not start ${file}`);
     this.defer(() => killPid(pid, true));

@@ -1,6 +1,7 @@
 // Owns the libvirt section of the bench: a real libvirtd with N idle TCG domains (a `hlt` loop), then,
 // one after the other over the same window at 1 Hz: nothing (libvirtd's own baseline), `virtune watch`
-// (the built CLI), prometheus-libvirt-exporter scraped once a second, and a `virsh domstats --raw` loop.
+// (the built CLI), prometheus-libvirt-exporter scraped once a second, and a `virsh domstats --raw` loop;
+// with VIRTUNE_BENCH_BEFORE_CLI an older build's `watch` too, then both builds at the same time.
 // Each tool's CPU is its own process plus its children (reaped children's time and the live
 // descendants, e.g. virtune's virsh session) plus the CPU libvirtd burned above its baseline. Spawned
 // processes are counted through logging shims for virsh/tc/ip put first on the tool's PATH.
@@ -37,9 +38,23 @@ export interface LibvirtCost {
   domstatsLoop: LibvirtToolCost | null;
   /** a second virtune (an older build) when VIRTUNE_BENCH_BEFORE_CLI names its dist/cli.js */
   before: LibvirtToolCost | null;
+  /**
+   * With VIRTUNE_BENCH_BEFORE_CLI: both builds' `watch` run at the same time against the same domains
+   * (the same load for both; the sequential figures above move by more than a change between builds).
+   * Own and children's CPU only: libvirtd's extra CPU cannot be told apart between two clients.
+   */
+  sideBySide: SideBySide | null;
   loadAvgBefore: number[];
   loadAvgAfter: number[];
   notes: string[];
+}
+
+export interface SideBySide {
+  windowSec: number;
+  now: { ownPct: number; childrenPct: number };
+  before: { ownPct: number; childrenPct: number };
+  /** now's own CPU ÷ before's */
+  ownRatio: number | null;
 }
 
 /** utime, stime, cutime, cstime of a process in seconds (null when gone). */
@@ -143,6 +158,34 @@ async function measureTool(
   }
 }
 
+/** Start every tool at once; after the warm-up, each one's own and children's CPU over the same window. */
+async function measureTogether(starts: Array<() => ChildProcess>, warmupSec: number, windowSec: number): Promise<Array<{ ownPct: number; childrenPct: number }>> {
+  const children = starts.map((start) => start());
+  try {
+    await sleep(warmupSec * 1000);
+    for (const c of children) if (!pidAlive(c.pid as number)) throw new Error(`a measured tool (pid ${c.pid}) exited during warm-up`);
+    const lives = children.map(() => new Map<number, number>());
+    const a = children.map((c, i) => treeTimes(c.pid as number, lives[i] as Map<number, number>));
+    const w0 = Date.now();
+    await sleep(windowSec * 1000);
+    const wall = (Date.now() - w0) / 1000;
+    return children.map((c, i) => {
+      const live1 = new Map<number, number>();
+      const b = treeTimes(c.pid as number, live1);
+      const a0 = a[i] as { own: number; children: number };
+      return { ownPct: round(((b.own - a0.own) / wall) * 100), childrenPct: round(((b.children - a0.children) / wall) * 100) };
+    });
+  } finally {
+    for (const c of children) {
+      const pid = c.pid as number;
+      for (const d of descendants(pid)) { try { process.kill(d, 'SIGKILL'); } catch { /* gone */ } }
+      try { process.kill(-pid, 'SIGKILL'); } catch { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    }
+    const deadline = Date.now() + 5000;
+    while (children.some((c) => pidAlive(c.pid as number)) && Date.now() < deadline) await sleep(20);
+  }
+}
+
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
 /** An idle boot sector: `hlt; jmp $-1`, in a 1 MiB raw image. */
@@ -190,16 +233,23 @@ export async function measureLibvirt(o: LibvirtBenchOptions, progress: (m: strin
     progress(`libvirtd baseline ${baselinePct.toFixed(2)} % of a CPU`);
 
     const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
-    const virtuneRun = async (cliPath: string, label: string): Promise<LibvirtToolCost | null> => {
+    const startWatch = (cliPath: string, label: string): { start: () => ChildProcess; log: string } => {
       const shimDir = path.join(dir, `shims-${label}`);
       mkdirSync(shimDir);
       const log = path.join(dir, `spawns-${label}.log`);
       writeShims(shimDir, log);
+      return {
+        log,
+        start: () => spawn(process.execPath, [cliPath, 'watch', '--json', '--interval', '1'], {
+          stdio: ['ignore', 'ignore', 'ignore'], detached: true, env: { ...process.env, PATH: `${shimDir}:${process.env.PATH ?? ''}` },
+        }),
+      };
+    };
+    const virtuneRun = async (cliPath: string, label: string): Promise<LibvirtToolCost | null> => {
+      const w = startWatch(cliPath, label);
       progress(`${label}: virtune watch --interval 1 for ${o.windowSec} s`);
       try {
-        return await measureTool(() => spawn(process.execPath, [cliPath, 'watch', '--json', '--interval', '1'], {
-          stdio: ['ignore', 'ignore', 'ignore'], detached: true, env: { ...process.env, PATH: `${shimDir}:${process.env.PATH ?? ''}` },
-        }), daemon, baselinePct, o.warmupSec, o.windowSec, log);
+        return await measureTool(w.start, daemon, baselinePct, o.warmupSec, o.windowSec, w.log);
       } catch (e) {
         notes.push(`${label}: ${(e as Error).message}`);
         return null;
@@ -208,6 +258,16 @@ export async function measureLibvirt(o: LibvirtBenchOptions, progress: (m: strin
     const virtune = await virtuneRun(cli, 'virtune');
     const beforeCli = process.env.VIRTUNE_BENCH_BEFORE_CLI;
     const before = beforeCli ? await virtuneRun(beforeCli, 'before') : null;
+    let sideBySide: SideBySide | null = null;
+    if (beforeCli) {
+      progress(`virtune and before at the same time for ${o.windowSec} s`);
+      try {
+        const [n, b] = await measureTogether([startWatch(cli, 'together-now').start, startWatch(beforeCli, 'together-before').start], o.warmupSec, o.windowSec);
+        if (n && b) sideBySide = { windowSec: o.windowSec, now: n, before: b, ownRatio: b.ownPct > 0 ? round(n.ownPct / b.ownPct, 3) : null };
+      } catch (e) {
+        notes.push(`side by side: ${(e as Error).message}`);
+      }
+    }
 
     let exporter: LibvirtToolCost | null = null;
     if (existsSync('/usr/bin/prometheus-libvirt-exporter')) {
@@ -230,7 +290,7 @@ export async function measureLibvirt(o: LibvirtBenchOptions, progress: (m: strin
       stdio: 'ignore', detached: true, env: { ...process.env, PATH: `${shimDir}:${process.env.PATH ?? ''}` },
     }), daemon, baselinePct, o.warmupSec, o.windowSec, loopLog).catch((e: unknown) => { notes.push(`domstats loop: ${(e as Error).message}`); return null; });
     const loadAvgAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
-    return { guests: o.guests, windowSec: o.windowSec, libvirtdBaselinePct: round(baselinePct), virtune, exporter, domstatsLoop, before, loadAvgBefore, loadAvgAfter, notes };
+    return { guests: o.guests, windowSec: o.windowSec, libvirtdBaselinePct: round(baselinePct), virtune, exporter, domstatsLoop, before, sideBySide, loadAvgBefore, loadAvgAfter, notes };
   } finally {
     for (const c of cleanups.reverse()) { try { c(); } catch (e) { progress(`cleanup: ${(e as Error).message}`); } }
   }

@@ -30,5 +30,9 @@ export async function runLibvirtPart(r: BenchResult, opts: BenchOptions, step: S
   r.libvirtVsExporterRatio = v !== null && e !== null && e > 0 ? round(v / e, 2) : null;
   r.libvirtSpawnsPerSec = main.virtune?.spawnsPerSec ?? null;
   r.notes.push(`libvirt measured with ${main.guests} domains over ${main.windowSec} s per tool; load average ${main.loadAvgBefore.join(' ')} before, ${main.loadAvgAfter.join(' ')} after (shared machine)`);
+  const sb = main.sideBySide;
+  if (sb) {
+    r.notes.push(`libvirt: now and before at the same time over ${sb.windowSec} s, own CPU ${sb.now.ownPct} % vs ${sb.before.ownPct} % (ratio ${sb.ownRatio ?? 'n/a'}), children ${sb.now.childrenPct} % vs ${sb.before.childrenPct} %`);
+  }
   for (const n of main.notes) r.notes.push(`libvirt: ${n}`);
 }

@@ -1,7 +1,8 @@
 // Owns openEngine: the composition root every client command uses to get an EngineApi — an
 // in-process engine on the real host (--root), on the simulated demo host (--demo), or a remote
 // daemon (--connect unix:PATH | ws://HOST:PORT/ with --token-file FILE or VIRTUNE_TOKEN). In-process engines are served through the
-// JSON loopback, so every command exercises the same validated message path as a remote client.
+// JSON loopback, so every command exercises the same validated message path as a remote client —
+// except the snapshot feed of `watch` and `snapshot` (openSnapshotFeed), which only prints snapshots.
 // Write access (a Tuner) is wired only when asked for; otherwise tuning answers code 4 (read-only).
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -222,6 +223,38 @@ export async function openEngine(g: GlobalOptions, opts: OpenOptions = {}): Prom
     await local.stop();
   };
   return client;
+}
+
+/** What `watch` and `snapshot` need of an engine: its snapshots, its guests, closing it. */
+export type SnapshotFeed = Pick<EngineApi, 'subscribe' | 'listGuests' | 'close'>;
+
+/**
+ * The snapshot stream for `watch` and `snapshot`. A remote daemon is asked over its transport as for
+ * every command; an in-process engine is subscribed to directly, without the JSON loopback: these
+ * commands only print snapshots (no request a validator could refuse), and a snapshot that went
+ * through the loopback is the same object after a stringify, a parse and a validation — the printed
+ * JSON text is the same (snapshotJson), made once per tick instead of twice plus a parse.
+ */
+export async function openSnapshotFeed(g: GlobalOptions): Promise<SnapshotFeed> {
+  if (g.connect) return connectRemote(g.connect, connectToken(g));
+  const local = await buildLocalEngine(g, { write: g.write, version: packageVersion() });
+  try {
+    await local.engine.start();
+  } catch (e) {
+    await local.stop();
+    throw e;
+  }
+  return feedOf(local);
+}
+
+/** A started local engine as a snapshot feed; close() stops it (and its demo host). */
+export function feedOf(local: LocalEngine): SnapshotFeed {
+  const { engine } = local;
+  return {
+    subscribe: (onSnapshot) => engine.subscribe(onSnapshot),
+    listGuests: () => engine.listGuests(),
+    close: () => local.stop(),
+  };
 }
 
 /**

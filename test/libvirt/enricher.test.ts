@@ -153,6 +153,33 @@ describe('libvirt enricher', () => {
     expect(g.nics[0]?.ifname).toBe('vnet0');
   });
 
+  it('settings ticks: an unchanged status XML keeps what it gave; a rewritten one (a live change) shows in that tick', async () => {
+    const runner = cannedVirsh();
+    const fs = host();
+    const en = createLibvirtEnricher({ runner, fs, uri: null });
+    const tick = async (tasks: SampleTask[]): Promise<RawGuest> => {
+      const g = blankGuest('libvirt:web01', 'web01', 18624);
+      const errors: SourceErrorInfo[] = [];
+      await en.enrich([g], ctx(tasks, errors));
+      expect(errors).toEqual([]);
+      return g;
+    };
+    const first = await tick(['discovery', 'counters']);
+    const same = await tick(['settings', 'counters']);
+    // the same text: the same parsed definition (not parsed again), the same figures
+    expect(same.libvirt?.disks).toBe(first.libvirt?.disks);
+    expect(same.disks[0]?.limits.readIops).toBe(50);
+    // libvirtd rewrites the file on a live change (here: `virsh blkdeviotune --live` to 75 read iops)
+    const file = path.join(fs.root, 'run/libvirt/qemu/web01.xml');
+    writeFileSync(file, fx('status.xml').replace('<read_iops_sec>50</read_iops_sec>', '<read_iops_sec>75</read_iops_sec>'));
+    const counters = await tick(['counters']);
+    expect(counters.disks[0]?.limits.readIops).toBe(50); // read on settings ticks only, as before
+    const changed = await tick(['settings', 'counters']);
+    expect(changed.disks[0]?.limits.readIops).toBe(75);
+    expect(changed.libvirt?.disks).not.toBe(first.libvirt?.disks);
+    expect(runner.calls.map((c) => sub(c.argv)[0])).not.toContain('dumpxml');
+  });
+
   it('no readable status XML (not root): the live domain is asked with dumpxml on settings ticks', async () => {
     const runner = cannedVirsh();
     const en = createLibvirtEnricher({ runner, fs: host({ status: false }), uri: null });

@@ -1,16 +1,17 @@
-// Owns `virtune snapshot` and `virtune watch`: take snapshots through EngineApi (in-process, demo or
-// --connect) and print them — contract JSON (one object per line) with --json, else a compact table.
+// Owns `virtune snapshot` and `virtune watch`: take snapshots from the engine (in-process on --root or
+// the demo, subscribed to directly; or a daemon over --connect) and print them — contract JSON (one
+// object per line, the snapshot's own JSON text) with --json, else a compact table.
 
 import type { Command } from 'commander';
 import { usageError } from '../../engine/model/errors.js';
 import type { Snapshot } from '../../engine/model/snapshot.js';
 import { snapshotTable } from '../../engine/present/snapshot-table.js';
-import type { EngineApi } from '../../engine/protocol/api.js';
-import { openEngine } from '../engine-factory.js';
+import { snapshotJson } from '../../engine/protocol/snapshot-json.js';
+import { openSnapshotFeed, type SnapshotFeed } from '../engine-factory.js';
 import { makeOut, parseGlobals, type GlobalOptions, type Out } from '../runtime.js';
 
 /** Resolve with `n` snapshots that carry rates (or fewer if stopped), calling each() on every one. */
-function collectSnapshots(api: EngineApi, n: number, each: (s: Snapshot) => void, stop: AbortSignal): Promise<void> {
+function collectSnapshots(api: SnapshotFeed, n: number, each: (s: Snapshot) => void, stop: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = 0;
     let done = false;
@@ -27,7 +28,8 @@ function collectSnapshots(api: EngineApi, n: number, each: (s: Snapshot) => void
 }
 
 function print(out: Out, s: Snapshot, clear: boolean): void {
-  if (out.json) { out.data(s); return; }
+  // the text JSON.stringify makes of it (made once however many outputs want it)
+  if (out.json) { process.stdout.write(snapshotJson(s) + '\n'); return; }
   const text = snapshotTable(s).join('\n');
   process.stdout.write((clear ? '\x1b[H\x1b[2J' : '') + text + '\n' + (clear ? '' : '\n'));
 }
@@ -49,15 +51,15 @@ function interruptSignal(): { signal: AbortSignal; dispose(): void } {
 }
 
 /** No --root/--demo/--connect and no guests on this host: the interactive watch shows the demo. */
-async function openForWatch(g: GlobalOptions, out: Out): Promise<EngineApi> {
-  const api = await openEngine(g);
+async function openForWatch(g: GlobalOptions, out: Out): Promise<SnapshotFeed> {
+  const api = await openSnapshotFeed(g);
   const implicitHost = !g.json && g.connect === null && g.demo === null && g.root === '/';
   if (!implicitHost) return api;
   const guests = await api.listGuests();
   if (guests.length > 0) return api;
   await api.close();
   out.warn('virtune: no guests found on this host; showing the demo host instead (--demo 8). Use --root / or --json for the real host.');
-  return openEngine({ ...g, demo: 8 });
+  return openSnapshotFeed({ ...g, demo: 8 });
 }
 
 export function registerSnapshot(program: Command): void {
@@ -66,7 +68,7 @@ export function registerSnapshot(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const g = parseGlobals(cmd);
       const out = makeOut(g.json);
-      const api = await openEngine(g);
+      const api = await openSnapshotFeed(g);
       const stop = interruptSignal();
       try {
         await collectSnapshots(api, 1, (s) => print(out, s, false), stop.signal);

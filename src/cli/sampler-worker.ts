@@ -2,10 +2,11 @@
 // from the SamplerConfig in workerData (sampler-factory.ts) and answers the engine thread's
 // {kind:'sample'} requests with RawSamples (encoded in parts, their buffers handed over, see
 // worker-sampler.ts) — with `derive`, also the snapshot derived here against the previous sample this
-// worker read — and {kind:'close'} by closing everything.
+// worker read, as JSON text in parts (its one serialisation) — and {kind:'close'} by closing everything.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeRawSample, transferables, type SamplerWorkerReply, type SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
+import { encodeRawSample, GUESTS_PER_PART, transferables, type SamplerWorkerReply, type SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
+import { snapshotJsonParts } from '../engine/protocol/snapshot-json.js';
 import type { SampleTask } from '../engine/ports/sources.js';
 import { derive } from '../engine/core/derive.js';
 import type { RawSample } from '../engine/model/sample.js';
@@ -29,8 +30,7 @@ if (port) {
             const snapshot = derive(prev, raw);
             const deriveUsec = Math.round((performance.now() - t0) * 1000);
             prev = raw;
-            reply = { id: m.id, sample: encodeRawSample(raw), snapshot: encodeRawSample(snapshot), deriveUsec };
-            if (m.json === true) reply.snapshotJson = JSON.stringify(snapshot);
+            reply = { id: m.id, sample: encodeRawSample(raw), snapshot: snapshotJsonParts(snapshot, GUESTS_PER_PART), deriveUsec };
           } else {
             reply = { id: m.id, sample: encodeRawSample(raw) };
           }
@@ -38,7 +38,7 @@ if (port) {
           reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
         }
       }
-      port.postMessage(reply, transferables(...[reply.sample, reply.snapshot].filter((e) => e !== undefined)));
+      port.postMessage(reply, reply.sample ? transferables(reply.sample) : []);
     })();
   });
 }

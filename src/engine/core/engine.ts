@@ -179,7 +179,7 @@ class EngineImpl implements Engine {
     this.lastTickStartMs = t0;
     const tasks = this.cadences.due(t0);
     const yieldToLoop = this.deps.yieldToLoop ?? null;
-    const derived = yieldToLoop !== null && sampler.sampleDerived && !this.deps.replay ? await sampler.sampleDerived({ tasks }, { json: this.listeners.size > 0 }) : null;
+    const derived = yieldToLoop !== null && sampler.sampleDerived && !this.deps.replay ? await sampler.sampleDerived({ tasks }) : null;
     const raw = derived ? derived.raw : await sampler.sample({ tasks });
     if (this.deps.onRawSample) {
       try { this.deps.onRawSample(raw); } catch { /* the recorder's failure is its own */ }

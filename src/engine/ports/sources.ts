@@ -28,7 +28,7 @@ export interface SampleSource {
    * previous sample this source returned), so the engine's thread does not derive. The daemon's worker
    * source offers it; its `raw.guests` may be decoded only when first read.
    */
-  sampleDerived?(req: SampleRequest, opts?: { json?: boolean }): Promise<DerivedSample>;
+  sampleDerived?(req: SampleRequest): Promise<DerivedSample>;
   close(): Promise<void>;
 }
 
@@ -37,8 +37,8 @@ export interface DerivedSample {
   snapshot: Snapshot;
   /** what derive() cost where it ran, µs */
   deriveUsec: number;
-  /** JSON.stringify(snapshot), made where it was derived (asked with json: true; for subscribers) */
-  snapshotJson?: string | null;
+  /** JSON.stringify(snapshot), or what makes it from what crossed (called only if a subscriber needs it) */
+  snapshotJson?: string | (() => string) | null;
 }
 
 export interface EnrichContext {

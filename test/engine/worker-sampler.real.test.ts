@@ -2,7 +2,8 @@
 // worker thread) reading a demo host whose simulator runs in its own process: sampleDerived() gives
 // the snapshot derive() gives on this thread from the same two raw samples (first with no rates, then
 // with rates), the JSON text made from the parts that crossed is exactly JSON.stringify of derive()'s
-// snapshot, and the raw sample's guests (kept encoded) read back whole.
+// snapshot, and the raw sample's guests (kept encoded) read back whole; with raw: false they stay in
+// the worker until loadRawGuests fetches them (reading them before throws instead of giving none).
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -43,5 +44,15 @@ describe('the sampler worker (real worker thread, demo host in its own process)'
     expect(second.snapshot.guests.some((g) => g.cpu.usagePct !== null)).toBe(true);
     expect((second.snapshotJson as () => string)()).toBe(JSON.stringify(secondHere));
     expect(second.deriveUsec).toBeGreaterThan(0);
+
+    await new Promise((r) => setTimeout(r, 600));
+    const third = await w.sampleDerived({ tasks: new Set(['counters', 'qmp'] as const) }, { raw: false });
+    expect(() => third.raw.guests).toThrow(/not fetched/);
+    expect(third.raw.monoMs).toBeGreaterThan(second.raw.monoMs);
+    expect(typeof third.loadRawGuests).toBe('function');
+    await third.loadRawGuests?.();
+    expect(third.raw.guests.map((g) => g.id).sort()).toEqual(demo.guests.map((g) => g.id).sort());
+    expect(third.snapshot).toEqual(derive(second.raw, third.raw)); // the very sample the worker derived from
+    expect(second.loadRawGuests ?? null).toBeNull(); // asked whole: nothing to fetch
   });
 });

@@ -3,6 +3,8 @@
 // websocket clients that each subscribe to the 1 Hz snapshot stream. With --demo the simulator runs
 // inside the daemon, so both figures include it; the variant on --root reads a demo host that runs in
 // its own process, which leaves the daemon's own cost. The difference idle → clients is the fan-out.
+// The daemon's main thread is also measured alone (/proc/PID/task/PID/stat): the rest of the process
+// is the sampler worker thread (sampling, derivation, the snapshot's JSON) and V8's helper threads.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,6 +24,9 @@ export interface DaemonCost {
   windowSec: number;
   cpuPctIdle: number;
   cpuPctClients: number;
+  /** of those, the daemon's main thread (event loop: history, fan-out); the rest is the sampler worker and V8's threads */
+  mainThreadPctIdle: number | null;
+  mainThreadPctClients: number | null;
   /** snapshots received per client per second during the window (≈ 1 at 1 Hz) */
   eventsPerClientPerSec: number;
   /** bytes of one snapshot event on the wire */
@@ -61,13 +66,27 @@ function rssMb(pid: number): number | null {
   }
 }
 
-/** CPU share (% of one core) of pid over windowMs. */
-async function cpuShare(pid: number, windowMs: number): Promise<number> {
+/** utime + stime of a process's main thread (its first task), in seconds; null when unreadable. */
+function mainThreadCpuSec(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU share (% of one core) of pid, and of its main thread, over windowMs. */
+async function cpuShare(pid: number, windowMs: number): Promise<{ all: number; main: number | null }> {
   const c0 = cpuSec(pid);
+  const m0 = mainThreadCpuSec(pid);
   const t0 = performance.now();
   await sleep(windowMs);
   const c1 = cpuSec(pid);
-  return ((c1 - c0) / ((performance.now() - t0) / 1000)) * 100;
+  const m1 = mainThreadCpuSec(pid);
+  const sec = (performance.now() - t0) / 1000;
+  return { all: ((c1 - c0) / sec) * 100, main: m0 === null || m1 === null ? null : ((m1 - m0) / sec) * 100 };
 }
 
 /** Start the daemon; resolves with its websocket URL (token included) once it printed it. */
@@ -157,7 +176,7 @@ export async function measureDaemon(o: BenchOptions, ownDemo = false): Promise<D
     const sec = (performance.now() - t0) / 1000;
     return {
       guests: o.daemonGuests, host: demo ? 'root' : 'demo', clients: o.daemonClients, connected: clients.length, windowSec: o.daemonWindowSec,
-      cpuPctIdle: idle, cpuPctClients: busy,
+      cpuPctIdle: idle.all, cpuPctClients: busy.all, mainThreadPctIdle: idle.main, mainThreadPctClients: busy.main,
       eventsPerClientPerSec: Math.round((events / clients.length / sec) * 100) / 100,
       eventBytes: clients[0]?.lastBytes ?? null, rssMbAfter: rssMb(pid),
     };

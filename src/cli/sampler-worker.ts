@@ -2,10 +2,13 @@
 // from the SamplerConfig in workerData (sampler-factory.ts) and answers the engine thread's
 // {kind:'sample'} requests with RawSamples (encoded in parts, their buffers handed over, see
 // worker-sampler.ts) — with `derive`, also the snapshot derived here against the previous sample this
-// worker read — and {kind:'close'} by closing everything.
+// worker read, as JSON text in parts (its one serialisation), and with `keepGuests` the raw sample
+// without its guests, which stay here for a later {kind:'rawGuests'} (the last two samples are kept)
+// — and {kind:'close'} by closing everything.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeRawSample, transferables, type SamplerWorkerReply, type SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
+import { encodeRawSample, GUESTS_PER_PART, KEPT_SAMPLES, transferables, type SamplerWorkerReply, type SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
+import { snapshotJsonParts } from '../engine/protocol/snapshot-json.js';
 import type { SampleTask } from '../engine/ports/sources.js';
 import { derive } from '../engine/core/derive.js';
 import type { RawSample } from '../engine/model/sample.js';
@@ -15,22 +18,33 @@ const port = parentPort;
 if (port) {
   const built = buildSampler(workerData as SamplerConfig);
   let prev: RawSample | null = null;
+  /** the raw samples of the last KEPT_SAMPLES sample requests, for rawGuests requests */
+  const kept = new Map<number, RawSample>();
   port.on('message', (m: SamplerWorkerRequest) => {
     void (async () => {
       let reply: SamplerWorkerReply;
       if (m.kind === 'close') {
         await built.close();
         reply = { id: m.id, closed: true };
+      } else if (m.kind === 'rawGuests') {
+        const raw = kept.get(m.of);
+        reply = raw ? { id: m.id, sample: encodeRawSample(raw) } : { id: m.id, error: `the sampler worker no longer holds sample ${m.of}` };
       } else {
         try {
           const raw = await built.sampler.sample({ tasks: new Set<SampleTask>(m.tasks) });
+          kept.set(m.id, raw);
+          for (const k of kept.keys()) if (kept.size > KEPT_SAMPLES) kept.delete(k);
           if (m.derive === true) {
             const t0 = performance.now();
             const snapshot = derive(prev, raw);
             const deriveUsec = Math.round((performance.now() - t0) * 1000);
             prev = raw;
-            reply = { id: m.id, sample: encodeRawSample(raw), snapshot: encodeRawSample(snapshot), deriveUsec };
-            if (m.json === true) reply.snapshotJson = JSON.stringify(snapshot);
+            const keep = m.keepGuests === true;
+            reply = {
+              id: m.id, sample: keep ? encodeRawSample({ ...raw, guests: [] }) : encodeRawSample(raw),
+              snapshot: snapshotJsonParts(snapshot, GUESTS_PER_PART), deriveUsec,
+            };
+            if (keep) reply.guestsKept = true;
           } else {
             reply = { id: m.id, sample: encodeRawSample(raw) };
           }
@@ -38,7 +52,7 @@ if (port) {
           reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
         }
       }
-      port.postMessage(reply, transferables(...[reply.sample, reply.snapshot].filter((e) => e !== undefined)));
+      port.postMessage(reply, reply.sample ? transferables(reply.sample) : []);
     })();
   });
 }

@@ -16,7 +16,7 @@ export interface MetricsEndpoint {
 
 /** What the endpoint reads: the EngineApi and the latest raw sample (counters are not in a snapshot). */
 export interface MetricsSource extends Pick<EngineApi, 'status'> {
-  latestRaw(): RawSample | null;
+  latestRaw(): RawSample | null | Promise<RawSample | null>;
 }
 
 type Labels = Record<string, string>;
@@ -180,7 +180,7 @@ export function createMetrics(engine: MetricsSource): MetricsEndpoint {
       deriveCost({}, st.lastDeriveCostUsec, US);
       clients({}, st.clients);
       guests({}, st.guests);
-      const raw = engine.latestRaw();
+      const raw = await engine.latestRaw();
       if (raw) {
         hostSeries(raw);
         for (const g of raw.guests) guestSeries(g);

@@ -36,4 +36,26 @@ describe('range checks of a sample', () => {
     expect(() => parseCpuList('0-9007199254740993')).toThrow(/above 65535/);
     expect(() => parseCpuList('4', 3)).toThrow(/above 3/);
   });
+
+  it('names each impossible value by its path: keys, array positions, frozen parts replaced by a corrected copy', () => {
+    const g = rawGuest('qemu:web01', { pid: 4242 });
+    g.vcpus[1]!.index = -3;
+    const group = Object.freeze({ usageUsec: 1, nrPeriods: 1, nrThrottled: 0, throttledUsec: 0, quotaUsec: 'max' as const, periodUsec: 5 });
+    g.vcpus[0]!.cpuGroup = group;
+    g.memory.backends = Object.freeze([Object.freeze({ id: 'pc.ram', sizeBytes: 1, merge: null, share: null, hugepages: null, pageSizeBytes: null, hostNodes: Object.freeze([2000]), policy: null, type: null })]);
+    const host = rawHost();
+    host.numaNodes[0]!.node = 5000;
+    const raw = rawSample(1000, host, [g]);
+    expect(boundRawSample(raw)).toBe(4);
+    expect(raw.errors.map((e) => e.message.replace(/ \(.*$/, ''))).toEqual([
+      'host.numaNodes[0].node: impossible value 5000',
+      'guest qemu:web01.vcpus[0].cpuGroup.periodUsec: impossible value 5',
+      'guest qemu:web01.vcpus[1].index: impossible value -3',
+      'guest qemu:web01.memory.backends[0].hostNodes: impossible value 2000',
+    ]);
+    expect(g.vcpus[0]!.cpuGroup).not.toBe(group); // the frozen part is never written: a copy replaces it
+    expect(g.vcpus[0]!.cpuGroup?.periodUsec).toBeNull();
+    expect(group.periodUsec).toBe(5);
+    expect(g.memory.backends?.[0]?.hostNodes).toBeNull();
+  });
 });

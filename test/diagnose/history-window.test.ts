@@ -41,4 +41,23 @@ describe('History.window', () => {
     expect(w.series('qemu:b', 'state.paused')).toBeNull();
     expect(Number.isNaN(w.series('qemu:b', 'disks.latencyMs')?.[0])).toBe(true);
   });
+
+  it('a guest whose metrics change order, and one whose series were dropped and came back, record into the right series', () => {
+    const h = new History(3, 1); // capacity 4: a guest absent 4 samples loses its series
+    const limits = { readIops: 100, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null };
+    const a = (t: number, limited: boolean) => guest('a', { state: t % 2 === 0 ? 'running' : null, cpu: { usagePct: t }, disks: [disk('d0', { readIops: 10 * t, writeIops: 0, ...(limited ? { limits } : {}) })] });
+    // a's metrics come with and without the limit and the state, so their positions shift from tick to tick
+    for (let t = 0; t < 3; t++) at(h, snapshot([a(t, t !== 1), guest('b', { cpu: { usagePct: 100 + t } })]), t);
+    for (let t = 3; t < 8; t++) at(h, snapshot([a(t, t % 2 === 1)]), t); // b gone for 5 samples: dropped
+    at(h, snapshot([a(8, false), guest('b', { cpu: { usagePct: 108 } })]), 8);
+    at(h, snapshot([a(9, true), guest('b', { cpu: { usagePct: 109 } })]), 9);
+    const w = h.window(3);
+    const vals = (g: string, m: string): Array<number | null> => Array.from(w.series(`qemu:${g}`, m) as Float32Array).map((x) => (Number.isNaN(x) ? null : Math.round(x * 1000) / 1000));
+    expect(vals('a', 'cpu.usagePct')).toEqual([6, 7, 8, 9]);
+    expect(vals('a', 'disks.readIops')).toEqual([60, 70, 80, 90]);
+    expect(vals('a', 'disks.limitUsePct')).toEqual([null, 70, null, 90]);
+    expect(vals('a', 'state.paused')).toEqual([0, null, 0, null]);
+    expect(vals('b', 'cpu.usagePct')).toEqual([null, null, 108, 109]); // a fresh series since its return
+    expect(h.query({ guest: 'qemu:b', metric: 'cpu.usagePct', windowSec: 10 }).points.map(([, v]) => v)).toEqual([108, 109]);
+  });
 });

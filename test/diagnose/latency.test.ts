@@ -2,8 +2,9 @@
 // percentiles derive() computes from two cumulative readings (null without histograms, never estimated).
 
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { LATENCY_BOUNDARIES_NS, parseBlockstats } from '../../src/collector/qmp/parse.js';
-import { histogramPercentiles, latencyPercentiles } from '../../src/engine/core/latency.js';
+import { binQuantileNs, histogramPercentiles, latencyPercentiles } from '../../src/engine/core/latency.js';
 
 describe('block latency histograms', () => {
   it('parses rd/wr/flush histograms from query-blockstats; a disk without them has none', () => {
@@ -41,5 +42,23 @@ describe('block latency histograms', () => {
     expect(histogramPercentiles(h([3, 3]), h([3, 3]))).toBeNull();
     expect(latencyPercentiles(null, null, 1)).toEqual({ read: null, write: null, flush: null });
     expect(latencyPercentiles({ read: h([0, 0]), write: null, flush: null }, { read: h([4, 0]), write: null, flush: null }, null)).toEqual({ read: null, write: null, flush: null });
+  });
+
+  it('the one-pass percentiles equal the quantiles of the difference array, for any two readings', () => {
+    const ms = (ns: number): number => Math.round(ns / 1000) / 1000;
+    const reading = fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { minLength: 2, maxLength: 24 });
+    fc.assert(fc.property(reading, fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 24, maxLength: 24 }), (base, grow) => {
+      const boundariesNs = base.slice(1).map((_, i) => (i + 1) * 10_000);
+      const prev = { boundariesNs, bins: base };
+      const cur = { boundariesNs: [...boundariesNs], bins: base.map((x, i) => x + (grow[i] as number)) };
+      const d = cur.bins.map((x, i) => x - (prev.bins[i] as number));
+      const total = d.reduce((a, b) => a + b, 0);
+      const want = total === 0 ? null : {
+        p50: ms(binQuantileNs(boundariesNs, d, total, 0.5)),
+        p90: ms(binQuantileNs(boundariesNs, d, total, 0.9)),
+        p99: ms(binQuantileNs(boundariesNs, d, total, 0.99)),
+      };
+      expect(histogramPercentiles(prev, cur)).toEqual(want);
+    }), { numRuns: 300 });
   });
 });

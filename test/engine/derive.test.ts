@@ -223,4 +223,30 @@ describe('derive', () => {
         g.psi.cpuSomePct]).toEqual(Array(10).fill(null));
     }));
   });
+
+  it('a frozen part carried over unchanged gives the same frozen snapshot object; a part built per sample is copied', () => {
+    const limits = Object.freeze({ readIops: 500, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: 10_000_000 });
+    const cgroup = Object.freeze({ path: '/machine.slice/a.scope', version: 2 as const, own: true });
+    const guest = (usage: number): RawGuest => {
+      const g = rawGuest('qemu:a', { cgroup });
+      g.disks[0]!.limits = limits;
+      g.disks.push({ ...g.disks[0]!, name: 'virtio-disk1', limits: { ...limits } }); // not frozen: built per sample
+      g.cpu.usageUsec = usage;
+      return g;
+    };
+    const a = rawSample(1000, rawHost(), [guest(0)]);
+    const b = rawSample(2000, rawHost(), [guest(500_000)]);
+    const c = rawSample(3000, rawHost(), [guest(1_000_000)]);
+    const s1 = derive(a, b).guests[0]!;
+    const s2 = derive(b, c).guests[0]!;
+    expect(s1.disks[0]!.limits).toEqual({ readIops: 500, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: 10_000_000 });
+    expect(s2.disks[0]!.limits).toBe(s1.disks[0]!.limits);
+    expect(Object.isFrozen(s1.disks[0]!.limits)).toBe(true);
+    expect(s2.cgroup).toBe(s1.cgroup);
+    expect(s1.cgroup).toEqual({ path: '/machine.slice/a.scope', version: 2 }); // only the snapshot's fields
+    expect(s2.disks[1]!.limits).not.toBe(s1.disks[1]!.limits);
+    expect(s2.disks[1]!.limits).toEqual(s1.disks[1]!.limits);
+    expect(Object.isFrozen(s2.disks[1]!.limits)).toBe(false);
+    expect([s1.cpu.usagePct, s2.cpu.usagePct]).toEqual([50, 50]);
+  });
 });

@@ -205,7 +205,52 @@ class DerivingSource extends FakeSampleSource {
   }
 }
 
+/** A source that keeps the raw guests where it sampled unless asked (raw: true), like the worker with keepGuests. */
+class KeepingSource extends FakeSampleSource {
+  loads: number[] = [];
+  rawAsked: boolean[] = [];
+  private prev: RawSample | null = null;
+  private n = 0;
+  async sampleDerived(req: SampleRequest, opts: { raw?: boolean } = {}): Promise<DerivedSample> {
+    const raw = await this.sample(req);
+    const snapshot = derive(this.prev, raw);
+    this.prev = raw;
+    const n = ++this.n;
+    this.rawAsked.push(opts.raw === true);
+    if (opts.raw === true) return { raw, snapshot, deriveUsec: 1 };
+    const guests = raw.guests;
+    let here = false;
+    const lazy = { ...raw } as RawSample;
+    Object.defineProperty(lazy, 'guests', { enumerable: true, get: () => { if (!here) throw new Error('not fetched'); return guests; } });
+    return { raw: lazy, snapshot, deriveUsec: 1, loadRawGuests: async () => { await Promise.resolve(); this.loads.push(n); here = true; } };
+  }
+}
+
 describe('Engine with a source that derives (the daemon\'s worker)', () => {
+  it('leaves the raw guests in the source until a request needs them, then fetches those of the latest sample once', async () => {
+    const clock = new ManualClock();
+    const src = new KeepingSource(clock, ids(5));
+    const engine = createEngine(deps(clock, src, { yieldToLoop: () => Promise.resolve() }));
+    await engine.start();
+    for (let i = 0; i < 2; i++) { clock.advance(1000); await flush(300); }
+    expect(src.rawAsked).toEqual([false, false, false]);
+    expect(src.loads).toEqual([]); // three ticks, nobody read a raw guest
+    expect((await engine.listGuests()).map((g) => g.id)).toEqual(ids(5));
+    expect((await engine.latestRaw())?.guests).toHaveLength(5);
+    expect(src.loads).toEqual([3]); // the latest sample's, once
+    await engine.stop();
+    // with a raw-sample feed (the recorder) every raw sample comes whole
+    const clock2 = new ManualClock();
+    const src2 = new KeepingSource(clock2, ids(2));
+    const fed: number[] = [];
+    const rec = createEngine(deps(clock2, src2, { yieldToLoop: () => Promise.resolve(), onRawSample: (r) => fed.push(r.guests.length) }));
+    await rec.start();
+    clock2.advance(1000); await flush(300);
+    expect(src2.rawAsked).toEqual([true, true]);
+    expect(fed).toEqual([2, 2]);
+    await rec.stop();
+  });
+
   it('publishes the source\'s snapshots and never reads the raw guests unless a request needs them', async () => {
     const clock = new ManualClock();
     const src = new DerivingSource(clock, ids(120));

@@ -2,12 +2,13 @@
 // (engine/node/worker-sampler.ts): the decoded sample equals the sample, guests in order; decoding
 // gives the event loop a turn before each part (other callbacks run in between); each part's buffer
 // can be handed over whole; a lazy sample decodes its guests only when they are read; a snapshot
-// crosses the same way.
+// crosses as its JSON text in parts, parsed one part per turn.
 
 import { describe, expect, it } from 'vitest';
 import { derive } from '../../src/engine/core/derive.js';
 import type { Snapshot } from '../../src/engine/model/snapshot.js';
-import { decodeRawSample, encodeRawSample, GUESTS_PER_PART, lazyRawSample, transferables } from '../../src/engine/node/worker-sampler.js';
+import { decodeRawSample, decodeSnapshotJson, encodeRawSample, GUESTS_PER_PART, lazyRawSample, transferables } from '../../src/engine/node/worker-sampler.js';
+import { snapshotJsonParts } from '../../src/engine/protocol/snapshot-json.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { FakeSampleSource } from './raw-builders.js';
 
@@ -53,14 +54,20 @@ describe('the sampler worker codec', () => {
     expect(JSON.parse(JSON.stringify(lazy))).toEqual(JSON.parse(JSON.stringify(raw)));
   });
 
-  it('a snapshot crosses in parts too', async () => {
+  it('a snapshot crosses as JSON parts, parsed one part per turn of the event loop', async () => {
     const clock = new ManualClock();
-    const src = new FakeSampleSource(clock, ids(60));
+    const src = new FakeSampleSource(clock, ids(120));
     const a = await src.sample({ tasks: new Set(['counters']) });
     clock.advance(1000);
-    const snap = derive(a, await src.sample({ tasks: new Set(['counters']) }));
-    const e = encodeRawSample(snap);
-    expect(e.parts).toHaveLength(2);
-    expect(await decodeRawSample<Snapshot>(e)).toEqual(snap);
+    const snap: Snapshot = derive(a, await src.sample({ tasks: new Set(['counters']) }));
+    const e = snapshotJsonParts(snap, GUESTS_PER_PART);
+    expect(e.parts).toHaveLength(3);
+    let turns = 0;
+    const tick = (): void => { turns++; if (turns < 20) setImmediate(tick); };
+    setImmediate(tick);
+    const got = await decodeSnapshotJson(e);
+    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(got).toEqual(snap);
+    expect(JSON.stringify(got)).toBe(JSON.stringify(snap));
   });
 });

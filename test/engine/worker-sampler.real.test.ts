@@ -1,8 +1,9 @@
 // Real-component test of the daemon's sampler worker (the built dist/cli/sampler-worker.js in a real
 // worker thread) reading a demo host whose simulator runs in its own process: sampleDerived() gives
 // the snapshot derive() gives on this thread from the same two raw samples (first with no rates, then
-// with rates), its JSON text is exactly JSON.stringify of that snapshot, and the raw sample's guests
-// (kept encoded) read back whole.
+// with rates), the JSON text made from the parts that crossed is exactly JSON.stringify of derive()'s
+// snapshot, and the raw sample's guests (kept encoded) read back whole; with raw: false they stay in
+// the worker until loadRawGuests fetches them (reading them before throws instead of giving none).
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,7 @@ const ENTRY = new URL('../../dist/cli/sampler-worker.js', import.meta.url);
 describe('the sampler worker (real worker thread, demo host in its own process)', () => {
   const lab = useLab();
 
-  it('derives in the worker exactly what derive() gives here, and sends the snapshot\'s JSON text', async () => {
+  it('derives in the worker exactly what derive() gives here; the snapshot crosses as its JSON text', async () => {
     expect(existsSync(fileURLToPath(ENTRY)), 'run npm run build first').toBe(true);
     const demo = await startDemoProcess({ guests: 6, dir: lab.tmpdir('virtune-wsampler-demo') });
     lab.defer(() => demo.stop());
@@ -26,19 +27,32 @@ describe('the sampler worker (real worker thread, demo host in its own process)'
     });
     lab.defer(() => w.close());
     const all = new Set(['counters', 'discovery', 'settings', 'qmp', 'qmpSlow', 'numa', 'static'] as const);
-    const first = await w.sampleDerived({ tasks: all }, { json: true });
+    const first = await w.sampleDerived({ tasks: all });
     await new Promise((r) => setTimeout(r, 600));
-    const second = await w.sampleDerived({ tasks: new Set(['counters', 'qmp'] as const) }, { json: false });
+    const second = await w.sampleDerived({ tasks: new Set(['counters', 'qmp'] as const) });
 
     expect(first.raw.guests.map((g) => g.id).sort()).toEqual(demo.guests.map((g) => g.id).sort());
-    expect(first.snapshot).toEqual(derive(null, first.raw));
+    const firstHere = derive(null, first.raw);
+    expect(first.snapshot).toEqual(firstHere);
     expect(first.snapshot.intervalSec).toBeNull();
-    expect(first.snapshotJson).toBe(JSON.stringify(first.snapshot));
+    expect(typeof first.snapshotJson).toBe('function');
+    expect((first.snapshotJson as () => string)()).toBe(JSON.stringify(firstHere));
 
-    expect(second.snapshot).toEqual(derive(first.raw, second.raw));
+    const secondHere = derive(first.raw, second.raw);
+    expect(second.snapshot).toEqual(secondHere);
     expect(second.snapshot.intervalSec).not.toBeNull();
     expect(second.snapshot.guests.some((g) => g.cpu.usagePct !== null)).toBe(true);
-    expect(second.snapshotJson).toBeNull();
+    expect((second.snapshotJson as () => string)()).toBe(JSON.stringify(secondHere));
     expect(second.deriveUsec).toBeGreaterThan(0);
+
+    await new Promise((r) => setTimeout(r, 600));
+    const third = await w.sampleDerived({ tasks: new Set(['counters', 'qmp'] as const) }, { raw: false });
+    expect(() => third.raw.guests).toThrow(/not fetched/);
+    expect(third.raw.monoMs).toBeGreaterThan(second.raw.monoMs);
+    expect(typeof third.loadRawGuests).toBe('function');
+    await third.loadRawGuests?.();
+    expect(third.raw.guests.map((g) => g.id).sort()).toEqual(demo.guests.map((g) => g.id).sort());
+    expect(third.snapshot).toEqual(derive(second.raw, third.raw)); // the very sample the worker derived from
+    expect(second.loadRawGuests ?? null).toBeNull(); // asked whole: nothing to fetch
   });
 });

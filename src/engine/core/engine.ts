@@ -64,8 +64,8 @@ export interface Engine extends EngineApi {
   stop(): Promise<void>;
   /** Run one sample + derive now (serialised with the loop); resolves with the new snapshot. */
   tick(): Promise<Snapshot>;
-  /** The latest raw sample (for composition roots: recorder, metrics). */
-  latestRaw(): RawSample | null;
+  /** The latest raw sample, its guests read (for composition roots: metrics). */
+  latestRaw(): Promise<RawSample | null>;
   /** Let a server report how many clients are connected in status(). */
   setClientCounter(fn: (() => number) | null): void;
   /** Append an access decision to the audit log (the daemon's own record; nothing without a tuner). */
@@ -88,6 +88,8 @@ class EngineImpl implements Engine {
   private hist: History;
   private readonly listeners = new Set<(s: Snapshot) => void>();
   private prevRaw: RawSample | null = null;
+  /** set while prevRaw's guests are still where it was sampled (the daemon's worker): fetches them */
+  private rawGuests: (() => Promise<void>) | null = null;
   private snap: Snapshot | null = null;
   private samples = 0;
   /** tuning recovery lines from start(), reported in the first snapshot's errors */
@@ -179,7 +181,7 @@ class EngineImpl implements Engine {
     this.lastTickStartMs = t0;
     const tasks = this.cadences.due(t0);
     const yieldToLoop = this.deps.yieldToLoop ?? null;
-    const derived = yieldToLoop !== null && sampler.sampleDerived && !this.deps.replay ? await sampler.sampleDerived({ tasks }, { json: this.listeners.size > 0 }) : null;
+    const derived = yieldToLoop !== null && sampler.sampleDerived && !this.deps.replay ? await sampler.sampleDerived({ tasks }, { raw: this.deps.onRawSample != null }) : null;
     const raw = derived ? derived.raw : await sampler.sample({ tasks });
     if (this.deps.onRawSample) {
       try { this.deps.onRawSample(raw); } catch { /* the recorder's failure is its own */ }
@@ -209,6 +211,7 @@ class EngineImpl implements Engine {
       try { await writing; } finally { this.histWrite = null; }
     }
     this.prevRaw = raw;
+    this.rawGuests = derived?.loadRawGuests ?? null;
     this.snap = snap;
     this.samples++;
     for (const l of [...this.listeners]) {
@@ -251,11 +254,23 @@ class EngineImpl implements Engine {
   }
 
   setClientCounter(fn: (() => number) | null): void { this.clientCounter = fn; }
-  latestRaw(): RawSample | null { return this.prevRaw; }
+  async latestRaw(): Promise<RawSample | null> {
+    if (!this.prevRaw) return null;
+    return (await this.current()).raw;
+  }
 
+  /** The latest raw sample (its guests fetched if they were left where it was sampled) and snapshot. */
   private async current(): Promise<{ raw: RawSample; snap: Snapshot }> {
     if (!this.prevRaw || !this.snap) await this.tick();
-    return { raw: this.prevRaw as RawSample, snap: this.snap as Snapshot };
+    for (;;) {
+      const raw = this.prevRaw as RawSample;
+      const snap = this.snap as Snapshot;
+      const load = this.rawGuests;
+      if (load === null) return { raw, snap };
+      await load();
+      // a tick may have replaced the sample meanwhile: then fetch (or take) the newer one
+      if (this.prevRaw === raw) { this.rawGuests = null; return { raw, snap }; }
+    }
   }
 
   private caller(c?: CallerInfo): Caller {
@@ -404,6 +419,7 @@ class EngineImpl implements Engine {
       if (jumped) {
         // derivation restarts at the new position exactly as it ran live: prev = the sample before it
         this.prevRaw = replay.previous();
+        this.rawGuests = null;
         this.hist = new History(this.historySec, this.deps.intervalSec);
       }
       return jumped;

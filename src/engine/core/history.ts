@@ -85,6 +85,18 @@ function diagnosisMetrics(g: GuestSnap, emit: Emit): void {
   if (g.state !== null) emit('state.paused', g.state === 'running' ? 0 : 1);
 }
 
+/** `vcpus.N.usagePct` (which 0) and `vcpus.N.runDelayPct` (1), made once per N: the same string every tick. */
+const vcpuNames: string[][] = [];
+function vcpuMetric(index: number, which: 0 | 1): string {
+  let n = vcpuNames[index];
+  if (n === undefined) {
+    if (!(Number.isInteger(index) && index >= 0 && index < 65536)) return which === 0 ? `vcpus.${index}.usagePct` : `vcpus.${index}.runDelayPct`;
+    n = [`vcpus.${index}.usagePct`, `vcpus.${index}.runDelayPct`];
+    vcpuNames[index] = n;
+  }
+  return n[which] as string;
+}
+
 export function guestMetrics(g: GuestSnap, emit: Emit): void {
   emit('cpu.usagePct', g.cpu.usagePct);
   emit('cpu.stealPct', g.cpu.stealPct);
@@ -102,8 +114,8 @@ export function guestMetrics(g: GuestSnap, emit: Emit): void {
   emit('psi.ioSomePct', g.psi.ioSomePct);
   emit('psi.memSomePct', g.psi.memSomePct);
   for (const v of g.vcpus) {
-    emit(`vcpus.${v.index}.usagePct`, v.usagePct);
-    emit(`vcpus.${v.index}.runDelayPct`, v.runDelayPct);
+    emit(vcpuMetric(v.index, 0), v.usagePct);
+    emit(vcpuMetric(v.index, 1), v.runDelayPct);
   }
   diagnosisMetrics(g, emit);
 }
@@ -163,6 +175,12 @@ export class History {
   private readonly devices: DeviceHistory;
   /** the same series by guest, then metric: record() finds a series without building its key */
   private readonly byGuest = new Map<string | null, Map<string, Series>>();
+  /**
+   * per guest, the metrics in the order its last record emitted them and their series: a guest emits
+   * the same metrics in the same order tick after tick, so record() finds each series by its position
+   * (one string identity check) and looks it up by name only when the order changed
+   */
+  private readonly cursors = new Map<string | null, { names: string[]; series: Series[] }>();
 
   constructor(windowSec: number, intervalSec: number, deviceWindowSec?: number) {
     this.windowSec = windowSec;
@@ -184,6 +202,7 @@ export class History {
     const index = this.byGuest.get(guest);
     index?.delete(k.slice(cut + 1));
     if (index?.size === 0) this.byGuest.delete(guest);
+    this.cursors.delete(guest); // it may point at the dropped series
   }
 
   /** Record one snapshot (monoMs: the monotonic time of the raw sample it came from). */
@@ -201,12 +220,27 @@ export class History {
     const slot = n % this.capacity;
     this.mono[slot] = monoMs;
     this.wall[slot] = wallMs;
-    const put = (guest: string | null): Emit => {
-      let index = this.byGuest.get(guest);
-      if (!index) { index = new Map(); this.byGuest.set(guest, index); }
-      const known = index;
-      return (metric: string, value: number | null): void => {
-        let ser = known.get(metric);
+    // one emit for the whole record; begin() points it at a guest's series (null: the host's)
+    let known = new Map<string, Series>();
+    let guest: string | null = null;
+    let cursor: { names: string[]; series: Series[] } = { names: [], series: [] };
+    let pos = 0;
+    const begin = (g: string | null): void => {
+      let index = this.byGuest.get(g);
+      if (!index) { index = new Map(); this.byGuest.set(g, index); }
+      known = index;
+      guest = g;
+      let c = this.cursors.get(g);
+      if (!c) { c = { names: [], series: [] }; this.cursors.set(g, c); }
+      cursor = c;
+      pos = 0;
+    };
+    const emit: Emit = (metric, value) => {
+      const at = pos++;
+      let ser: Series | undefined;
+      if (cursor.names[at] === metric) ser = cursor.series[at] as Series;
+      else {
+        ser = known.get(metric);
         if (!ser) {
           const k = this.key(guest, metric);
           ser = this.series.get(k);
@@ -216,16 +250,20 @@ export class History {
           }
           known.set(metric, ser);
         }
-        ser.values[slot] = value === null ? NaN : value;
-        if (ser.sums !== null && value !== null && value === value) ser.sums.put(n, ser.values[slot] as number);
-        ser.lastSeen = n; // also marks the series as written in this record
-      };
+        cursor.names[at] = metric;
+        cursor.series[at] = ser;
+      }
+      ser.values[slot] = value === null ? NaN : value;
+      if (ser.sums !== null && value !== null && value === value) ser.sums.put(n, ser.values[slot] as number);
+      ser.lastSeen = n; // also marks the series as written in this record
     };
-    hostMetrics(s, put(null));
+    begin(null);
+    hostMetrics(s, emit);
     let done = 0;
     for (const g of s.guests) {
       if (++done % guestsPerStep === 0) yield;
-      guestMetrics(g, put(g.id));
+      begin(g.id);
+      guestMetrics(g, emit);
     }
     this.devices.record(s, n);
     const perSweep = guestsPerStep * 20;

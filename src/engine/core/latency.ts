@@ -32,22 +32,44 @@ export function binQuantileNs(boundariesNs: readonly number[], counts: readonly 
 
 const ms = (ns: number): number => Math.round(ns / 1000) / 1000; // ns → ms with µs resolution
 
+/**
+ * p50, p90 and p99 of the bin differences c - p (all ≥ 0, summing to total) in one pass: each is what
+ * binQuantileNs gives on the difference array, without making that array.
+ */
+function deltaPercentiles(boundariesNs: readonly number[], p: readonly number[], c: readonly number[], total: number): LatencyPercentilesMs {
+  const last = boundariesNs[boundariesNs.length - 1] ?? 0;
+  let p50 = last;
+  let p90 = last;
+  let p99 = last;
+  let k = 0; // quantiles found so far, in order (a later one is never in an earlier bin)
+  let rank = 0.5 * total;
+  let before = 0;
+  for (let i = 0; i < c.length && k < 3; i++) {
+    const n = (c[i] as number) - (p[i] as number);
+    while (k < 3 && n > 0 && before + n >= rank) {
+      const lo = i === 0 ? 0 : (boundariesNs[i - 1] as number);
+      const v = i >= boundariesNs.length ? lo : lo + (((boundariesNs[i] as number) - lo) * (rank - before)) / n;
+      if (k === 0) { p50 = v; rank = 0.9 * total; } else if (k === 1) { p90 = v; rank = 0.99 * total; } else p99 = v;
+      k++;
+    }
+    before += n;
+  }
+  return { p50: ms(p50), p90: ms(p90), p99: ms(p99) };
+}
+
 export function histogramPercentiles(p: RawLatencyHistogram | null | undefined, c: RawLatencyHistogram | null | undefined): LatencyPercentilesMs | null {
-  if (!p || !c || !sameBoundaries(p.boundariesNs, c.boundariesNs) || p.bins.length !== c.bins.length) return null;
-  const d = new Array<number>(c.bins.length);
+  // the boundaries are usually the very same frozen array in both readings (nothing to compare)
+  if (!p || !c || (p.boundariesNs !== c.boundariesNs && !sameBoundaries(p.boundariesNs, c.boundariesNs)) || p.bins.length !== c.bins.length) return null;
+  const pb = p.bins;
+  const cb = c.bins;
   let total = 0;
-  for (let i = 0; i < c.bins.length; i++) {
-    const x = (c.bins[i] as number) - (p.bins[i] as number);
+  for (let i = 0; i < cb.length; i++) {
+    const x = (cb[i] as number) - (pb[i] as number);
     if (!(x >= 0)) return null;
-    d[i] = x;
     total += x;
   }
   if (total === 0) return null;
-  return {
-    p50: ms(binQuantileNs(c.boundariesNs, d, total, 0.5)),
-    p90: ms(binQuantileNs(c.boundariesNs, d, total, 0.9)),
-    p99: ms(binQuantileNs(c.boundariesNs, d, total, 0.99)),
-  };
+  return deltaPercentiles(c.boundariesNs, pb, cb, total);
 }
 
 export function latencyPercentiles(p: RawLatencyHistograms | null | undefined, c: RawLatencyHistograms | null | undefined, dtSec: number | null): DiskLatencySnap {

@@ -5,9 +5,11 @@
 // encoded in the worker by encodeRawSample); the engine's thread decodes one part per turn of the event
 // loop (setImmediate between parts), so receiving 1000 guests is many short tasks, not one long one.
 // sampleDerived(): the worker also derives the snapshot (against the previous sample it read) and
-// sends it in parts the same way (and, asked with json, its JSON text for the subscribers); the raw
-// sample then stays encoded (buffers outside the JS heap) and its guests are decoded only if something
-// reads them (tuning, advice, the guest list, /metrics).
+// sends it as JSON text in parts (protocol/snapshot-json.ts: the head, then GUESTS_PER_PART guests per
+// part), parsed here one part per turn; the same parts joined are the subscribers' JSON, so the
+// snapshot is serialised once per tick, in the worker, whatever the number of clients. The raw sample
+// then stays encoded (buffers outside the JS heap) and its guests are decoded only if something reads
+// them (tuning, advice, the guest list, /metrics).
 // One request in flight at a time (the engine never overlaps samples); a worker that dies fails the
 // pending request and is restarted on the next one.
 
@@ -17,15 +19,27 @@ import { Worker } from 'node:worker_threads';
 import type { RawSample } from '../model/sample.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { DerivedSample, SampleRequest, SampleSource, SampleTask } from '../ports/sources.js';
+import { joinSnapshotJson, type SnapshotJsonParts } from '../protocol/snapshot-json.js';
 
 /** A RawSample or Snapshot as it crosses threads: `head` is it with no guests, `parts` its guests in order. */
 export interface EncodedSample { head: Uint8Array; parts: Uint8Array[] }
 
 /** What the worker entry receives and answers (the entry builds the real sampler from `config`). */
-export type SamplerWorkerRequest = { kind: 'sample'; id: number; tasks: SampleTask[]; derive?: boolean; json?: boolean } | { kind: 'close'; id: number };
+/**
+ * `sample` with `keepGuests` (and `derive`): the raw sample's guests stay in the worker (its reply's
+ * sample has no parts and `guestsKept`) until a `rawGuests` request for that sample id fetches them;
+ * the worker keeps the raw samples of its last two sample requests.
+ */
+export type SamplerWorkerRequest =
+  | { kind: 'sample'; id: number; tasks: SampleTask[]; derive?: boolean; keepGuests?: boolean }
+  | { kind: 'rawGuests'; id: number; of: number }
+  | { kind: 'close'; id: number };
 export type SamplerWorkerReply = {
-  id: number; sample?: EncodedSample; snapshot?: EncodedSample; snapshotJson?: string; deriveUsec?: number; error?: string; closed?: true;
+  id: number; sample?: EncodedSample; guestsKept?: true; snapshot?: SnapshotJsonParts; deriveUsec?: number; error?: string; closed?: true;
 };
+
+/** Raw samples whose guests a worker keeps for a later rawGuests request: the last two. */
+export const KEPT_SAMPLES = 2;
 
 /** Guests per part: decoding one part takes about a millisecond on the engine's thread. */
 export const GUESTS_PER_PART = 50;
@@ -60,22 +74,40 @@ export async function decodeRawSample<T extends { guests: unknown[] } = RawSampl
   return whole;
 }
 
-/** The sample with its guests left encoded until `guests` is first read (then decoded at once, kept). */
-export function lazyRawSample(e: EncodedSample): RawSample {
-  const raw = deserialize(e.head) as RawSample;
+/** Parse a snapshot sent as JSON parts, yielding to the event loop before each part of guests. */
+export async function decodeSnapshotJson(e: SnapshotJsonParts): Promise<Snapshot> {
+  const whole = JSON.parse(e.head) as Snapshot;
+  const guests: Snapshot['guests'] = [];
+  for (const part of e.parts) {
+    await nextTurn();
+    for (const g of JSON.parse(part) as Snapshot['guests']) guests.push(g);
+  }
+  whole.guests = guests;
+  return whole;
+}
+
+/**
+ * The sample with its guests left encoded until `guests` is first read (then decoded at once, kept).
+ * With `elsewhere`, the guests are not in `e` at all: reading them before `fill(parts)` gave them throws.
+ */
+export function lazyRawSample(e: EncodedSample, elsewhere = false): RawSample & { fill?: (parts: Uint8Array[]) => void } {
+  const raw = deserialize(e.head) as RawSample & { fill?: (parts: Uint8Array[]) => void };
+  let parts: Uint8Array[] | null = elsewhere ? null : e.parts;
   let guests: RawSample['guests'] | null = null;
   Object.defineProperty(raw, 'guests', {
     enumerable: true, configurable: true,
     get: () => {
       if (guests === null) {
+        if (parts === null) throw new Error('the raw sample\'s guests were not fetched from the sampler worker');
         const all: RawSample['guests'] = [];
-        for (const part of e.parts) for (const g of deserialize(part) as RawSample['guests']) all.push(g);
+        for (const part of parts) for (const g of deserialize(part) as RawSample['guests']) all.push(g);
         guests = all;
       }
       return guests;
     },
     set: (v: RawSample['guests']) => { guests = v; },
   });
+  if (elsewhere) Object.defineProperty(raw, 'fill', { enumerable: false, value: (p: Uint8Array[]) => { parts = p; } });
   return raw;
 }
 
@@ -119,13 +151,28 @@ export class WorkerSampleSource implements SampleSource {
     return decodeRawSample(r.sample);
   }
 
-  /** The worker derives too: only the snapshot is decoded here (in steps); the raw sample stays encoded. */
-  async sampleDerived(req: SampleRequest, opts: { json?: boolean } = {}): Promise<DerivedSample> {
-    const r = await this.ask({ kind: 'sample', id: ++this.seq, tasks: [...req.tasks], derive: true, json: opts.json === true });
+  /**
+   * The worker derives too: only the snapshot is parsed here (in steps); the raw sample stays encoded.
+   * The snapshot's JSON is its parts joined, made only if a subscriber needs it.
+   */
+  async sampleDerived(req: SampleRequest, opts: { raw?: boolean } = {}): Promise<DerivedSample> {
+    const id = ++this.seq;
+    const keepGuests = opts.raw === false;
+    const r = await this.ask({ kind: 'sample', id, tasks: [...req.tasks], derive: true, keepGuests });
     if (r.error !== undefined || !r.sample || !r.snapshot) throw new Error(r.error ?? 'the sampler worker sent no sample');
+    const parts = r.snapshot;
+    const raw = lazyRawSample(r.sample, r.guestsKept === true);
+    let loading: Promise<void> | null = null;
+    const loadRawGuests = r.guestsKept !== true ? null : (): Promise<void> => {
+      loading ??= this.ask({ kind: 'rawGuests', id: ++this.seq, of: id }).then((g) => {
+        if (g.error !== undefined || !g.sample) throw new Error(g.error ?? 'the sampler worker sent no guests');
+        raw.fill?.(g.sample.parts);
+      }, (e: unknown) => { loading = null; throw e; });
+      return loading;
+    };
     return {
-      raw: lazyRawSample(r.sample), snapshot: await decodeRawSample<Snapshot>(r.snapshot), deriveUsec: r.deriveUsec ?? 0,
-      snapshotJson: r.snapshotJson ?? null,
+      raw, snapshot: await decodeSnapshotJson(parts), deriveUsec: r.deriveUsec ?? 0,
+      snapshotJson: () => joinSnapshotJson(parts), loadRawGuests,
     };
   }
 

@@ -26,9 +26,11 @@ export interface SampleSource {
   /**
    * Optional: the sample with its snapshot already derived where it was read (derive() against the
    * previous sample this source returned), so the engine's thread does not derive. The daemon's worker
-   * source offers it; its `raw.guests` may be decoded only when first read.
+   * source offers it; its `raw.guests` may be decoded only when first read. With `raw: false` (no
+   * one needs every raw sample, e.g. no recorder) the raw guests may stay where they were sampled:
+   * then `loadRawGuests` fetches them, and `raw.guests` must not be read before it resolved.
    */
-  sampleDerived?(req: SampleRequest, opts?: { json?: boolean }): Promise<DerivedSample>;
+  sampleDerived?(req: SampleRequest, opts?: { raw?: boolean }): Promise<DerivedSample>;
   close(): Promise<void>;
 }
 
@@ -37,8 +39,10 @@ export interface DerivedSample {
   snapshot: Snapshot;
   /** what derive() cost where it ran, µs */
   deriveUsec: number;
-  /** JSON.stringify(snapshot), made where it was derived (asked with json: true; for subscribers) */
-  snapshotJson?: string | null;
+  /** set when raw.guests stayed where the sample was read: fetches them into raw (then raw.guests is whole) */
+  loadRawGuests?: (() => Promise<void>) | null;
+  /** JSON.stringify(snapshot), or what makes it from what crossed (called only if a subscriber needs it) */
+  snapshotJson?: string | (() => string) | null;
 }
 
 export interface EnrichContext {

@@ -43,6 +43,17 @@ describe('Cadences', () => {
     expect(c.due(2000).has('settings')).toBe(true);
     expect(c.due(3000).has('settings')).toBe(false);
   });
+
+  it('a task forced with a settle time runs on the next tick and once more that long after it', () => {
+    const c = new Cadences();
+    c.due(0);
+    c.force('numa', 2000);
+    expect(c.due(1000).has('numa')).toBe(true); // the forced tick
+    expect(c.due(2000).has('numa')).toBe(false); // 1 s after it: not yet
+    expect(c.due(3000).has('numa')).toBe(true); // 2 s after it: once more
+    expect(c.due(4000).has('numa')).toBe(false);
+    expect(c.due(9000).has('numa')).toBe(false); // and then on its own 30 s cadence again
+  });
 });
 
 describe('Engine loop', () => {

@@ -78,6 +78,8 @@ const REPLAY_READ_ONLY = 'replay is read-only: a recording cannot be tuned';
 /** while a replay is paused or at its end the loop looks for a command this often */
 const REPLAY_IDLE_MS = 50;
 const READ_ONLY = 'read-only: tuning needs write access (run with --write, or connect to the read-write socket of `virtune serve`)';
+/** after a tuning change, how long until what settles (pages migrating, threads moving) is read again */
+const SETTLE_MS = 2000;
 
 export function createEngine(deps: EngineDeps): Engine {
   return new EngineImpl(deps);
@@ -345,7 +347,9 @@ class EngineImpl implements Engine {
   private afterTuningChange(): void {
     this.cadences.force('settings');
     this.cadences.force('qmpSlow');
-    this.cadences.force('numa');
+    // numa_maps and the threads' allowed CPUs again 2 s later: memory moved by a new nodeset migrates
+    // over seconds, and a thread leaves a CPU it may no longer use at its next scheduling
+    this.cadences.force('numa', SETTLE_MS);
   }
 
   async undo(changeId?: string | null, caller?: CallerInfo): Promise<Plan> {

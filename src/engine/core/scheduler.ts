@@ -29,6 +29,10 @@ export const DEFAULT_CADENCES: Record<SampleTask, Cadence> = {
 export class Cadences {
   private readonly lastRun = new Map<SampleTask, number>();
   private readonly forced = new Set<SampleTask>();
+  /** forced again once this much time has passed after the forced tick (set on that tick) */
+  private readonly againAfter = new Map<SampleTask, number>();
+  /** monotonic time from which a task is forced once more */
+  private readonly againAt = new Map<SampleTask, number>();
   private tick = 0;
 
   constructor(private readonly cadences: Record<SampleTask, Cadence> = DEFAULT_CADENCES) {}
@@ -43,7 +47,14 @@ export class Cadences {
       else if (c.once) due = false;
       else if (c.everyMs !== undefined) due = monoMs - last >= c.everyMs;
       else due = this.tick % Math.max(1, c.everyTicks ?? 1) === 0;
-      if (this.forced.delete(task)) due = true;
+      if (this.forced.delete(task)) {
+        due = true;
+        const after = this.againAfter.get(task);
+        if (after !== undefined) { this.againAfter.delete(task); this.againAt.set(task, monoMs + after); }
+      } else {
+        const at = this.againAt.get(task);
+        if (at !== undefined && monoMs >= at) { this.againAt.delete(task); due = true; }
+      }
       if (due) {
         out.add(task);
         this.lastRun.set(task, monoMs);
@@ -53,9 +64,14 @@ export class Cadences {
     return out;
   }
 
-  /** Make a task due on the next tick (e.g. settings right after a tuning change). */
-  force(task: SampleTask): void {
+  /**
+   * Make a task due on the next tick (e.g. settings right after a tuning change), and with `againAfterMs`
+   * once more on the first tick that much later: what settles after the change (pages migrating to a new
+   * node, a thread moved off a CPU it may no longer use) shows then, not a whole cadence later.
+   */
+  force(task: SampleTask, againAfterMs?: number): void {
     this.forced.add(task);
+    if (againAfterMs !== undefined) this.againAfter.set(task, againAfterMs);
   }
 
   get ticks(): number { return this.tick; }

@@ -33,13 +33,16 @@ export class ReadCtx {
 
   /**
    * A settings file (a limit, weight or cpuset: it changes only when someone tunes) or a slow-moving
-   * value (a thread's last CPU, KSM merging): read on settings ticks — with open/read/close, so it holds
-   * no descriptor — and carried forward in between.
+   * value (a thread's last CPU, KSM merging): read on settings ticks — through a descriptor the fs
+   * keeps only while its pool has room (HostFs.readSetting), else open/read/close — and carried forward
+   * in between.
    */
   carried<T>(path: string, source: string, parse: (text: string) => T): T | null {
     const cache = this.missing.settings;
     if (!this.settingsDue && cache?.has(path)) return cache.get(path) as T | null;
-    const v = this.get(path, source, parse, false);
+    const fs = this.fs;
+    const t = this.orMissing(path, source, () => (fs.readSetting ? fs.readSetting(path) : fs.readText(path)));
+    const v = t === null ? null : this.parse(t, path, source, parse);
     cache?.set(path, v);
     return v;
   }
@@ -76,7 +79,10 @@ export class ReadCtx {
   /** Read and parse; a parse error is recorded (kind 'parse') and gives null. */
   get<T>(path: string, source: string, parse: (text: string) => T, cached = true): T | null {
     const t = this.text(path, source, cached);
-    if (t === null) return null;
+    return t === null ? null : this.parse(t, path, source, parse);
+  }
+
+  private parse<T>(t: string, path: string, source: string, parse: (text: string) => T): T | null {
     try {
       return parse(t);
     } catch (e) {

@@ -90,9 +90,19 @@ function readPid(ctx: ReadCtx, file: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/**
+ * `/run/SUB` and `/var/run/SUB` — or only the first when /var/run is the usual symlink to /run (the
+ * same pidfiles would be read twice).
+ */
+function runDirs(ctx: ReadCtx, sub: string): string[] {
+  const t = ctx.link('/var/run');
+  const same = t !== null && /^(\/|\.\.\/)run\/?$/.test(t);
+  return same ? [`/run/${sub}`] : [`/run/${sub}`, `/var/run/${sub}`];
+}
+
 /** libvirt `/run/libvirt/qemu/<name>.pid` and Proxmox `/var/run/qemu-server/<vmid>.pid`. */
 export function scanPidfiles(ctx: ReadCtx, out: Candidates): void {
-  for (const dir of ['/run/libvirt/qemu', '/var/run/libvirt/qemu']) {
+  for (const dir of runDirs(ctx, 'libvirt/qemu')) {
     for (const f of ctx.list(dir, 'discovery') ?? []) {
       if (!f.endsWith('.pid')) continue;
       const pid = readPid(ctx, `${dir}/${f}`);
@@ -102,7 +112,7 @@ export function scanPidfiles(ctx: ReadCtx, out: Candidates): void {
       c.libvirtName ??= f.slice(0, -4);
     }
   }
-  for (const dir of ['/run/qemu-server', '/var/run/qemu-server']) {
+  for (const dir of runDirs(ctx, 'qemu-server')) {
     for (const f of ctx.list(dir, 'discovery') ?? []) {
       const m = /^(\d+)\.pid$/.exec(f);
       if (!m) continue;

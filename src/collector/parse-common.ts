@@ -30,7 +30,17 @@ export function nsTextToUsec(s: string | undefined): number | null {
   if (s === undefined) return null;
   const t = s.trim();
   if (!/^\d+$/.test(t)) return null;
-  return Number(BigInt(t) / 1000n);
+  return nsDigitsToUsec(t);
+}
+
+/**
+ * Decimal digits of nanoseconds → whole microseconds. Up to 15 digits (< 10^15 ns, 11.6 days) the
+ * number is exact in a double and so is floor(n / 1000) (the quotient is at least 1/1000 below the
+ * next integer, far more than half an ulp below 2^40): no BigInt is allocated on the hot path.
+ * Longer values go through BigInt.
+ */
+export function nsDigitsToUsec(digits: string): number {
+  return digits.length <= 15 ? Math.floor(Number(digits) / 1000) : Number(BigInt(digits) / 1000n);
 }
 
 /** One integer file (`memory.current`, `cpu.weight`): throws a parse error when not exactly one integer. */

@@ -58,7 +58,13 @@ export class ReadCtx {
 
   /** Read a file's text; null when missing (cached as missing) or unreadable (recorded). */
   text(path: string, source: string, cached = true): string | null {
-    return this.orMissing(path, source, () => (cached ? this.fs.readCached(path) : this.fs.readText(path)));
+    // the hot path: no closure per read (orMissing's policy, inline)
+    if (this.missing.paths.has(path)) return null;
+    try {
+      return cached ? this.fs.readCached(path) : this.fs.readText(path);
+    } catch (e) {
+      return this.failed(e, path, source);
+    }
   }
 
   /** Run a read: a missing path is null (and remembered), any other failure is recorded and null. */
@@ -67,13 +73,18 @@ export class ReadCtx {
     try {
       return read();
     } catch (e) {
-      if (e instanceof HostError && e.kind === 'missing') {
-        this.missing.paths.add(path);
-        return null;
-      }
-      this.fail(source, e, path);
+      return this.failed(e, path, source);
+    }
+  }
+
+  /** A missing path is remembered; any other failure is recorded. Both read as null. */
+  private failed(e: unknown, path: string, source: string): null {
+    if (e instanceof HostError && e.kind === 'missing') {
+      this.missing.paths.add(path);
       return null;
     }
+    this.fail(source, e, path);
+    return null;
   }
 
   /** Read and parse; a parse error is recorded (kind 'parse') and gives null. */

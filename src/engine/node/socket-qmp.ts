@@ -21,25 +21,8 @@ export const QMP_DEFAULTS = {
   maxBufferedBytes: 4 << 20,
 } as const;
 
-/** a run of 16 digits: the only way an integer beyond 2^53 (which JSON.parse would round) is written */
-const LONG_DIGITS = /\d{16}/;
-
-/**
- * Parse one QMP message; throws HostError('parse'). A message without 16 digits in a row cannot hold
- * an integer JSON.parse rounds: one JSON.parse, no walk of the result (a tick's blockstats replies
- * with their latency histograms are most of the parsing); otherwise the lossless parse.
- */
-export function parseQmpMessage(text: string): Record<string, unknown> {
-  if (LONG_DIGITS.test(text)) return parseQmpObject(text);
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new HostError('parse', `invalid JSON from QMP: ${(e as Error).message}`);
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HostError('parse', 'QMP message is not a JSON object');
-  return v as Record<string, unknown>;
-}
+/** Parse one QMP message; throws HostError('parse'). */
+export const parseQmpMessage = parseQmpObject;
 
 /**
  * Commands issued in one turn of the event loop with the same timeout (a Promise.all of a batch): one

@@ -40,11 +40,20 @@ export class ReadCtx {
   carried<T>(path: string, source: string, parse: (text: string) => T): T | null {
     const cache = this.missing.settings;
     if (!this.settingsDue && cache?.has(path)) return cache.get(path) as T | null;
-    const fs = this.fs;
-    const t = this.orMissing(path, source, () => (fs.readSetting ? fs.readSetting(path) : fs.readText(path)));
+    const t = this.setting(path, source);
     const v = t === null ? null : this.parse(t, path, source, parse);
     cache?.set(path, v);
     return v;
+  }
+
+  /**
+   * A kernel file read every few ticks (a setting; at discovery a guest's cgroup.threads, /proc/PID/cgroup):
+   * through HostFs.readSetting when the fs has it (a descriptor kept while the pool has room), else
+   * readText. Missing is null (remembered); a failure is recorded.
+   */
+  setting(path: string, source: string): string | null {
+    const fs = this.fs;
+    return this.orMissing(path, source, () => (fs.readSetting ? fs.readSetting(path) : fs.readText(path)));
   }
 
   /** Record a failure that is not "file missing". */

@@ -1,5 +1,5 @@
 // Tests of NodeHostFs, the real HostFs adapter, on a real temporary tree.
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync, readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, symlinkSync, writeFileSync, readFileSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HostError } from '../../src/engine/model/errors.js';
@@ -119,6 +119,24 @@ describe('NodeHostFs', () => {
     fs.forget('/');
     expect(open() - base).toBe(0);
     expect(() => fs.readSetting('/nope')).toThrow(HostError);
+  });
+
+  it('a settings descriptor of a cgroup removed and made again reads the new cgroup (real cgroup v1)', () => {
+    const fs = new NodeHostFs('/');
+    lab.defer(() => fs.close());
+    const g = lab.cgroupV1(['cpu']);
+    const file = `/sys/fs/cgroup/cpu${g.rel}/cpu.shares`;
+    g.write('cpu', 'cpu.shares', '512');
+    expect(fs.readSetting(file).trim()).toBe('512');
+    // the group goes (a guest stopped) and a group of the same name comes back (restarted) with other shares
+    rmdirSync(g.dir('cpu'));
+    mkdirSync(g.dir('cpu'));
+    g.write('cpu', 'cpu.shares', '2048');
+    expect(fs.readSetting(file).trim()).toBe('2048');
+    expect(fs.readSetting(file).trim()).toBe('2048');
+    rmdirSync(g.dir('cpu'));
+    expect(() => fs.readSetting(file)).toThrow(HostError);
+    mkdirSync(g.dir('cpu')); // the lab removes it after the test
   });
 
   it('a file in a missing directory is "missing" with the same message (no realpath or open of the file)', () => {

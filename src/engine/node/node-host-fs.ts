@@ -210,18 +210,27 @@ export class NodeHostFs implements HostFs {
   /**
    * A settings file (a limit, weight, cpuset: read every few ticks): a cached descriptor while the pool
    * has room, else open/read/close. Its slot is the first to go when a hot file (readCached) needs one,
-   * so settings never push hot files out of the pool.
+   * so settings never push hot files out of the pool. A descriptor that fails (its file removed, a
+   * cgroup made again under the same path) is dropped and the path read afresh: the same result as
+   * readText for kernel files.
    */
   readSetting(p: string): string {
-    let fd = this.cache.get(p);
-    if (fd !== undefined) return this.preadCached(this.cache, fd, p);
-    fd = this.settingCache.get(p);
-    if (fd === undefined) {
-      if (this.cache.size + this.settingCache.size >= this.maxCached) return this.readText(p);
-      fd = this.open(p, fs.constants.O_RDONLY);
-      this.settingCache.set(p, fd);
+    const hot = this.cache.get(p);
+    const pool = hot !== undefined ? this.cache : this.settingCache;
+    const fd = hot ?? this.settingCache.get(p);
+    if (fd !== undefined) {
+      try {
+        return this.preadCached(pool, fd, p);
+      } catch {
+        // read seconds ago at most a few ticks: the file may have been removed and made again (a
+        // cgroup recreated under the same path): the descriptor is dropped and the path opened afresh
+        return this.readText(p);
+      }
     }
-    return this.preadCached(this.settingCache, fd, p);
+    if (this.cache.size + this.settingCache.size >= this.maxCached) return this.readText(p);
+    const opened = this.open(p, fs.constants.O_RDONLY);
+    this.settingCache.set(p, opened);
+    return this.preadCached(this.settingCache, opened, p);
   }
 
   private evictSetting(): void {

@@ -1,7 +1,8 @@
 // Owns NodeHostFs, the Node adapter of the HostFs port: maps real kernel paths under a root, refuses
 // paths that would leave it (`..` segments, relative paths, symlinks resolving outside a non-/ root) —
 // for writes (write, append, mkdir, rename, unlink, rmdir) exactly as for reads — keeps cached
-// descriptors for positional re-reads on the hot path, and maps errno to HostError kinds. A write to a
+// descriptors for positional re-reads on the hot path (and for settings files while the pool has room,
+// yielding to hot files), and maps errno to HostError kinds. A write to a
 // regular file on a disk filesystem (a captured tree, a state file) goes to a temp file that is fsynced
 // and renamed over the target, so a crash never leaves it empty; kernel files (procfs, sysfs, cgroupfs)
 // get the single write(2) the kernel expects. Renames fsync the target directory.

@@ -35,6 +35,7 @@ export class RecordingFs implements HostFs {
   readText(p: string): string { this.note(p); return this.inner.readText(p); }
   readTail(p: string, maxBytes: number): { text: string; whole: boolean } { this.note(p); return this.inner.readTail(p, maxBytes); }
   readCached(p: string): string { this.note(p); return this.inner.readCached(p); }
+  readSetting(p: string): string { this.note(p); return this.inner.readSetting ? this.inner.readSetting(p) : this.inner.readText(p); }
   forget(prefix: string): void { this.inner.forget(prefix); }
   readDir(p: string): string[] { if (this.recording) this.dirListings++; return this.inner.readDir(p); }
   readLink(p: string): string { return this.inner.readLink(p); }

@@ -1,5 +1,6 @@
 // Owns reading one discovered guest into a RawGuest every tick: cgroup CPU/memory/disks/PSI (PSI also
-// from the unified tree of hybrid hosts; libvirt's vcpuN/emulator CPU groups' quota and throttling) (counters
+// from the unified tree of hybrid hosts; libvirt's vcpuN/emulator CPU groups' quota and throttling, a
+// group without a quota read only on settings ticks as its counters cannot move) (counters
 // only from the guest's own cgroup; a shared cgroup's counters belong to others, so /proc/<pid>/stat is
 // used instead), /proc status (RSS, hugetlb, allowed nodes), KSM per process, vCPU schedstat/last CPU/
 // allowed CPUs, NIC counters flipped to the guest's view (macvtap not flipped), and at the slow 'numa'
@@ -186,7 +187,10 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
       index: v.index, tid: v.tid, source: v.source, runUsec: null, waitUsec: null, timeslices: null,
       lastCpu: null, cpusAllowed: null, cgroupPath: v.cgroupPath,
     };
-    if (groupsDir && d && v.cgroupPath !== null) rv.cpuGroup = keepGroup(slow, `vcpu${v.index}`, readCpuGroup(ctx, `${groupsDir}/vcpu${v.index}`, d.version));
+    if (groupsDir && d && v.cgroupPath !== null) {
+      const key = `vcpu${v.index}`;
+      rv.cpuGroup = keepGroup(slow, key, readCpuGroup(ctx, `${groupsDir}/${key}`, d.version, slow.cpuGroups.get(key) ?? null));
+    }
     readVcpuCounters(ctx, g.pid, rv, false);
     if (rereadAllowed) slow.cpusAllowed.set(v.tid, readCpusAllowed(ctx, g.pid, v.tid));
     rv.cpusAllowed = slow.cpusAllowed.get(v.tid) ?? null;
@@ -206,7 +210,9 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
     cpuModel: g.cmd?.cpuModel ?? null,
     vcpus,
     emulatorCpus: null,
-    emulatorCpuGroup: groupsDir && d ? keepGroup(slow, 'emulator', readCpuGroup(ctx, `${groupsDir}/emulator`, d.version)) : null,
+    emulatorCpuGroup: groupsDir && d
+      ? keepGroup(slow, 'emulator', readCpuGroup(ctx, `${groupsDir}/emulator`, d.version, slow.cpuGroups.get('emulator') ?? null))
+      : null,
     cpu: {
       usageUsec, userUsec, systemUsec,
       nrPeriods: cg?.nrPeriods ?? null, nrThrottled: cg?.nrThrottled ?? null, throttledUsec: cg?.throttledUsec ?? null,

@@ -1,5 +1,5 @@
 // Owns createHostSampler, the collector's SampleSource: discovery cached between 'discovery' tasks (its /proc scan
-// reading only pids new since the last one),
+// reading only pids new since the last one, its cgroup scan only cgroups not settled),
 // per-guest reader state (cached fds through fs.readCached, forgotten when a guest vanishes; slow
 // per-node memory carried forward), host counters, static inventory on 'static', then the enrichers
 // (each wrapped: a throwing enricher becomes an `errors` entry). A guest that vanishes mid-sample is
@@ -12,6 +12,7 @@ import type { HostFs } from '../engine/ports/host-fs.js';
 import type { GuestEnricher, HostInventory, SampleRequest, SampleSource } from '../engine/ports/sources.js';
 import type { CgroupLayout } from './cgroup/layout.js';
 import { discover } from './discovery/discover.js';
+import { CgroupScanMemo } from './discovery/cgroup-memo.js';
 import { ProcScanMemo } from './discovery/proc-memo.js';
 import type { DiscoveredGuest } from './discovery/types.js';
 import { newSlowState, readGuest, readVcpuCounters, type GuestSlowState } from './guest-reader.js';
@@ -47,6 +48,7 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
   const slow = new Map<string, GuestSlowState>();
   const devNames = new Map<string, string | null>();
   const procMemo = new ProcScanMemo();
+  const cgroupMemo = new CgroupScanMemo();
 
   const forgetGuest = (g: DiscoveredGuest): void => {
     fs.forget(`/proc/${g.pid}/`);
@@ -65,7 +67,7 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
     missing.paths.clear();
     missing.settings?.clear();
     devNames.clear();
-    const res = discover(ctx, { extraQmpSockets: deps.extraQmpSockets ?? [], procMemo });
+    const res = discover(ctx, { extraQmpSockets: deps.extraQmpSockets ?? [], procMemo, cgroupMemo });
     const prev = guests ?? [];
     const nextKeys = new Set(res.guests.map((g) => `${g.id}#${g.pid}`));
     for (const g of prev) if (!nextKeys.has(`${g.id}#${g.pid}`)) forgetGuest(g);

@@ -33,15 +33,27 @@ export class ReadCtx {
 
   /**
    * A settings file (a limit, weight or cpuset: it changes only when someone tunes) or a slow-moving
-   * value (a thread's last CPU, KSM merging): read on settings ticks — with open/read/close, so it holds
-   * no descriptor — and carried forward in between.
+   * value (a thread's last CPU, KSM merging): read on settings ticks — through a descriptor the fs
+   * keeps only while its pool has room (HostFs.readSetting), else open/read/close — and carried forward
+   * in between.
    */
   carried<T>(path: string, source: string, parse: (text: string) => T): T | null {
     const cache = this.missing.settings;
     if (!this.settingsDue && cache?.has(path)) return cache.get(path) as T | null;
-    const v = this.get(path, source, parse, false);
+    const t = this.setting(path, source);
+    const v = t === null ? null : this.parse(t, path, source, parse);
     cache?.set(path, v);
     return v;
+  }
+
+  /**
+   * A kernel file read every few ticks (a setting; at discovery a guest's cgroup.threads, /proc/PID/cgroup):
+   * through HostFs.readSetting when the fs has it (a descriptor kept while the pool has room), else
+   * readText. Missing is null (remembered); a failure is recorded.
+   */
+  setting(path: string, source: string): string | null {
+    const fs = this.fs;
+    return this.orMissing(path, source, () => (fs.readSetting ? fs.readSetting(path) : fs.readText(path)));
   }
 
   /** Record a failure that is not "file missing". */
@@ -55,7 +67,13 @@ export class ReadCtx {
 
   /** Read a file's text; null when missing (cached as missing) or unreadable (recorded). */
   text(path: string, source: string, cached = true): string | null {
-    return this.orMissing(path, source, () => (cached ? this.fs.readCached(path) : this.fs.readText(path)));
+    // the hot path: no closure per read (orMissing's policy, inline)
+    if (this.missing.paths.has(path)) return null;
+    try {
+      return cached ? this.fs.readCached(path) : this.fs.readText(path);
+    } catch (e) {
+      return this.failed(e, path, source);
+    }
   }
 
   /** Run a read: a missing path is null (and remembered), any other failure is recorded and null. */
@@ -64,19 +82,27 @@ export class ReadCtx {
     try {
       return read();
     } catch (e) {
-      if (e instanceof HostError && e.kind === 'missing') {
-        this.missing.paths.add(path);
-        return null;
-      }
-      this.fail(source, e, path);
+      return this.failed(e, path, source);
+    }
+  }
+
+  /** A missing path is remembered; any other failure is recorded. Both read as null. */
+  private failed(e: unknown, path: string, source: string): null {
+    if (e instanceof HostError && e.kind === 'missing') {
+      this.missing.paths.add(path);
       return null;
     }
+    this.fail(source, e, path);
+    return null;
   }
 
   /** Read and parse; a parse error is recorded (kind 'parse') and gives null. */
   get<T>(path: string, source: string, parse: (text: string) => T, cached = true): T | null {
     const t = this.text(path, source, cached);
-    if (t === null) return null;
+    return t === null ? null : this.parse(t, path, source, parse);
+  }
+
+  private parse<T>(t: string, path: string, source: string, parse: (text: string) => T): T | null {
     try {
       return parse(t);
     } catch (e) {

@@ -1,6 +1,7 @@
 // Families of cases for the procfs and sysfs parsers, with the quirks of host-interfaces.md: comm with
 // spaces and ')', numa_maps policies with spaces, ksm_stat mixed syntax, fdinfo iff:, mountinfo escapes.
 import { describe, expect, it } from 'vitest';
+import { nsDigitsToUsec } from '../../src/collector/parse-common.js';
 import {
   parseCmdline, parseFdinfoIff, parseKsmStat, parseMeminfo, parseMountinfo, parseNumaMaps, parsePidStat, parseProcCgroup,
   parseNetDev, parseProcStat, parseSchedstat, parseUptime, parseStatProcessor, parseStatus, parseVcpuComm, statusField, statusKbToBytes,
@@ -76,6 +77,19 @@ describe('meminfo / status', () => {
 });
 
 describe('schedstat', () => {
+  it('ns -> µs without BigInt up to 15 digits gives exactly what BigInt division gives (every boundary near a whole µs)', () => {
+    const cases: string[] = [];
+    for (const base of [0n, 999n, 1000n, 123456789000n, 999999999999000n, 999999999999999n, 100000000000000n, 1000000000000000n, 9007199254740993n, 18446744073709551615n]) {
+      for (const d of [-1n, 0n, 1n, 999n]) if (base + d >= 0n) cases.push(String(base + d));
+    }
+    // 2000 spread 15-digit values ending in 999 (the quotient just below the next µs), a fixed sequence
+    let x = 123456789;
+    for (let i = 0; i < 2000; i++) { x = (x * 1103515245 + 12345) % 2147483648; cases.push(`${100000000000 + x * 419}999`); }
+    for (const c of cases) {
+      expect(nsDigitsToUsec(c)).toBe(Number(BigInt(c) / 1000n));
+      expect(parseSchedstat(`${c} ${c} 1\n`).runUsec).toBe(Number(BigInt(c) / 1000n));
+    }
+  });
   it('ns → µs; precise beyond 2^53 ns', () => {
     expect(parseSchedstat('168451261 127380380 133\n')).toEqual({ runUsec: 168451, waitUsec: 127380, timeslices: 133 });
     expect(parseSchedstat('98765432101234567 0 1').runUsec).toBe(98765432101234);

@@ -1,5 +1,5 @@
 // Tests of NodeHostFs, the real HostFs adapter, on a real temporary tree.
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync, readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, symlinkSync, writeFileSync, readFileSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HostError } from '../../src/engine/model/errors.js';
@@ -89,6 +89,68 @@ describe('NodeHostFs', () => {
     expect(readdirSync('/proc/self/fd').length - fdsBefore).toBe(4);
     writeFileSync(path.join(root, 'f9'), 'new\n');
     expect(fs.readCached('/f9')).toBe('new\n');
+  });
+
+  it('keeps settings files on descriptors while the pool has room, and gives their slots to hot files first', () => {
+    const root = lab.tmpdir('hostfs-settings');
+    for (let i = 0; i < 6; i++) writeFileSync(path.join(root, `s${i}`), `s${i}\n`);
+    for (let i = 0; i < 6; i++) writeFileSync(path.join(root, `h${i}`), `h${i}\n`);
+    const fs = new NodeHostFs(root, { maxCached: 4 });
+    lab.defer(() => fs.close());
+    const open = (): number => readdirSync('/proc/self/fd').length;
+    const base = open();
+    // settings alone: they take descriptors up to the cap, the rest is read open/read/close
+    for (let i = 0; i < 6; i++) expect(fs.readSetting(`/s${i}`)).toBe(`s${i}\n`);
+    expect(open() - base).toBe(4);
+    // a setting rewritten in place is seen on its descriptor, as on a kernel file
+    writeFileSync(path.join(root, 's0'), 'changed\n');
+    expect(fs.readSetting('/s0')).toBe('changed\n');
+    // hot files take the settings' slots: all four hot files end up cached, no settings file keeps one
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 4; i++) expect(fs.readCached(`/h${i}`)).toBe(`h${i}\n`);
+    expect(open() - base).toBe(4);
+    for (let i = 0; i < 6; i++) expect(fs.readSetting(`/s${i}`)).toBe(i === 0 ? 'changed\n' : `s${i}\n`);
+    expect(open() - base).toBe(4);
+    writeFileSync(path.join(root, 'h3'), 'hot\n');
+    expect(fs.readCached('/h3')).toBe('hot\n');
+    // a settings file that is also a hot file is read on the hot descriptor
+    expect(fs.readSetting('/h3')).toBe('hot\n');
+    expect(open() - base).toBe(4);
+    // forget closes settings descriptors too
+    fs.forget('/');
+    expect(open() - base).toBe(0);
+    expect(() => fs.readSetting('/nope')).toThrow(HostError);
+  });
+
+  it('a settings descriptor of a cgroup removed and made again reads the new cgroup (real cgroup v1)', () => {
+    const fs = new NodeHostFs('/');
+    lab.defer(() => fs.close());
+    const g = lab.cgroupV1(['cpu']);
+    const file = `/sys/fs/cgroup/cpu${g.rel}/cpu.shares`;
+    g.write('cpu', 'cpu.shares', '512');
+    expect(fs.readSetting(file).trim()).toBe('512');
+    // the group goes (a guest stopped) and a group of the same name comes back (restarted) with other shares
+    rmdirSync(g.dir('cpu'));
+    mkdirSync(g.dir('cpu'));
+    g.write('cpu', 'cpu.shares', '2048');
+    expect(fs.readSetting(file).trim()).toBe('2048');
+    expect(fs.readSetting(file).trim()).toBe('2048');
+    rmdirSync(g.dir('cpu'));
+    expect(() => fs.readSetting(file)).toThrow(HostError);
+    mkdirSync(g.dir('cpu')); // the lab removes it after the test
+  });
+
+  it('a file in a missing directory is "missing" with the same message (no realpath or open of the file)', () => {
+    const { fs } = tree();
+    const err = (() => { try { fs.readText('/sys/fs/cgroup/gone/cgroup.procs'); } catch (e) { return e; } })() as HostError;
+    expect(err).toBeInstanceOf(HostError);
+    expect(err.kind).toBe('missing');
+    expect(err.message).toBe('read /sys/fs/cgroup/gone/cgroup.procs: no such file or directory');
+    const w = (() => { try { fs.writeText('/sys/fs/cgroup/gone/cpu.max', '1'); } catch (e) { return e; } })() as HostError;
+    expect(w.kind).toBe('missing');
+    // the directory appearing later is noticed (a missing directory is not remembered)
+    mkdirSync(path.join(fs.root, 'sys/fs/cgroup/gone'));
+    writeFileSync(path.join(fs.root, 'sys/fs/cgroup/gone/cgroup.procs'), '42\n');
+    expect(fs.readText('/sys/fs/cgroup/gone/cgroup.procs')).toBe('42\n');
   });
 
   it('reads large files through the cached path (buffer growth)', () => {

@@ -5,7 +5,9 @@
 
 import type { Limit } from '../../engine/model/sample.js';
 import { parseCpuList } from '../../engine/model/cpulist.js';
-import { nsTextToUsec, parseError, parseFlatKeyed, parseNestedKeyed, parseSingleInt, toFloat, toInt } from '../parse-common.js';
+import {
+  flatKeyedSpan, type KeyedSpan, nsTextToUsec, parseError, parseFlatKeyed, parseNestedKeyed, parseSingleInt, spanIs, spanNsToUsec, spanToInt, toFloat, toInt,
+} from '../parse-common.js';
 
 export interface CpuStat {
   usageUsec: number | null;
@@ -21,19 +23,33 @@ export interface CpuStat {
 
 /** `cpu.stat` of either version: v2 keys are µs (`*_usec`), v1 `throttled_time`/`burst_time` are ns. */
 export function parseCpuStat(text: string): CpuStat {
-  const kv = parseFlatKeyed(text);
-  const usecOrNs = (usecKey: string, nsKey: string): number | null =>
-    kv.has(usecKey) ? toInt(kv.get(usecKey)) : nsTextToUsec(kv.get(nsKey));
-  return {
-    usageUsec: toInt(kv.get('usage_usec')),
-    userUsec: toInt(kv.get('user_usec')),
-    systemUsec: toInt(kv.get('system_usec')),
-    nrPeriods: toInt(kv.get('nr_periods')),
-    nrThrottled: toInt(kv.get('nr_throttled')),
-    throttledUsec: usecOrNs('throttled_usec', 'throttled_time'),
-    nrBursts: toInt(kv.get('nr_bursts')),
-    burstUsec: usecOrNs('burst_usec', 'burst_time'),
+  // Read on every tick for every CPU group, so the lines are taken in place (no split, regex, map or
+  // copy per line): the same lines as parseFlatKeyed accepts, the last of a repeated key wins.
+  const out: CpuStat = {
+    usageUsec: null, userUsec: null, systemUsec: null, nrPeriods: null, nrThrottled: null, throttledUsec: null, nrBursts: null, burstUsec: null,
   };
+  let throttledIsUsec = false, burstIsUsec = false;
+  const sp: KeyedSpan = { keyEnd: 0, valStart: 0, valEnd: 0 };
+  const n = text.length;
+  for (let ls = 0; ls <= n;) {
+    let le = text.indexOf('\n', ls);
+    if (le < 0) le = n;
+    if (flatKeyedSpan(text, ls, le, sp)) {
+      const ke = sp.keyEnd, vs = sp.valStart, ve = sp.valEnd;
+      if (spanIs(text, ls, ke, 'usage_usec')) out.usageUsec = spanToInt(text, vs, ve);
+      else if (spanIs(text, ls, ke, 'user_usec')) out.userUsec = spanToInt(text, vs, ve);
+      else if (spanIs(text, ls, ke, 'system_usec')) out.systemUsec = spanToInt(text, vs, ve);
+      else if (spanIs(text, ls, ke, 'nr_periods')) out.nrPeriods = spanToInt(text, vs, ve);
+      else if (spanIs(text, ls, ke, 'nr_throttled')) out.nrThrottled = spanToInt(text, vs, ve);
+      else if (spanIs(text, ls, ke, 'throttled_usec')) { out.throttledUsec = spanToInt(text, vs, ve); throttledIsUsec = true; }
+      else if (spanIs(text, ls, ke, 'throttled_time')) { if (!throttledIsUsec) out.throttledUsec = spanNsToUsec(text, vs, ve); }
+      else if (spanIs(text, ls, ke, 'nr_bursts')) out.nrBursts = spanToInt(text, vs, ve);
+      else if (spanIs(text, ls, ke, 'burst_usec')) { out.burstUsec = spanToInt(text, vs, ve); burstIsUsec = true; }
+      else if (spanIs(text, ls, ke, 'burst_time')) { if (!burstIsUsec) out.burstUsec = spanNsToUsec(text, vs, ve); }
+    }
+    ls = le + 1;
+  }
+  return out;
 }
 
 /** v2 `cpu.max`: `$MAX $PERIOD`, `$MAX` is µs or `max`. */

@@ -33,9 +33,13 @@ export const readMemoryStat = (ctx: ReadCtx, dir: string): Map<string, number> |
 /**
  * CFS limit and throttling of a CPU sub-group (libvirt's vcpuN / emulator): v1 cpu.cfs_quota_us,
  * cpu.cfs_period_us and cpu.stat; v2 cpu.max and cpu.stat. null when the group has none of them.
+ * A group without a quota of its own ('max') has frozen throttling counters (the kernel counts periods
+ * and throttling only for a group with a quota; a parent's limit is counted in the parent): while the
+ * quota stays 'max' between settings ticks, `prev` (the last reading, same quota) is returned as it is,
+ * without reading cpu.stat; a settings tick (every few ticks, and right after a tuning) reads it again,
+ * so a quota set meanwhile is seen with its counters at once.
  */
-export function readCpuGroup(ctx: ReadCtx, dir: string, version: 1 | 2): RawCpuGroup | null {
-  const st = readCpuStat(ctx, dir);
+export function readCpuGroup(ctx: ReadCtx, dir: string, version: 1 | 2, prev: RawCpuGroup | null = null): RawCpuGroup | null {
   let q: Limit | null;
   let p: number | null;
   if (version === 2) {
@@ -46,6 +50,8 @@ export function readCpuGroup(ctx: ReadCtx, dir: string, version: 1 | 2): RawCpuG
     q = readCfsQuota(ctx, dir);
     p = readCfsPeriod(ctx, dir);
   }
+  if (!ctx.settingsDue && q === 'max' && prev !== null && prev.quotaUsec === 'max' && prev.periodUsec === p) return prev;
+  const st = readCpuStat(ctx, dir);
   if (st === null && q === null && p === null) return null;
   return { quotaUsec: q, periodUsec: p, nrPeriods: st?.nrPeriods ?? null, nrThrottled: st?.nrThrottled ?? null, throttledUsec: st?.throttledUsec ?? null };
 }

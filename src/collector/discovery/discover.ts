@@ -10,6 +10,7 @@ import { parseMountinfo, parseProcCgroup, type ProcCgroup } from '../procfs/pars
 import type { ReadCtx } from '../read-ctx.js';
 import { classifyCgroupPath, type CgroupClass } from './classify.js';
 import { isQemuExecutable, parseQemuCmdline, type QemuCmdline } from './cmdline.js';
+import type { CgroupScanMemo } from './cgroup-memo.js';
 import type { ProcScanMemo } from './proc-memo.js';
 import { readArgv, scanCgroups, scanPidfiles, scanProc, type Candidate, type Candidates } from './routes.js';
 import type { DiscoveredGuest, DiscoveryResult, GuestCgroupDirs } from './types.js';
@@ -20,6 +21,8 @@ export interface DiscoverOptions {
   extraQmpSockets?: readonly string[];
   /** the /proc scan's memory between discoveries (the sampler keeps one): only new pids are read */
   procMemo?: ProcScanMemo | null;
+  /** the cgroup route's memory between discoveries (the sampler keeps one): settled cgroups are not re-read */
+  cgroupMemo?: CgroupScanMemo | null;
 }
 
 /** Read the cgroup layout under the root. */
@@ -145,7 +148,7 @@ export function discover(ctx: ReadCtx, opts: DiscoverOptions = {}): DiscoveryRes
   const mountPoints: string[] = [];
   if (layout.version === 2 && layout.unified) mountPoints.push(layout.unified.mountPoint);
   for (const c of ['cpu', 'name=systemd']) { const m = layout.v1.get(c); if (m) mountPoints.push(m.mountPoint); }
-  scanCgroups(ctx, [...new Set(mountPoints)], candidates);
+  scanCgroups(ctx, [...new Set(mountPoints)], candidates, opts.cgroupMemo ?? null);
 
   const extra = new Set((opts.extraQmpSockets ?? []).map(normalize));
   const matchedExtra = new Set<string>();
@@ -158,7 +161,7 @@ export function discover(ctx: ReadCtx, opts: DiscoverOptions = {}): DiscoveryRes
     if (!ctx.fs.exists(`/proc/${c.pid}`)) continue;     // stale pidfile
     if (!isQemuProcess(ctx, c)) continue;               // a scope with no QEMU is not a guest
     const cmd = parseQemuCmdline(c.argv ?? []) ?? (c.argv ? parseQemuCmdline(['qemu-system', ...c.argv.slice(1)]) : null);
-    const pcText = ctx.text(`/proc/${c.pid}/cgroup`, 'discovery', false);
+    const pcText = ctx.setting(`/proc/${c.pid}/cgroup`, 'discovery');
     const pc = pcText === null ? null : parseProcCgroup(pcText);
     const main = pc ? mainClass(pc, layout) : null;
     const cls = main?.cls ?? null;

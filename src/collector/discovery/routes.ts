@@ -1,12 +1,14 @@
 // Owns the routes that find QEMU candidates, merged later by pid: a /proc scan (cmdline argv[0], exe
 // link as fallback; with a ProcScanMemo only pids new since the last scan are read), libvirt and Proxmox pidfiles (/run/libvirt/qemu/<name>.pid,
 // /var/run/qemu-server/<vmid>.pid), and cgroup.procs of guest-shaped cgroups under machine/,
-// machine.slice/ and qemu.slice/ (a scope with no QEMU process is not a guest).
+// machine.slice/ and qemu.slice/ (a scope with no QEMU process is not a guest; with a CgroupScanMemo a
+// directory whose processes all still exist is not read again).
 
 import { parseIdList } from '../cgroup/parse.js';
 import { parseCmdline, parseStartTime, parseUptimeTicks } from '../procfs/parse.js';
 import type { ReadCtx } from '../read-ctx.js';
 import { isQemuExecutable } from './cmdline.js';
+import type { CgroupScanMemo } from './cgroup-memo.js';
 import type { ProcScanMemo } from './proc-memo.js';
 
 export interface Candidate {
@@ -90,9 +92,19 @@ function readPid(ctx: ReadCtx, file: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/**
+ * `/run/SUB` and `/var/run/SUB` — or only the first when /var/run is the usual symlink to /run (the
+ * same pidfiles would be read twice).
+ */
+function runDirs(ctx: ReadCtx, sub: string): string[] {
+  const t = ctx.link('/var/run');
+  const same = t !== null && /^(\/|\.\.\/)run\/?$/.test(t);
+  return same ? [`/run/${sub}`] : [`/run/${sub}`, `/var/run/${sub}`];
+}
+
 /** libvirt `/run/libvirt/qemu/<name>.pid` and Proxmox `/var/run/qemu-server/<vmid>.pid`. */
 export function scanPidfiles(ctx: ReadCtx, out: Candidates): void {
-  for (const dir of ['/run/libvirt/qemu', '/var/run/libvirt/qemu']) {
+  for (const dir of runDirs(ctx, 'libvirt/qemu')) {
     for (const f of ctx.list(dir, 'discovery') ?? []) {
       if (!f.endsWith('.pid')) continue;
       const pid = readPid(ctx, `${dir}/${f}`);
@@ -102,7 +114,7 @@ export function scanPidfiles(ctx: ReadCtx, out: Candidates): void {
       c.libvirtName ??= f.slice(0, -4);
     }
   }
-  for (const dir of ['/run/qemu-server', '/var/run/qemu-server']) {
+  for (const dir of runDirs(ctx, 'qemu-server')) {
     for (const f of ctx.list(dir, 'discovery') ?? []) {
       const m = /^(\d+)\.pid$/.exec(f);
       if (!m) continue;
@@ -127,16 +139,25 @@ function procsOf(ctx: ReadCtx, dir: string): number[] {
   return [];
 }
 
-/** Guest-shaped cgroups under the given cgroup mount points; their processes become candidates. */
-export function scanCgroups(ctx: ReadCtx, mountPoints: string[], out: Candidates): void {
+/**
+ * Guest-shaped cgroups under the given cgroup mount points; their processes become candidates. With a
+ * memo, a directory whose remembered processes all still exist is not read again.
+ */
+export function scanCgroups(ctx: ReadCtx, mountPoints: string[], out: Candidates, memo: CgroupScanMemo | null = null): void {
+  const alive = (pid: number): boolean => ctx.fs.exists(`/proc/${pid}`);
   const visit = (dir: string, depth: number): void => {
     if (depth > 4) return;
     for (const e of ctx.list(dir, 'discovery') ?? []) {
       const sub = `${dir}/${e}`;
       if (GUEST_DIR.test(e)) {
-        const pids = new Set<number>(procsOf(ctx, sub));
-        for (const child of ['libvirt', 'emulator', 'libvirt/emulator']) {
-          for (const p of procsOf(ctx, `${sub}/${child}`)) pids.add(p);
+        let pids: Iterable<number> | undefined = memo?.known(sub, alive);
+        if (pids === undefined) {
+          const found = new Set<number>(procsOf(ctx, sub));
+          for (const child of ['libvirt', 'emulator', 'libvirt/emulator']) {
+            for (const p of procsOf(ctx, `${sub}/${child}`)) found.add(p);
+          }
+          memo?.record(sub, [...found]);
+          pids = found;
         }
         for (const p of pids) cand(out, p).routes.add('cgroup');
       } else if (DESCEND.test(e)) {
@@ -144,10 +165,12 @@ export function scanCgroups(ctx: ReadCtx, mountPoints: string[], out: Candidates
       }
     }
   };
+  memo?.begin();
   for (const mp of mountPoints) {
     for (const top of ['machine.slice', 'machine', 'qemu.slice']) {
       const d = `${mp}/${top}`;
       if (ctx.fs.exists(d)) visit(d, 1);
     }
   }
+  memo?.end();
 }

@@ -20,7 +20,7 @@ export function vcpusFromCgroups(ctx: ReadCtx, dirs: Array<{ dir: string; rel: s
       if (!m) continue;
       let tids: number[] = [];
       for (const f of ['cgroup.threads', 'tasks']) {
-        const t = ctx.text(`${dir}/${e}/${f}`, 'discovery', false);
+        const t = ctx.setting(`${dir}/${e}/${f}`, 'discovery');
         if (t === null) continue;
         try { tids = parseIdList(t); } catch { tids = []; }
         break;
@@ -50,7 +50,7 @@ export function vcpusFromComm(ctx: ReadCtx, pid: number): DiscoveredVcpu[] {
 export function readIfindexes(ctx: ReadCtx): Map<string, number> {
   const out = new Map<string, number>();
   for (const name of ctx.list('/sys/class/net', 'discovery') ?? []) {
-    const t = ctx.text(`/sys/class/net/${name}/ifindex`, 'discovery', false);
+    const t = ctx.setting(`/sys/class/net/${name}/ifindex`, 'discovery');
     const n = t === null ? NaN : Number(t.trim());
     if (Number.isInteger(n)) out.set(name, n);
   }
@@ -58,7 +58,7 @@ export function readIfindexes(ctx: ReadCtx): Map<string, number> {
 }
 
 function iffOf(ctx: ReadCtx, pid: number, fd: number): string | null {
-  const t = ctx.text(`/proc/${pid}/fdinfo/${fd}`, 'discovery', false);
+  const t = ctx.setting(`/proc/${pid}/fdinfo/${fd}`, 'discovery');
   return t === null ? null : parseFdinfoIff(t);
 }
 

@@ -4,7 +4,7 @@
 // may contain spaces, ksm_stat mixes `key value` and `key: yes|no`. Text in, values out; no I/O.
 
 import type { RawCpuTimes } from '../../engine/model/sample.js';
-import { parseError, toInt } from '../parse-common.js';
+import { nsDigitsToUsec, parseError, toInt } from '../parse-common.js';
 
 const CPU_KEYS = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guestNice'] as const;
 
@@ -142,8 +142,8 @@ export function parseSchedstat(text: string): Schedstat {
   const m = /^(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(text.trim());
   if (!m) throw parseError('schedstat', text);
   return {
-    runUsec: Number(BigInt(m[1] as string) / 1000n),
-    waitUsec: Number(BigInt(m[2] as string) / 1000n),
+    runUsec: nsDigitsToUsec(m[1] as string),
+    waitUsec: nsDigitsToUsec(m[2] as string),
     timeslices: Number(m[3]),
   };
 }

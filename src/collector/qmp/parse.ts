@@ -81,12 +81,28 @@ export const noLimits = (): RawDiskLimits => ({
 
 function parseHistogram(v: unknown): RawLatencyHistogram | null {
   const o = obj(v);
-  const b = arr(o.boundaries).map(qNum);
-  const bins = arr(o.bins).map(qNum);
-  if (b.length === 0 || bins.length !== b.length + 1 || b.some((x) => x === null) || bins.some((x) => x === null)) return null;
+  const rawB = arr(o.boundaries);
+  const rawBins = arr(o.bins);
+  const n = rawB.length;
+  if (n === 0 || rawBins.length !== n + 1) return null;
+  const bins: number[] = new Array<number>(n + 1);
+  for (let i = 0; i <= n; i++) {
+    const x = qNum(rawBins[i]);
+    if (x === null) return null;
+    bins[i] = x;
+  }
   // virtune's own boundaries (the usual case) are the one frozen array: the recorder skips it unread
-  const same = b.length === LATENCY_BOUNDARIES_NS.length && b.every((x, i) => x === LATENCY_BOUNDARIES_NS[i]);
-  return { boundariesNs: same ? LATENCY_BOUNDARIES_NS : b as number[], bins: bins as number[] };
+  // (compared in place, so no copy is built every tick)
+  let same = n === LATENCY_BOUNDARIES_NS.length;
+  for (let i = 0; same && i < n; i++) same = qNum(rawB[i]) === LATENCY_BOUNDARIES_NS[i];
+  if (same) return { boundariesNs: LATENCY_BOUNDARIES_NS, bins };
+  const b: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const x = qNum(rawB[i]);
+    if (x === null) return null;
+    b[i] = x;
+  }
+  return { boundariesNs: b, bins };
 }
 
 /** The rd/wr/flush `*_latency_histogram` of a blockstats `stats` object; null when none is enabled. */

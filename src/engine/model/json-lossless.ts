@@ -2,7 +2,7 @@
 // non-integer come back as numbers, integers beyond ±(2^53-1) as exact decimal strings — never
 // rounded. Native JSON.parse does the work. Only when its result holds an integer it could not
 // represent exactly is the text parsed again, with the integer tokens of 16+ digits outside strings
-// quoted first (a reply without huge counters costs one JSON.parse and a walk).
+// quoted first (a reply without huge counters costs one JSON.parse and a walk without iterators).
 
 import { HostError } from './errors.js';
 
@@ -14,15 +14,38 @@ function quoteUnsafe(m: string): string {
   return Number.isSafeInteger(Number(m)) ? m : `"${m}"`;
 }
 
-/** True when v holds an integer-valued number outside the safe range (it may have been rounded). */
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * True when v holds an integer-valued number outside the safe range (it may have been rounded).
+ * Indexed and for-in loops with the leaves tested in place: no iterator, closure or call per value
+ * (every finite number beyond ±(2^53-1) is an integer, so the test is a range check).
+ */
 function hasUnsafeInteger(v: unknown): boolean {
-  if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v);
-  if (v === null || typeof v !== 'object') return false;
+  if (typeof v === 'number') return isUnsafeInteger(v);
+  return v !== null && typeof v === 'object' && containerHasUnsafeInteger(v);
+}
+
+function isUnsafeInteger(x: number): boolean {
+  return (x > MAX_SAFE || x < -MAX_SAFE) && x !== Infinity && x !== -Infinity;
+}
+
+function containerHasUnsafeInteger(v: object): boolean {
   if (Array.isArray(v)) {
-    for (const x of v) if (hasUnsafeInteger(x)) return true;
+    for (let i = 0, n = v.length; i < n; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'number') {
+        if (isUnsafeInteger(x)) return true;
+      } else if (typeof x === 'object' && x !== null && containerHasUnsafeInteger(x)) return true;
+    }
     return false;
   }
-  for (const k in v) if (hasUnsafeInteger((v as Record<string, unknown>)[k])) return true;
+  for (const k in v) {
+    const x: unknown = (v as Record<string, unknown>)[k];
+    if (typeof x === 'number') {
+      if (isUnsafeInteger(x)) return true;
+    } else if (typeof x === 'object' && x !== null && containerHasUnsafeInteger(x)) return true;
+  }
   return false;
 }
 

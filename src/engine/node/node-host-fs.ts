@@ -1,7 +1,8 @@
 // Owns NodeHostFs, the Node adapter of the HostFs port: maps real kernel paths under a root, refuses
 // paths that would leave it (`..` segments, relative paths, symlinks resolving outside a non-/ root) —
 // for writes (write, append, mkdir, rename, unlink, rmdir) exactly as for reads — keeps cached
-// descriptors for positional re-reads on the hot path, and maps errno to HostError kinds. A write to a
+// descriptors for positional re-reads on the hot path (and for settings files while the pool has room,
+// yielding to hot files), and maps errno to HostError kinds. A write to a
 // regular file on a disk filesystem (a captured tree, a state file) goes to a temp file that is fsynced
 // and renamed over the target, so a crash never leaves it empty; kernel files (procfs, sysfs, cgroupfs)
 // get the single write(2) the kernel expects. Renames fsync the target directory.
@@ -34,11 +35,13 @@ const SHORT_READ_END = 2048;
 export class NodeHostFs implements HostFs {
   readonly root: string;
   private readonly cache = new Map<string, number>();
+  /** descriptors of settings files (readSetting): they share maxCached with `cache` and yield to it */
+  private readonly settingCache = new Map<string, number>();
   /** directories under a non-/ root already checked not to lead outside it */
   private readonly verifiedDirs = new Set<string>();
   private buf = Buffer.allocUnsafe(64 * 1024);
 
-  /** at most this many cached descriptors; past it readCached falls back to open/read/close */
+  /** at most this many cached descriptors (hot and settings together); past it reads open/read/close */
   readonly maxCached: number;
 
   /** write regular files in place (a simulated kernel tree whose simulator keeps descriptors open) */
@@ -110,13 +113,36 @@ export class NodeHostFs implements HostFs {
     return true;
   }
 
+  /**
+   * Check a directory under a non-/ root once (checkInside) and remember it. Returns the error when
+   * the directory does not exist (ENOENT/ENOTDIR), else null.
+   */
+  private verifyDir(dir: string, p: string): NodeJS.ErrnoException | null {
+    let target: string;
+    try {
+      target = fs.realpathSync.native(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' || code === 'ENOTDIR' ? (e as NodeJS.ErrnoException) : null;
+    }
+    if (target !== this.root && !target.startsWith(this.root + '/')) {
+      throw new HostError('escape', `refusing ${p}: it resolves outside the root ${this.root}`, p);
+    }
+    this.verifiedDirs.add(dir);
+    return null;
+  }
+
   private open(p: string, flags: number): number {
     const real = this.resolve(p);
     if (this.root !== '/') {
       // under a non-/ root each directory is checked once; the file itself is opened with O_NOFOLLOW,
       // and only a file that is a symlink (ELOOP) pays for its own check
       const dir = path.posix.dirname(real);
-      if (!this.verifiedDirs.has(dir) && this.checkInside(dir, p)) this.verifiedDirs.add(dir);
+      if (!this.verifiedDirs.has(dir)) {
+        const missing = this.verifyDir(dir, p);
+        // no such directory: the file cannot be there either (no realpath of it, no open)
+        if (missing) throw toHostError(missing, flags === fs.constants.O_RDONLY ? 'read' : 'write', p);
+      }
       if (this.verifiedDirs.has(dir)) {
         try {
           return fs.openSync(real, flags | fs.constants.O_NOFOLLOW);
@@ -172,32 +198,75 @@ export class NodeHostFs implements HostFs {
 
   readCached(p: string): string {
     let fd = this.cache.get(p);
-    if (fd === undefined && this.cache.size >= this.maxCached) return this.readText(p);
     if (fd === undefined) {
+      // a hot file takes a slot a settings file holds before it falls back to open/read/close
+      if (this.cache.size + this.settingCache.size >= this.maxCached) this.evictSetting();
+      if (this.cache.size + this.settingCache.size >= this.maxCached) return this.readText(p);
       fd = this.open(p, fs.constants.O_RDONLY);
       this.cache.set(p, fd);
     }
+    return this.preadCached(this.cache, fd, p);
+  }
+
+  /**
+   * A settings file (a limit, weight, cpuset: read every few ticks): a cached descriptor while the pool
+   * has room, else open/read/close. Its slot is the first to go when a hot file (readCached) needs one,
+   * so settings never push hot files out of the pool. A descriptor that fails (its file removed, a
+   * cgroup made again under the same path) is dropped and the path read afresh: the same result as
+   * readText for kernel files.
+   */
+  readSetting(p: string): string {
+    const hot = this.cache.get(p);
+    const pool = hot !== undefined ? this.cache : this.settingCache;
+    const fd = hot ?? this.settingCache.get(p);
+    if (fd !== undefined) {
+      try {
+        return this.preadCached(pool, fd, p);
+      } catch {
+        // read seconds ago at most a few ticks: the file may have been removed and made again (a
+        // cgroup recreated under the same path): the descriptor is dropped and the path opened afresh
+        return this.readText(p);
+      }
+    }
+    if (this.cache.size + this.settingCache.size >= this.maxCached) return this.readText(p);
+    const opened = this.open(p, fs.constants.O_RDONLY);
+    this.settingCache.set(p, opened);
+    return this.preadCached(this.settingCache, opened, p);
+  }
+
+  private evictSetting(): void {
+    for (const [p, fd] of this.settingCache) {
+      this.settingCache.delete(p);
+      try { fs.closeSync(fd); } catch { /* already gone */ }
+      return;
+    }
+  }
+
+  private preadCached(pool: Map<string, number>, fd: number, p: string): string {
     try {
       return this.preadAll(fd, p, true);
     } catch (e) {
-      this.cache.delete(p);
+      pool.delete(p);
       try { fs.closeSync(fd); } catch { /* already gone */ }
       throw e;
     }
   }
 
   forget(prefix: string): void {
-    for (const [p, fd] of this.cache) {
-      if (p.startsWith(prefix)) {
-        this.cache.delete(p);
-        try { fs.closeSync(fd); } catch { /* ignore */ }
+    for (const pool of [this.cache, this.settingCache]) {
+      for (const [p, fd] of pool) {
+        if (p.startsWith(prefix)) {
+          pool.delete(p);
+          try { fs.closeSync(fd); } catch { /* ignore */ }
+        }
       }
     }
   }
 
   readDir(p: string): string[] {
     const real = this.resolve(p);
-    this.checkInside(real, p);
+    // a directory checked once (here or as a file's directory) is not realpath'd again
+    if (this.root !== '/' && !this.verifiedDirs.has(real)) this.verifyDir(real, p);
     try {
       return fs.readdirSync(real);
     } catch (e) {

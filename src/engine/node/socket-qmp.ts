@@ -24,11 +24,22 @@ export const QMP_DEFAULTS = {
 /** Parse one QMP message; throws HostError('parse'). */
 export const parseQmpMessage = parseQmpObject;
 
+/**
+ * Commands issued in one turn of the event loop with the same timeout (a Promise.all of a batch): one
+ * write and one timer for all of them. The timer is cleared when the last one is answered.
+ */
+interface Batch {
+  timeoutMs: number;
+  ids: string[];
+  left: number;
+  timer: NodeJS.Timeout | null;
+}
+
 interface Pending {
   command: string;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  batch: Batch;
 }
 
 const MAX_EVENTS = 256;
@@ -48,6 +59,9 @@ export class SocketQmpChannel implements QmpChannel {
   private isClosed = false;
   private greeted: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private readonly sockClosed: Promise<void>;
+  /** lines written this turn (flushed as one write on the next tick) and the batches they belong to */
+  private outbox: string[] = [];
+  private batches: Batch[] = [];
 
   constructor(readonly socketPath: string, private readonly opts: Required<QmpConnectOptions>) {
     this.framer = new QmpFramer(opts.maxLineBytes);
@@ -81,18 +95,48 @@ export class SocketQmpChannel implements QmpChannel {
     const id = `vt-${++this.seq}`;
     const timeoutMs = opts?.timeoutMs ?? this.opts.commandTimeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new HostError('timeout', `QMP ${command}: no answer within ${timeoutMs} ms (${this.socketPath})`, this.socketPath));
-      }, timeoutMs);
-      this.pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject, timer });
+      // commands issued together (Promise.all of a batch) leave in one write on the next tick
+      if (this.outbox.length === 0) process.nextTick(() => this.flush());
+      let batch = this.batches.find((b) => b.timeoutMs === timeoutMs);
+      if (!batch) {
+        const b: Batch = { timeoutMs, ids: [], left: 0, timer: null };
+        b.timer = setTimeout(() => this.expire(b), timeoutMs);
+        this.batches.push(b);
+        batch = b;
+      }
+      batch.ids.push(id);
+      batch.left++;
+      this.pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject, batch });
       const msg: Record<string, unknown> = { execute: command, id };
       if (args !== undefined) msg.arguments = args;
-      // commands issued together (Promise.all of a batch) leave in one write: cork until next tick
-      this.sock.cork();
-      this.sock.write(`${JSON.stringify(msg)}\n`);
-      process.nextTick(() => this.sock.uncork());
+      this.outbox.push(`${JSON.stringify(msg)}\n`);
     });
+  }
+
+  private flush(): void {
+    const text = this.outbox.length === 1 ? this.outbox[0] as string : this.outbox.join('');
+    this.outbox = [];
+    this.batches = [];
+    if (!this.isClosed) this.sock.write(text);
+  }
+
+  /** A batch's timeout: every command of it still unanswered fails. */
+  private expire(b: Batch): void {
+    b.timer = null;
+    for (const id of b.ids) {
+      const p = this.pending.get(id);
+      if (!p) continue;
+      this.pending.delete(id);
+      p.reject(new HostError('timeout', `QMP ${p.command}: no answer within ${b.timeoutMs} ms (${this.socketPath})`, this.socketPath));
+    }
+  }
+
+  /** A command of the batch was answered (or failed): the last one clears the batch's timer. */
+  private settled(p: Pending): void {
+    if (--p.batch.left === 0 && p.batch.timer) {
+      clearTimeout(p.batch.timer);
+      p.batch.timer = null;
+    }
   }
 
   takeEvents(): QmpEvent[] {
@@ -131,7 +175,7 @@ export class SocketQmpChannel implements QmpChannel {
 
   private rejectAll(err: Error): void {
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
+      this.settled(p);
       p.reject(err);
     }
     this.pending.clear();
@@ -187,7 +231,7 @@ export class SocketQmpChannel implements QmpChannel {
     }
     if (!p || id === undefined) return; // a late answer to a command that already timed out
     this.pending.delete(id);
-    clearTimeout(p.timer);
+    this.settled(p);
     if ('error' in msg) p.reject(new QmpCommandError(p.command, errorInfo(msg.error)));
     else p.resolve(msg.return);
   }

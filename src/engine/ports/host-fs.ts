@@ -24,6 +24,13 @@ export interface HostFs {
    * Identical result to readText. A descriptor whose file vanished is closed and the error thrown.
    */
   readCached(path: string): string;
+  /**
+   * A file that changes only when someone tunes (read every few ticks): like readCached, but its
+   * descriptor is kept only while the pool has room and is given up first when a hot file needs one;
+   * a descriptor that fails is dropped and the path read afresh. For kernel files (a regular file
+   * replaced by rename would be read stale). Optional: without it, callers use readText.
+   */
+  readSetting?(path: string): string;
   /** Close cached descriptors whose path starts with prefix (a guest vanished). */
   forget(prefix: string): void;
   readDir(path: string): string[];

@@ -38,6 +38,12 @@ const TICK = new Set<SampleTask>(['counters', 'qmp']);
 const SETTINGS = new Set<SampleTask>(['counters', 'qmp', 'settings']);
 
 export async function measureRecorder(guests: number, samples: number): Promise<RecorderCost | null> {
+  const raws = await demoRawSamples(guests, samples);
+  return raws === null ? null : recordCost(guests, raws);
+}
+
+/** The demo host's raw samples, read as the engine reads them (null when the sampler is absent). */
+export async function demoRawSamples(guests: number, samples: number): Promise<RawSample[] | null> {
   const samplerMod = await loadSampler();
   const qmpMod = await loadQmpEnricher();
   const sockMod = await loadSocketQmp();
@@ -59,6 +65,11 @@ export async function measureRecorder(guests: number, samples: number): Promise<
     fs.close();
     await demo.stop();
   }
+  return raws;
+}
+
+/** Record `raws` into a fresh recording file as `virtune record` does, timing each sample. */
+export async function recordCost(guests: number, raws: RawSample[]): Promise<RecorderCost> {
   const dir = mkdtempSync(path.join(tmpdir(), 'virtune-bench-rec-'));
   try {
     const file = path.join(dir, 'bench.vtr');

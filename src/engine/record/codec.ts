@@ -138,6 +138,17 @@ class ChangeLog {
     return x === x ? x : this.other.has(e) ? this.other.get(e) : x;
   }
 
+  private sorted: ByLeaf | null = null;
+
+  /** room for `n` entries grouped by leaf (kept from block to block) */
+  byLeaf(n: number): ByLeaf {
+    if (this.sorted === null || this.sorted.at.length < n) {
+      const size = Math.max(n, this.leaf.length);
+      this.sorted = { order: new Int32Array(size), at: new Int32Array(size), num: new Float64Array(size), log: this };
+    }
+    return this.sorted;
+  }
+
   /** forget the entries from `len` on (what a walk that met another shape recorded) */
   cut(len: number): void {
     for (const e of this.other.keys()) if (e >= len) this.other.delete(e);
@@ -229,24 +240,26 @@ function scanFresh(node: Shape, o: unknown, last: unknown[], log: ChangeLog): bo
 }
 
 /**
- * The text of a block, written as ASCII bytes (digits, commas, brackets: no string per token) and turned
- * into a string once per 64 KiB; other text (the key samples, literals) goes in as strings.
+ * The text of a block, written as ASCII bytes (digits, commas, brackets: no string per token) into one
+ * buffer kept from block to block, and turned into a string once per run of bytes; other text (the key
+ * samples, literals) goes in as strings. Few, big strings: little for the garbage collector to do.
  */
 class TextOut {
-  private static readonly SIZE = 1 << 16;
   private static readonly latin1 = new TextDecoder('latin1');
-  private buf = new Uint8Array(TextOut.SIZE);
+  private buf = new Uint8Array(1 << 20);
   private len = 0;
-  private readonly pieces: string[] = [];
+  /** where the bytes not yet turned into a piece start */
+  private mark = 0;
+  private pieces: string[] = [];
 
   byte(c: number): void {
-    if (this.len === TextOut.SIZE) this.flush();
+    if (this.len === this.buf.length) this.grow();
     this.buf[this.len++] = c;
   }
 
   /** a safe integer, in decimal */
   int(x: number): void {
-    if (this.len > TextOut.SIZE - 24) this.flush();
+    if (this.len > this.buf.length - 24) this.grow();
     const b = this.buf;
     if (x < 0) { b[this.len++] = 45; x = -x; }
     if (x < 10) { b[this.len++] = 48 + x; return; }
@@ -273,19 +286,30 @@ class TextOut {
   /** any string (appended as it is) */
   str(s: string): void {
     if (s.length < 64 && isAscii(s)) { this.ascii(s); return; }
-    this.flush();
+    this.cut();
     this.pieces.push(s);
   }
 
-  text(): string {
-    this.flush();
-    return this.pieces.join('');
+  /** the text written since the last take, and start again (the buffer stays) */
+  take(): string {
+    this.cut();
+    const text = this.pieces.length === 1 ? this.pieces[0] as string : this.pieces.join('');
+    this.pieces = [];
+    this.len = 0;
+    this.mark = 0;
+    return text;
   }
 
-  private flush(): void {
-    if (this.len === 0) return;
-    this.pieces.push(TextOut.latin1.decode(this.buf.subarray(0, this.len)));
-    this.len = 0;
+  private cut(): void {
+    if (this.len === this.mark) return;
+    this.pieces.push(TextOut.latin1.decode(this.buf.subarray(this.mark, this.len)));
+    this.mark = this.len;
+  }
+
+  private grow(): void {
+    const b = new Uint8Array(this.buf.length * 2);
+    b.set(this.buf.subarray(0, this.len));
+    this.buf = b;
   }
 }
 
@@ -338,8 +362,14 @@ class Segment {
     for (let e = from; e < to; e++) (start[(log.leaf[e] as number) + 1] as number)++;
     for (let i = 0; i < leaves; i++) start[i + 1] = (start[i + 1] as number) + (start[i] as number);
     const fill = start.slice(0, leaves);
-    const order = new Int32Array(to - from);
-    for (let e = from; e < to; e++) order[(fill[log.leaf[e] as number] as number)++] = e;
+    // the entries' sample numbers and values are moved too: a column is then read in one sweep
+    const byLeaf = log.byLeaf(to - from);
+    for (let e = from; e < to; e++) {
+      const k = (fill[log.leaf[e] as number] as number)++;
+      byLeaf.order[k] = e;
+      byLeaf.at[k] = log.at[e] as number;
+      byLeaf.num[k] = log.num[e] as number;
+    }
     w.ascii('{"k":');
     w.str(this.keyText);
     w.ascii(',"n":');
@@ -360,7 +390,7 @@ class Segment {
       if (start[i + 1] === start[i]) continue;
       if (more) w.byte(44);
       more = true;
-      columnText(w, keyLeaves[i], log, order, start[i] as number, start[i + 1] as number, n);
+      columnText(w, keyLeaves[i], byLeaf, start[i] as number, start[i + 1] as number, n);
     }
     w.ascii(']}');
   }
@@ -412,23 +442,37 @@ function unscaled(m: number, scale: number): number {
   return Number(`${m < 0 ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`);
 }
 
+/** a segment's changes grouped by leaf, in sample order: log entry, sample number, value (NaN: see the log) */
+interface ByLeaf {
+  order: Int32Array;
+  at: Int32Array;
+  num: Float64Array;
+  log: ChangeLog;
+}
+
 /**
  * The scale of a column: 0, or the most fractional digits of its numbers when one is not an integer
- * (the key's value and the values of the log's entries order[from..to)).
+ * (the key's value and the values num[from..to); a value that is not a number is NaN there).
  */
-function columnScale(start: unknown, log: ChangeLog, order: Int32Array, from: number, to: number): number {
-  let scale = 0;
-  let frac = false;
-  for (let k = from - 1; k < to; k++) {
-    // a value that is not a number is NaN in the log: like NaN and the infinities, it has no digits
-    const v = k < from ? start : log.num[order[k] as number];
-    if (typeof v !== 'number' || Number.isInteger(v) || !Number.isFinite(v)) continue;
-    const d = fracDigits(v);
-    if (d === null || d > MAX_SCALE) continue; // written as a literal
-    frac = true;
+function columnScale(start: unknown, num: Float64Array, from: number, to: number): number {
+  let scale = typeof start === 'number' ? digitsOf(start) : -1;
+  for (let k = from; k < to; k++) {
+    const v = num[k] as number;
+    if (Math.floor(v) === v) continue; // the common case: an integer
+    const d = digitsOf(v);
     if (d > scale) scale = d;
   }
-  return frac ? scale : 0;
+  return scale > 0 ? scale : 0;
+}
+
+/**
+ * the digits a number adds to its column's scale: -1 for none (an integer, not finite (a value that is
+ * not a number is NaN in the log), or one written as a literal)
+ */
+function digitsOf(v: number): number {
+  if (Math.floor(v) === v || !Number.isFinite(v)) return -1;
+  const d = fracDigits(v);
+  return d === null || d > MAX_SCALE ? -1 : d;
 }
 
 /**
@@ -439,27 +483,42 @@ function columnScale(start: unknown, log: ChangeLog, order: Int32Array, from: nu
  * counts in units of 10^-scale, written first as "e<scale>", so its steps are integers too. The column's
  * changes are the log's entries order[from..to), in sample order.
  */
-function columnText(w: TextOut, start: unknown, log: ChangeLog, order: Int32Array, from: number, to: number, n: number): void {
-  const scale = columnScale(start, log, order, from, to);
+function columnText(w: TextOut, start: unknown, byLeaf: ByLeaf, from: number, to: number, n: number): void {
+  const { at, num, order, log } = byLeaf;
+  const scale = columnScale(start, num, from, to);
   w.byte(91);
   if (scale > 0) w.ascii(`"e${scale}",`);
-  // plain doubles, NaN for "none" (no boxing per token): the value in units of the scale, the last step
-  let prev = start;
+  // plain doubles, NaN for "none" (no boxing per token): the value in units of the scale, the last step;
+  // the last value itself is kept as a double when it is a number
+  let prevIsNum = typeof start === 'number';
+  let prevNum = prevIsNum ? (start as number) : NaN;
+  let prevOther: unknown = start;
   let sp = scaledOrNaN(start, scale);
   let run = NaN;
   let k = from;
-  let next = k < to ? (log.at[order[k] as number] as number) : 0;
+  let next = k < to ? (at[k] as number) : 0;
   for (let s = 1; s <= n; s++) {
     if (s > 1) w.byte(44);
     let t = 0;
     if (s === next) {
-      const e = order[k++] as number;
-      next = k < to ? (log.at[order[k] as number] as number) : 0;
-      const v = log.value(e);
-      const sv = scaledOrNaN(v, scale);
+      const x = num[k] as number;
+      let sv: number;
+      if (x === x) {
+        sv = scale === 0 ? (Number.isSafeInteger(x) ? x : NaN) : scaledOrNaN(x, scale);
+        prevNum = x;
+        prevIsNum = true;
+      } else {
+        // NaN itself, or a value that is not a number
+        const v = log.value(order[k] as number);
+        sv = NaN;
+        prevIsNum = typeof v === 'number';
+        if (prevIsNum) prevNum = v as number;
+        else prevOther = v;
+      }
+      k++;
+      next = k < to ? (at[k] as number) : 0;
       t = sv - sp; // NaN when either is not on the scale
       if (!Number.isSafeInteger(t)) t = NaN;
-      prev = v;
       sp = sv;
     }
     if (t === t && (run !== run || Number.isSafeInteger(t - run))) {
@@ -467,7 +526,7 @@ function columnText(w: TextOut, start: unknown, log: ChangeLog, order: Int32Arra
       run = t;
     } else {
       w.byte(91);
-      w.str(JSON.stringify(prev));
+      w.str(JSON.stringify(prevIsNum ? prevNum : prevOther));
       w.byte(93);
       run = NaN;
     }
@@ -480,6 +539,7 @@ export class BlockBuilder {
   private segs: Segment[] = [];
   /** the changes of the block's segments, one after the other (kept across blocks: no regrowing) */
   private readonly log = new ChangeLog();
+  private readonly out = new TextOut();
   private cur: Segment | null = null;
   firstWallMs = 0;
   lastWallMs = 0;
@@ -506,14 +566,14 @@ export class BlockBuilder {
   /** The block as JSON text ({v, s: segments}), and reset. */
   take(): string {
     if (this.count === 0) throw new Error('empty block');
-    const w = new TextOut();
+    const w = this.out;
     w.ascii(`{"v":${BLOCK_FORMAT},"s":[`);
     this.segs.forEach((s, i) => {
       if (i > 0) w.byte(44);
       s.write(w, this.segs[i + 1]?.from ?? this.log.len);
     });
     w.ascii(']}');
-    const text = w.text();
+    const text = w.take();
     this.segs = [];
     this.cur = null;
     this.log.cut(0);

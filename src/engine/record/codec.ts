@@ -138,13 +138,16 @@ class ChangeLog {
     return x === x ? x : this.other.has(e) ? this.other.get(e) : x;
   }
 
-  private sorted: ByLeaf | null = null;
+  /** the entries grouped by leaf (groupByLeaf) */
+  sorted: ByLeaf | null = null;
 
   /** room for `n` entries grouped by leaf (kept from block to block) */
   byLeaf(n: number): ByLeaf {
     if (this.sorted === null || this.sorted.at.length < n) {
       const size = Math.max(n, this.leaf.length);
-      this.sorted = { order: new Int32Array(size), at: new Int32Array(size), num: new Float64Array(size), log: this };
+      let tok = new Float64Array(256);
+      const tokens = (m: number): Float64Array => (tok.length >= m ? tok : (tok = new Float64Array(m * 2)));
+      this.sorted = { tokens, order: new Int32Array(size), at: new Int32Array(size), num: new Float64Array(size), log: this };
     }
     return this.sorted;
   }
@@ -278,6 +281,29 @@ class TextOut {
     }
   }
 
+  /**
+   * n tokens, comma-separated: safe integers, and NaN for a literal (its value in `lits`, written as [v]).
+   * The common token, a small integer, is written here without a call.
+   */
+  tokens(tok: Float64Array, n: number, lits: Map<number, unknown> | null): void {
+    for (let s = 0; s < n; s++) {
+      if (this.len > this.buf.length - 32) this.grow();
+      const b = this.buf;
+      if (s > 0) b[this.len++] = 44;
+      let x = tok[s] as number;
+      if (x !== x) {
+        this.byte(91);
+        this.str(JSON.stringify(lits?.get(s)));
+        this.byte(93);
+        continue;
+      }
+      if (x < 0) { b[this.len++] = 45; x = -x; }
+      if (x < 10) { b[this.len++] = 48 + x; continue; }
+      if (x < 100) { const q = (x / 10) | 0; b[this.len++] = 48 + q; b[this.len++] = 48 + x - q * 10; continue; }
+      this.int(x);
+    }
+  }
+
   /** a string of character codes below 128 */
   ascii(s: string): void {
     for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
@@ -356,42 +382,17 @@ class Segment {
   /** the segment's JSON text: {k, n, i, c} */
   write(w: TextOut, to: number): void {
     const { log, keyLeaves, n, from } = this;
-    const leaves = keyLeaves.length;
-    // the entries from..to grouped by leaf, in sample order (a counting sort)
-    const start = new Int32Array(leaves + 1);
-    for (let e = from; e < to; e++) (start[(log.leaf[e] as number) + 1] as number)++;
-    for (let i = 0; i < leaves; i++) start[i + 1] = (start[i + 1] as number) + (start[i] as number);
-    const fill = start.slice(0, leaves);
-    // the entries' sample numbers and values are moved too: a column is then read in one sweep
-    const byLeaf = log.byLeaf(to - from);
-    for (let e = from; e < to; e++) {
-      const k = (fill[log.leaf[e] as number] as number)++;
-      byLeaf.order[k] = e;
-      byLeaf.at[k] = log.at[e] as number;
-      byLeaf.num[k] = log.num[e] as number;
-    }
+    // (each loop is a function of its own: the compiler optimises one without waiting for the others)
+    const start = groupByLeaf(log, from, to, keyLeaves.length);
+    const byLeaf = log.sorted as ByLeaf;
     w.ascii('{"k":');
     w.str(this.keyText);
     w.ascii(',"n":');
     w.int(n);
     w.ascii(',"i":[');
-    let prev = 0;
-    let more = false;
-    for (let i = 0; i < leaves; i++) {
-      if (start[i + 1] === start[i]) continue;
-      if (more) w.byte(44);
-      more = true;
-      w.int(i - prev);
-      prev = i;
-    }
+    writeLeafGaps(w, start);
     w.ascii('],"c":[');
-    more = false;
-    for (let i = 0; i < leaves; i++) {
-      if (start[i + 1] === start[i]) continue;
-      if (more) w.byte(44);
-      more = true;
-      columnText(w, keyLeaves[i], byLeaf, start[i] as number, start[i + 1] as number, n);
-    }
+    writeColumns(w, start, keyLeaves, byLeaf, n);
     w.ascii(']}');
   }
 }
@@ -428,9 +429,14 @@ function scaled(v: unknown, scale: number): number | null {
   return Number.isSafeInteger(m) ? m : null;
 }
 
+/** Number.isSafeInteger, in arithmetic the compiler keeps inline (no boxed number per call) */
+function isSafe(v: number): boolean {
+  return Math.floor(v) === v && v <= Number.MAX_SAFE_INTEGER && v >= -Number.MAX_SAFE_INTEGER;
+}
+
 /** scaled(), with NaN for null (the encoder keeps its numbers unboxed) */
 function scaledOrNaN(v: unknown, scale: number): number {
-  if (scale === 0) return typeof v === 'number' && Number.isSafeInteger(v) ? v : NaN;
+  if (scale === 0) return typeof v === 'number' && isSafe(v) ? v : NaN;
   const m = scaled(v, scale);
   return m === null ? NaN : m;
 }
@@ -442,8 +448,53 @@ function unscaled(m: number, scale: number): number {
   return Number(`${m < 0 ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`);
 }
 
+/**
+ * The log's entries from..to grouped by leaf, in sample order (a counting sort into the log's `sorted`,
+ * entry, sample number and value, so a column is read in one sweep); the start of each leaf's run.
+ */
+function groupByLeaf(log: ChangeLog, from: number, to: number, leaves: number): Int32Array {
+  const start = new Int32Array(leaves + 1);
+  const leaf = log.leaf;
+  for (let e = from; e < to; e++) (start[(leaf[e] as number) + 1] as number)++;
+  for (let i = 0; i < leaves; i++) start[i + 1] = (start[i + 1] as number) + (start[i] as number);
+  const fill = start.slice(0, leaves);
+  const { order, at, num } = log.byLeaf(to - from);
+  for (let e = from; e < to; e++) {
+    const k = (fill[leaf[e] as number] as number)++;
+    order[k] = e;
+    at[k] = log.at[e] as number;
+    num[k] = log.num[e] as number;
+  }
+  return start;
+}
+
+/** the numbers of the leaves with a column, each as the gap to the one before */
+function writeLeafGaps(w: TextOut, start: Int32Array): void {
+  let prev = 0;
+  let more = false;
+  for (let i = 0; i + 1 < start.length; i++) {
+    if (start[i + 1] === start[i]) continue;
+    if (more) w.byte(44);
+    more = true;
+    w.int(i - prev);
+    prev = i;
+  }
+}
+
+function writeColumns(w: TextOut, start: Int32Array, keyLeaves: readonly unknown[], byLeaf: ByLeaf, n: number): void {
+  let more = false;
+  for (let i = 0; i + 1 < start.length; i++) {
+    if (start[i + 1] === start[i]) continue;
+    if (more) w.byte(44);
+    more = true;
+    columnText(w, keyLeaves[i], byLeaf, start[i] as number, start[i + 1] as number, n);
+  }
+}
+
 /** a segment's changes grouped by leaf, in sample order: log entry, sample number, value (NaN: see the log) */
 interface ByLeaf {
+  /** room for a column's tokens */
+  tokens(n: number): Float64Array;
   order: Int32Array;
   at: Int32Array;
   num: Float64Array;
@@ -497,14 +548,16 @@ function columnText(w: TextOut, start: unknown, byLeaf: ByLeaf, from: number, to
   let run = NaN;
   let k = from;
   let next = k < to ? (at[k] as number) : 0;
+  // the tokens first (NaN: a literal, its value in `lits`), then written in one sweep
+  const tok = byLeaf.tokens(n);
+  let lits: Map<number, unknown> | null = null;
   for (let s = 1; s <= n; s++) {
-    if (s > 1) w.byte(44);
     let t = 0;
     if (s === next) {
       const x = num[k] as number;
       let sv: number;
       if (x === x) {
-        sv = scale === 0 ? (Number.isSafeInteger(x) ? x : NaN) : scaledOrNaN(x, scale);
+        sv = scale === 0 ? (isSafe(x) ? x : NaN) : scaledOrNaN(x, scale);
         prevNum = x;
         prevIsNum = true;
       } else {
@@ -518,19 +571,19 @@ function columnText(w: TextOut, start: unknown, byLeaf: ByLeaf, from: number, to
       k++;
       next = k < to ? (at[k] as number) : 0;
       t = sv - sp; // NaN when either is not on the scale
-      if (!Number.isSafeInteger(t)) t = NaN;
+      if (!isSafe(t)) t = NaN;
       sp = sv;
     }
-    if (t === t && (run !== run || Number.isSafeInteger(t - run))) {
-      w.int(run !== run ? t : t - run);
+    if (t === t && (run !== run || isSafe(t - run))) {
+      tok[s - 1] = run !== run ? t : t - run;
       run = t;
     } else {
-      w.byte(91);
-      w.str(JSON.stringify(prevIsNum ? prevNum : prevOther));
-      w.byte(93);
+      tok[s - 1] = NaN;
+      (lits ??= new Map()).set(s - 1, prevIsNum ? prevNum : prevOther);
       run = NaN;
     }
   }
+  w.tokens(tok, n, lits);
   w.byte(93);
 }
 

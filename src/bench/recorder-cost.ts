@@ -1,9 +1,14 @@
-// Owns the recorder benchmark: raw samples of the demo host (in a child process, manual mode, 1 s of
-// counters between samples, its QMP servers included, engine-like cadences: settings every 5 ticks)
-// are read first; then each is handed to the Recorder writing a real recording file, timed per
-// sample (block commits included) as CPU time of this process (user + system: what recording costs
-// the engine's process; wall time, inflated by a busy machine, is in the detail). Bytes per
-// guest-sample = the closed file's size / guest-samples.
+// Owns the recorder benchmark: the demo host (in a child process, manual mode, 1 s of counters between
+// samples, its QMP servers included, engine-like cadences: settings every 5 ticks) is sampled one
+// sample at a time, and each raw sample is handed to the Recorder writing a real recording file and
+// then dropped, as `virtune record` sees them (sample -> record -> drop: the heap holds what a live
+// recorder holds, not the whole run). Only the recorder is timed: CPU time of the process (user +
+// system) across each `add`, and across the wait for a committed block (brotli on the thread pool and
+// the SQLite write: process CPU counts every thread), so block commits and compression are included
+// and the sampler's own work is not. Wall time, inflated by a busy machine, is in the detail. Bytes per
+// guest-sample = the closed file's size / guest-samples. The earlier method (all samples read first,
+// held alive, then recorded: its GC of the held samples was counted as the recorder's) stays as
+// `measureRecorderHeld` for comparison.
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,21 +42,57 @@ const FIRST = new Set<SampleTask>(['discovery', 'counters', 'qmp', 'numa', 'qmpS
 const TICK = new Set<SampleTask>(['counters', 'qmp']);
 const SETTINGS = new Set<SampleTask>(['counters', 'qmp', 'settings']);
 
+/** Live method: sample -> record -> drop, only the recorder's calls (and its block writes) timed. */
 export async function measureRecorder(guests: number, samples: number): Promise<RecorderCost | null> {
+  return withRecording(guests, async (rec) => {
+    const times: number[] = [];
+    let cpuUs = 0;
+    let gs = 0;
+    const ok = await eachDemoSample(guests, samples, async (raw) => {
+      gs += raw.guests.length;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      rec.add(raw);
+      await rec.drain(); // a committed block: wait for its compression and write, inside the window
+      times.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpuUs += c.user + c.system;
+    });
+    if (!ok) return null;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await rec.flush();
+    times[times.length - 1] = (times[times.length - 1] ?? 0) + (performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuUs += c.user + c.system;
+    return { times, cpuUs, guestSamples: gs };
+  });
+}
+
+/** Old method (until session 4): every sample read first and held alive, then all recorded. */
+export async function measureRecorderHeld(guests: number, samples: number): Promise<RecorderCost | null> {
+  const raws = await demoRawSamples(guests, samples);
+  return raws === null ? null : recordCost(guests, raws);
+}
+
+/**
+ * Sample the demo host `samples` times as the engine does, handing each raw sample to `each` before
+ * reading the next (false when the sampler is absent).
+ */
+async function eachDemoSample(guests: number, samples: number, each: (raw: RawSample) => Promise<void>): Promise<boolean> {
   const samplerMod = await loadSampler();
   const qmpMod = await loadQmpEnricher();
   const sockMod = await loadSocketQmp();
-  if (!samplerMod) return null;
+  if (!samplerMod) return false;
   const demo = await DemoProcess.start({ guests, manual: true, qmp: qmpMod !== null && sockMod !== null });
   const fs = new NodeHostFs(demo.root);
   const clock = new SystemClock();
   const enrichers: GuestEnricher[] = [];
   if (qmpMod && sockMod) enrichers.push(qmpMod.createQmpEnricher({ fs, qmp: new sockMod.SocketQmpConnector(), runner: new ExecRunner(), clock }));
   const sampler = samplerMod.createHostSampler({ fs, clock, enrichers, demo: true });
-  const raws: RawSample[] = [];
   try {
     for (let i = 0; i < samples; i++) {
-      raws.push(await sampler.sample({ tasks: i === 0 ? FIRST : i % 5 === 0 ? SETTINGS : TICK }));
+      await each(await sampler.sample({ tasks: i === 0 ? FIRST : i % 5 === 0 ? SETTINGS : TICK }));
       await demo.advance(1000);
     }
   } finally {
@@ -59,11 +100,48 @@ export async function measureRecorder(guests: number, samples: number): Promise<
     fs.close();
     await demo.stop();
   }
+  return true;
+}
+
+/** A fresh recording file with the defaults of `virtune record`; `run` records into it. */
+async function withRecording(
+  guests: number,
+  run: (rec: Recorder) => Promise<{ times: number[]; cpuUs: number; guestSamples: number } | null>,
+): Promise<RecorderCost | null> {
   const dir = mkdtempSync(path.join(tmpdir(), 'virtune-bench-rec-'));
   try {
     const file = path.join(dir, 'bench.vtr');
     const store = createRecording(file, { hostname: null, demo: true, intervalSec: 1, nowWallMs: Date.now() });
     const rec = new Recorder(store); // the defaults of `virtune record` (a block per 120 samples)
+    let r: Awaited<ReturnType<typeof run>>;
+    try {
+      r = await run(rec);
+    } finally {
+      store.close();
+    }
+    if (r === null) return null;
+    const bytes = statSync(file).size;
+    const n = r.times.length;
+    const total = r.times.reduce((a, b) => a + b, 0);
+    return {
+      guests, samples: n, guestSamples: r.guestSamples, bytes, bytesPerGuestSample: bytes / r.guestSamples,
+      perSample: summarize(r.times), msPerSample: r.cpuUs / 1000 / n, wallMsPerSample: total / n,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The demo host's raw samples, read as the engine reads them (null when the sampler is absent). */
+export async function demoRawSamples(guests: number, samples: number): Promise<RawSample[] | null> {
+  const raws: RawSample[] = [];
+  const ok = await eachDemoSample(guests, samples, async (raw) => { raws.push(raw); });
+  return ok ? raws : null;
+}
+
+/** Record `raws` (held alive) into a fresh recording file as `virtune record` does, timing it all. */
+export async function recordCost(guests: number, raws: RawSample[]): Promise<RecorderCost> {
+  const r = await withRecording(guests, async (rec) => {
     const times: number[] = [];
     const c0 = process.cpuUsage();
     for (const raw of raws) {
@@ -73,18 +151,10 @@ export async function measureRecorder(guests: number, samples: number): Promise<
     }
     const t0 = performance.now();
     await rec.flush();
-    const last = performance.now() - t0;
-    times[times.length - 1] = (times[times.length - 1] ?? 0) + last;
-    store.close();
-    const cpu = process.cpuUsage(c0);
-    const bytes = statSync(file).size;
-    const gs = raws.reduce((n, r) => n + r.guests.length, 0);
-    const total = times.reduce((a, b) => a + b, 0);
-    return {
-      guests, samples: raws.length, guestSamples: gs, bytes, bytesPerGuestSample: bytes / gs,
-      perSample: summarize(times), msPerSample: (cpu.user + cpu.system) / 1000 / raws.length, wallMsPerSample: total / raws.length,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    times[times.length - 1] = (times[times.length - 1] ?? 0) + (performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    return { times, cpuUs: c.user + c.system, guestSamples: raws.reduce((n, x) => n + x.guests.length, 0) };
+  });
+  if (r === null) throw new Error('recordCost: nothing recorded');
+  return r;
 }

@@ -28,7 +28,8 @@ if (port) {
         reply = { id: m.id, closed: true };
       } else if (m.kind === 'rawGuests') {
         const raw = kept.get(m.of);
-        reply = raw ? { id: m.id, sample: encodeRawSample(raw) } : { id: m.id, error: `the sampler worker no longer holds sample ${m.of}` };
+        // only the guests: the head went with the sample reply
+        reply = raw ? { id: m.id, sample: encodeRawSample({ guests: raw.guests }) } : { id: m.id, error: `the sampler worker no longer holds sample ${m.of}` };
       } else {
         try {
           const raw = await built.sampler.sample({ tasks: new Set<SampleTask>(m.tasks) });

@@ -64,8 +64,8 @@ const cleanFrozen = new WeakSet<object>();
 export function boundRawSample(raw: RawSample): number {
   const errors = raw.errors;
   let n = 0;
-  // where the walk is (`host`, `guest ID`, then .key and [index] steps): kept as a stack and only
-  // turned into text for a report, so a clean sample builds no path strings
+  // where the walk is (the guest it is in, null for the host, then .key and [index] steps): kept as a
+  // stack and only turned into text for a report, so a clean sample builds no path strings
   let rootGuest: string | null = null;
   const path: Array<string | number> = [];
   const whereOf = (k: string | null): string => {
@@ -73,16 +73,16 @@ export function boundRawSample(raw: RawSample): number {
     for (const p of path) w += typeof p === 'number' ? `[${p}]` : `.${p}`;
     return k === null ? w : `${w}.${k}`;
   };
-  const report = (guest: string | null, where: string, v: unknown, why: string): void => {
+  const report = (where: string, v: unknown, why: string): void => {
     n++;
     if (errors.length < 10_000) {
       const shown = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : String(v);
-      const e: SourceErrorInfo = { source: 'bounds', guest, message: `${where}: impossible value ${shown} (${why}); shown as unknown`, kind: 'parse' };
+      const e: SourceErrorInfo = { source: 'bounds', guest: rootGuest, message: `${where}: impossible value ${shown} (${why}); shown as unknown`, kind: 'parse' };
       errors.push(e);
     }
   };
 
-  const walk = (o: Record<string, unknown>, guest: string | null): void => {
+  const walk = (o: Record<string, unknown>): void => {
     for (const k in o) {
       const v = o[k];
       if (v === null || v === undefined) continue;
@@ -91,12 +91,12 @@ export function boundRawSample(raw: RawSample): number {
         if (v >= 0 && v <= Number.MAX_SAFE_INTEGER && !RULE_MAP.has(k)) continue;
         if (SKIP.has(k)) continue;
         const rule = RULE_MAP.get(k) ?? SAFE;
-        if (!ok(v, rule)) { report(guest, whereOf(k), v, `expected ${rule[2] ? 'an integer ' : ''}${rule[0]}..${rule[1]}`); o[k] = null; }
+        if (!ok(v, rule)) { report(whereOf(k), v, `expected ${rule[2] ? 'an integer ' : ''}${rule[0]}..${rule[1]}`); o[k] = null; }
       } else if (typeof v === 'string') {
         if (v === 'max') continue;
-        if (k === 'state' && guest !== null && !STATES.has(v)) { report(guest, whereOf(k), v, 'not a QEMU or libvirt run state'); o[k] = null; }
+        if (k === 'state' && rootGuest !== null && !STATES.has(v)) { report(whereOf(k), v, 'not a QEMU or libvirt run state'); o[k] = null; }
         const max = LIST_MAP.get(k);
-        if (max !== undefined && !listWithin(v, max)) { report(guest, whereOf(k), v, `not a list of numbers 0..${max}`); o[k] = null; }
+        if (max !== undefined && !listWithin(v, max)) { report(whereOf(k), v, `not a list of numbers 0..${max}`); o[k] = null; }
       } else if (Array.isArray(v)) {
         if (v.length === 0) {
           if (Object.isFrozen(v)) cleanFrozen.add(v); // nothing in it, ever: its frozen parent can settle
@@ -105,45 +105,45 @@ export function boundRawSample(raw: RawSample): number {
         const el = ELEMENT_RULES[k];
         if (el) {
           const bad = v.find((x) => typeof x !== 'number' || !ok(x, el));
-          if (bad !== undefined) { report(guest, whereOf(k), bad, `expected elements ${el[0]}..${el[1]}`); o[k] = null; }
+          if (bad !== undefined) { report(whereOf(k), bad, `expected elements ${el[0]}..${el[1]}`); o[k] = null; }
           else if (Object.isFrozen(v)) cleanFrozen.add(v);
           continue;
         }
         path.push(k);
-        const w = child(v, guest, true);
+        const w = child(v, true);
         path.pop();
         if (w !== v) o[k] = w;
       } else if (typeof v === 'object') {
         if (SKIP.has(k)) continue;
         path.push(k);
-        const w = child(v, guest, false);
+        const w = child(v, false);
         path.pop();
         if (w !== v) o[k] = w;
       }
     }
   };
 
-  const walkArray = (v: unknown[], guest: string | null): void => {
+  const walkArray = (v: unknown[]): void => {
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
       if (x === null || typeof x !== 'object') continue;
       path.push(i);
-      const w = child(x, guest, false);
+      const w = child(x, false);
       path.pop();
       if (w !== x) v[i] = w;
     }
   };
 
   /** Walk a container; a frozen one is walked as a copy, which replaces it only when something was nulled. */
-  const child = (v: object, guest: string | null, isArray: boolean): object => {
+  const child = (v: object, isArray: boolean): object => {
     if (!Object.isFrozen(v)) {
-      if (isArray) walkArray(v as unknown[], guest); else walk(v as Record<string, unknown>, guest);
+      if (isArray) walkArray(v as unknown[]); else walk(v as Record<string, unknown>);
       return v;
     }
     if (cleanFrozen.has(v)) return v;
     const before = n;
     const copy = isArray ? [...(v as unknown[])] : { ...(v as Record<string, unknown>) };
-    if (isArray) walkArray(copy as unknown[], guest); else walk(copy as Record<string, unknown>, guest);
+    if (isArray) walkArray(copy as unknown[]); else walk(copy as Record<string, unknown>);
     if (n !== before) return copy;
     let settled = true;
     for (const [k, x] of Object.entries(v)) if (x !== null && typeof x === 'object' && !cleanFrozen.has(x) && !SKIP.has(k)) { settled = false; break; }
@@ -151,10 +151,10 @@ export function boundRawSample(raw: RawSample): number {
     return v;
   };
 
-  walk(raw.host as unknown as Record<string, unknown>, null);
+  walk(raw.host as unknown as Record<string, unknown>);
   for (const g of raw.guests) {
     rootGuest = g.id;
-    walk(g as unknown as Record<string, unknown>, g.id);
+    walk(g as unknown as Record<string, unknown>);
   }
   return n;
 }

@@ -13,23 +13,16 @@ import { blankGuest } from '../../src/collector/libvirt/guest.js';
 import { applyDisks } from '../../src/collector/qmp/guest-apply.js';
 import { parseBlockLimits } from '../../src/collector/qmp/parse.js';
 import type { RawGuest, RawSample, SourceErrorInfo } from '../../src/engine/model/sample.js';
-import type { SampleTask } from '../../src/engine/ports/sources.js';
 import { NodeHostFs } from '../../src/engine/node/node-host-fs.js';
-import { fixtureHost } from '../helpers/fixture-host.js';
+import { fixtureHost, guestOf, TASKS } from '../helpers/fixture-host.js';
 import { useLab } from '../helpers/lab.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { cannedVirsh, fx } from '../libvirt/fixtures.js';
 
 const lab = useLab();
-const ALL = new Set<SampleTask>(['discovery', 'counters', 'numa', 'static', 'settings']);
-const TICK = new Set<SampleTask>(['counters']);
-const SETTINGS = new Set<SampleTask>(['counters', 'settings']);
+const { all: ALL, tick: TICK, settings: SETTINGS } = TASKS;
 
-function web(s: RawSample): RawGuest {
-  const g = s.guests.find((x) => x.id === 'libvirt:web01');
-  if (!g) throw new Error('no web01');
-  return g;
-}
+const web = (s: RawSample): RawGuest => guestOf(s, 'libvirt:web01');
 
 describe('unchanged parts carried as the same frozen object', () => {
   it('host sampler: cgroup, cgroup disk limits and vCPU groups kept while unchanged, rebuilt when the files change', async () => {

@@ -8,24 +8,17 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createHostSampler } from '../../src/collector/host-sampler.js';
 import type { RawGuest, RawSample } from '../../src/engine/model/sample.js';
-import type { SampleTask } from '../../src/engine/ports/sources.js';
-import { fixtureHost } from '../helpers/fixture-host.js';
+import { fixtureHost, guestOf, TASKS } from '../helpers/fixture-host.js';
 import { useLab } from '../helpers/lab.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 const lab = useLab();
-const ALL = new Set<SampleTask>(['discovery', 'counters', 'numa', 'static', 'settings']);
-const TICK = new Set<SampleTask>(['counters']);
-const SETTINGS = new Set<SampleTask>(['counters', 'settings']);
+const { all: ALL, tick: TICK, settings: SETTINGS } = TASKS;
 
 const stat = (periods: number, throttled: number, usec: number): string =>
   `usage_usec 1000\nuser_usec 600\nsystem_usec 400\nnr_periods ${periods}\nnr_throttled ${throttled}\nthrottled_usec ${usec}\n`;
 
-function web(s: RawSample): RawGuest {
-  const g = s.guests.find((x) => x.id === 'libvirt:web01');
-  if (!g) throw new Error('no web01');
-  return g;
-}
+const web = (s: RawSample): RawGuest => guestOf(s, 'libvirt:web01');
 
 describe('CPU groups without a quota: counters read on settings ticks only', () => {
   it('carries an unlimited group between settings ticks, reads a limited one every tick, and sees a new quota at the next settings tick', async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
-import { startServe } from '../helpers/daemon.js';
+import { serveDemo } from '../helpers/daemon.js';
 import { useLab } from '../helpers/lab.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vt-fc-'));
@@ -62,10 +62,8 @@ describe('over a serve --demo daemon (real CLI processes)', () => {
   const lab = useLab();
 
   it('--revert-after says the daemon holds the timer; advise --lint exits 1 once it finds an error', async () => {
-    const sock = path.join(lab.tmpdir('behaviour'), 'rw.sock');
     // own process group, demo tree under the lab's directory, both removed after the test even when it fails
-    await startServe(lab, ['--demo', '8'], ['--listen', `unix:${sock}`], /read-write/);
-    const c = ['--connect', `unix:${sock}`];
+    const c = await serveDemo(lab, 8);
     const clean = await runCli([...c, 'advise', '--lint']);
     expect(clean.code, clean.stderr).toBe(0);
     // db-04's hugepages are on node 1: its vCPUs pinned to node 0 make every access remote

@@ -2,10 +2,9 @@
 // specs in one change both stay in the simulated io.max (the kernel keeps one line per device; the
 // demo once kept only the last write), and a `--disk-throttle` (QMP block_set_io_throttle on the demo's
 // QMP server) shows in the next snapshots' disks[].limits instead of only at the 30 s slow QMP batch.
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { startServe } from '../helpers/daemon.js';
+import { serveDemo, snapshotGuest } from '../helpers/daemon.js';
 import { useLab } from '../helpers/lab.js';
 
 interface Limits { readIops: number | null; writeIops: number | null; readBytesPerSec: number | null; writeBytesPerSec: number | null }
@@ -16,15 +15,9 @@ describe('demo disk limits (simulated host; real CLI over serve --demo)', () => 
   const lab = useLab();
 
   it('two --io specs in one change both show in blockDevices[].limits, --disk-throttle in disks[].limits', async () => {
-    const sock = path.join(lab.tmpdir('dlim'), 'rw.sock');
     // own process group, demo tree under the lab's directory, both removed after the test even when it fails
-    await startServe(lab, ['--demo', '2'], ['--listen', `unix:${sock}`], /read-write/);
-    const c = ['--connect', `unix:${sock}`];
-    const web = async (): Promise<Guest> => {
-      const r = await runCli([...c, '--json', 'snapshot']);
-      expect(r.code, r.stderr).toBe(0);
-      return (JSON.parse(r.stdout) as { guests: Guest[] }).guests.find((g) => g.name === 'web-01')!;
-    };
+    const c = await serveDemo(lab, 2);
+    const web = (): Promise<Guest> => snapshotGuest<Guest>(c, 'web-01');
     const lim = (g: Guest, list: 'disks' | 'blockDevices', name: string): Limits | undefined => g[list].find((d) => d.name === name)?.limits;
     const applied = (g: Guest): boolean => lim(g, 'blockDevices', 'dm-0')?.readIops === 500
       && lim(g, 'blockDevices', 'dm-1')?.writeBytesPerSec === 10 * 1024 * 1024

@@ -2,10 +2,9 @@
 // CLI processes, `--vcpu-pin` and `--emulator-pin` on a demo guest land in the simulated libvirt vcpuN/
 // and emulator/ cpuset groups; the next snapshots show the vCPU's cpusAllowed and its lastCpu following
 // the pin, a following plan reads the emulator pin back, and undo restores both.
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { startServe } from '../helpers/daemon.js';
+import { serveDemo, snapshotGuest } from '../helpers/daemon.js';
 import { useLab } from '../helpers/lab.js';
 
 interface Vcpu { index: number; cpusAllowed: string | null; lastCpu: number | null }
@@ -15,16 +14,10 @@ describe('demo thread pinning (simulated, no taskset run; real CLI over serve --
   const lab = useLab();
 
   it('--vcpu-pin and --emulator-pin show in the snapshots and plans; undo restores them', async () => {
-    const sock = path.join(lab.tmpdir('pin'), 'rw.sock');
     // own process group, demo tree under the lab's directory, both removed after the test even when it fails
-    await startServe(lab, ['--demo', '2'], ['--listen', `unix:${sock}`], /read-write/);
-    const c = ['--connect', `unix:${sock}`];
-    const vcpu1 = async (): Promise<Vcpu> => {
-      const r = await runCli([...c, '--json', 'snapshot']);
-      expect(r.code, r.stderr).toBe(0);
-      const s = JSON.parse(r.stdout) as { guests: Array<{ name: string; vcpus: Vcpu[] }> };
-      return s.guests.find((g) => g.name === 'web-01')!.vcpus.find((v) => v.index === 1)!;
-    };
+    const c = await serveDemo(lab, 2);
+    const vcpu1 = async (): Promise<Vcpu> =>
+      (await snapshotGuest<{ name: string; vcpus: Vcpu[] }>(c, 'web-01')).vcpus.find((v) => v.index === 1)!;
     const waitFor = async (ok: (v: Vcpu) => boolean): Promise<Vcpu> => {
       let v = await vcpu1();
       for (let i = 0; i < 20 && !ok(v); i++) { await new Promise((r) => setTimeout(r, 500)); v = await vcpu1(); }

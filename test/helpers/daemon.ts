@@ -1,8 +1,11 @@
 // Owns starting `virtune serve` as a real daemon process for tests: its own process group (killed by
-// the lab even when the test fails), optionally under a given umask, ready when its output matches.
+// the lab even when the test fails), optionally under a given umask, ready when its output matches;
+// a demo daemon on a read-write socket in a lab directory, and a guest from its snapshot.
 
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { CLI } from './cli.js';
+import * as path from 'node:path';
+import { expect } from 'vitest';
+import { CLI, runCli } from './cli.js';
 import type { Lab } from './lab.js';
 
 export interface ServeProc { child: ChildProcess; out: () => string; err: () => string; pid: number }
@@ -36,3 +39,17 @@ export async function startServe(lab: Lab, globals: string[], serveArgs: string[
 export const exited = (c: ChildProcess): Promise<number | null> =>
   c.exitCode !== null ? Promise.resolve(c.exitCode) : new Promise((r) => c.once('exit', (code) => r(code)));
 
+
+/** `serve --demo GUESTS` on a read-write socket in a lab directory; returns the `--connect` arguments. */
+export async function serveDemo(lab: Lab, guests: number): Promise<string[]> {
+  const sock = path.join(lab.tmpdir('serve-demo'), 'rw.sock');
+  await startServe(lab, ['--demo', String(guests)], ['--listen', `unix:${sock}`], /read-write/);
+  return ['--connect', `unix:${sock}`];
+}
+
+/** The guest NAME of one `snapshot --json` over CONNECT (the CLI must succeed). */
+export async function snapshotGuest<G extends { name: string }>(connect: string[], name: string): Promise<G> {
+  const r = await runCli([...connect, '--json', 'snapshot']);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { guests: G[] }).guests.find((g) => g.name === name)!;
+}

@@ -6,6 +6,7 @@
 
 import { parseIdList } from '../cgroup/parse.js';
 import { parseCmdline, parseStartTime, parseUptimeTicks } from '../procfs/parse.js';
+import { CLK_TCK } from '../host-reader.js';
 import type { ReadCtx } from '../read-ctx.js';
 import { isQemuExecutable } from './cmdline.js';
 import type { CgroupScanMemo } from './cgroup-memo.js';
@@ -42,13 +43,13 @@ export function readArgv(ctx: ReadCtx, pid: number): string[] | null {
  * kernel's last pid shows it was not handed out since); a process without a readable
  * start time (a captured tree) is always read.
  */
-export function scanProc(ctx: ReadCtx, out: Candidates, memo: ProcScanMemo | null = null, clkTck = 100): void {
+export function scanProc(ctx: ReadCtx, out: Candidates, memo: ProcScanMemo | null = null): void {
   const entries = ctx.list('/proc', 'discovery') ?? [];
   if (memo) {
     const opt = (p: string): string | null => { try { return ctx.fs.readText(p); } catch { return null; } };
     const uptime = opt('/proc/uptime'); // unknown: no "not a QEMU" verdict is kept
     const last = Number(opt('/proc/sys/kernel/ns_last_pid')?.trim() ?? NaN); // unknown: stat decides
-    memo.begin(uptime === null ? null : parseUptimeTicks(uptime, clkTck), Number.isSafeInteger(last) ? last : null);
+    memo.begin(uptime === null ? null : parseUptimeTicks(uptime, CLK_TCK), Number.isSafeInteger(last) ? last : null);
   }
   const found = (pid: number, argv: string[]): void => {
     const c = cand(out, pid);

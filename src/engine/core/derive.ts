@@ -169,19 +169,13 @@ const unlimited = (q: RawCpuGroup['quotaUsec'] | undefined): boolean | null => (
 // objects that are copied again. Counters that cannot have changed (frozen parts the collector carries
 // over as the same object) are not compared. Same arithmetic, same order of fields as the contract.
 
-/** round(rate(prev, cur, dtSec)) in one step: a per-second rate with 3 decimals, or null. */
-function rate3(prev: number | null | undefined, cur: number | null | undefined, dtSec: number | null): number | null {
-  if (dtSec === null || prev === null || prev === undefined || cur === null || cur === undefined) return null;
-  if (!Number.isFinite(prev) || !Number.isFinite(cur) || cur < prev) return null;
-  return Math.round(((cur - prev) / dtSec) * 1000) / 1000;
-}
+/** A per-second rate with 3 decimals, or null. */
+const rate3 = (prev: number | null | undefined, cur: number | null | undefined, dtSec: number | null): number | null =>
+  round(rate(prev, cur, dtSec));
 
-/** round(usecPct(prev, cur, dtSec)) in one step: a µs counter as percent of one CPU, 3 decimals, or null. */
-function usecPct3(prev: number | null | undefined, cur: number | null | undefined, dtSec: number | null): number | null {
-  if (dtSec === null || prev === null || prev === undefined || cur === null || cur === undefined) return null;
-  if (!Number.isFinite(prev) || !Number.isFinite(cur) || cur < prev) return null;
-  return Math.round(((cur - prev) / dtSec / 1e4) * 1000) / 1000;
-}
+/** A µs counter as percent of one CPU, 3 decimals, or null. */
+const usecPct3 = (prev: number | null | undefined, cur: number | null | undefined, dtSec: number | null): number | null =>
+  round(usecPct(prev, cur, dtSec));
 
 function deriveCpuGroup(p: RawCpuGroup | null | undefined, c: RawCpuGroup, dtSec: number | null): CpuGroupSnap {
   return {
@@ -376,13 +370,11 @@ export function deriveGuest(p: RawGuest | null, c: RawGuest, dtSec: number | nul
     disks,
     blockDevices,
     nics,
-    psi: cpsi
-      ? {
-        cpuSomePct: usecPct3(ppsi?.cpuSomeUsec, cpsi.cpuSomeUsec, dt),
-        ioSomePct: usecPct3(ppsi?.ioSomeUsec, cpsi.ioSomeUsec, dt),
-        memSomePct: usecPct3(ppsi?.memSomeUsec, cpsi.memSomeUsec, dt),
-      }
-      : { cpuSomePct: null, ioSomePct: null, memSomePct: null },
+    psi: {
+      cpuSomePct: psiPct(ppsi, cpsi, 'cpuSomeUsec', dt),
+      ioSomePct: psiPct(ppsi, cpsi, 'ioSomeUsec', dt),
+      memSomePct: psiPct(ppsi, cpsi, 'memSomeUsec', dt),
+    },
   };
 }
 

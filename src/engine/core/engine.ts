@@ -341,14 +341,16 @@ class EngineImpl implements Engine {
     }
   }
 
-  /** A tuning change moves limits and possibly memory: re-read settings and numa_maps on the next tick. */
-  /** the tick after a change re-reads the settings files, QEMU's throttles (query-block, in the slow QMP
-   *  batch otherwise due every 30 s) and numa_maps, so the new limits and placement show at once */
+  /**
+   * The tick after a change re-reads the settings files, QEMU's throttles (query-block, in the slow QMP
+   * batch otherwise due every 30 s) and numa_maps with the threads' allowed CPUs, so the new limits and
+   * placement show at once; numa_maps and the allowed CPUs once more SETTLE_MS later: memory moved by a
+   * new nodeset migrates over seconds, and a thread leaves a CPU it may no longer use at its next
+   * scheduling.
+   */
   private afterTuningChange(): void {
     this.cadences.force('settings');
     this.cadences.force('qmpSlow');
-    // numa_maps and the threads' allowed CPUs again 2 s later: memory moved by a new nodeset migrates
-    // over seconds, and a thread leaves a CPU it may no longer use at its next scheduling
     this.cadences.force('numa', SETTLE_MS);
   }
 
@@ -359,12 +361,6 @@ class EngineImpl implements Engine {
       this.afterTuningChange();
     }
   }
-
-  /**
-   * Show changed limits on the next tick: cgroup limits are read by 'settings', QEMU's throttles
-   * (query-block) by the slow QMP batch, which otherwise comes only every 30 s.
-   */
-
 
   async keep(changeId: string, caller?: CallerInfo): Promise<ChangeRecord> {
     return this.writableTuner().keep(changeId, this.caller(caller));

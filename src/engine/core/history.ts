@@ -277,8 +277,6 @@ export class History {
     this.count = n + 1;
   }
 
-
-
   /** Metric paths known for a guest (null: host). */
   metrics(guest: string | null): string[] {
     const prefix = `${guest ?? ''}\u0000`;

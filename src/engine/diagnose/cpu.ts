@@ -95,7 +95,7 @@ export function cpuCauses(ctx: DiagnoseContext, f: GuestFacts): CpuFindings {
   const g = f.g;
   const none: CpuFindings = { causes: [], contentionPct: 0 };
   // the guest's CPU use and its vCPUs' summed run delay (cpu.stealPct); the vCPUs' own series only
-  // where those are missing, or where more vCPUs than allowed CPUs could be busy
+  // where those are missing (more vCPUs than allowed CPUs is busyVcpus' case)
   const U = windowMean(ctx, f, 'usagePct', 0);
   const D = windowMean(ctx, f, 'runDelayPct', 1);
   if (U === null || D === null) return none;

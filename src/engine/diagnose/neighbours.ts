@@ -27,7 +27,7 @@ function top(list: Neighbour[]): Neighbour[] {
   return list.filter((n) => n.share >= MIN_SHARE).sort((a, b) => b.share - a.share || a.guest.localeCompare(b.guest)).slice(0, MAX_PER_RESOURCE);
 }
 
-interface CpuCandidate { h: GuestFacts; shared: number[]; label: string; part: number; score: number }
+interface CpuCandidate { h: GuestFacts; label: string; part: number; score: number }
 
 /** Every guest that may run on these CPUs, heaviest (window mean × part there) first. */
 function cpuRanking(ctx: DiagnoseContext, f: GuestFacts): CpuCandidate[] {
@@ -54,7 +54,7 @@ function cpuRanking(ctx: DiagnoseContext, f: GuestFacts): CpuCandidate[] {
         for (const v of vs) if (mine.has(v.lastCpu as number)) on++;
         part = on / vs.length;
       }
-      if (part > 0) out.push({ h, shared, label, part, score: m * part });
+      if (part > 0) out.push({ h, label, part, score: m * part });
     }
     return out.sort((a, b) => b.score - a.score);
   });

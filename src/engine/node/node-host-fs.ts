@@ -100,17 +100,24 @@ export class NodeHostFs implements HostFs {
    * and was checked (false: it does not exist; the open that follows reports that).
    */
   private checkInside(real: string, p: string): boolean {
-    if (this.root === '/') return true;
+    return this.root === '/' || this.resolvesInside(real, p) === null;
+  }
+
+  /**
+   * One realpath(3) of `real` (not an lstat per component): throws when it leads outside the root;
+   * returns null when it resolved inside, else the error that stopped the realpath.
+   */
+  private resolvesInside(real: string, p: string): NodeJS.ErrnoException | null {
     let target: string;
     try {
-      target = fs.realpathSync.native(real); // one realpath(3), not an lstat per component
-    } catch {
-      return false;
+      target = fs.realpathSync.native(real);
+    } catch (e) {
+      return e as NodeJS.ErrnoException;
     }
     if (target !== this.root && !target.startsWith(this.root + '/')) {
       throw new HostError('escape', `refusing ${p}: it resolves outside the root ${this.root}`, p);
     }
-    return true;
+    return null;
   }
 
   /**
@@ -118,18 +125,9 @@ export class NodeHostFs implements HostFs {
    * the directory does not exist (ENOENT/ENOTDIR), else null.
    */
   private verifyDir(dir: string, p: string): NodeJS.ErrnoException | null {
-    let target: string;
-    try {
-      target = fs.realpathSync.native(dir);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' || code === 'ENOTDIR' ? (e as NodeJS.ErrnoException) : null;
-    }
-    if (target !== this.root && !target.startsWith(this.root + '/')) {
-      throw new HostError('escape', `refusing ${p}: it resolves outside the root ${this.root}`, p);
-    }
-    this.verifiedDirs.add(dir);
-    return null;
+    const e = this.resolvesInside(dir, p);
+    if (e === null) { this.verifiedDirs.add(dir); return null; }
+    return e.code === 'ENOENT' || e.code === 'ENOTDIR' ? e : null;
   }
 
   private open(p: string, flags: number): number {

@@ -62,28 +62,26 @@ export function transferables(...es: EncodedSample[]): ArrayBuffer[] {
   return out;
 }
 
-/** Decode, yielding to the event loop before each part of guests (runs in the engine's thread). */
-export async function decodeRawSample<T extends { guests: unknown[] } = RawSample>(e: EncodedSample): Promise<T> {
-  const whole = deserialize(e.head) as T;
+/** A head and parts of guests put back together, yielding to the event loop before each part. */
+async function joinParts<T extends { guests: unknown[] }, B>(head: B, parts: readonly B[], decode: (b: B) => unknown): Promise<T> {
+  const whole = decode(head) as T;
   const guests: unknown[] = [];
-  for (const part of e.parts) {
+  for (const part of parts) {
     await nextTurn();
-    for (const g of deserialize(part) as unknown[]) guests.push(g);
+    for (const g of decode(part) as unknown[]) guests.push(g);
   }
   whole.guests = guests;
   return whole;
 }
 
+/** Decode, yielding to the event loop before each part of guests (runs in the engine's thread). */
+export function decodeRawSample<T extends { guests: unknown[] } = RawSample>(e: EncodedSample): Promise<T> {
+  return joinParts<T, Uint8Array>(e.head, e.parts, deserialize);
+}
+
 /** Parse a snapshot sent as JSON parts, yielding to the event loop before each part of guests. */
-export async function decodeSnapshotJson(e: SnapshotJsonParts): Promise<Snapshot> {
-  const whole = JSON.parse(e.head) as Snapshot;
-  const guests: Snapshot['guests'] = [];
-  for (const part of e.parts) {
-    await nextTurn();
-    for (const g of JSON.parse(part) as Snapshot['guests']) guests.push(g);
-  }
-  whole.guests = guests;
-  return whole;
+export function decodeSnapshotJson(e: SnapshotJsonParts): Promise<Snapshot> {
+  return joinParts<Snapshot, string>(e.head, e.parts, JSON.parse);
 }
 
 /**

@@ -13,12 +13,13 @@ import { diskMetric, nicMetric, nodeMemMetric } from '../model/history-metrics.j
 import type { GuestSnap } from '../model/snapshot.js';
 import { formatBytes, formatMs, formatOps, formatPct, formatRate } from './format.js';
 import { guestRowVM, type GuestRowValues } from './guest-table.js';
-import { quotaPct } from './guest-detail.js';
+import { quotaPct, type DetailSection } from './guest-detail.js';
 
 export type ChartUnit = 'pct' | 'bytes' | 'bytesPerSec' | 'ops' | 'ms';
 
 /** the detail view's sections, in order (the TUI pages through them on a small terminal) */
-export type ChartGroup = 'cpu' | 'disk' | 'net' | 'mem';
+/** the guest detail's sections, each with its charts */
+export type ChartGroup = DetailSection;
 export const CHART_GROUPS: readonly ChartGroup[] = ['cpu', 'disk', 'net', 'mem'];
 
 export interface ChartSeriesValue {

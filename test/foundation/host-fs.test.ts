@@ -1,5 +1,5 @@
 // Tests of NodeHostFs, the real HostFs adapter, on a real temporary tree.
-import { mkdirSync, readdirSync, rmdirSync, symlinkSync, writeFileSync, readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, symlinkSync, writeFileSync, readFileSync, unlinkSync, readlinkSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HostError } from '../../src/engine/model/errors.js';
@@ -89,6 +89,26 @@ describe('NodeHostFs', () => {
     expect(readdirSync('/proc/self/fd').length - fdsBefore).toBe(4);
     writeFileSync(path.join(root, 'f9'), 'new\n');
     expect(fs.readCached('/f9')).toBe('new\n');
+  });
+
+  it('a hot file no longer read gives its descriptor to one read every round (files first read do not keep the pool)', () => {
+    const root = realpathSync(lab.tmpdir('hostfs-stale'));
+    for (let i = 0; i < 6; i++) writeFileSync(path.join(root, `f${i}`), `v${i}\n`);
+    const fs = new NodeHostFs(root, { maxCached: 4 });
+    lab.defer(() => fs.close());
+    const cachedFiles = (): string[] => readdirSync('/proc/self/fd').flatMap((fd) => {
+      try { const t = readlinkSync(`/proc/self/fd/${fd}`); return t.startsWith(root) ? [path.basename(t)] : []; } catch { return []; }
+    }).sort();
+    // start-up reads every file once: the first four take the pool
+    for (let i = 0; i < 6; i++) expect(fs.readCached(`/f${i}`)).toBe(`v${i}\n`);
+    expect(cachedFiles()).toEqual(['f0', 'f1', 'f2', 'f3']);
+    // then only f2..f5 are read each round: f0 and f1 go stale and their slots go to f4 and f5
+    for (let round = 0; round < 6; round++) for (let i = 2; i < 6; i++) expect(fs.readCached(`/f${i}`)).toBe(`v${i}\n`);
+    expect(cachedFiles()).toEqual(['f2', 'f3', 'f4', 'f5']);
+    writeFileSync(path.join(root, 'f5'), 'new\n');
+    expect(fs.readCached('/f5')).toBe('new\n');
+    expect(fs.readCached('/f0')).toBe('v0\n'); // still read correctly, now without a descriptor of its own
+    expect(cachedFiles()).toEqual(['f2', 'f3', 'f4', 'f5']);
   });
 
   it('keeps settings files on descriptors while the pool has room, and gives their slots to hot files first', () => {

@@ -1,8 +1,8 @@
 // Owns NodeHostFs, the Node adapter of the HostFs port: maps real kernel paths under a root, refuses
 // paths that would leave it (`..` segments, relative paths, symlinks resolving outside a non-/ root) —
 // for writes (write, append, mkdir, rename, unlink, rmdir) exactly as for reads — keeps cached
-// descriptors for positional re-reads on the hot path (and for settings files while the pool has room,
-// yielding to hot files), and maps errno to HostError kinds. A write to a
+// descriptors for positional re-reads on the hot path (a hot descriptor not read for a while yields its
+// slot; settings files keep descriptors while the pool has room, yielding to hot files), and maps errno to HostError kinds. A write to a
 // regular file on a disk filesystem (a captured tree, a state file) goes to a temp file that is fsynced
 // and renamed over the target, so a crash never leaves it empty; kernel files (procfs, sysfs, cgroupfs)
 // get the single write(2) the kernel expects. Renames fsync the target directory.
@@ -37,6 +37,11 @@ export class NodeHostFs implements HostFs {
   private readonly cache = new Map<string, number>();
   /** descriptors of settings files (readSetting): they share maxCached with `cache` and yield to it */
   private readonly settingCache = new Map<string, number>();
+  /** per cached hot descriptor (by fd number): the `reads` count of its last read */
+  private lastRead = new Float64Array(1024);
+  /** readCached calls so far, and their count at the last sweep of stale hot descriptors */
+  private reads = 0;
+  private sweptAt = 0;
   /** directories under a non-/ root already checked not to lead outside it */
   private readonly verifiedDirs = new Set<string>();
   private buf = Buffer.allocUnsafe(64 * 1024);
@@ -197,13 +202,43 @@ export class NodeHostFs implements HostFs {
   readCached(p: string): string {
     let fd = this.cache.get(p);
     if (fd === undefined) {
-      // a hot file takes a slot a settings file holds before it falls back to open/read/close
+      // a hot file takes a slot a settings file holds, then one a hot file no longer read holds, before
+      // it falls back to open/read/close
       if (this.cache.size + this.settingCache.size >= this.maxCached) this.evictSetting();
-      if (this.cache.size + this.settingCache.size >= this.maxCached) return this.readText(p);
+      if (this.cache.size + this.settingCache.size >= this.maxCached && !this.sweepStale()) return this.readText(p);
       fd = this.open(p, fs.constants.O_RDONLY);
       this.cache.set(p, fd);
     }
+    if (fd >= this.lastRead.length) this.growLastRead(fd);
+    this.lastRead[fd] = ++this.reads;
     return this.preadCached(this.cache, fd, p);
+  }
+
+  /**
+   * The pool is full: close the hot descriptors not read during the last two pool-fulls of reads (a
+   * file read once at start-up or at discovery, a guest's file on a path read no more), at most one scan
+   * per pool-full of reads. True when a slot came free. Without it the files first read keep the pool
+   * for good and, on a host with more files than fit, files read every tick pay open/read/close.
+   */
+  private sweepStale(): boolean {
+    const n = this.cache.size;
+    if (this.reads - this.sweptAt < n) return false;
+    this.sweptAt = this.reads;
+    const before = this.reads - 2 * n;
+    let freed = false;
+    for (const [p, fd] of this.cache) {
+      if ((this.lastRead[fd] ?? 0) >= before) continue;
+      this.cache.delete(p);
+      try { fs.closeSync(fd); } catch { /* already gone */ }
+      freed = true;
+    }
+    return freed;
+  }
+
+  private growLastRead(fd: number): void {
+    const next = new Float64Array(Math.max(fd + 1, this.lastRead.length * 2));
+    next.set(this.lastRead);
+    this.lastRead = next;
   }
 
   /**

@@ -2,7 +2,8 @@
 // reading only pids new since the last one, its cgroup scan only cgroups not settled),
 // per-guest reader state (cached fds through fs.readCached, forgotten when a guest vanishes; slow
 // per-node memory carried forward), host counters, static inventory on 'static', then the enrichers
-// (each wrapped: a throwing enricher becomes an `errors` entry). A guest that vanishes mid-sample is
+// (each wrapped: a throwing enricher becomes an `errors` entry; each is told first, with `begin`, that
+// a sample starts, so its requests can be answered while the files are read). A guest that vanishes mid-sample is
 // dropped, never a crash. RawSample.costUsec is the wall time the sample took.
 
 import { boundRawSample } from './bounds.js';
@@ -86,6 +87,9 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
     async sample(req: SampleRequest): Promise<RawSample> {
       const t0 = now();
       const errors: SourceErrorInfo[] = [];
+      for (const en of enrichers) {
+        try { en.begin?.(req.tasks); } catch (e) { errors.push({ source: en.name, guest: null, message: message(e) }); }
+      }
       const settingsDue = req.tasks.has('settings') || req.tasks.has('discovery') || guests === null;
       const ctx = new ReadCtx(fs, errors, missing, null, settingsDue);
       if (req.tasks.has('discovery') || guests === null) {

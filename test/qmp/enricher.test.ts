@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { SourceErrorInfo } from '../../src/engine/model/sample.js';
 import type { SampleTask } from '../../src/engine/ports/sources.js';
@@ -132,6 +133,74 @@ describe('createQmpEnricher (replayed transcripts)', () => {
     }
     expect(srv.connections).toBe(1);
     await en.close();
+  });
+
+  it('on a dedicated connection state and balloon follow events: a steady tick asks only query-blockstats', async () => {
+    const { fs, srv } = await pveHost(lab);
+    const en = createQmpEnricher({ fs, qmp: new SocketQmpConnector(), runner: new RecordingRunner([]), clock: new SystemClock() });
+    lab.defer(() => en.close());
+    const mk = (): ReturnType<typeof bareGuest> => bareGuest({ id: 'qemu:db01', name: 'db01', pid: 4300, socket: '/run/qemu-server/100.qmp', dedicated: true });
+    const cmds = (): string[] => srv.received.splice(0).map((r) => r.execute).filter((x) => x !== 'qmp_capabilities').sort();
+    const tick = async (tasks: SampleTask[]): Promise<ReturnType<typeof bareGuest>> => {
+      const g = mk();
+      const c = ctx(tasks);
+      await en.enrich([g], c);
+      expect(c.errors).toEqual([]);
+      return g;
+    };
+    await tick(['discovery', 'qmp', 'qmpSlow']);
+    expect(cmds()).toEqual(expect.arrayContaining(['query-balloon', 'query-blockstats', 'query-status']));
+    let g = await tick(['qmp']);
+    expect(cmds()).toEqual(['query-blockstats']);
+    expect(g.state).toBe('running');
+    expect(g.memory.balloonActualBytes).toBe(4294967296);
+    // another client stops the guest: QEMU says STOP on every monitor, the next tick asks again
+    srv.override('query-status', '{"execute":"query-status","return":{"status":"paused","running":false}}');
+    srv.event('{"event":"STOP","timestamp":{"seconds":1,"microseconds":0}}');
+    await sleep(50);
+    g = await tick(['qmp']);
+    expect(cmds()).toEqual(['query-blockstats', 'query-status']);
+    expect(g.state).toBe('paused');
+    g = await tick(['qmp']);
+    expect(cmds()).toEqual(['query-blockstats']);
+    expect(g.state).toBe('paused');
+    // the balloon's new size comes with its event, without a query
+    srv.event('{"event":"BALLOON_CHANGE","data":{"actual":2147483648},"timestamp":{"seconds":2,"microseconds":0}}');
+    await sleep(50);
+    g = await tick(['qmp']);
+    expect(cmds()).toEqual(['query-blockstats']);
+    expect(g.memory.balloonActualBytes).toBe(2147483648);
+    // slow ticks confirm both
+    await tick(['qmp', 'qmpSlow']);
+    expect(cmds()).toEqual(expect.arrayContaining(['query-balloon', 'query-status']));
+  });
+
+  it('begin() sends the steady batch before enrich; enrich takes its replies instead of asking again', async () => {
+    const { fs, srv } = await pveHost(lab);
+    const en = createQmpEnricher({ fs, qmp: new SocketQmpConnector(), runner: new RecordingRunner([]), clock: new SystemClock() });
+    lab.defer(() => en.close());
+    const mk = (): ReturnType<typeof bareGuest> => bareGuest({ id: 'qemu:db01', name: 'db01', pid: 4300, socket: '/run/qemu-server/100.qmp', dedicated: true });
+    const tasks = new Set<SampleTask>(['qmp']);
+    en.begin?.(tasks); // nothing known yet: nothing sent
+    await sleep(50);
+    expect(srv.received).toEqual([]);
+    await en.enrich([mk()], ctx(['discovery', 'qmp', 'qmpSlow']));
+    srv.received.splice(0);
+    en.begin?.(tasks);
+    await sleep(50);
+    expect(srv.received.map((r) => r.execute)).toEqual(['query-blockstats']); // sent before enrich
+    const g = mk();
+    const c = ctx(['qmp']);
+    await en.enrich([g], c);
+    expect(c.errors).toEqual([]);
+    expect(srv.received.map((r) => r.execute)).toEqual(['query-blockstats']); // not asked twice
+    expect(g.disks.find((d) => d.name === 'drive-scsi0')?.readOps).toBeGreaterThan(0);
+    expect(g.disks.every((d) => d.source !== 'qmp' || d.atMonoMs !== null)).toBe(true);
+    // a discovery tick is not sent early (the vCPU map may change)
+    srv.received.splice(0);
+    en.begin?.(new Set<SampleTask>(['discovery', 'qmp']));
+    await sleep(50);
+    expect(srv.received).toEqual([]);
   });
 
   it('a socket that never greets delays the tick by at most its deadline and reports a timeout', async () => {

@@ -19,6 +19,8 @@ export interface ReplayServer {
   connections: number;
   /** replace the answer of a command (raw JSON line) from now on */
   override(execute: string, rawLine: string): void;
+  /** send an event line (raw JSON) to every connected client now */
+  event(rawLine: string): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,9 @@ export async function startReplayServer(lab: Lab, socketPath: string, lines: str
     override(execute, rawLine) {
       const o = JSON.parse(rawLine) as { arguments?: unknown };
       entries.unshift({ raw: rawLine, execute, args: o.arguments });
+    },
+    event(rawLine) {
+      for (const s of sockets) s.write(`${rawLine}\r\n`);
     },
     close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
   };

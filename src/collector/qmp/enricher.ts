@@ -4,8 +4,12 @@
 // their figures — and `qemu-monitor-command` through the libvirt session only when `libvirtQmp` opts in
 // (latency histograms), never libvirt's socket), runs the cheap batch on 'qmp' ticks and the slow batch on 'qmpSlow' ticks (and once for a
 // new guest), caches the vCPU map until the next 'discovery', carries slow values forward, and merges
-// everything into the RawGuest. All guests run in parallel, each under a hard deadline; every failure
-// becomes an `errors` entry ({source:'qmp'}), never an exception.
+// everything into the RawGuest. On a dedicated connection the run state and the balloon follow QEMU's
+// events: query-status is asked again only after an event (or on 'qmpSlow' ticks, to confirm), the
+// balloon is taken from BALLOON_CHANGE, so a steady tick asks only query-blockstats — and `begin`
+// sends that batch when the sample starts, so QEMU answers while the host's files are read. All guests
+// run in parallel, each under a hard deadline; every failure becomes an `errors` entry
+// ({source:'qmp'}), never an exception.
 
 import { HostError } from '../../engine/model/errors.js';
 import type { RawDiskLimits, RawGuest, RawGuestMemory, SourceErrorInfo } from '../../engine/model/sample.js';
@@ -13,10 +17,10 @@ import type { Clock } from '../../engine/ports/clock.js';
 import type { CommandRunner } from '../../engine/ports/command-runner.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
 import type { QmpChannel, QmpConnector, QmpEvent } from '../../engine/ports/qmp.js';
-import type { EnrichContext, GuestEnricher } from '../../engine/ports/sources.js';
+import type { EnrichContext, GuestEnricher, SampleTask } from '../../engine/ports/sources.js';
 import { applyDisks, applyIothreads, applyNics, applyVcpus, buildBackends, resolveNics, type NicLink } from './guest-apply.js';
-import { GuestReader } from './guest-read.js';
-import type { QmpIothread, QmpVcpu } from './parse.js';
+import { GuestReader, type FastReading } from './guest-read.js';
+import { qNum, type QmpIothread, type QmpVcpu } from './parse.js';
 import { VirshQmpChannel, type VirshExec } from './virsh-channel.js';
 import { runVirsh } from '../libvirt/virsh.js';
 
@@ -75,15 +79,41 @@ interface GuestCache {
   nics: NicLink[] | null;
   /** disks block-latency-histogram-set was sent for */
   histograms: Set<string>;
+  /** the dedicated socket (resolved path) this guest was last read through, for `begin` */
+  dedicatedPath: string | null;
 }
 
-interface Dedicated { ch: QmpChannel; stateFromEvents: string | null; off: () => void }
+/**
+ * A long-lived connection and what its events tell. Every event but BALLOON_CHANGE may come with a run
+ * state change (STOP, RESUME, SHUTDOWN, SUSPEND, MIGRATION, GUEST_PANICKED, WATCHDOG, ...): `events`
+ * counts them and `stateAt` is the count when query-status was last sent, so the state is known while
+ * they are equal. BALLOON_CHANGE carries the new size (QEMU sends the last one of a burst at most 1 s
+ * late); `balloonSeq` counts them.
+ */
+interface Dedicated {
+  ch: QmpChannel;
+  off: () => void;
+  events: number;
+  stateAt: number;
+  balloonSeq: number;
+  /** the `balloonSeq` whose size the guest's cache holds */
+  balloonApplied: number;
+  balloonBytes: number | null;
+  /** query-balloon answered on this connection (sizes since then come from events) */
+  balloonKnown: boolean;
+}
 
-const EVENT_STATE: Record<string, string> = { STOP: 'paused', RESUME: 'running', SHUTDOWN: 'shutdown', GUEST_PANICKED: 'guest-panicked' };
+/** a batch sent by `begin` may wait this many tick budgets for its replies (see begin) */
+const EARLY_TIMEOUT_FACTOR = 4;
+
+/** A fast batch sent by `begin`, for `enrich` to take. */
+interface Pending { pid: number; d: Dedicated; reader: GuestReader; fast: Promise<FastDone> }
+interface FastDone { fast: FastReading; at: number; balloonSeqSent: number }
 
 const newCache = (pid: number): GuestCache => ({
   pid, vcpus: null, state: null, hasBalloon: null, balloonBytes: null, slowDone: false,
   name: null, uuid: null, iothreads: null, limits: null, backends: null, nics: null, histograms: new Set(),
+  dedicatedPath: null,
 });
 
 export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
@@ -92,6 +122,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
   const histograms = deps.latencyHistograms ?? 'direct';
   const caches = new Map<string, GuestCache>();
   const dedicated = new Map<string, Dedicated>();
+  const pending = new Map<string, Pending>();
 
   const report = (ctx: EnrichContext, guest: RawGuest, message: string, kind?: string): void => {
     const e: SourceErrorInfo = { source: 'qmp', guest: guest.id, message };
@@ -124,8 +155,12 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       if (have && !have.ch.closed) return { ch: have.ch, release: async () => undefined, path, d: have };
       if (have) dropDedicated(path);
       const ch = await deps.qmp.connect(path, { timeoutMs: budget, commandTimeoutMs: budget });
-      const d: Dedicated = { ch, stateFromEvents: null, off: () => undefined };
-      d.off = ch.onEvent((e: QmpEvent) => { const s = EVENT_STATE[e.event]; if (s) d.stateFromEvents = s; });
+      const d: Dedicated = { ch, off: () => undefined, events: 0, stateAt: -1, balloonSeq: 0, balloonApplied: 0, balloonBytes: null, balloonKnown: false };
+      d.off = ch.onEvent((e: QmpEvent) => {
+        if (e.event !== 'BALLOON_CHANGE') { d.events++; return; }
+        const actual = qNum((e.data as Record<string, unknown> | undefined)?.actual);
+        if (actual !== null) { d.balloonBytes = actual; d.balloonSeq++; } else d.balloonKnown = false;
+      });
       ch.takeEvents();
       dedicated.set(path, d);
       return { ch, release: async () => undefined, path, d };
@@ -151,20 +186,29 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       return;
     }
     const { ch, release, path, d } = opened;
-    const reader = new GuestReader(ch, budget);
+    cache.dedicatedPath = d ? path : null;
+    const pre = pending.get(guest.id);
+    if (pre) pending.delete(guest.id);
+    const early = pre !== undefined && pre.d === d && pre.pid === guest.pid && wantFast ? pre : null;
+    const reader = early ? early.reader : new GuestReader(ch, budget);
     try {
-      let fastAt: number | null = null; // when the fast batch's replies arrived: the disk counters' time
-      const [fast, slow] = await Promise.all([
-        reader.fast({ cpus: cache.vcpus === null, balloon: cache.hasBalloon !== false || wantSlow })
-          .then((f) => { fastAt = deps.clock.monoMs(); return f; }),
+      const [done, slow] = await Promise.all([
+        early ? early.fast : sendFast(reader, d, cache, wantSlow),
         wantSlow ? reader.slow() : Promise.resolve(null),
       ]);
       if (expired()) return;
+      const { fast, at: fastAt } = done; // when the fast batch's replies arrived: the disk counters' time
       if (fast.state !== undefined) cache.state = fast.state;
-      else if (d?.stateFromEvents) cache.state = d.stateFromEvents;
-      if (d) d.stateFromEvents = null;
       if (fast.vcpus) cache.vcpus = fast.vcpus;
-      if (fast.balloonBytes !== undefined) { cache.hasBalloon = fast.balloonBytes !== null; cache.balloonBytes = fast.balloonBytes; }
+      if (fast.balloonBytes !== undefined && (d === null || d.balloonSeq === done.balloonSeqSent)) {
+        cache.hasBalloon = fast.balloonBytes !== null;
+        cache.balloonBytes = fast.balloonBytes;
+        if (d) d.balloonApplied = d.balloonSeq;
+      } else if (d !== null && d.balloonKnown && d.balloonSeq !== d.balloonApplied) {
+        cache.hasBalloon = true; // a BALLOON_CHANGE not applied yet (instead of asking, or newer than the reply)
+        cache.balloonBytes = d.balloonBytes;
+        d.balloonApplied = d.balloonSeq;
+      }
       if (slow) {
         cache.slowDone = true;
         if (slow.name !== null) cache.name = slow.name;
@@ -196,6 +240,30 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     } finally {
       await release().catch(() => undefined);
     }
+  }
+
+  /**
+   * Send the fast batch: blockstats always; on a dedicated connection query-status only when an event
+   * came since it was last asked (or to confirm, on slow ticks), query-balloon only until it has been
+   * answered on this connection (events carry the size after that) or to confirm. When an event came
+   * while query-status was not asked, it is asked right after: the state is never older than the tick.
+   */
+  function sendFast(reader: GuestReader, d: Dedicated | null, cache: GuestCache, wantSlow: boolean): Promise<FastDone> {
+    const eventsSent = d?.events ?? 0;
+    const balloonSeqSent = d?.balloonSeq ?? 0;
+    const status = d === null || wantSlow || cache.state === null || d.stateAt !== eventsSent;
+    const balloon = (cache.hasBalloon !== false || wantSlow) && (d === null || wantSlow || !d.balloonKnown || cache.hasBalloon === null);
+    if (d && status) d.stateAt = eventsSent;
+    return reader.fast({ status, cpus: cache.vcpus === null, balloon }).then(async (fast) => {
+      const at = deps.clock.monoMs();
+      if (d && fast.balloonBytes !== undefined) d.balloonKnown = true;
+      if (d && fast.state === undefined && d.events !== d.stateAt && reader.problems.broken === null) {
+        d.stateAt = d.events;
+        const st = await reader.status();
+        if (st !== undefined) fast.state = st;
+      }
+      return { fast, at, balloonSeqSent };
+    });
   }
 
   /** Values known from earlier ticks; applied on every tick. */
@@ -270,6 +338,22 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
 
   return {
     name: 'qmp',
+    begin(tasks: ReadonlySet<SampleTask>): void {
+      pending.clear(); // a batch nobody took (its guest went away) settles on its own: it never rejects
+      if (!tasks.has('qmp') || tasks.has('discovery')) return; // discovery ticks may change the vCPU map
+      for (const [id, cache] of caches) {
+        if (!cache.slowDone || cache.dedicatedPath === null) continue;
+        const d = dedicated.get(cache.dedicatedPath);
+        if (!d || d.ch.closed) continue;
+        // the replies wait in the socket while the files are read (the event loop is busy): the
+        // tick's own deadline, counted from enrich(), decides what is late; the commands' timeout only
+        // has to free a monitor that never answers
+        const reader = new GuestReader(d.ch, EARLY_TIMEOUT_FACTOR * timeoutMs);
+        const fast = sendFast(reader, d, cache, tasks.has('qmpSlow'));
+        fast.catch(() => undefined);
+        pending.set(id, { pid: cache.pid, d, reader, fast });
+      }
+    },
     async enrich(guests: RawGuest[], ctx: EnrichContext): Promise<void> {
       const ids = new Set(guests.map((g) => g.id));
       for (const id of [...caches.keys()]) if (!ids.has(id)) caches.delete(id);
@@ -288,6 +372,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     async close(): Promise<void> {
       for (const p of [...dedicated.keys()]) dropDedicated(p);
       caches.clear();
+      pending.clear();
     },
   };
 }

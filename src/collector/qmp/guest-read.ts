@@ -1,5 +1,5 @@
-// Owns the QMP command batches for one guest: the cheap tick batch (status, blockstats, balloon, and
-// cpus-fast when the vCPU map is not cached) and the slow batch (name, uuid, iothreads, query-block,
+// Owns the QMP command batches for one guest: the cheap tick batch (blockstats, and status, balloon and
+// cpus-fast when the caller does not know them already) and the slow batch (name, uuid, iothreads, query-block,
 // query-memdev + qom-get of each backend, HMP `info network`). Commands of a round run in parallel
 // over one channel; every failure is collected, never thrown.
 
@@ -59,15 +59,15 @@ export class GuestReader {
     return r;
   }
 
-  async fast(opts: { cpus: boolean; balloon: boolean }): Promise<FastReading> {
+  async fast(opts: { status: boolean; cpus: boolean; balloon: boolean }): Promise<FastReading> {
     const [st, bs, cpus, bal] = await Promise.all([
-      this.run('query-status'),
+      opts.status ? this.run('query-status') : Promise.resolve(null),
       this.run('query-blockstats'),
       opts.cpus ? this.run('query-cpus-fast') : Promise.resolve(null),
       opts.balloon ? this.run('query-balloon', undefined, ['DeviceNotActive']) : Promise.resolve(null),
     ]);
     const out: FastReading = {};
-    if (st.ok) out.state = parseStatus(st.value);
+    if (st?.ok) out.state = parseStatus(st.value);
     if (bs.ok) out.disks = parseBlockstats(bs.value);
     if (cpus?.ok) out.vcpus = parseCpusFast(cpus.value);
     if (bal) {
@@ -75,6 +75,12 @@ export class GuestReader {
       else if (bal.err instanceof QmpCommandError && bal.err.qmpClass === 'DeviceNotActive') out.balloonBytes = null;
     }
     return out;
+  }
+
+  /** query-status alone (undefined when it failed: the failure is in `problems`) */
+  async status(): Promise<string | null | undefined> {
+    const st = await this.run('query-status');
+    return st.ok ? parseStatus(st.value) : undefined;
   }
 
   /**

@@ -55,6 +55,12 @@ export interface EnrichContext {
 export interface GuestEnricher {
   readonly name: string;
   enrich(guests: RawGuest[], ctx: EnrichContext): Promise<void>;
+  /**
+   * Optional: called when a sample starts, before the host's files are read. An enricher may send the
+   * requests it already knows it will make (for the guests of its previous round) so their replies come
+   * while the files are read; `enrich` then uses them. Must not throw.
+   */
+  begin?(tasks: ReadonlySet<SampleTask>): void;
   close(): Promise<void>;
 }
 

@@ -95,16 +95,19 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
       latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct',
       ...(parts ? { maxCached: parts.maxCached } : {}),
     };
+    // the tuner stays in this thread; with the sampler in a worker, its QMP commands go through the
+    // worker's connections (the sampler holds a guest's dedicated monitor open between ticks, and QEMU
+    // serves one client at a time)
+    let tunerQmp: QmpConnector = qmp;
     const built: BuiltSampler = opts.samplerInWorker
       ? (() => {
-        // the tuner stays in this thread with its own QMP connections: the worker's sampler must not hold
-        // a guest's monitor between ticks, or the tuner's block_set_io_throttle would wait for a greeting
-        const w = new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), { ...samplerCfg, holdQmp: false });
+        const w = new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg);
+        tunerQmp = w.qmpConnector();
         return { sampler: w, close: () => w.close() };
       })()
       : buildSampler(samplerCfg, { qmp });
     const sampler = built.sampler;
-    const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp, demo: demo !== null }) : null;
+    const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp: tunerQmp, demo: demo !== null }) : null;
     const engine = createEngine({
       sampler, clock, tuner, advisor: createAdvisor(),
       readOnly: !opts.write, demo: demo !== null, root, intervalSec: g.intervalSec,

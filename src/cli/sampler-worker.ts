@@ -4,10 +4,14 @@
 // worker-sampler.ts) — with `derive`, also the snapshot derived here against the previous sample this
 // worker read, as JSON text in parts (its one serialisation), and with `keepGuests` the raw sample
 // without its guests, which stay here for a later {kind:'rawGuests'} (the last two samples are kept)
-// — and {kind:'close'} by closing everything.
+// — QMP leases for the engine thread's tuner (qmpOpen / qmpExec / qmpClose: leases on the same shared
+// connections the sampler holds), and {kind:'close'} by closing everything.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeRawSample, GUESTS_PER_PART, KEPT_SAMPLES, transferables, type SamplerWorkerReply, type SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
+import { encodeRawSample, GUESTS_PER_PART, KEPT_SAMPLES, toWireFault, transferables, type SamplerWorkerReply, type SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
+import { SharingQmpConnector } from '../engine/node/sharing-qmp.js';
+import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
+import type { QmpChannel } from '../engine/ports/qmp.js';
 import { snapshotJsonParts } from '../engine/protocol/snapshot-json.js';
 import type { SampleTask } from '../engine/ports/sources.js';
 import { derive } from '../engine/core/derive.js';
@@ -16,7 +20,11 @@ import { buildSampler, type SamplerConfig } from './sampler-factory.js';
 
 const port = parentPort;
 if (port) {
-  const built = buildSampler(workerData as SamplerConfig);
+  // one connection per QMP socket, shared by the sampler and the tuner's leases
+  const qmp = new SharingQmpConnector(new SocketQmpConnector());
+  const built = buildSampler(workerData as SamplerConfig, { qmp });
+  const leases = new Map<number, QmpChannel>();
+  let lastLease = 0;
   let prev: RawSample | null = null;
   /** the raw samples of the last KEPT_SAMPLES sample requests, for rawGuests requests */
   const kept = new Map<number, RawSample>();
@@ -24,7 +32,30 @@ if (port) {
     void (async () => {
       let reply: SamplerWorkerReply;
       if (m.kind === 'close') {
+        for (const ch of leases.values()) await ch.close().catch(() => undefined);
+        leases.clear();
         await built.close();
+        reply = { id: m.id, closed: true };
+      } else if (m.kind === 'qmpOpen') {
+        try {
+          const ch = await qmp.connect(m.socket, m.timeoutMs !== undefined ? { timeoutMs: m.timeoutMs } : {});
+          leases.set(++lastLease, ch);
+          reply = { id: m.id, handle: lastLease };
+        } catch (e) {
+          reply = { id: m.id, fault: toWireFault(e) };
+        }
+      } else if (m.kind === 'qmpExec') {
+        const ch = leases.get(m.handle);
+        try {
+          if (!ch) throw new Error(`QMP ${m.command}: no such channel in the sampler worker`);
+          reply = { id: m.id, value: await ch.execute(m.command, m.args, m.timeoutMs !== undefined ? { timeoutMs: m.timeoutMs } : {}) };
+        } catch (e) {
+          reply = { id: m.id, fault: toWireFault(e) };
+        }
+      } else if (m.kind === 'qmpClose') {
+        const ch = leases.get(m.handle);
+        leases.delete(m.handle);
+        await ch?.close().catch(() => undefined);
         reply = { id: m.id, closed: true };
       } else if (m.kind === 'rawGuests') {
         const raw = kept.get(m.of);

@@ -4,12 +4,17 @@
 // with rates), the JSON text made from the parts that crossed is exactly JSON.stringify of derive()'s
 // snapshot, and the raw sample's guests (kept encoded) read back whole; with raw: false they stay in
 // the worker until loadRawGuests fetches them (reading them before throws instead of giving none).
+// The tuner's QMP connector leases the worker's own connections, which the sampler holds between ticks.
 
 import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { derive } from '../../src/engine/core/derive.js';
 import { WorkerSampleSource } from '../../src/engine/node/worker-sampler.js';
+import { SocketQmpConnector } from '../../src/engine/node/socket-qmp.js';
+import { HostError } from '../../src/engine/model/errors.js';
+import { QmpCommandError } from '../../src/engine/ports/qmp.js';
 import { startDemoProcess } from '../../src/demo/process.js';
 import { useLab } from '../helpers/lab.js';
 
@@ -54,5 +59,30 @@ describe('the sampler worker (real worker thread, demo host in its own process)'
     expect(third.raw.guests.map((g) => g.id).sort()).toEqual(demo.guests.map((g) => g.id).sort());
     expect(third.snapshot).toEqual(derive(second.raw, third.raw)); // the very sample the worker derived from
     expect(second.loadRawGuests ?? null).toBeNull(); // asked whole: nothing to fetch
+  });
+
+  it('the tuner\'s QMP goes over the worker\'s own connections, which the sampler holds between ticks', async () => {
+    const demo = await startDemoProcess({ guests: 2, dir: lab.tmpdir('virtune-wsampler-qmp') });
+    lab.defer(() => demo.stop());
+    const w = new WorkerSampleSource(ENTRY, { root: demo.root, demo: false, libvirtUri: null, extraQmpSockets: [], latencyHistograms: 'direct' });
+    lab.defer(() => w.close());
+    const first = await w.sampleDerived({ tasks: new Set(['counters', 'discovery', 'settings', 'qmp', 'qmpSlow', 'numa', 'static'] as const) });
+    const g = first.raw.guests[0];
+    expect(g?.qmp?.dedicated).toBe(true);
+    const socket = path.join(demo.root, g?.qmp?.socket ?? '');
+    // the sampler holds the monitor: a client of its own would wait for a greeting
+    await expect(new SocketQmpConnector().connect(socket, { timeoutMs: 400 })).rejects.toMatchObject({ name: 'HostError', kind: 'timeout' });
+    const ch = await w.qmpConnector().connect(socket, { timeoutMs: 2000 });
+    await expect(ch.execute('query-status')).resolves.toMatchObject({ status: 'running' });
+    const refused = await ch.execute('no-such-command').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(QmpCommandError);
+    expect((refused as QmpCommandError).qmpClass).toBe('CommandNotFound');
+    // the worker keeps sampling over the same connection meanwhile
+    const next = await w.sampleDerived({ tasks: new Set(['counters', 'qmp'] as const) });
+    expect(next.raw.errors.filter((e) => e.source === 'qmp')).toEqual([]);
+    await ch.close();
+    await expect(ch.execute('query-status')).rejects.toThrow(/closed/);
+    const missing = await w.qmpConnector().connect(path.join(demo.root, 'no-such.qmp'), { timeoutMs: 500 }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(HostError);
   });
 });

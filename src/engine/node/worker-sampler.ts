@@ -10,13 +10,18 @@
 // snapshot is serialised once per tick, in the worker, whatever the number of clients. The raw sample
 // then stays encoded (buffers outside the JS heap) and its guests are decoded only if something reads
 // them (tuning, advice, the guest list, /metrics).
-// One request in flight at a time (the engine never overlaps samples); a worker that dies fails the
-// pending request and is restarted on the next one.
+// qmpConnector(): the worker's QMP connections serve the engine thread's tuner too (QEMU's monitor
+// serves one client at a time and the worker's sampler holds a dedicated socket open between ticks):
+// a channel here is a lease on the worker's channel, its commands and their errors cross as messages.
+// One sample request in flight at a time (the engine never overlaps samples); a worker that dies fails
+// the pending requests and is restarted on the next one.
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { HostError, type HostErrorKind } from '../model/errors.js';
 import type { RawSample } from '../model/sample.js';
+import { QmpCommandError, type QmpChannel, type QmpConnectOptions, type QmpConnector, type QmpEvent } from '../ports/qmp.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { DerivedSample, SampleRequest, SampleSource, SampleTask } from '../ports/sources.js';
 import { joinSnapshotJson, type SnapshotJsonParts } from '../protocol/snapshot-json.js';
@@ -33,10 +38,33 @@ export interface EncodedSample { head: Uint8Array; parts: Uint8Array[] }
 export type SamplerWorkerRequest =
   | { kind: 'sample'; id: number; tasks: SampleTask[]; derive?: boolean; keepGuests?: boolean }
   | { kind: 'rawGuests'; id: number; of: number }
+  | { kind: 'qmpOpen'; id: number; socket: string; timeoutMs?: number }
+  | { kind: 'qmpExec'; id: number; handle: number; command: string; args?: Record<string, unknown>; timeoutMs?: number }
+  | { kind: 'qmpClose'; id: number; handle: number }
   | { kind: 'close'; id: number };
 export type SamplerWorkerReply = {
   id: number; sample?: EncodedSample; guestsKept?: true; snapshot?: SnapshotJsonParts; deriveUsec?: number; error?: string; closed?: true;
+  /** qmpOpen: the lease's handle; qmpExec: the command's return value, or `fault` */
+  handle?: number; value?: unknown; fault?: WireFault;
 };
+
+/** A QMP channel's error as it crosses threads (HostError and QmpCommandError keep their fields). */
+export type WireFault =
+  | { type: 'host'; kind: HostErrorKind; message: string; path: string | null; errno: string | null }
+  | { type: 'qmp'; command: string; qmpClass: string; desc: string }
+  | { type: 'other'; message: string };
+
+export function toWireFault(e: unknown): WireFault {
+  if (e instanceof HostError) return { type: 'host', kind: e.kind, message: e.message, path: e.path, errno: e.errno };
+  if (e instanceof QmpCommandError) return { type: 'qmp', command: e.command, qmpClass: e.qmpClass, desc: e.desc };
+  return { type: 'other', message: e instanceof Error ? e.message : String(e) };
+}
+
+export function fromWireFault(f: WireFault): Error {
+  if (f.type === 'host') return new HostError(f.kind, f.message, f.path, f.errno);
+  if (f.type === 'qmp') return new QmpCommandError(f.command, { class: f.qmpClass, desc: f.desc });
+  return new Error(f.message);
+}
 
 /** Raw samples whose guests a worker keeps for a later rawGuests request: the last two. */
 export const KEPT_SAMPLES = 2;
@@ -174,6 +202,23 @@ export class WorkerSampleSource implements SampleSource {
     };
   }
 
+  /** A QmpConnector whose channels are leases on the worker's own (see the file's first comment). */
+  qmpConnector(): QmpConnector {
+    return {
+      connect: async (socketPath: string, opts?: QmpConnectOptions): Promise<QmpChannel> => {
+        const r = await this.ask({ kind: 'qmpOpen', id: ++this.seq, socket: socketPath, ...(opts?.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
+        if (r.fault) throw fromWireFault(r.fault);
+        if (r.handle === undefined) throw new HostError('io', `${socketPath}: the sampler worker opened no QMP channel`);
+        return new WorkerQmpChannel(this, r.handle, opts?.commandTimeoutMs);
+      },
+    };
+  }
+
+  /** @internal a lease's request (WorkerQmpChannel) */
+  askQmp(msg: { kind: 'qmpExec'; handle: number; command: string; args?: Record<string, unknown>; timeoutMs?: number } | { kind: 'qmpClose'; handle: number }): Promise<SamplerWorkerReply> {
+    return this.ask({ ...msg, id: ++this.seq });
+  }
+
   async close(): Promise<void> {
     const w = this.worker;
     if (!w) return;
@@ -182,5 +227,34 @@ export class WorkerSampleSource implements SampleSource {
     } catch { /* it is going anyway */ }
     this.worker = null;
     await w.terminate();
+  }
+}
+
+/** The engine thread's side of a lease on one of the worker's QMP channels (events stay in the worker). */
+class WorkerQmpChannel implements QmpChannel {
+  private done = false;
+  readonly greeting: unknown = null;
+
+  constructor(private readonly src: WorkerSampleSource, private readonly handle: number, private readonly timeoutMs: number | undefined) {}
+
+  get closed(): boolean { return this.done; }
+
+  async execute<T = unknown>(command: string, args?: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<T> {
+    if (this.done) throw new HostError('io', `QMP ${command}: the channel is closed`);
+    const timeoutMs = opts?.timeoutMs ?? this.timeoutMs;
+    const r = await this.src.askQmp({
+      kind: 'qmpExec', handle: this.handle, command, ...(args !== undefined ? { args } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
+    if (r.fault) throw fromWireFault(r.fault);
+    return r.value as T;
+  }
+
+  takeEvents(): QmpEvent[] { return []; }
+  onEvent(): () => void { return () => undefined; }
+
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.src.askQmp({ kind: 'qmpClose', handle: this.handle }).catch(() => undefined);
   }
 }

@@ -1,9 +1,11 @@
 // Owns the QMP part of the floor: a QmpConnector wrapper that records, per socket, the commands one
 // sample sends, and the floor loop that replays exactly those request bytes on every guest's socket
-// (greeting read, capabilities + the batch written in one write, replies counted by their newlines,
-// never parsed), all guests in parallel as the enricher does. What a sample's QMP cannot go below.
+// (connected once before timing — greeting read, capabilities answered — as the sampler holds a
+// dedicated monitor between ticks; then per pass the batch in one write, replies counted by their
+// newlines, never parsed), all guests in parallel as the enricher does. What a sample's QMP cannot go
+// below.
 
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { QmpChannel, QmpConnectOptions, QmpConnector } from '../engine/ports/qmp.js';
 import { timeRuns, type Stat } from './stats.js';
 
@@ -34,30 +36,54 @@ export class RecordingQmp implements QmpConnector {
   }
 }
 
-/** One guest: connect, read the greeting, write capabilities + the batch, read `n + 1` reply lines, close. */
-function roundTrip(path: string, bytes: string, replies: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = connect(path);
-    let greeted = false;
-    let seen = 0;
+/**
+ * One guest's socket, connected (greeting read, capabilities answered) before any timing, as the
+ * sampler holds a dedicated monitor between ticks: `exchange` writes the batch and waits for its
+ * `lines` reply lines (counted by their newlines, never parsed).
+ */
+class HeldSocket {
+  private seen = 0;
+  private want = 0;
+  private settle: ((e?: Error) => void) | null = null;
+
+  private constructor(private readonly s: Socket, private readonly path: string) {
     s.on('data', (d: Buffer) => {
-      let nl = d.indexOf(10);
-      while (nl >= 0) {
-        if (!greeted) { greeted = true; s.write(bytes); } else if (++seen === replies) { s.destroy(); resolve(); return; }
-        nl = d.indexOf(10, nl + 1);
-      }
+      for (let nl = d.indexOf(10); nl >= 0; nl = d.indexOf(10, nl + 1)) this.seen++;
+      if (this.settle && this.seen >= this.want) { const f = this.settle; this.settle = null; f(); }
     });
-    s.on('error', reject);
-    s.on('close', () => { if (seen < replies) reject(new Error(`${path}: closed after ${seen} of ${replies} replies`)); });
-  });
+    s.on('error', (e) => { const f = this.settle; this.settle = null; f?.(e); });
+    s.on('close', () => { const f = this.settle; this.settle = null; f?.(new Error(`${this.path}: closed after ${this.seen} of ${this.want} replies`)); });
+  }
+
+  static async open(path: string): Promise<HeldSocket> {
+    const h = new HeldSocket(connect(path), path);
+    await h.exchange(null, 1); // the greeting
+    await h.exchange(`${JSON.stringify({ execute: 'qmp_capabilities', id: 0 })}\n`, 1);
+    return h;
+  }
+
+  exchange(bytes: string | null, lines: number): Promise<void> {
+    this.seen = 0;
+    this.want = lines;
+    const p = new Promise<void>((resolve, reject) => { this.settle = (e) => (e ? reject(e) : resolve()); });
+    if (bytes !== null) this.s.write(bytes);
+    return p;
+  }
+
+  close(): void { this.s.destroy(); }
 }
 
-/** µs per whole pass over every recorded socket (all in parallel). */
+/** µs per whole pass over every recorded socket (all in parallel, on connections held across passes). */
 export async function measureQmpFloor(rec: RecordingQmp, runs: number, warmup: number): Promise<{ sockets: number; commands: number; pass: Stat }> {
   const jobs = [...rec.batches].map(([path, cmds]) => {
-    const lines = [{ execute: 'qmp_capabilities' }, ...cmds].map((c, i) => `${JSON.stringify({ ...c, id: i + 1 })}\n`);
-    return { path, bytes: lines.join(''), replies: cmds.length + 1 };
+    const lines = cmds.map((c, i) => `${JSON.stringify({ ...c, id: i + 1 })}\n`);
+    return { path, bytes: lines.join(''), replies: cmds.length };
   });
-  const pass = await timeRuns(() => Promise.all(jobs.map((j) => roundTrip(j.path, j.bytes, j.replies))), { runs, warmup });
-  return { sockets: jobs.length, commands: jobs.reduce((a, j) => a + j.replies - 1, 0), pass };
+  const held = await Promise.all(jobs.map((j) => HeldSocket.open(j.path)));
+  try {
+    const pass = await timeRuns(() => Promise.all(jobs.map((j, i) => (held[i] as HeldSocket).exchange(j.bytes, j.replies))), { runs, warmup });
+    return { sockets: jobs.length, commands: jobs.reduce((a, j) => a + j.replies, 0), pass };
+  } finally {
+    for (const h of held) h.close();
+  }
 }

@@ -7,11 +7,38 @@ import { HostError } from '../engine/model/errors.js';
 import type { SourceErrorInfo } from '../engine/model/sample.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
 
+/** A settings file's last reading: its text, what that parsed to, and whether it parsed without an error. */
+export interface SettingEntry {
+  text: string | null;
+  value: unknown;
+  ok: boolean;
+  /** the pruning generation in which it was last asked for (pruneSettings) */
+  gen: number;
+}
+
 export interface MissingCache {
   /** paths that were missing; cleared on every discovery task */
   paths: Set<string>;
-  /** parsed settings files (limits, weights, cpusets) carried between settings ticks */
-  settings?: Map<string, unknown>;
+  /**
+   * settings files (limits, weights, cpusets) carried between settings ticks, with the text they were
+   * parsed from: a settings tick that reads the same text again takes the same value without parsing
+   */
+  settings?: Map<string, SettingEntry>;
+  /** generation of `settings` (pruneSettings) */
+  settingsGen?: number;
+}
+
+/**
+ * Drop the settings entries nobody asked for since the last call (a guest gone, a file no longer read)
+ * and start a new generation; called on every discovery task instead of clearing them, so an unchanged
+ * file keeps its parsed value across discovery.
+ */
+export function pruneSettings(cache: MissingCache): void {
+  const s = cache.settings;
+  if (!s) return;
+  const gen = cache.settingsGen ?? 0;
+  for (const [p, e] of s) if (e.gen < gen) s.delete(p);
+  cache.settingsGen = gen + 1;
 }
 
 export class ReadCtx {
@@ -39,10 +66,18 @@ export class ReadCtx {
    */
   carried<T>(path: string, source: string, parse: (text: string) => T): T | null {
     const cache = this.missing.settings;
-    if (!this.settingsDue && cache?.has(path)) return cache.get(path) as T | null;
+    const e = cache?.get(path);
+    const gen = this.missing.settingsGen ?? 0;
+    if (e !== undefined) e.gen = gen;
+    if (!this.settingsDue && e !== undefined) return e.value as T | null;
     const t = this.setting(path, source);
+    // the same text parses to the same value (every parser here is a pure function of the text): no
+    // parse, no new objects; a text that failed to parse is parsed again, so its error is recorded again
+    if (e !== undefined && e.ok && t !== null && t === e.text) return e.value as T;
+    const errorsBefore = this.errors.length;
     const v = t === null ? null : this.parse(t, path, source, parse);
-    cache?.set(path, v);
+    const ok = t !== null && this.errors.length === errorsBefore;
+    if (e !== undefined) { e.text = t; e.value = v; e.ok = ok; } else cache?.set(path, { text: t, value: v, ok, gen });
     return v;
   }
 

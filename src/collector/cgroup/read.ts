@@ -71,6 +71,25 @@ function tighter(a: { q: Limit | null; p: number | null }, b: { q: Limit | null;
   return b.q / (b.p ?? 100000) < a.q / (a.p ?? 100000) ? b : a;
 }
 
+const CPUSET_FILES_V2 = { cpus: 'cpuset.cpus', ecpus: 'cpuset.cpus.effective', mems: 'cpuset.mems', emems: 'cpuset.mems.effective' } as const;
+const CPUSET_FILES_V1 = { cpus: 'cpuset.cpus', ecpus: 'cpuset.effective_cpus', mems: 'cpuset.mems', emems: 'cpuset.effective_mems' } as const;
+
+/**
+ * A cpuset file of the guest: the nested group's (where libvirt writes cpuset) is the more specific one
+ * when it has a value, else the guest's own; an empty value only when neither has one.
+ */
+function pickCpuset(ctx: ReadCtx, d: GuestCgroupDirs, file: string): string | null {
+  let fallback: string | null = null;
+  for (let i = 0; i < 2; i++) {
+    const dir = i === 0 ? d.nested?.cpuset : d.cpuset;
+    if (!dir) continue;
+    const v = readCpuset(ctx, dir, file);
+    if (v !== null && v !== '') return v;
+    if (v !== null && fallback === null) fallback = v;
+  }
+  return fallback;
+}
+
 export function readGuestCpu(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean): CgroupCpu {
   const out: CgroupCpu = {
     usageUsec: null, userUsec: null, systemUsec: null, nrPeriods: null, nrThrottled: null, throttledUsec: null,
@@ -115,24 +134,11 @@ export function readGuestCpu(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean): Cg
   }
   out.quotaUsec = quota.q;
   out.periodUsec = quota.p;
-  const files = d.version === 2
-    ? { cpus: 'cpuset.cpus', ecpus: 'cpuset.cpus.effective', mems: 'cpuset.mems', emems: 'cpuset.mems.effective' }
-    : { cpus: 'cpuset.cpus', ecpus: 'cpuset.effective_cpus', mems: 'cpuset.mems', emems: 'cpuset.effective_mems' };
-  // the nested group (where libvirt writes cpuset) is the more specific one when it has a value
-  const dirs = [d.nested?.cpuset, d.cpuset].filter((x): x is string => !!x);
-  const pick = (file: string): string | null => {
-    let fallback: string | null = null;
-    for (const dir of dirs) {
-      const v = readCpuset(ctx, dir, file);
-      if (v !== null && v !== '') return v;
-      if (v !== null && fallback === null) fallback = v;
-    }
-    return fallback;
-  };
-  out.cpuset = pick(files.cpus);
-  out.cpusetEffective = pick(files.ecpus);
-  out.mems = pick(files.mems);
-  out.memsEffective = pick(files.emems);
+  const files = d.version === 2 ? CPUSET_FILES_V2 : CPUSET_FILES_V1;
+  out.cpuset = pickCpuset(ctx, d, files.cpus);
+  out.cpusetEffective = pickCpuset(ctx, d, files.ecpus);
+  out.mems = pickCpuset(ctx, d, files.mems);
+  out.memsEffective = pickCpuset(ctx, d, files.emems);
   return out;
 }
 
@@ -197,6 +203,9 @@ export function readGuestNumaStat(ctx: ReadCtx, d: GuestCgroupDirs, hugeSizesKb:
   return out;
 }
 
+/** `MAJ:MIN` in numeric order: what `localeCompare(…, 'en', { numeric: true })` gives, one collator made once. */
+const DEVICE_ORDER = new Intl.Collator('en', { numeric: true });
+
 /** Disks per host block device from io.stat/io.max (v2) or blkio.throttle.* (v1). `devName` maps MAJ:MIN → name. */
 export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, devName: (majmin: string) => string | null): RawDisk[] {
   if (!d.io) return [];
@@ -258,7 +267,7 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
       }
     }
   }
-  return [...disks.values()].sort((a, b) => (a.device ?? '').localeCompare(b.device ?? '', 'en', { numeric: true }));
+  return [...disks.values()].sort((a, b) => DEVICE_ORDER.compare(a.device ?? '', b.device ?? ''));
 }
 
 /** PSI totals of a directory (v2 cgroup or /proc/pressure); null when no pressure file exists. */

@@ -5,7 +5,7 @@ import type { RawCpuTimes } from '../../engine/model/sample.js';
 import type { ReadCtx } from '../read-ctx.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
 import {
-  parseKsmStat, parseMeminfo, parseNumaMaps, parsePidStat, parseProcStat, parseSchedstat, parseStatProcessor, parseUptime,
+  parseKsmStat, parseMeminfo, parseNumaMaps, parsePidStat, parseProcStat, parseSchedstat, parseStatProcessor, parseUptime, statmResidentPages,
   type KsmStat, type NumaMapsSummary, type PidStat, type Schedstat,
 } from './parse.js';
 import { toInt } from '../parse-common.js';
@@ -52,7 +52,7 @@ export const readSmapsRollup = (ctx: ReadCtx, pid: number): Map<string, number> 
 /** `/proc/<pid>/statm` second field (resident pages) × page size: RSS without reading the big status file. */
 export const readStatmRss = (ctx: ReadCtx, pid: number, pageSize: number): number | null =>
   ctx.get(`/proc/${pid}/statm`, S, (t) => {
-    const v = toInt(t.trim().split(/\s+/)[1]);
+    const v = statmResidentPages(t);
     if (v === null) throw new Error(`cannot parse statm '${t.trim()}'`);
     return v * pageSize;
   });

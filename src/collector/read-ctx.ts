@@ -26,6 +26,11 @@ export interface MissingCache {
   settings?: Map<string, SettingEntry>;
   /** generation of `settings` (pruneSettings) */
   settingsGen?: number;
+  /** `dir/file` paths made by ReadCtx.at, by dir then file; forgotten on every discovery task */
+  joined?: Map<string, Map<string, string>>;
+  /** `/proc/PID` (ReadCtx.proc) and `/proc/PID/task/TID` (ReadCtx.task) made once; forgotten with `joined` */
+  procDirs?: Map<number, string>;
+  taskDirs?: Map<number, { pid: number; dir: string }>;
 }
 
 /**
@@ -34,6 +39,9 @@ export interface MissingCache {
  * file keeps its parsed value across discovery.
  */
 export function pruneSettings(cache: MissingCache): void {
+  cache.joined?.clear();
+  cache.procDirs?.clear();
+  cache.taskDirs?.clear();
   const s = cache.settings;
   if (!s) return;
   const gen = cache.settingsGen ?? 0;
@@ -52,6 +60,36 @@ export class ReadCtx {
     /** false between settings ticks: carried() answers from the values of the last settings tick */
     readonly settingsDue = true,
   ) {}
+
+  /**
+   * `${dir}/${file}`, the same string object every tick until the next discovery task: the readers
+   * look each path up in the fs's descriptor pool and the settings cache every tick, and a path made
+   * afresh would be joined, flattened and hashed again for every lookup (a stable one keeps its hash).
+   */
+  at(dir: string, file: string): string {
+    const joined = (this.missing.joined ??= new Map());
+    let files = joined.get(dir);
+    if (files === undefined) { files = new Map(); joined.set(dir, files); }
+    let p = files.get(file);
+    if (p === undefined) { p = `${dir}/${file}`; files.set(file, p); }
+    return p;
+  }
+
+  /** `/proc/${pid}`, made once (as `at`). */
+  proc(pid: number): string {
+    const dirs = (this.missing.procDirs ??= new Map());
+    let d = dirs.get(pid);
+    if (d === undefined) { d = `/proc/${pid}`; dirs.set(pid, d); }
+    return d;
+  }
+
+  /** `/proc/${pid}/task/${tid}`, made once (as `at`). */
+  task(pid: number, tid: number): string {
+    const dirs = (this.missing.taskDirs ??= new Map());
+    let d = dirs.get(tid);
+    if (d === undefined || d.pid !== pid) { d = { pid, dir: `/proc/${pid}/task/${tid}` }; dirs.set(tid, d); }
+    return d.dir;
+  }
 
   /** Same fs/errors/cache for another guest. */
   forGuest(guest: string | null): ReadCtx {

@@ -1,5 +1,6 @@
 // Owns the small pure helpers every kernel-file parser shares: strict integers, nanosecond→µs via
-// BigInt, flat keyed files, and the parse error. No I/O.
+// BigInt, flat keyed files, the parse error, and the span helpers of the parsers that take a file in
+// place (whitespace, tokens and digits found by index, numbers read without a copy). No I/O.
 
 import { HostError } from '../engine/model/errors.js';
 

@@ -1,7 +1,9 @@
 // Owns ReadCtx, the thin error policy every collector reader goes through: a missing file is null
 // (absent is not zero) and remembered so the hot path does not pay for the same ENOENT every tick;
 // a parse error, EACCES or an I/O error becomes an `errors` entry and null; ENODEV/ESRCH mark the read
-// as "vanished" so the caller can check whether the guest went away mid-sample.
+// as "vanished" so the caller can check whether the guest went away mid-sample. Also the sampler's
+// caches it keeps in MissingCache: settings values with the text they were parsed from, and paths
+// made once per discovery (the same string every tick, so lookups do not hash it again).
 
 import { HostError } from '../engine/model/errors.js';
 import type { SourceErrorInfo } from '../engine/model/sample.js';
@@ -36,7 +38,8 @@ export interface MissingCache {
 /**
  * Drop the settings entries nobody asked for since the last call (a guest gone, a file no longer read)
  * and start a new generation; called on every discovery task instead of clearing them, so an unchanged
- * file keeps its parsed value across discovery.
+ * file keeps its parsed value across discovery. The paths made by at/proc/task are forgotten (a guest
+ * gone leaves none behind; the next reads make them again).
  */
 export function pruneSettings(cache: MissingCache): void {
   cache.joined?.clear();

@@ -130,6 +130,13 @@ function nicOf(ctx: ReadCtx, n: DiscoveredGuest['nics'][number], netDev: Map<str
   };
 }
 
+/** `vcpuN`, libvirt's group of vCPU N, made once per N (the same string every tick). */
+const vcpuGroupNames: string[] = [];
+function vcpuGroupName(index: number): string {
+  if (!(Number.isInteger(index) && index >= 0 && index < 65536)) return `vcpu${index}`;
+  return (vcpuGroupNames[index] ??= `vcpu${index}`);
+}
+
 export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState, o: GuestReadOptions): RawGuest {
   const own = g.cgroup?.own ?? false;
   const d = g.dirs;
@@ -188,8 +195,8 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
       lastCpu: null, cpusAllowed: null, cgroupPath: v.cgroupPath,
     };
     if (groupsDir && d && v.cgroupPath !== null) {
-      const key = `vcpu${v.index}`;
-      rv.cpuGroup = keepGroup(slow, key, readCpuGroup(ctx, `${groupsDir}/${key}`, d.version, slow.cpuGroups.get(key) ?? null));
+      const key = vcpuGroupName(v.index);
+      rv.cpuGroup = keepGroup(slow, key, readCpuGroup(ctx, ctx.at(groupsDir, key), d.version, slow.cpuGroups.get(key) ?? null));
     }
     readVcpuCounters(ctx, g.pid, rv, false);
     if (rereadAllowed) slow.cpusAllowed.set(v.tid, readCpusAllowed(ctx, g.pid, v.tid));
@@ -211,7 +218,7 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
     vcpus,
     emulatorCpus: null,
     emulatorCpuGroup: groupsDir && d
-      ? keepGroup(slow, 'emulator', readCpuGroup(ctx, `${groupsDir}/emulator`, d.version, slow.cpuGroups.get('emulator') ?? null))
+      ? keepGroup(slow, 'emulator', readCpuGroup(ctx, ctx.at(groupsDir, 'emulator'), d.version, slow.cpuGroups.get('emulator') ?? null))
       : null,
     cpu: {
       usageUsec, userUsec, systemUsec,

@@ -18,7 +18,7 @@ import { ProcScanMemo } from './discovery/proc-memo.js';
 import type { DiscoveredGuest } from './discovery/types.js';
 import { newSlowState, readGuest, readVcpuCounters, type GuestSlowState } from './guest-reader.js';
 import { CLK_TCK, PAGE_SIZE, readHost, readHostStatic, type HostStatic } from './host-reader.js';
-import { ReadCtx, type MissingCache } from './read-ctx.js';
+import { pruneSettings, ReadCtx, type MissingCache } from './read-ctx.js';
 import { readBlockName } from './sysfs/read.js';
 import { parseNetDev } from './procfs/parse.js';
 
@@ -66,7 +66,7 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
 
   const runDiscovery = (ctx: ReadCtx): void => {
     missing.paths.clear();
-    missing.settings?.clear();
+    pruneSettings(missing);
     devNames.clear();
     const res = discover(ctx, { extraQmpSockets: deps.extraQmpSockets ?? [], procMemo, cgroupMemo });
     const prev = guests ?? [];

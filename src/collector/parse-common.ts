@@ -1,5 +1,6 @@
 // Owns the small pure helpers every kernel-file parser shares: strict integers, nanosecond→µs via
-// BigInt, flat keyed files, and the parse error. No I/O.
+// BigInt, flat keyed files, the parse error, and the span helpers of the parsers that take a file in
+// place (whitespace, tokens and digits found by index, numbers read without a copy). No I/O.
 
 import { HostError } from '../engine/model/errors.js';
 
@@ -61,8 +62,8 @@ function isKeyChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 40 || c === 41;
 }
 
-/** A JavaScript `\s` character (WhiteSpace or LineTerminator). */
-function isSpace(c: number): boolean {
+/** A JavaScript `\s` character (WhiteSpace or LineTerminator): what `trim()` and `/\s/` take. */
+export function isSpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f
     || c === 0x205f || c === 0x3000 || c === 0xfeff;
@@ -87,6 +88,40 @@ export function flatKeyedSpan(text: string, from: number, to: number, span: Keye
   span.valEnd = i;
   while (i < to && isSpace(text.charCodeAt(i))) i++;
   return i === to;
+}
+
+/** The first index in [from, to) that is not `\s` (to when none): text[from, to).trim() starts there. */
+export function skipSpace(text: string, from: number, to: number): number {
+  while (from < to && isSpace(text.charCodeAt(from))) from++;
+  return from;
+}
+
+/** The end of text[from, to) without its trailing `\s` (from when all is space). */
+export function trimEnd(text: string, from: number, to: number): number {
+  while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+  return to;
+}
+
+/** The end of the run of non-`\s` characters starting at from (at most to). */
+export function tokenEnd(text: string, from: number, to: number): number {
+  while (from < to && !isSpace(text.charCodeAt(from))) from++;
+  return from;
+}
+
+/** The end of the run of ASCII digits starting at from (at most to). */
+export function digitsEnd(text: string, from: number, to: number): number {
+  while (from < to) {
+    const d = text.charCodeAt(from) - 48;
+    if (d < 0 || d > 9) break;
+    from++;
+  }
+  return from;
+}
+
+/** Number(text[from, to)) of ASCII digits, without a copy up to 15 digits (exact there). */
+export function spanDigitsValue(text: string, from: number, to: number): number {
+  const v = spanDigits(text, from, to);
+  return v === null ? Number.NaN : v < 0 ? Number(text.slice(from, to)) : v;
 }
 
 /** True when text[from, to) is exactly key. */

@@ -1,17 +1,55 @@
 // Owns ReadCtx, the thin error policy every collector reader goes through: a missing file is null
 // (absent is not zero) and remembered so the hot path does not pay for the same ENOENT every tick;
 // a parse error, EACCES or an I/O error becomes an `errors` entry and null; ENODEV/ESRCH mark the read
-// as "vanished" so the caller can check whether the guest went away mid-sample.
+// as "vanished" so the caller can check whether the guest went away mid-sample. Also the sampler's
+// caches it keeps in MissingCache: settings values with the text they were parsed from, and paths
+// made once per discovery (the same string every tick, so lookups do not hash it again).
 
 import { HostError } from '../engine/model/errors.js';
 import type { SourceErrorInfo } from '../engine/model/sample.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
 
+/** A settings file's last reading: its text, what that parsed to, and whether it parsed without an error. */
+export interface SettingEntry {
+  text: string | null;
+  value: unknown;
+  ok: boolean;
+  /** the pruning generation in which it was last asked for (pruneSettings) */
+  gen: number;
+}
+
 export interface MissingCache {
   /** paths that were missing; cleared on every discovery task */
   paths: Set<string>;
-  /** parsed settings files (limits, weights, cpusets) carried between settings ticks */
-  settings?: Map<string, unknown>;
+  /**
+   * settings files (limits, weights, cpusets) carried between settings ticks, with the text they were
+   * parsed from: a settings tick that reads the same text again takes the same value without parsing
+   */
+  settings?: Map<string, SettingEntry>;
+  /** generation of `settings` (pruneSettings) */
+  settingsGen?: number;
+  /** `dir/file` paths made by ReadCtx.at, by dir then file; forgotten on every discovery task */
+  joined?: Map<string, Map<string, string>>;
+  /** `/proc/PID` (ReadCtx.proc) and `/proc/PID/task/TID` (ReadCtx.task) made once; forgotten with `joined` */
+  procDirs?: Map<number, string>;
+  taskDirs?: Map<number, { pid: number; dir: string }>;
+}
+
+/**
+ * Drop the settings entries nobody asked for since the last call (a guest gone, a file no longer read)
+ * and start a new generation; called on every discovery task instead of clearing them, so an unchanged
+ * file keeps its parsed value across discovery. The paths made by at/proc/task are forgotten (a guest
+ * gone leaves none behind; the next reads make them again).
+ */
+export function pruneSettings(cache: MissingCache): void {
+  cache.joined?.clear();
+  cache.procDirs?.clear();
+  cache.taskDirs?.clear();
+  const s = cache.settings;
+  if (!s) return;
+  const gen = cache.settingsGen ?? 0;
+  for (const [p, e] of s) if (e.gen < gen) s.delete(p);
+  cache.settingsGen = gen + 1;
 }
 
 export class ReadCtx {
@@ -26,6 +64,36 @@ export class ReadCtx {
     readonly settingsDue = true,
   ) {}
 
+  /**
+   * `${dir}/${file}`, the same string object every tick until the next discovery task: the readers
+   * look each path up in the fs's descriptor pool and the settings cache every tick, and a path made
+   * afresh would be joined, flattened and hashed again for every lookup (a stable one keeps its hash).
+   */
+  at(dir: string, file: string): string {
+    const joined = (this.missing.joined ??= new Map());
+    let files = joined.get(dir);
+    if (files === undefined) { files = new Map(); joined.set(dir, files); }
+    let p = files.get(file);
+    if (p === undefined) { p = `${dir}/${file}`; files.set(file, p); }
+    return p;
+  }
+
+  /** `/proc/${pid}`, made once (as `at`). */
+  proc(pid: number): string {
+    const dirs = (this.missing.procDirs ??= new Map());
+    let d = dirs.get(pid);
+    if (d === undefined) { d = `/proc/${pid}`; dirs.set(pid, d); }
+    return d;
+  }
+
+  /** `/proc/${pid}/task/${tid}`, made once (as `at`). */
+  task(pid: number, tid: number): string {
+    const dirs = (this.missing.taskDirs ??= new Map());
+    let d = dirs.get(tid);
+    if (d === undefined || d.pid !== pid) { d = { pid, dir: `/proc/${pid}/task/${tid}` }; dirs.set(tid, d); }
+    return d.dir;
+  }
+
   /** Same fs/errors/cache for another guest. */
   forGuest(guest: string | null): ReadCtx {
     return new ReadCtx(this.fs, this.errors, this.missing, guest, this.settingsDue);
@@ -39,10 +107,18 @@ export class ReadCtx {
    */
   carried<T>(path: string, source: string, parse: (text: string) => T): T | null {
     const cache = this.missing.settings;
-    if (!this.settingsDue && cache?.has(path)) return cache.get(path) as T | null;
+    const e = cache?.get(path);
+    const gen = this.missing.settingsGen ?? 0;
+    if (e !== undefined) e.gen = gen;
+    if (!this.settingsDue && e !== undefined) return e.value as T | null;
     const t = this.setting(path, source);
+    // the same text parses to the same value (every parser here is a pure function of the text): no
+    // parse, no new objects; a text that failed to parse is parsed again, so its error is recorded again
+    if (e !== undefined && e.ok && t !== null && t === e.text) return e.value as T;
+    const errorsBefore = this.errors.length;
     const v = t === null ? null : this.parse(t, path, source, parse);
-    cache?.set(path, v);
+    const ok = t !== null && this.errors.length === errorsBefore;
+    if (e !== undefined) { e.text = t; e.value = v; e.ok = ok; } else cache?.set(path, { text: t, value: v, ok, gen });
     return v;
   }
 

@@ -6,7 +6,8 @@
 import type { Limit } from '../../engine/model/sample.js';
 import { parseCpuList } from '../../engine/model/cpulist.js';
 import {
-  flatKeyedSpan, type KeyedSpan, nsTextToUsec, parseError, parseFlatKeyed, parseNestedKeyed, parseSingleInt, spanIs, spanNsToUsec, spanToInt, toFloat, toInt,
+  digitsEnd, flatKeyedSpan, type KeyedSpan, nsTextToUsec, parseError, parseFlatKeyed, parseNestedKeyed, parseSingleInt, skipSpace, spanDigitsValue,
+  spanIs, spanNsToUsec, spanToInt, toInt, tokenEnd, trimEnd,
 } from '../parse-common.js';
 
 export interface CpuStat {
@@ -98,15 +99,43 @@ function parseDeviceKeyed(text: string): Array<[string, Map<string, string>]> {
   return [...parseNestedKeyed(text)].filter(([dev]) => /^\d+:\d+$/.test(dev));
 }
 
-/** v2 `io.stat`: `MAJ:MIN key=val …` per device that saw I/O; unknown keys ignored. */
+const IO_STAT_KEYS = ['rbytes', 'wbytes', 'rios', 'wios', 'dbytes', 'dios'] as const;
+
+/** True when text[from, to) is `MAJ:MIN` (`^\d+:\d+$`). */
+function isDeviceKey(text: string, from: number, to: number): boolean {
+  const c = digitsEnd(text, from, to);
+  return c > from && c < to && text.charCodeAt(c) === 58 && c + 1 < to && digitsEnd(text, c + 1, to) === to;
+}
+
+/**
+ * v2 `io.stat`: `MAJ:MIN key=val …` per device that saw I/O; unknown keys ignored. Read for every guest
+ * every tick, so the lines are taken in place, with the nested-keyed reading it replaced: whitespace
+ * separated tokens of the trimmed line, the first `=` of a token splits key and value, the last of a
+ * repeated key wins, a repeated device takes the later line at the first one's place.
+ */
 export function parseIoStat(text: string): Map<string, IoStatEntry> {
   const out = new Map<string, IoStatEntry>();
-  for (const [dev, kv] of parseDeviceKeyed(text)) {
-    out.set(dev, {
-      rbytes: toInt(kv.get('rbytes')), wbytes: toInt(kv.get('wbytes')),
-      rios: toInt(kv.get('rios')), wios: toInt(kv.get('wios')),
-      dbytes: toInt(kv.get('dbytes')), dios: toInt(kv.get('dios')),
-    });
+  const n = text.length;
+  for (let ls = 0; ls <= n;) {
+    let le = text.indexOf('\n', ls);
+    if (le < 0) le = n;
+    const next = le + 1;
+    const ks = skipSpace(text, ls, le);
+    ls = next;
+    const ke = tokenEnd(text, ks, le);
+    if (!isDeviceKey(text, ks, ke)) continue;
+    const e: IoStatEntry = { rbytes: null, wbytes: null, rios: null, wios: null, dbytes: null, dios: null };
+    for (let ts = skipSpace(text, ke, le); ts < le;) {
+      const te = tokenEnd(text, ts, le);
+      const eq = text.indexOf('=', ts);
+      if (eq > ts && eq < te) {
+        for (const k of IO_STAT_KEYS) {
+          if (spanIs(text, ts, eq, k)) { e[k] = spanToInt(text, eq + 1, te); break; }
+        }
+      }
+      ts = skipSpace(text, te, le);
+    }
+    out.set(text.slice(ks, ke), e);
   }
   return out;
 }
@@ -246,16 +275,66 @@ export function parseHugetlbNumaStat(text: string): Record<string, number> | nul
 export interface PsiLine { avg10: number; avg60: number; avg300: number; totalUsec: number }
 export interface Psi { some: PsiLine | null; full: PsiLine | null }
 
-/** PSI (`cpu.pressure`, `/proc/pressure/io`, …): `some|full avg10=… avg60=… avg300=… total=<µs>`. */
+/**
+ * A PSI average `[\d.]+` at text[from, to) as `toFloat(…) ?? 0` reads it: digits with an optional
+ * `.digits` part, else 0. Exact without a copy: the digits as one integer divided by a power of ten is
+ * the correctly rounded quotient, i.e. what Number() gives for the text (within 2^53 and 10^22).
+ */
+function psiAvg(text: string, from: number, to: number): number {
+  const ie = digitsEnd(text, from, to);
+  if (ie === from) return 0;
+  if (ie === to) return spanDigitsValue(text, from, to);
+  if (text.charCodeAt(ie) !== 46) return 0;
+  const fe = digitsEnd(text, ie + 1, to);
+  if (fe === ie + 1 || fe !== to) return 0;
+  const fracDigits = fe - ie - 1;
+  if (to - from - 1 > 15 || fracDigits > 22) return Number(text.slice(from, to));
+  return (spanDigitsValue(text, from, ie) * 10 ** fracDigits + spanDigitsValue(text, ie + 1, fe)) / 10 ** fracDigits;
+}
+
+const PSI_FIELDS = [' avg10=', ' avg60=', ' avg300=', ' total='] as const;
+/** where parsePsi found the four values of a line (start, end pairs): scratch, reused */
+const PSI_AT = [0, 0, 0, 0, 0, 0, 0, 0];
+
+/**
+ * PSI (`cpu.pressure`, `/proc/pressure/io`, …): `some|full avg10=… avg60=… avg300=… total=<µs>`. Read
+ * three times per guest every tick, so each line is taken in place, exactly as the line regex
+ * `^(some|full) avg10=([\d.]+) avg60=([\d.]+) avg300=([\d.]+) total=(\d+)$` on the trimmed line took it;
+ * other lines are skipped.
+ */
 export function parsePsi(text: string): Psi {
   const out: Psi = { some: null, full: null };
-  for (const line of text.split('\n')) {
-    const m = /^(some|full) avg10=([\d.]+) avg60=([\d.]+) avg300=([\d.]+) total=(\d+)$/.exec(line.trim());
-    if (!m) continue;
+  const n = text.length;
+  const at = PSI_AT;
+  for (let ls = 0; ls <= n;) {
+    let le = text.indexOf('\n', ls);
+    if (le < 0) le = n;
+    const next = le + 1;
+    const s = skipSpace(text, ls, le);
+    le = trimEnd(text, s, le);
+    ls = next;
+    const some = text.startsWith('some', s);
+    if (!some && !text.startsWith('full', s)) continue;
+    // each field: its name, then a run of [\d.] (digits only for total); the value spans go to `at`
+    let i = s + 4;
+    let ok = true;
+    for (let f = 0; f < 4 && ok; f++) {
+      const name = PSI_FIELDS[f] as string;
+      if (!text.startsWith(name, i)) { ok = false; break; }
+      const vs = i + name.length;
+      let ve = vs;
+      if (f < 3) { while (ve < le) { const c = text.charCodeAt(ve); if (c === 46 || (c >= 48 && c <= 57)) ve++; else break; } }
+      else ve = digitsEnd(text, vs, le);
+      if (ve === vs) ok = false;
+      at[2 * f] = vs; at[2 * f + 1] = ve;
+      i = ve;
+    }
+    if (!ok || i !== le) continue;
     const l: PsiLine = {
-      avg10: toFloat(m[2]) ?? 0, avg60: toFloat(m[3]) ?? 0, avg300: toFloat(m[4]) ?? 0, totalUsec: Number(m[5]),
+      avg10: psiAvg(text, at[0] as number, at[1] as number), avg60: psiAvg(text, at[2] as number, at[3] as number),
+      avg300: psiAvg(text, at[4] as number, at[5] as number), totalUsec: spanDigitsValue(text, at[6] as number, at[7] as number),
     };
-    if (m[1] === 'some') out.some = l; else out.full = l;
+    if (some) out.some = l; else out.full = l;
   }
   return out;
 }

@@ -13,22 +13,22 @@ import {
 
 const S = 'cgroup';
 
-export const readCpuStat = (ctx: ReadCtx, dir: string): CpuStat | null => ctx.get(`${dir}/cpu.stat`, S, parseCpuStat);
+export const readCpuStat = (ctx: ReadCtx, dir: string): CpuStat | null => ctx.get(ctx.at(dir, 'cpu.stat'), S, parseCpuStat);
 export const readCpuMax = (ctx: ReadCtx, dir: string): { quotaUsec: Limit; periodUsec: number } | null =>
-  ctx.carried(`${dir}/cpu.max`, S, parseCpuMax);
-export const readCpuWeight = (ctx: ReadCtx, dir: string): number | null => ctx.carried(`${dir}/cpu.weight`, S, (t) => parseCgroupInt(t, 'cpu.weight'));
-export const readCpuShares = (ctx: ReadCtx, dir: string): number | null => ctx.carried(`${dir}/cpu.shares`, S, (t) => parseCgroupInt(t, 'cpu.shares'));
-export const readCfsQuota = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(`${dir}/cpu.cfs_quota_us`, S, parseCfsQuota);
+  ctx.carried(ctx.at(dir, 'cpu.max'), S, parseCpuMax);
+export const readCpuWeight = (ctx: ReadCtx, dir: string): number | null => ctx.carried(ctx.at(dir, 'cpu.weight'), S, (t) => parseCgroupInt(t, 'cpu.weight'));
+export const readCpuShares = (ctx: ReadCtx, dir: string): number | null => ctx.carried(ctx.at(dir, 'cpu.shares'), S, (t) => parseCgroupInt(t, 'cpu.shares'));
+export const readCfsQuota = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(ctx.at(dir, 'cpu.cfs_quota_us'), S, parseCfsQuota);
 export const readCfsPeriod = (ctx: ReadCtx, dir: string): number | null =>
-  ctx.carried(`${dir}/cpu.cfs_period_us`, S, (t) => parseCgroupInt(t, 'cpu.cfs_period_us'));
+  ctx.carried(ctx.at(dir, 'cpu.cfs_period_us'), S, (t) => parseCgroupInt(t, 'cpu.cfs_period_us'));
 export const readCpuacctUsage = (ctx: ReadCtx, dir: string, file = 'cpuacct.usage'): number | null =>
-  ctx.get(`${dir}/${file}`, S, parseCpuacctUsage);
-export const readCpuset = (ctx: ReadCtx, dir: string, file: string): string | null => ctx.carried(`${dir}/${file}`, S, parseCpusetList);
+  ctx.get(ctx.at(dir, file), S, parseCpuacctUsage);
+export const readCpuset = (ctx: ReadCtx, dir: string, file: string): string | null => ctx.carried(ctx.at(dir, file), S, parseCpusetList);
 export const readMemoryCurrent = (ctx: ReadCtx, dir: string, file = 'memory.current'): number | null =>
-  ctx.get(`${dir}/${file}`, S, (t) => parseCgroupInt(t, file));
-export const readMemoryMax = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(`${dir}/memory.max`, S, parseMemoryMax);
-export const readMemoryLimitV1 = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(`${dir}/memory.limit_in_bytes`, S, parseMemoryLimitV1);
-export const readMemoryStat = (ctx: ReadCtx, dir: string): Map<string, number> | null => ctx.get(`${dir}/memory.stat`, S, parseMemoryStat);
+  ctx.get(ctx.at(dir, file), S, (t) => parseCgroupInt(t, file));
+export const readMemoryMax = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(ctx.at(dir, 'memory.max'), S, parseMemoryMax);
+export const readMemoryLimitV1 = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(ctx.at(dir, 'memory.limit_in_bytes'), S, parseMemoryLimitV1);
+export const readMemoryStat = (ctx: ReadCtx, dir: string): Map<string, number> | null => ctx.get(ctx.at(dir, 'memory.stat'), S, parseMemoryStat);
 
 /**
  * CFS limit and throttling of a CPU sub-group (libvirt's vcpuN / emulator): v1 cpu.cfs_quota_us,
@@ -69,6 +69,25 @@ function tighter(a: { q: Limit | null; p: number | null }, b: { q: Limit | null;
   if (b.q === null || b.q === 'max') return a.q === null ? b : a;
   if (a.q === null || a.q === 'max') return b;
   return b.q / (b.p ?? 100000) < a.q / (a.p ?? 100000) ? b : a;
+}
+
+const CPUSET_FILES_V2 = { cpus: 'cpuset.cpus', ecpus: 'cpuset.cpus.effective', mems: 'cpuset.mems', emems: 'cpuset.mems.effective' } as const;
+const CPUSET_FILES_V1 = { cpus: 'cpuset.cpus', ecpus: 'cpuset.effective_cpus', mems: 'cpuset.mems', emems: 'cpuset.effective_mems' } as const;
+
+/**
+ * A cpuset file of the guest: the nested group's (where libvirt writes cpuset) is the more specific one
+ * when it has a value, else the guest's own; an empty value only when neither has one.
+ */
+function pickCpuset(ctx: ReadCtx, d: GuestCgroupDirs, file: string): string | null {
+  let fallback: string | null = null;
+  for (let i = 0; i < 2; i++) {
+    const dir = i === 0 ? d.nested?.cpuset : d.cpuset;
+    if (!dir) continue;
+    const v = readCpuset(ctx, dir, file);
+    if (v !== null && v !== '') return v;
+    if (v !== null && fallback === null) fallback = v;
+  }
+  return fallback;
 }
 
 export function readGuestCpu(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean): CgroupCpu {
@@ -115,24 +134,11 @@ export function readGuestCpu(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean): Cg
   }
   out.quotaUsec = quota.q;
   out.periodUsec = quota.p;
-  const files = d.version === 2
-    ? { cpus: 'cpuset.cpus', ecpus: 'cpuset.cpus.effective', mems: 'cpuset.mems', emems: 'cpuset.mems.effective' }
-    : { cpus: 'cpuset.cpus', ecpus: 'cpuset.effective_cpus', mems: 'cpuset.mems', emems: 'cpuset.effective_mems' };
-  // the nested group (where libvirt writes cpuset) is the more specific one when it has a value
-  const dirs = [d.nested?.cpuset, d.cpuset].filter((x): x is string => !!x);
-  const pick = (file: string): string | null => {
-    let fallback: string | null = null;
-    for (const dir of dirs) {
-      const v = readCpuset(ctx, dir, file);
-      if (v !== null && v !== '') return v;
-      if (v !== null && fallback === null) fallback = v;
-    }
-    return fallback;
-  };
-  out.cpuset = pick(files.cpus);
-  out.cpusetEffective = pick(files.ecpus);
-  out.mems = pick(files.mems);
-  out.memsEffective = pick(files.emems);
+  const files = d.version === 2 ? CPUSET_FILES_V2 : CPUSET_FILES_V1;
+  out.cpuset = pickCpuset(ctx, d, files.cpus);
+  out.cpusetEffective = pickCpuset(ctx, d, files.ecpus);
+  out.mems = pickCpuset(ctx, d, files.mems);
+  out.memsEffective = pickCpuset(ctx, d, files.emems);
   return out;
 }
 
@@ -185,7 +191,7 @@ export function readGuestMemory(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, 
 /** Per-node resident bytes from memory.numa_stat plus hugetlb.<size>.numa_stat; null when unavailable. */
 export function readGuestNumaStat(ctx: ReadCtx, d: GuestCgroupDirs, hugeSizesKb: readonly number[], pageSize: number): Record<string, number> | null {
   if (!d.memory) return null;
-  const st = ctx.get(`${d.memory}/memory.numa_stat`, S, parseMemoryNumaStat);
+  const st = ctx.get(ctx.at(d.memory, 'memory.numa_stat'), S, parseMemoryNumaStat);
   const out = st ? numaStatBytes(st, d.version, pageSize) : null;
   if (!out) return null;
   if (d.hugetlb) {
@@ -196,6 +202,9 @@ export function readGuestNumaStat(ctx: ReadCtx, d: GuestCgroupDirs, hugeSizesKb:
   }
   return out;
 }
+
+/** `MAJ:MIN` in numeric order: what `localeCompare(…, 'en', { numeric: true })` gives, one collator made once. */
+const DEVICE_ORDER = new Intl.Collator('en', { numeric: true });
 
 /** Disks per host block device from io.stat/io.max (v2) or blkio.throttle.* (v1). `devName` maps MAJ:MIN → name. */
 export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, devName: (majmin: string) => string | null): RawDisk[] {
@@ -217,7 +226,7 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
   const lim = (v: Limit | null): number | null => (v === null || v === 'max' ? null : v);
   if (d.version === 2) {
     if (own) {
-      const st = ctx.get(`${d.io}/io.stat`, S, parseIoStat);
+      const st = ctx.get(ctx.at(d.io, 'io.stat'), S, parseIoStat);
       for (const [dev, e] of st ?? []) {
         const x = disk(dev);
         x.readOps = e.rios; x.writeOps = e.wios; x.readBytes = e.rbytes; x.writeBytes = e.wbytes;
@@ -225,7 +234,7 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
     }
     for (const dir of [d.io, d.nested?.io]) {
       if (!dir) continue;
-      for (const [dev, e] of ctx.carried(`${dir}/io.max`, S, parseIoMax) ?? []) {
+      for (const [dev, e] of ctx.carried(ctx.at(dir, 'io.max'), S, parseIoMax) ?? []) {
         const l = disk(dev).limits;
         const pickMin = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
         l.readBytesPerSec = pickMin(l.readBytesPerSec, lim(e.rbps));
@@ -237,10 +246,11 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
   } else {
     if (own) {
       // libvirt v1 puts QEMU's threads in child groups: the _recursive files include them
-      const rw = (base: string): ReturnType<typeof parseBlkioRwstat> | null =>
-        ctx.get(`${d.io}/${base}_recursive`, S, parseBlkioRwstat) ?? ctx.get(`${d.io}/${base}`, S, parseBlkioRwstat);
-      const bytes = rw('blkio.throttle.io_service_bytes');
-      const ios = rw('blkio.throttle.io_serviced');
+      const io = d.io;
+      const rw = (base: string, recursive: string): ReturnType<typeof parseBlkioRwstat> | null =>
+        ctx.get(ctx.at(io, recursive), S, parseBlkioRwstat) ?? ctx.get(ctx.at(io, base), S, parseBlkioRwstat);
+      const bytes = rw('blkio.throttle.io_service_bytes', 'blkio.throttle.io_service_bytes_recursive');
+      const ios = rw('blkio.throttle.io_serviced', 'blkio.throttle.io_serviced_recursive');
       for (const [dev, e] of bytes?.devices ?? []) { const x = disk(dev); x.readBytes = e.read; x.writeBytes = e.write; }
       for (const [dev, e] of ios?.devices ?? []) { const x = disk(dev); x.readOps = e.read; x.writeOps = e.write; }
     }
@@ -251,21 +261,21 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
     for (const dir of [d.io, d.nested?.io]) {
       if (!dir) continue;
       for (const [file, key] of files) {
-        for (const [dev, v] of ctx.carried(`${dir}/${file}`, S, parseBlkioThrottleDevice) ?? []) {
+        for (const [dev, v] of ctx.carried(ctx.at(dir, file), S, parseBlkioThrottleDevice) ?? []) {
           const l = disk(dev).limits;
           l[key] = l[key] === null ? v : Math.min(l[key] as number, v);
         }
       }
     }
   }
-  return [...disks.values()].sort((a, b) => (a.device ?? '').localeCompare(b.device ?? '', 'en', { numeric: true }));
+  return [...disks.values()].sort((a, b) => DEVICE_ORDER.compare(a.device ?? '', b.device ?? ''));
 }
 
 /** PSI totals of a directory (v2 cgroup or /proc/pressure); null when no pressure file exists. */
 export function readPsiTotals(ctx: ReadCtx, dir: string, names: { cpu: string; io: string; mem: string }): RawPsiTotals | null {
-  const cpu = ctx.get(`${dir}/${names.cpu}`, 'psi', parsePsi);
-  const io = ctx.get(`${dir}/${names.io}`, 'psi', parsePsi);
-  const mem = ctx.get(`${dir}/${names.mem}`, 'psi', parsePsi);
+  const cpu = ctx.get(ctx.at(dir, names.cpu), 'psi', parsePsi);
+  const io = ctx.get(ctx.at(dir, names.io), 'psi', parsePsi);
+  const mem = ctx.get(ctx.at(dir, names.mem), 'psi', parsePsi);
   if (!cpu && !io && !mem) return null;
   return {
     cpuSomeUsec: cpu?.some?.totalUsec ?? null, cpuFullUsec: cpu?.full?.totalUsec ?? null,

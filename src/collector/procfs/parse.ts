@@ -4,24 +4,51 @@
 // may contain spaces, ksm_stat mixes `key value` and `key: yes|no`. Text in, values out; no I/O.
 
 import type { RawCpuTimes } from '../../engine/model/sample.js';
-import { nsDigitsToUsec, parseError, toInt } from '../parse-common.js';
+import {
+  digitsEnd, parseError, skipSpace, spanDigitsValue, spanNsToUsec, spanToInt, toInt, tokenEnd, trimEnd,
+} from '../parse-common.js';
 
-const CPU_KEYS = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guestNice'] as const;
+/** the first ten numbers of a /proc/stat cpu line (parseProcStat's scratch, reused) */
+const CPU_VALS = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
-/** `/proc/stat` cpu lines: aggregate and per CPU (ticks). Missing trailing columns (old kernels) are 0. */
+/**
+ * `/proc/stat` cpu lines: aggregate and per CPU (ticks). Missing trailing columns (old kernels) are 0.
+ * A line counts when it starts with `cpu`, its label is `cpu` or `cpuN`, and all of its (at least 4)
+ * fields are integers. Taken in place (one line per CPU every tick): no split, regex or copy per field.
+ */
 export function parseProcStat(text: string): { total: RawCpuTimes | null; perCpu: Record<string, RawCpuTimes> } {
   let total: RawCpuTimes | null = null;
   const perCpu: Record<string, RawCpuTimes> = {};
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('cpu')) continue;
-    const parts = line.trim().split(/\s+/);
-    const label = parts[0] as string;
-    const nums = parts.slice(1).map((s) => toInt(s));
-    if (nums.length < 4 || nums.some((n) => n === null)) continue;
-    const t = {} as RawCpuTimes;
-    CPU_KEYS.forEach((k, i) => { t[k] = nums[i] ?? 0; });
-    if (label === 'cpu') total = t;
-    else if (/^cpu\d+$/.test(label)) perCpu[label.slice(3)] = t;
+  const n = text.length;
+  const v = CPU_VALS;
+  for (let ls = 0; ls <= n;) {
+    let le = text.indexOf('\n', ls);
+    if (le < 0) le = n;
+    const next = le + 1;
+    const start = ls;
+    ls = next;
+    if (!text.startsWith('cpu', start)) continue;
+    le = trimEnd(text, start, le);
+    const labelEnd = tokenEnd(text, start, le);
+    let count = 0;
+    let ok = true;
+    for (let ts = skipSpace(text, labelEnd, le); ts < le;) {
+      const te = tokenEnd(text, ts, le);
+      const x = spanToInt(text, ts, te);
+      if (x === null) { ok = false; break; }
+      if (count < 10) v[count] = x;
+      count++;
+      ts = skipSpace(text, te, le);
+    }
+    if (!ok || count < 4) continue;
+    // the first four are there (count >= 4); a missing trailing column is 0
+    const t: RawCpuTimes = {
+      user: v[0] as number, nice: v[1] as number, system: v[2] as number, idle: v[3] as number,
+      iowait: count > 4 ? v[4] as number : 0, irq: count > 5 ? v[5] as number : 0, softirq: count > 6 ? v[6] as number : 0,
+      steal: count > 7 ? v[7] as number : 0, guest: count > 8 ? v[8] as number : 0, guestNice: count > 9 ? v[9] as number : 0,
+    };
+    if (labelEnd === start + 3) total = t;
+    else if (digitsEnd(text, start + 3, labelEnd) === labelEnd) perCpu[text.slice(start + 3, labelEnd)] = t;
   }
   return { total, perCpu };
 }
@@ -137,15 +164,36 @@ export function statusField(text: string, key: string): string | null {
 
 export interface Schedstat { runUsec: number; waitUsec: number; timeslices: number }
 
-/** `/proc/<pid>/task/<tid>/schedstat`: on-CPU ns, run-queue wait ns, timeslices → µs. */
+/**
+ * `/proc/<pid>/task/<tid>/schedstat`: on-CPU ns, run-queue wait ns, timeslices → µs. Read for every vCPU
+ * every tick, so taken in place (no trim, regex or copy): `^\d+\s+\d+\s+\d+$` after trimming, as before.
+ */
 export function parseSchedstat(text: string): Schedstat {
-  const m = /^(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(text.trim());
-  if (!m) throw parseError('schedstat', text);
+  const n = trimEnd(text, 0, text.length);
+  const a = skipSpace(text, 0, n);
+  const ae = digitsEnd(text, a, n);
+  const b = skipSpace(text, ae, n);
+  const be = digitsEnd(text, b, n);
+  const c = skipSpace(text, be, n);
+  const ce = digitsEnd(text, c, n);
+  if (ae === a || b === ae || be === b || c === be || ce === c || ce !== n) throw parseError('schedstat', text);
   return {
-    runUsec: nsDigitsToUsec(m[1] as string),
-    waitUsec: nsDigitsToUsec(m[2] as string),
-    timeslices: Number(m[3]),
+    runUsec: spanNsToUsec(text, a, ae) as number,
+    waitUsec: spanNsToUsec(text, b, be) as number,
+    timeslices: spanDigitsValue(text, c, ce),
   };
+}
+
+/**
+ * `/proc/<pid>/statm`: the second field (resident pages) as `toInt(text.trim().split(/\s+/)[1])` gives
+ * it, taken in place (read for every guest every tick); null when missing or not an integer.
+ */
+export function statmResidentPages(text: string): number | null {
+  const n = text.length;
+  const a = tokenEnd(text, skipSpace(text, 0, n), n);
+  const b = skipSpace(text, a, n);
+  if (b === a) return null;
+  return spanToInt(text, b, tokenEnd(text, b, n));
 }
 
 /** `/proc/<pid>/cmdline`: NUL-separated arguments with a trailing NUL; empty for kernel threads/zombies. */

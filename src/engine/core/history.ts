@@ -18,7 +18,7 @@
 // A sum is null when any part is null (absent is not zero). Series of a guest that vanished are
 // dropped once a whole window has passed without it.
 
-import { allDisks, sumCounted } from '../model/disk-io.js';
+import { allDisks, countedDisks } from '../model/disk-io.js';
 import { DeviceHistory } from './device-history.js';
 import { VirtuneError } from '../model/errors.js';
 import type { HistoryWindow, SeriesStats } from '../model/diagnosis.js';
@@ -71,19 +71,37 @@ function maxKnown<T>(items: readonly T[], get: (x: T) => number | null): number 
   return m;
 }
 
-function diagnosisMetrics(g: GuestSnap, emit: Emit): void {
-  const disks = allDisks(g);
+/** the larger known one of two figures (maxKnown of the pair, without the pair) */
+const max2 = (a: number | null, b: number | null): number | null => (a === null ? b : b !== null && b > a ? b : a);
+const diskLatency = (d: DiskSnap): number | null => max2(d.readLatencyMs, d.writeLatencyMs);
+
+function hasAnyLimit(d: DiskSnap): boolean {
+  const l = d.limits as unknown as Record<string, unknown>;
+  for (const k in l) if (l[k] !== null) return true;
+  return false;
+}
+
+function diagnosisMetrics(g: GuestSnap, emit: Emit, disks: readonly DiskSnap[]): void {
   if (disks.length > 0) {
-    emit('disks.latencyMs', maxKnown(disks, (d) => maxKnown([d.readLatencyMs, d.writeLatencyMs], (x) => x)));
-    const hasLimit = disks.some((d) => Object.values(d.limits).some((v) => v !== null));
-    if (hasLimit) emit('disks.limitUsePct', maxKnown(disks, diskLimitUsePct));
+    emit('disks.latencyMs', maxKnown(disks, diskLatency));
+    if (disks.some(hasAnyLimit)) emit('disks.limitUsePct', maxKnown(disks, diskLimitUsePct));
   }
   if (g.nics.length > 0) {
-    emit('nics.droppedPerSec', sum(g.nics, (n) => (n.rxDroppedPerSec === null || n.txDroppedPerSec === null ? null : n.rxDroppedPerSec + n.txDroppedPerSec)));
-    if (g.nics.some((n) => n.shaping.inKbitPerSec !== null || n.shaping.outKbitPerSec !== null)) emit('nics.shapingUsePct', maxKnown(g.nics, nicShapingUsePct));
+    emit('nics.droppedPerSec', sum(g.nics, nicDropped));
+    if (g.nics.some(nicShaped)) emit('nics.shapingUsePct', maxKnown(g.nics, nicShapingUsePct));
   }
   if (g.state !== null) emit('state.paused', g.state === 'running' ? 0 : 1);
 }
+
+// the per-figure getters, made once (not a closure per guest per record)
+const nicDropped = (n: NicSnap): number | null => (n.rxDroppedPerSec === null || n.txDroppedPerSec === null ? null : n.rxDroppedPerSec + n.txDroppedPerSec);
+const nicShaped = (n: NicSnap): boolean => n.shaping.inKbitPerSec !== null || n.shaping.outKbitPerSec !== null;
+const readIops = (d: DiskSnap): number | null => d.readIops;
+const writeIops = (d: DiskSnap): number | null => d.writeIops;
+const readBps = (d: DiskSnap): number | null => d.readBytesPerSec;
+const writeBps = (d: DiskSnap): number | null => d.writeBytesPerSec;
+const rxBps = (n: NicSnap): number | null => n.rxBytesPerSec;
+const txBps = (n: NicSnap): number | null => n.txBytesPerSec;
 
 /** `vcpus.N.usagePct` (which 0) and `vcpus.N.runDelayPct` (1), made once per N: the same string every tick. */
 const vcpuNames: string[][] = [];
@@ -104,12 +122,15 @@ export function guestMetrics(g: GuestSnap, emit: Emit): void {
   emit('memory.currentBytes', g.memory.currentBytes);
   emit('memory.rssBytes', g.memory.rssBytes);
   // each I/O once: virtual-disk figures when the guest has them, else its cgroup per-device figures
-  emit('disks.readIops', sumCounted(allDisks(g), (d) => d.readIops));
-  emit('disks.writeIops', sumCounted(allDisks(g), (d) => d.writeIops));
-  emit('disks.readBytesPerSec', sumCounted(allDisks(g), (d) => d.readBytesPerSec));
-  emit('disks.writeBytesPerSec', sumCounted(allDisks(g), (d) => d.writeBytesPerSec));
-  emit('nics.rxBytesPerSec', sum(g.nics, (n) => n.rxBytesPerSec));
-  emit('nics.txBytesPerSec', sum(g.nics, (n) => n.txBytesPerSec));
+  // (sumCounted's rule: sum over countedDisks, null when there are none or any part is unknown)
+  const disks = allDisks(g);
+  const counted = countedDisks(disks);
+  emit('disks.readIops', sum(counted, readIops));
+  emit('disks.writeIops', sum(counted, writeIops));
+  emit('disks.readBytesPerSec', sum(counted, readBps));
+  emit('disks.writeBytesPerSec', sum(counted, writeBps));
+  emit('nics.rxBytesPerSec', sum(g.nics, rxBps));
+  emit('nics.txBytesPerSec', sum(g.nics, txBps));
   emit('psi.cpuSomePct', g.psi.cpuSomePct);
   emit('psi.ioSomePct', g.psi.ioSomePct);
   emit('psi.memSomePct', g.psi.memSomePct);
@@ -117,7 +138,7 @@ export function guestMetrics(g: GuestSnap, emit: Emit): void {
     emit(vcpuMetric(v.index, 0), v.usagePct);
     emit(vcpuMetric(v.index, 1), v.runDelayPct);
   }
-  diagnosisMetrics(g, emit);
+  diagnosisMetrics(g, emit, disks);
 }
 
 export function hostMetrics(s: Snapshot, emit: Emit): void {

@@ -3,7 +3,10 @@
 // state, vCPUs, disks; counters between two virsh readings taken around it), the sampler with the
 // client wired as `watch` wires it asks the virsh session for no `domstats` and notices a domain
 // started or stopped between two ticks on the very next (counters-only) tick, and with no socket to
-// reach the same figures come through virsh without an error.
+// reach the same figures come through virsh without an error. Beside the libvirt domains, a bare QEMU
+// started between two discovery ticks is found on the next one and dropped when it is killed (the
+// discovery's short cut of quiet-gate.ts never hides a process that was started).
+import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RawGuest } from '../../src/engine/model/sample.js';
 import { createHostSampler } from '../../src/collector/host-sampler.js';
@@ -17,6 +20,7 @@ import { NodeProcessStarter } from '../../src/engine/node/process-starter.js';
 import { SystemClock } from '../../src/engine/node/system-clock.js';
 import { UnixByteStreamConnector } from '../../src/engine/node/unix-byte-stream.js';
 import { useLibvirt, virsh, type LibvirtDomain } from '../helpers/libvirt.js';
+import { startQemu } from '../helpers/qemu.js';
 
 const lv = useLibvirt();
 let a: LibvirtDomain;
@@ -116,6 +120,37 @@ describe('libvirt stats over libvirtd\'s RPC socket (real libvirtd)', () => {
       expect(t0.guests.find((g) => g.name === a.name)?.libvirt?.vcpuStats.map((v) => v.index)).toEqual([0, 1]);
       expect(t0.errors.filter((e) => e.source === 'libvirt')).toEqual([]);
       expect(asked.filter((x) => x[0] === 'domstats')).toHaveLength(1);
+    } finally {
+      await sampler.close();
+      await session.close();
+      fs.close();
+    }
+  });
+
+  it('a bare QEMU beside libvirt is found on the next discovery tick and dropped when it ends', async () => {
+    const fs = new NodeHostFs('/');
+    const session = new VirshSession({ starter: new NodeProcessStarter(), uri: lv.uri });
+    const sampler = createHostSampler({
+      fs, clock: new SystemClock(),
+      enrichers: [createLibvirtEnricher({ runner: new ExecRunner(), fs, uri: lv.uri, exec: session.exec, rpc: rpcClient() })],
+    });
+    const ids = (gs: RawGuest[]): string[] => gs.map((g) => g.id);
+    try {
+      await sampler.sample({ tasks: new Set(['discovery', 'counters', 'settings', 'static']) });
+      await sampler.sample({ tasks: new Set(['discovery', 'counters']) });
+      const bare = await startQemu(lv.lab, { smp: 2 });
+      const t1 = await sampler.sample({ tasks: new Set(['discovery', 'counters']) });
+      const g = t1.guests.find((x) => x.pid === bare.pid);
+      expect(g).toMatchObject({ id: `qemu:${bare.name}`, manager: 'qemu', uuid: bare.uuid });
+      expect(g?.vcpus.map((v) => v.index)).toEqual([0, 1]);
+      expect(ids(t1.guests)).toEqual(expect.arrayContaining([`libvirt:${a.name}`, `libvirt:${b.name}`]));
+      process.kill(bare.pid, 'SIGKILL');
+      while (existsSync(`/proc/${bare.pid}`)) await new Promise((r) => setTimeout(r, 20));
+      const t2 = await sampler.sample({ tasks: new Set(['counters']) });
+      expect(t2.guests.map((x) => x.pid)).not.toContain(bare.pid);
+      const t3 = await sampler.sample({ tasks: new Set(['discovery', 'counters']) });
+      expect(t3.guests.map((x) => x.pid)).not.toContain(bare.pid);
+      expect(ids(t3.guests)).toEqual(expect.arrayContaining([`libvirt:${a.name}`, `libvirt:${b.name}`]));
     } finally {
       await sampler.close();
       await session.close();

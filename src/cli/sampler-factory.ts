@@ -54,7 +54,9 @@ export function buildSampler(cfg: SamplerConfig, shared: { qmp?: QmpConnector } 
   const session = useVirsh && runner.has('virsh') ? new VirshSession({ starter: new NodeProcessStarter(), uri: cfg.libvirtUri }) : null;
   const virshExec = session?.exec;
   const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec, latencyHistograms: cfg.latencyHistograms, holdDedicated: cfg.holdQmp ?? true })];
-  const systemUri = cfg.libvirtUri === null ? process.getuid?.() === 0 : /^qemu(\+unix)?:\/\/\/system$/.test(cfg.libvirtUri);
+  // the URI virsh would use: --libvirt-uri, else LIBVIRT_DEFAULT_URI, else root's default (the system daemon)
+  const effectiveUri = cfg.libvirtUri ?? (process.env.LIBVIRT_DEFAULT_URI || null);
+  const systemUri = effectiveUri === null ? process.getuid?.() === 0 : /^qemu(\+unix)?:\/\/\/system$/.test(effectiveUri);
   const rpc = session && fs.root === '/' && systemUri ? new LibvirtRpcClient({ connector: new UnixByteStreamConnector(), uri: 'qemu:///system' }) : undefined;
   if (session) enrichers.push(createLibvirtEnricher({ fs, runner, clock, uri: cfg.libvirtUri, exec: virshExec, rpc }));
   // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)

@@ -6,7 +6,7 @@
 // dropped in that same tick, so lifecycle is seen within one tick. That one call goes straight to
 // libvirtd's RPC socket when the composition root gives a client (`rpc`: no virsh process doing the
 // work, no text to format and parse), else — and for 30 s after the socket failed — through virsh.
-// `list` on discovery ticks, the live
+// On discovery ticks the domain list (the RPC reply's names and uuids, else `virsh list`), the live
 // domain (limits, pinning, disks, taps) again on settings ticks — from libvirt's local status XML when it
 // is readable (no libvirtd round trip), else `dumpxml` — `dominfo` once per domain. Never
 // `qemu-monitor-command`: vCPU thread ids come from libvirt's status XML (/run/libvirt/qemu/<name>.xml)

@@ -1,11 +1,14 @@
 // Owns building the collector's SampleSource from plain settings (so the same wiring runs in the
 // engine's thread or in the sampler worker): host fs under the root, QMP connector, the one libvirt
-// session (a persistent virsh) shared by the QMP and libvirt enrichers, tc, and the static inventory
+// session (a persistent virsh) shared by the QMP and libvirt enrichers, the direct connection to
+// libvirtd's RPC socket for the libvirt enricher's per-tick stats (root on this host's system daemon
+// only: the socket a non-root virsh would not use by default), tc, and the static inventory
 // for the real host only. The demo and --root trees never reach this host's virsh, tc or inventory.
 
 import { createHostSampler } from '../collector/host-sampler.js';
 import { createSiInventory } from '../collector/inventory-si.js';
 import { createLibvirtEnricher } from '../collector/libvirt/enricher.js';
+import { LibvirtRpcClient } from '../collector/libvirt/rpc-client.js';
 import { createQmpEnricher } from '../collector/qmp/enricher.js';
 import { VirshSession } from '../collector/qmp/virsh-channel.js';
 import { createTcEnricher } from '../collector/tc/enricher.js';
@@ -15,6 +18,7 @@ import { NodeProcessStarter } from '../engine/node/process-starter.js';
 import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
 import type { QmpConnector } from '../engine/ports/qmp.js';
 import { SystemClock } from '../engine/node/system-clock.js';
+import { UnixByteStreamConnector } from '../engine/node/unix-byte-stream.js';
 import type { GuestEnricher, SampleSource } from '../engine/ports/sources.js';
 
 /** Everything the sampler needs, as plain data (it crosses into a worker thread). */
@@ -50,7 +54,11 @@ export function buildSampler(cfg: SamplerConfig, shared: { qmp?: QmpConnector } 
   const session = useVirsh && runner.has('virsh') ? new VirshSession({ starter: new NodeProcessStarter(), uri: cfg.libvirtUri }) : null;
   const virshExec = session?.exec;
   const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec, latencyHistograms: cfg.latencyHistograms, holdDedicated: cfg.holdQmp ?? true })];
-  if (session) enrichers.push(createLibvirtEnricher({ fs, runner, clock, uri: cfg.libvirtUri, exec: virshExec }));
+  // the URI virsh would use: --libvirt-uri, else LIBVIRT_DEFAULT_URI, else root's default (the system daemon)
+  const effectiveUri = cfg.libvirtUri ?? (process.env.LIBVIRT_DEFAULT_URI || null);
+  const systemUri = effectiveUri === null ? process.getuid?.() === 0 : /^qemu(\+unix)?:\/\/\/system$/.test(effectiveUri);
+  const rpc = session && fs.root === '/' && systemUri ? new LibvirtRpcClient({ connector: new UnixByteStreamConnector(), uri: 'qemu:///system' }) : undefined;
+  if (session) enrichers.push(createLibvirtEnricher({ fs, runner, clock, uri: cfg.libvirtUri, exec: virshExec, rpc }));
   // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
   if (!cfg.demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));
   // static inventory (systeminformation) describes THIS machine: only for the real host at /

@@ -15,6 +15,7 @@ import type { CgroupLayout } from './cgroup/layout.js';
 import { discover } from './discovery/discover.js';
 import { CgroupScanMemo } from './discovery/cgroup-memo.js';
 import { ProcScanMemo } from './discovery/proc-memo.js';
+import { DiscoveryGate } from './discovery/quiet-gate.js';
 import type { DiscoveredGuest } from './discovery/types.js';
 import { newSlowState, readGuest, readVcpuCounters, type GuestSlowState } from './guest-reader.js';
 import { CLK_TCK, PAGE_SIZE, readHost, readHostStatic, type HostStatic } from './host-reader.js';
@@ -50,6 +51,7 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
   const devNames = new Map<string, string | null>();
   const procMemo = new ProcScanMemo();
   const cgroupMemo = new CgroupScanMemo();
+  const gate = new DiscoveryGate<ReturnType<typeof discover>>();
 
   const forgetGuest = (g: DiscoveredGuest): void => {
     fs.forget(`/proc/${g.pid}/`);
@@ -68,7 +70,7 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
     missing.paths.clear();
     pruneSettings(missing);
     devNames.clear();
-    const res = discover(ctx, { extraQmpSockets: deps.extraQmpSockets ?? [], procMemo, cgroupMemo });
+    const res = discover(ctx, { extraQmpSockets: deps.extraQmpSockets ?? [], procMemo, cgroupMemo, gate });
     const prev = guests ?? [];
     const nextKeys = new Set(res.guests.map((g) => `${g.id}#${g.pid}`));
     for (const g of prev) if (!nextKeys.has(`${g.id}#${g.pid}`)) forgetGuest(g);

@@ -1,7 +1,8 @@
 // Owns discovery: detect the cgroup layout from /proc/self/mountinfo, find QEMU processes by every
 // route (proc scan, pidfiles, guest-shaped cgroups), merge them by pid, and describe each guest: id,
 // name, manager, its own cgroup (from /proc/<pid>/cgroup; `own` false for shared cgroups), per-controller
-// directories, its QMP socket, vCPU threads and NICs.
+// directories, its QMP socket, vCPU threads and NICs. With a DiscoveryGate, a discovery with nothing
+// new to find (no pid handed out since the last one: quiet-gate.ts) returns the last result.
 
 import type { Manager } from '../../engine/model/sample.js';
 import { parseIdList } from '../cgroup/parse.js';
@@ -12,6 +13,7 @@ import { classifyCgroupPath, type CgroupClass } from './classify.js';
 import { isQemuExecutable, parseQemuCmdline, type QemuCmdline } from './cmdline.js';
 import type { CgroupScanMemo } from './cgroup-memo.js';
 import type { ProcScanMemo } from './proc-memo.js';
+import type { DiscoveryGate } from './quiet-gate.js';
 import { readArgv, scanCgroups, scanPidfiles, scanProc, type Candidate, type Candidates } from './routes.js';
 import type { DiscoveredGuest, DiscoveryResult, GuestCgroupDirs } from './types.js';
 import { findNics, readIfindexes, vcpusFromCgroups, vcpusFromComm } from './vcpus-nics.js';
@@ -23,11 +25,13 @@ export interface DiscoverOptions {
   procMemo?: ProcScanMemo | null;
   /** the cgroup route's memory between discoveries (the sampler keeps one): settled cgroups are not re-read */
   cgroupMemo?: CgroupScanMemo | null;
+  /** the short cut of a discovery with nothing new to find (the sampler keeps one) */
+  gate?: DiscoveryGate<DiscoveryResult & { layout: CgroupLayout }> | null;
 }
 
 /** Read the cgroup layout under the root. */
-export function readCgroupLayout(ctx: ReadCtx): CgroupLayout {
-  const text = ctx.text('/proc/self/mountinfo', 'discovery', false);
+export function readCgroupLayout(ctx: ReadCtx, mountinfo?: string | null): CgroupLayout {
+  const text = mountinfo !== undefined ? mountinfo : ctx.text('/proc/self/mountinfo', 'discovery', false);
   const mounts = text === null ? [] : parseMountinfo(text);
   const u = findUnifiedMount(mounts);
   const controllers = u ? ctx.text(`${u.mountPoint}/cgroup.controllers`, 'discovery', false) : null;
@@ -141,7 +145,26 @@ function untrustedSocket(ctx: ReadCtx, pid: number, socket: string): string | nu
 }
 
 export function discover(ctx: ReadCtx, opts: DiscoverOptions = {}): DiscoveryResult & { layout: CgroupLayout } {
-  const layout = readCgroupLayout(ctx);
+  const gate = opts.gate ?? null;
+  let mountinfo: string | null | undefined;
+  let lastPid: number | null = null;
+  if (gate) {
+    // read before the scan: a pid handed out while it runs makes the next discovery a full one
+    let t: string | null = null;
+    try { t = ctx.fs.readText('/proc/sys/kernel/ns_last_pid'); } catch { /* unknown: no short cut */ }
+    const n = t === null ? NaN : Number(t.trim());
+    lastPid = Number.isSafeInteger(n) ? n : null;
+    mountinfo = ctx.text('/proc/self/mountinfo', 'discovery', false);
+    const same = gate.check(lastPid, mountinfo, (g) => ctx.fs.exists(`/proc/${g.pid}`));
+    if (same) return same;
+  }
+  const result = discoverAll(ctx, opts, mountinfo);
+  gate?.store(lastPid, mountinfo ?? null, result);
+  return result;
+}
+
+function discoverAll(ctx: ReadCtx, opts: DiscoverOptions, mountinfo: string | null | undefined): DiscoveryResult & { layout: CgroupLayout } {
+  const layout = readCgroupLayout(ctx, mountinfo);
   const candidates: Candidates = new Map();
   scanProc(ctx, candidates, opts.procMemo ?? null);
   scanPidfiles(ctx, candidates);

@@ -3,7 +3,10 @@
 // by the composition root as `exec`; a process per call only where no session is wired, as in the
 // fixture tests). Per tick one `domstats` for all active domains (state, vCPU time and delay, per-disk
 // requests/bytes/times, balloon, interfaces); a domain that appears in or leaves it is described or
-// dropped in that same tick, so lifecycle is seen within one tick. `list` on discovery ticks, the live
+// dropped in that same tick, so lifecycle is seen within one tick. That one call goes straight to
+// libvirtd's RPC socket when the composition root gives a client (`rpc`: no virsh process doing the
+// work, no text to format and parse), else — and for 30 s after the socket failed — through virsh.
+// On discovery ticks the domain list (the RPC reply's names and uuids, else `virsh list`), the live
 // domain (limits, pinning, disks, taps) again on settings ticks — from libvirt's local status XML when it
 // is readable (no libvirtd round trip), else `dumpxml` — `dominfo` once per domain. Never
 // `qemu-monitor-command`: vCPU thread ids come from libvirt's status XML (/run/libvirt/qemu/<name>.xml)
@@ -18,8 +21,9 @@ import type { CommandRunner } from '../../engine/ports/command-runner.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
 import type { EnrichContext, GuestEnricher } from '../../engine/ports/sources.js';
 import { parseDomainXml, parseStatusXml, type DomainStatus, type DomainXmlInfo } from './parse-domain.js';
+import type { RpcDomainStats } from './parse-rpc.js';
 import {
-  DOMAIN_STATES, parseDomblklist, parseDominfo, parseDomiflist, parseDomstats, parseListUuidName,
+  DOMAIN_STATES, domStatsFrom, parseDomblklist, parseDominfo, parseDomiflist, parseDomstats, parseListUuidName,
   type DomInfo, type DomStats,
 } from './parse-virsh.js';
 import { blankGuest, readVcpuThread } from './guest.js';
@@ -33,6 +37,8 @@ export interface LibvirtEnricherDeps {
   uri: string | null;
   /** the long-lived session's exec (composition roots wire one); absent: one virsh process per call */
   exec?: VirshExec;
+  /** libvirtd's RPC socket for the per-tick stats (rpc-client.ts); absent: the stats go through virsh */
+  rpc?: { allDomainStats(timeoutMs: number): Promise<RpcDomainStats[]>; close(): void };
 }
 
 interface DomainEntry {
@@ -77,6 +83,10 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
   let statsAt: number | null = null;
   /** after a failed `virsh list` (no daemon), no new attempt before this monotonic time */
   let retryAtMs = -Infinity;
+  /** after a failed RPC stats call, virsh answers until this monotonic time */
+  let rpcRetryAtMs = -Infinity;
+  /** the uuid of each domain in the last RPC stats reply (virsh's text does not carry them) */
+  let statsUuids = new Map<string, string>();
 
   const virsh = (args: string[], timeoutMs?: number): Promise<string> =>
     deps.exec ? deps.exec(args, timeoutMs ?? VIRSH_TIMEOUT_MS) : runVirsh(runner, uri, args, timeoutMs);
@@ -114,10 +124,11 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
     }
   }
 
-  async function discover(guests: RawGuest[], errors: SourceErrorInfo[], monoMs: number): Promise<void> {
+  /** `known`: the active domains as this tick's RPC stats reply named them (no `virsh list` needed) */
+  async function discover(guests: RawGuest[], errors: SourceErrorInfo[], monoMs: number, known: Array<{ uuid: string; name: string }> | null): Promise<void> {
     let list: Array<{ uuid: string; name: string }>;
     try {
-      list = parseListUuidName(await virsh(['list', '--uuid', '--name']));
+      list = known ?? parseListUuidName(await virsh(['list', '--uuid', '--name']));
     } catch (e) {
       // no daemon and no libvirt guests: nothing to report on a host without libvirt
       if (guests.some((g) => g.manager === 'libvirt')) errors.push(errorEntry(e, null));
@@ -171,7 +182,9 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
   }
 
   /** One `domstats` for every active domain; false when libvirt could not be asked. */
-  async function readStats(errors: SourceErrorInfo[]): Promise<boolean> {
+  async function readStats(errors: SourceErrorInfo[], monoMs: number): Promise<boolean> {
+    if (await readStatsRpc(monoMs)) return true;
+    statsUuids = new Map();
     try {
       const text = await virsh(['domstats', '--raw', '--list-active', '--state', '--cpu-total', '--balloon', '--vcpu', '--interface', '--block'], 10_000);
       stats = new Map(parseDomstats(text).map((s) => [s.name, s]));
@@ -184,16 +197,35 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
     }
   }
 
+  /** The same stats over libvirtd's RPC socket; false (virsh then answers) when there is none or it failed. */
+  async function readStatsRpc(monoMs: number): Promise<boolean> {
+    if (!deps.rpc || monoMs < rpcRetryAtMs) return false;
+    try {
+      const recs = await deps.rpc.allDomainStats(10_000);
+      stats = new Map(recs.map((r) => [r.name, domStatsFrom(r.name, r.params)]));
+      statsUuids = new Map(recs.map((r) => [r.name, r.uuid]));
+      statsAt = deps.clock ? deps.clock.monoMs() : null;
+      return true;
+    } catch {
+      // the socket is an optimisation: virsh answers the same question (and reports what fails)
+      rpcRetryAtMs = monoMs + RETRY_MS;
+      return false;
+    }
+  }
+
   /** Domains that started or stopped since the last list: described or dropped in this tick. */
   async function reconcile(errors: SourceErrorInfo[]): Promise<void> {
     if (!cache) return;
     for (const name of [...cache.keys()]) if (!stats.has(name)) cache.delete(name);
     const started = [...stats.keys()].filter((n) => !cache?.has(n));
     if (started.length === 0) return;
-    let uuids = new Map<string, string>();
-    try { uuids = new Map(parseListUuidName(await virsh(['list', '--uuid', '--name'])).map((d) => [d.name, d.uuid])); } catch (e) {
-      errors.push(errorEntry(e, null));
-      return;
+    // the RPC reply carried the uuids; virsh's domstats text does not: ask `list` then
+    let uuids = statsUuids;
+    if (!started.every((n) => uuids.has(n))) {
+      try { uuids = new Map(parseListUuidName(await virsh(['list', '--uuid', '--name'])).map((d) => [d.name, d.uuid])); } catch (e) {
+        errors.push(errorEntry(e, null));
+        return;
+      }
     }
     await pool(started.filter((n) => uuids.has(n)), async (name) => {
       const entry = await describe(name, uuids.get(name) as string, errors);
@@ -206,11 +238,15 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
     async enrich(guests: RawGuest[], ctx: EnrichContext): Promise<void> {
       try {
         const discovered = (ctx.tasks.has('discovery') || cache === null) && ctx.monoMs >= retryAtMs;
-        if (discovered) await discover(guests, ctx.errors, ctx.monoMs);
-        if (cache === null || ctx.monoMs < retryAtMs) return;
-        if (ctx.tasks.has('counters') || ctx.tasks.has('discovery')) {
-          if (await readStats(ctx.errors)) await reconcile(ctx.errors);
+        const wantStats = ctx.tasks.has('counters') || ctx.tasks.has('discovery');
+        let statsRead = false;
+        if (discovered) {
+          // the RPC stats reply names every active domain with its uuid: it stands in for `virsh list`
+          statsRead = wantStats && await readStatsRpc(ctx.monoMs);
+          await discover(guests, ctx.errors, ctx.monoMs, statsRead ? [...statsUuids].map(([name, uuid]) => ({ uuid, name })) : null);
         }
+        if (cache === null || ctx.monoMs < retryAtMs) return;
+        if (wantStats && (statsRead || await readStats(ctx.errors, ctx.monoMs))) await reconcile(ctx.errors);
         if (ctx.tasks.has('settings') && !discovered) await refreshXml(ctx.errors);
         const matched = new Set<string>();
         for (const g of guests) {
@@ -229,7 +265,7 @@ export function createLibvirtEnricher(deps: LibvirtEnricherDeps): GuestEnricher 
         ctx.errors.push(errorEntry(e, null));
       }
     },
-    async close(): Promise<void> { cache = null; stats = new Map(); },
+    async close(): Promise<void> { cache = null; stats = new Map(); deps.rpc?.close(); },
   };
 }
 

@@ -3,14 +3,16 @@
 
 import type { RawLibvirt } from '../../engine/model/sample.js';
 
-const int = (s: string | undefined): number | null => {
+const int = (s: string | number | undefined): number | null => {
   if (s === undefined) return null;
+  if (typeof s === 'number') return Number.isInteger(s) ? s : null;
   const t = s.trim();
   return /^-?\d+$/.test(t) ? Number(t) : null;
 };
 
 /** ns as decimal text → µs, lossless past 2^53 ns */
-const nsToUsec = (s: string | undefined): number | null => {
+const nsToUsec = (s: string | number | undefined): number | null => {
+  if (typeof s === 'number') return Number.isSafeInteger(s) && s >= 0 ? (s - (s % 1000)) / 1000 : null;
   if (s === undefined || !/^\d+$/.test(s.trim())) return null;
   return Number(BigInt(s.trim()) / 1000n);
 };
@@ -134,47 +136,55 @@ export function parseDomstats(text: string): DomStats[] {
     const cur = blocks[blocks.length - 1];
     if (m && cur) cur.kv.set(m[1] as string, (m[2] as string).trim());
   }
-  return blocks.map(({ name, kv }) => {
-    const g = (k: string): string | undefined => kv.get(k);
-    const vcpuMax = int(g('vcpu.maximum')) ?? int(g('vcpu.current')) ?? 0;
-    const vcpuStats: RawLibvirt['vcpuStats'] = [];
-    for (let i = 0; i < vcpuMax; i++) {
-      if (!kv.has(`vcpu.${i}.state`) && !kv.has(`vcpu.${i}.time`)) continue;
-      vcpuStats.push({ index: i, state: int(g(`vcpu.${i}.state`)), timeUsec: nsToUsec(g(`vcpu.${i}.time`)),
-        waitUsec: nsToUsec(g(`vcpu.${i}.wait`)), delayUsec: nsToUsec(g(`vcpu.${i}.delay`)) });
-    }
-    const hasBalloon = [...kv.keys()].some((k) => k.startsWith('balloon.'));
-    const nets: DomStats['nets'] = [];
-    for (let i = 0; i < (int(g('net.count')) ?? 0); i++) {
-      const ifname = g(`net.${i}.name`);
-      if (ifname === undefined) continue;
-      nets.push({ ifname, rxBytes: int(g(`net.${i}.rx.bytes`)), rxPackets: int(g(`net.${i}.rx.pkts`)), rxDropped: int(g(`net.${i}.rx.drop`)),
-        txBytes: int(g(`net.${i}.tx.bytes`)), txPackets: int(g(`net.${i}.tx.pkts`)), txDropped: int(g(`net.${i}.tx.drop`)) });
-    }
-    const blocksOut: DomStats['blocks'] = [];
-    for (let i = 0; i < (int(g('block.count')) ?? 0); i++) {
-      const bname = g(`block.${i}.name`);
-      if (bname === undefined) continue;
-      blocksOut.push({
-        name: bname, path: g(`block.${i}.path`) ?? null,
-        readOps: int(g(`block.${i}.rd.reqs`)), readBytes: int(g(`block.${i}.rd.bytes`)), readTimeUsec: nsToUsec(g(`block.${i}.rd.times`)),
-        writeOps: int(g(`block.${i}.wr.reqs`)), writeBytes: int(g(`block.${i}.wr.bytes`)), writeTimeUsec: nsToUsec(g(`block.${i}.wr.times`)),
-        flushOps: int(g(`block.${i}.fl.reqs`)), flushTimeUsec: nsToUsec(g(`block.${i}.fl.times`)),
-      });
-    }
-    return {
-      name,
-      stateCode: int(g('state.state')),
-      vcpuStats,
-      balloon: hasBalloon
-        ? { currentKiB: int(g('balloon.current')), maximumKiB: int(g('balloon.maximum')), rssKiB: int(g('balloon.rss')),
-          usableKiB: int(g('balloon.usable')), unusedKiB: int(g('balloon.unused')), availableKiB: int(g('balloon.available')) }
-        : null,
-      cpuTimeUsec: nsToUsec(g('cpu.time')), cpuUserUsec: nsToUsec(g('cpu.user')), cpuSystemUsec: nsToUsec(g('cpu.system')),
-      nets,
-      blocks: blocksOut,
-    };
-  });
+  return blocks.map(({ name, kv }) => domStatsFrom(name, kv));
+}
+
+/**
+ * One domain's stats from its `key → value` pairs: as virsh prints them with --raw (decimal text), or
+ * as libvirt's typed parameters read over its RPC socket (parse-rpc.ts: integers as numbers) — the
+ * same values give the same stats.
+ */
+export function domStatsFrom(name: string, kv: ReadonlyMap<string, string | number>): DomStats {
+  const g = (k: string): string | number | undefined => kv.get(k);
+  const str = (k: string): string | undefined => { const v = kv.get(k); return v === undefined ? undefined : String(v); };
+  const vcpuMax = int(g('vcpu.maximum')) ?? int(g('vcpu.current')) ?? 0;
+  const vcpuStats: RawLibvirt['vcpuStats'] = [];
+  for (let i = 0; i < vcpuMax; i++) {
+    if (!kv.has(`vcpu.${i}.state`) && !kv.has(`vcpu.${i}.time`)) continue;
+    vcpuStats.push({ index: i, state: int(g(`vcpu.${i}.state`)), timeUsec: nsToUsec(g(`vcpu.${i}.time`)),
+      waitUsec: nsToUsec(g(`vcpu.${i}.wait`)), delayUsec: nsToUsec(g(`vcpu.${i}.delay`)) });
+  }
+  const hasBalloon = [...kv.keys()].some((k) => k.startsWith('balloon.'));
+  const nets: DomStats['nets'] = [];
+  for (let i = 0; i < (int(g('net.count')) ?? 0); i++) {
+    const ifname = str(`net.${i}.name`);
+    if (ifname === undefined) continue;
+    nets.push({ ifname, rxBytes: int(g(`net.${i}.rx.bytes`)), rxPackets: int(g(`net.${i}.rx.pkts`)), rxDropped: int(g(`net.${i}.rx.drop`)),
+      txBytes: int(g(`net.${i}.tx.bytes`)), txPackets: int(g(`net.${i}.tx.pkts`)), txDropped: int(g(`net.${i}.tx.drop`)) });
+  }
+  const blocksOut: DomStats['blocks'] = [];
+  for (let i = 0; i < (int(g('block.count')) ?? 0); i++) {
+    const bname = str(`block.${i}.name`);
+    if (bname === undefined) continue;
+    blocksOut.push({
+      name: bname, path: str(`block.${i}.path`) ?? null,
+      readOps: int(g(`block.${i}.rd.reqs`)), readBytes: int(g(`block.${i}.rd.bytes`)), readTimeUsec: nsToUsec(g(`block.${i}.rd.times`)),
+      writeOps: int(g(`block.${i}.wr.reqs`)), writeBytes: int(g(`block.${i}.wr.bytes`)), writeTimeUsec: nsToUsec(g(`block.${i}.wr.times`)),
+      flushOps: int(g(`block.${i}.fl.reqs`)), flushTimeUsec: nsToUsec(g(`block.${i}.fl.times`)),
+    });
+  }
+  return {
+    name,
+    stateCode: int(g('state.state')),
+    vcpuStats,
+    balloon: hasBalloon
+      ? { currentKiB: int(g('balloon.current')), maximumKiB: int(g('balloon.maximum')), rssKiB: int(g('balloon.rss')),
+        usableKiB: int(g('balloon.usable')), unusedKiB: int(g('balloon.unused')), availableKiB: int(g('balloon.available')) }
+      : null,
+    cpuTimeUsec: nsToUsec(g('cpu.time')), cpuUserUsec: nsToUsec(g('cpu.user')), cpuSystemUsec: nsToUsec(g('cpu.system')),
+    nets,
+    blocks: blocksOut,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
-// Owns virtune's one long-lived connection to libvirt: a persistent interactive `virsh` session fed
-// on stdin (VirshSession), with reliable reply framing, and the QmpChannel for libvirt guests that
+// Owns virtune's one long-lived virsh connection to libvirt (the per-tick stats go over libvirtd's RPC
+// socket where that is reachable: collector/libvirt/rpc-client.ts): a persistent interactive `virsh`
+// session fed on stdin (VirshSession), with reliable reply framing, and the QmpChannel for libvirt guests that
 // passes QMP through it (`qemu-monitor-command`, opt-in only: it costs libvirtd a monitor round trip
 // and marks the domain "tainted: custom-monitor").
 //

@@ -4,9 +4,11 @@
 // 3 (a committed file made by that version, test/fixtures/recording/format2-demo.vtr, with the demo
 // samples it was made from) still reads back exactly, replays and reports.
 
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openRecording } from '../../src/engine/node/sqlite-recording.js';
 import { BlockBuilder, blockSegments, decodeBlock } from '../../src/engine/record/codec.js';
 import { ReplaySource } from '../../src/engine/record/replay-source.js';
@@ -15,7 +17,11 @@ import type { RawSample } from '../../src/engine/model/sample.js';
 import { rawGuest, rawHost, rawSample } from '../engine/raw-builders.js';
 import { recordedSamples } from './helpers.js';
 
-const FORMAT2 = 'test/fixtures/recording/format2-demo.vtr';
+// opened from a copy: SQLite adds its -wal and -shm files beside the file it opens
+const tmp = mkdtempSync(path.join(tmpdir(), 'virtune-format2-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const FORMAT2 = path.join(tmp, 'format2-demo.vtr');
+copyFileSync('test/fixtures/recording/format2-demo.vtr', FORMAT2);
 const FORMAT2_SAMPLES = JSON.parse(readFileSync('test/fixtures/recording/format2-demo.samples.json', 'utf8')) as RawSample[];
 
 type Seg = { k: unknown; n: number; i: number[]; c: unknown[][] };

@@ -150,6 +150,11 @@ describe('recording block codec', () => {
     }), { numRuns: 300 });
   });
 
+  it('keeps text that is not ASCII, in the key and in literals', () => {
+    const samples = ['gäst', 'ünïcödé ✓', '😀 vm', ''].map((name, i) => ({ guests: [], name, n: i }));
+    expect(roundTrip(samples)).toEqual(samples);
+  });
+
   it('drops keys whose value is undefined, as JSON does', () => {
     const a = { guests: [], k: 1, u: undefined };
     const b = { guests: [], k: 2, u: 3 };

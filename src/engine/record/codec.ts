@@ -276,19 +276,16 @@ class BinOut {
     b[this.len++] = x;
   }
 
-  /** a string as UTF-8, after its length in bytes */
+  /** a string as UTF-8, after its length in bytes (a varint: at most 5 bytes for any string) */
   text(s: string): void {
-    if (!isAscii(s)) {
-      const bytes = BinOut.utf8.encode(s);
-      this.uint(bytes.length);
-      if (this.len + bytes.length > this.buf.length) this.grow(bytes.length);
-      this.buf.set(bytes, this.len);
-      this.len += bytes.length;
-      return;
-    }
-    this.uint(s.length);
-    if (this.len + s.length > this.buf.length) this.grow(s.length);
-    this.len += BinOut.utf8.encodeInto(s, this.buf.subarray(this.len)).written;
+    const room = s.length * 3 + 5;
+    if (this.len + room > this.buf.length) this.grow(room);
+    // encoded after room for the longest length, then moved back to just after the length's bytes
+    const at = this.len + 5;
+    const n = BinOut.utf8.encodeInto(s, this.buf.subarray(at)).written;
+    this.uint(n);
+    if (this.len !== at) this.buf.copyWithin(this.len, at, at + n);
+    this.len += n;
   }
 
   /** a column's token for a number x (an integer, |x| <= MAX_TOKEN): zigzag(x) + 1 */
@@ -330,11 +327,6 @@ class BinOut {
     b.set(this.buf.subarray(0, this.len));
     this.buf = b;
   }
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
-  return true;
 }
 
 class Segment {

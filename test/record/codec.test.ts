@@ -106,6 +106,27 @@ describe('recording block codec', () => {
     expect(decodeBlock(text)).toEqual(samples);
   });
 
+  it('keeps a value after a step too big for a token, where the next step back would not fit either', () => {
+    // steps 2^52 - 1 then 2^52 + 1 (a difference of 2 to the step before), then unchanged: the step back
+    // to 0 is -(2^52 + 1), more than a token holds, so that sample is written as a literal
+    const xs = [-(2 ** 52), -1, 2 ** 52, 2 ** 52, 2 ** 52, 7, 2 ** 52 - 1 + 7, 2 ** 53 - 1, 2 ** 53 - 1];
+    const samples = xs.map((x, i) => ({ guests: [], c: x, i: i === 4 ? 1 : 0 }));
+    const b = new BlockBuilder();
+    for (const x of samples) b.add(x as unknown as RawSample);
+    const block = b.take();
+    expect(segments(block)).toHaveLength(1);
+    expect(decodeBlock(block)).toEqual(samples);
+  });
+
+  it('gives back a column of any safe integers exactly, big steps and repeats included (property)', () => {
+    const big = fc.oneof(fc.maxSafeInteger(), fc.constantFrom(0, 2 ** 52, -(2 ** 52), 2 ** 52 - 1, 2 ** 52 + 1, 2 ** 53 - 1, -(2 ** 53 - 1)));
+    fc.assert(fc.property(fc.array(fc.tuple(big, fc.nat(2)), { minLength: 1, maxLength: 12 }), (xs) => {
+      // each value held for 1-3 samples
+      const samples = xs.flatMap(([x, r]) => Array.from({ length: r + 1 }, () => ({ guests: [], c: x })));
+      expect(roundTrip(samples)).toEqual(samples);
+    }), { numRuns: 500 });
+  });
+
   it('stores decimals (times in ms with a fraction) as exact integer steps', () => {
     const xs = [2605.88908, 3605.91234, 4606.0001, 5605.9, 6606, -0.5, 0.1 + 0.2, 1e21, 5e-7, 123456789.123456, 7.25, 7.25];
     const samples = xs.map((x, i) => ({ guests: [], t: x, i }));

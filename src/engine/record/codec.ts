@@ -303,7 +303,7 @@ class BinOut {
 
   /**
    * the tokens of `count` samples in which the leaf did not change (a step of 0): the first is the
-   * difference to the last step `run` (NaN: none), the others 0
+   * difference to the last step `run` (NaN: none; -run fits a token), the others 0
    */
   unchanged(count: number, run: number): void {
     if (run === run && run !== 0) {
@@ -548,12 +548,14 @@ function writeColumn(w: BinOut, start: unknown, byLeaf: ByLeaf, from: number, to
   // plain doubles, NaN for "none" (no boxing per token): the value in units of the scale, the last step
   let sp = scaledOrNaN(start, scale);
   let run = NaN;
+  /** the leaf's value at the last sample written */
+  let cur: unknown = start;
   // the samples before the next change: unchanged (a step of 0), written in one go
   let s = 1;
   for (let k = from; k < to; k++) {
     const sk = at[k] as number;
     if (sk > s) {
-      w.unchanged(sk - s, run);
+      writeUnchanged(w, sk - s, run, cur);
       run = 0;
     }
     s = sk + 1;
@@ -562,6 +564,7 @@ function writeColumn(w: BinOut, start: unknown, byLeaf: ByLeaf, from: number, to
     let sv = NaN;
     if (x === x) sv = scale === 0 ? (isSafe(x) ? x : NaN) : scaledOrNaN(x, scale);
     else v = log.value(order[k] as number); // NaN itself, or a value that is not a number
+    cur = v;
     let t = sv - sp; // NaN when either is not on the scale
     if (!isSafe(t)) t = NaN;
     sp = sv;
@@ -573,7 +576,21 @@ function writeColumn(w: BinOut, start: unknown, byLeaf: ByLeaf, from: number, to
       run = NaN;
     }
   }
-  if (n + 1 > s) w.unchanged(n + 1 - s, run);
+  if (n + 1 > s) writeUnchanged(w, n + 1 - s, run, cur);
+}
+
+/**
+ * `count` samples in which the leaf kept its value `cur` after a step `run` (NaN: none): the first token
+ * is the difference to that step, and when it does not fit a token (a step beyond 2^52), the value as a
+ * literal instead; the others 0
+ */
+function writeUnchanged(w: BinOut, count: number, run: number, cur: unknown): void {
+  if (run === run && !isToken(-run)) {
+    w.literal(cur);
+    w.unchanged(count - 1, NaN);
+  } else {
+    w.unchanged(count, run);
+  }
 }
 
 /** Builds one block incrementally (the recorder appends each sample as it is read). */

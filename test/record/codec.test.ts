@@ -2,7 +2,8 @@
 // random trees that change shape, type and value between samples), counters become small deltas, a
 // damaged block is refused instead of decoding into wrong numbers, and a recording written before format
 // 3 (a committed file made by that version, test/fixtures/recording/format2-demo.vtr, with the demo
-// samples it was made from) still reads back exactly, replays and reports.
+// samples it was made from) still reads back exactly, replays and reports; the encoder writes those demo
+// samples byte for byte as the format-3 encoder it replaced did (committed blocks).
 
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,6 +170,23 @@ describe('recording block codec', () => {
         expect(decodeBlock(text)).toEqual(JSON.parse(JSON.stringify(ss)));
       }
     }), { numRuns: 300 });
+  });
+
+  it('writes the demo samples byte for byte as the encoder of format 3 before it (committed blocks)', () => {
+    // test/fixtures/recording/format3-demo.blocks.json: the blocks the BlockBuilder of commit 04ba4d2
+    // wrote for the demo samples (samples 0-2 and 3-6 with one builder, then all with a fresh one)
+    const made = JSON.parse(readFileSync('test/fixtures/recording/format3-demo.blocks.json', 'utf8')) as { blocks: string[] };
+    const ours: string[] = [];
+    const b = new BlockBuilder();
+    FORMAT2_SAMPLES.forEach((x, i) => {
+      b.add(x);
+      if (i === 2 || i === FORMAT2_SAMPLES.length - 1) ours.push(Buffer.from(b.take()).toString('base64'));
+    });
+    const fresh = new BlockBuilder();
+    for (const x of FORMAT2_SAMPLES) fresh.add(x);
+    ours.push(Buffer.from(fresh.take()).toString('base64'));
+    expect(ours).toEqual(made.blocks);
+    expect(decodeBlock(Buffer.from(made.blocks[2]!, 'base64'))).toEqual(FORMAT2_SAMPLES);
   });
 
   it('keeps text that is not ASCII, in the key and in literals', () => {

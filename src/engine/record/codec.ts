@@ -119,24 +119,21 @@ function shapeOf(v: unknown, out: unknown[]): Shape | null {
 }
 
 /**
- * What changed in a segment, in the order the walks saw it: leaf number, sample number (1-based) and new
- * value, in typed arrays (numbers unboxed: a change costs no allocation); values that are not numbers
- * are kept beside, by entry.
+ * What changed in a segment, in the order the walks saw it (sample by sample, each sample's leaves
+ * ascending; the segment knows where each sample's run starts): leaf number and new value, in typed
+ * arrays (numbers unboxed: a change costs no allocation); values that are not numbers are kept beside,
+ * by entry.
  */
 class ChangeLog {
   leaf = new Int32Array(4096);
-  at = new Int32Array(4096);
   num = new Float64Array(4096);
   readonly other = new Map<number, unknown>();
   len = 0;
-  /** the sample number the current walk records */
-  now = 0;
 
   push(i: number, v: unknown): void {
     if (this.len === this.leaf.length) this.grow();
     const e = this.len++;
     this.leaf[e] = i;
-    this.at[e] = this.now;
     if (typeof v === 'number') this.num[e] = v;
     else {
       this.num[e] = NaN;
@@ -149,16 +146,15 @@ class ChangeLog {
     return x === x ? x : this.other.has(e) ? this.other.get(e) : x;
   }
 
-  /** the entries grouped by leaf (groupByLeaf) */
-  sorted: ByLeaf | null = null;
+  /** the changes of the column being written (writeColumns) */
+  private column: ByLeaf | null = null;
 
-  /** room for `n` entries grouped by leaf (kept from block to block) */
+  /** room for one column of `n` samples (kept from block to block) */
   byLeaf(n: number): ByLeaf {
-    if (this.sorted === null || this.sorted.at.length < n) {
-      const size = Math.max(n, this.leaf.length);
-      this.sorted = { order: new Int32Array(size), at: new Int32Array(size), num: new Float64Array(size), log: this };
+    if (this.column === null || this.column.at.length < n) {
+      this.column = { order: new Int32Array(n), at: new Int32Array(n), num: new Float64Array(n), log: this };
     }
-    return this.sorted;
+    return this.column;
   }
 
   /** forget the entries from `len` on (what a walk that met another shape recorded) */
@@ -170,7 +166,6 @@ class ChangeLog {
   private grow(): void {
     const n = this.leaf.length * 2;
     const leaf = new Int32Array(n); leaf.set(this.leaf); this.leaf = leaf;
-    const at = new Int32Array(n); at.set(this.at); this.at = at;
     const num = new Float64Array(n); num.set(this.num); this.num = num;
   }
 }
@@ -340,6 +335,8 @@ class Segment {
   readonly from: number;
   /** samples after the key */
   n = 0;
+  /** where each sample's changes start in the log (sample s at starts[s - 1]; they end where the next starts) */
+  private readonly starts: number[] = [];
 
   /**
    * A segment keyed by `s`. `before` is the last segment of the previous block: when `s` has its shape,
@@ -378,11 +375,11 @@ class Segment {
   add(s: RawSample): boolean {
     const log = this.log;
     const mark = log.len;
-    log.now = this.n + 1;
     if (this.shape === null || (s !== this.shape.seen && !scan(this.shape, s, this.last, log))) {
       log.cut(mark); // this segment takes no more samples: its last values no longer matter
       return false;
     }
+    this.starts.push(mark);
     this.n++;
     return true;
   }
@@ -391,12 +388,16 @@ class Segment {
   write(w: BinOut, to: number): void {
     const { log, keyLeaves, n, from } = this;
     // (each loop is a function of its own: the compiler optimises one without waiting for the others)
-    const start = groupByLeaf(log, from, to, keyLeaves.length);
-    const byLeaf = log.sorted as ByLeaf;
+    const changed = changedLeaves(log, from, to, keyLeaves.length);
     w.text(this.keyText);
     w.uint(n);
-    writeLeafGaps(w, start);
-    writeColumns(w, start, keyLeaves, byLeaf, n);
+    writeLeafGaps(w, changed);
+    // per sample, its first change not yet written (sample s at cursor[s]; it ends at cursor[s + 1]'s start)
+    const ends = new Int32Array(n + 2);
+    for (let s = 1; s <= n; s++) ends[s] = this.starts[s - 1] as number;
+    ends[n + 1] = to;
+    const cursor = ends.slice();
+    writeColumns(w, changed, keyLeaves, log, cursor, ends, n);
   }
 }
 
@@ -460,46 +461,64 @@ function unscaled(m: number, scale: number): number {
 }
 
 /**
- * The log's entries from..to grouped by leaf, in sample order (a counting sort into the log's `sorted`,
- * entry, sample number and value, so a column is read in one sweep); the start of each leaf's run.
+ * The leaves of the log's entries from..to (each changed in some sample): 1 there, and the count of
+ * them at the end (index `leaves`).
  */
-function groupByLeaf(log: ChangeLog, from: number, to: number, leaves: number): Int32Array {
-  const start = new Int32Array(leaves + 1);
+function changedLeaves(log: ChangeLog, from: number, to: number, leaves: number): Uint8Array {
+  const changed = new Uint8Array(leaves + 1);
   const leaf = log.leaf;
-  for (let e = from; e < to; e++) (start[(leaf[e] as number) + 1] as number)++;
-  for (let i = 0; i < leaves; i++) start[i + 1] = (start[i + 1] as number) + (start[i] as number);
-  const fill = start.slice(0, leaves);
-  const { order, at, num } = log.byLeaf(to - from);
-  for (let e = from; e < to; e++) {
-    const k = (fill[leaf[e] as number] as number)++;
-    order[k] = e;
-    at[k] = log.at[e] as number;
-    num[k] = log.num[e] as number;
-  }
-  return start;
+  for (let e = from; e < to; e++) changed[leaf[e] as number] = 1;
+  return changed;
 }
 
 /** how many leaves have a column, then their numbers, each as the gap to the one before */
-function writeLeafGaps(w: BinOut, start: Int32Array): void {
+function writeLeafGaps(w: BinOut, changed: Uint8Array): void {
+  const leaves = changed.length - 1;
   let cols = 0;
-  for (let i = 0; i + 1 < start.length; i++) if (start[i + 1] !== start[i]) cols++;
+  for (let i = 0; i < leaves; i++) cols += changed[i] as number;
   w.uint(cols);
   let prev = 0;
-  for (let i = 0; i + 1 < start.length; i++) {
-    if (start[i + 1] === start[i]) continue;
+  for (let i = 0; i < leaves; i++) {
+    if (changed[i] === 0) continue;
     w.uint(i - prev);
     prev = i;
   }
 }
 
-function writeColumns(w: BinOut, start: Int32Array, keyLeaves: readonly unknown[], byLeaf: ByLeaf, n: number): void {
-  for (let i = 0; i + 1 < start.length; i++) {
-    if (start[i + 1] === start[i]) continue;
-    writeColumn(w, keyLeaves[i], byLeaf, start[i] as number, start[i + 1] as number, n);
+/**
+ * The columns, leaf by leaf. No sort: a sample's changes are in the log in leaf order (the walk is), so
+ * a leaf's changes are at the front of what is left of each sample's run (cursor[s] .. ends[s + 1]);
+ * they are gathered into the log's column room (sample by sample: a column of the leaf after reads the
+ * same parts of the log again while they are in the cache) and written from there.
+ */
+function writeColumns(w: BinOut, changed: Uint8Array, keyLeaves: readonly unknown[], log: ChangeLog, cursor: Int32Array, ends: Int32Array, n: number): void {
+  const col = log.byLeaf(n + 1);
+  const { order, at, num } = col;
+  const leaf = log.leaf;
+  const lnum = log.num;
+  const leaves = changed.length - 1;
+  let gathered = 0;
+  for (let i = 0; i < leaves; i++) {
+    if (changed[i] === 0) continue;
+    let c = 0;
+    for (let s = 1; s <= n; s++) {
+      const e = cursor[s] as number;
+      if (e < (ends[s + 1] as number) && leaf[e] === i) {
+        order[c] = e;
+        at[c] = s;
+        num[c] = lnum[e] as number;
+        c++;
+        cursor[s] = e + 1;
+      }
+    }
+    gathered += c;
+    writeColumn(w, keyLeaves[i], col, 0, c, n);
   }
+  // every change is in a column (the walk records a sample's leaves ascending, each once)
+  if (gathered !== ends[n + 1]! - ends[1]!) throw new Error('recording encoder: a sample\'s changes are not in leaf order');
 }
 
-/** a segment's changes grouped by leaf, in sample order: log entry, sample number, value (NaN: see the log) */
+/** one leaf's changes, in sample order: log entry, sample number, value (NaN: see the log) */
 interface ByLeaf {
   order: Int32Array;
   at: Int32Array;

@@ -141,6 +141,14 @@ class ChangeLog {
     }
   }
 
+  /** push(i, v) for a number v (the common change: no type check, nothing beside) */
+  pushNum(i: number, v: number): void {
+    if (this.len === this.leaf.length) this.grow();
+    const e = this.len++;
+    this.leaf[e] = i;
+    this.num[e] = v;
+  }
+
   value(e: number): unknown {
     const x = this.num[e] as number;
     return x === x ? x : this.other.has(e) ? this.other.get(e) : x;
@@ -172,6 +180,11 @@ class ChangeLog {
 
 /** a leaf that is not === its last value: record it (false when it became a non-empty container) */
 function leafChanged(v: unknown, last: unknown[], i: number, log: ChangeLog): boolean {
+  if (typeof v === 'number') {
+    last[i] = v;
+    log.pushNum(i, v);
+    return true;
+  }
   const p = last[i];
   if (typeof v === 'object' && v !== null) {
     if (isWalked(v)) return false;

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRecording } from '../../src/engine/node/sqlite-recording.js';
-import { BlockBuilder, blockSegments, decodeBlock } from '../../src/engine/record/codec.js';
+import { BlockBuilder, blockSegments, decodeBlock, scaled, unscaled } from '../../src/engine/record/codec.js';
 import { ReplaySource } from '../../src/engine/record/replay-source.js';
 import { buildReport } from '../../src/engine/record/report.js';
 import type { RawSample } from '../../src/engine/model/sample.js';
@@ -140,6 +140,34 @@ describe('recording block codec', () => {
     const back = decodeBlock(text) as unknown as typeof samples;
     expect(back.map((x) => x.t)).toEqual(xs);
     expect(back.every((x, i) => Object.is(x.t, xs[i]))).toBe(true);
+  });
+
+  it('counts decimals in units of 10^-scale by arithmetic exactly as their decimal form does, and back (property)', () => {
+    // the reference: the count read off the shortest decimal form, and the value its decimal form parses to
+    const byText = (v: number, scale: number): number | null => {
+      const t = String(v);
+      if (t.includes('e')) return null;
+      const [int, frac = ''] = t.split('.');
+      if (frac.length > scale) return null;
+      const m = Number(int! + frac.padEnd(scale, '0'));
+      return Number.isSafeInteger(m) ? m : null;
+    };
+    const fromText = (m: number, scale: number): number => {
+      const d = String(Math.abs(m)).padStart(scale + 1, '0');
+      return Number(`${m < 0 ? '-' : ''}${d.slice(0, -scale)}.${d.slice(-scale)}`);
+    };
+    const count = fc.oneof(fc.integer({ min: -1e6, max: 1e6 }), fc.maxSafeInteger(), fc.integer({ min: 2 ** 51, max: 2 ** 53 }), fc.constantFrom(0, 1, -1, 2 ** 52 - 1, 2 ** 52, 2 ** 52 + 1));
+    const value = fc.oneof(
+      fc.tuple(count, fc.integer({ min: 0, max: 14 })).map(([m, k]) => m / 10 ** k),
+      fc.double({ noNaN: true }), fc.constantFrom(1e-6, -1e-6, 9.99e-7, 5e-7, 1e-7, -0, 0.1 + 0.2, 1e21, 123456789.123456));
+    fc.assert(fc.property(value, fc.integer({ min: 1, max: 12 }), (v, scale) => {
+      expect(scaled(v, scale)).toBe(byText(v, scale));
+      const m = scaled(v, scale);
+      if (m !== null) expect(Object.is(unscaled(m, scale), fromText(m, scale))).toBe(true);
+    }), { numRuns: 5000 });
+    fc.assert(fc.property(fc.maxSafeInteger(), fc.integer({ min: 1, max: 12 }), (m, scale) => {
+      expect(Object.is(unscaled(m, scale), fromText(m, scale))).toBe(true);
+    }), { numRuns: 5000 });
   });
 
   it('one builder gives back every block exactly, segments of a block and blocks after it included (property)', () => {

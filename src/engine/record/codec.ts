@@ -434,9 +434,15 @@ function fracDigits(v: number): number | null {
  * v); null when v is not a finite number, needs more digits, or the count is not a safe integer.
  * Scale 0 is the plain counter case: safe integers only.
  */
-function scaled(v: unknown, scale: number): number | null {
+export function scaled(v: unknown, scale: number): number | null {
   if (scale === 0) return isCounter(v) ? v : null;
   if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+  // arithmetic first: when m / 10^scale gives v back and |m| < 2^52, m is the only count of 10^-scale
+  // that does (two counts 1 apart differ by more than v's rounding step there), so it is the one the
+  // decimal form gives; v's decimal form has no exponent from 1e-6 on (and below 2^52 < 1e21)
+  const p = POW10[scale] as number;
+  const c = Math.round(v * p);
+  if (c / p === v && c !== 0 && c < 2 ** 52 && c > -(2 ** 52) && (v >= 1e-6 || v <= -1e-6)) return c;
   const t = String(v);
   if (t.includes('e')) return null;
   const dot = t.indexOf('.');
@@ -466,11 +472,15 @@ function scaledOrNaN(v: unknown, scale: number): number {
   return m === null ? NaN : m;
 }
 
-/** the number of 10^-scale counted by m: parsed from its decimal form, so exactly the value scaled() read */
-function unscaled(m: number, scale: number): number {
-  if (scale === 0) return m;
-  const digits = String(Math.abs(m)).padStart(scale + 1, '0');
-  return Number(`${m < 0 ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`);
+/** 10^0 .. 10^MAX_SCALE, each exact as a double */
+const POW10 = Array.from({ length: MAX_SCALE + 1 }, (_, i) => 10 ** i);
+
+/**
+ * the number of 10^-scale counted by m (a safe integer): m / 10^scale, the double nearest to that
+ * decimal (one correctly rounded division of two exact doubles), so the value its decimal form parses to
+ */
+export function unscaled(m: number, scale: number): number {
+  return scale === 0 ? m : m / (POW10[scale] as number);
 }
 
 /**

@@ -1,12 +1,32 @@
 // The block codec of recordings: any sequence of JSON samples comes back exactly (property test over
-// random trees that change shape, type and value between samples), counters become small deltas, and a
-// damaged token list is refused instead of decoding into wrong numbers.
+// random trees that change shape, type and value between samples), counters become small deltas, a
+// damaged block is refused instead of decoding into wrong numbers, and a recording written before format
+// 3 (a committed file made by that version, test/fixtures/recording/format2-demo.vtr, with the demo
+// samples it was made from) still reads back exactly, replays and reports; the encoder writes those demo
+// samples byte for byte as the format-3 encoder it replaced did (committed blocks).
 
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { BlockBuilder, decodeBlock } from '../../src/engine/record/codec.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openRecording } from '../../src/engine/node/sqlite-recording.js';
+import { BlockBuilder, blockSegments, decodeBlock, scaled, unscaled } from '../../src/engine/record/codec.js';
+import { ReplaySource } from '../../src/engine/record/replay-source.js';
+import { buildReport } from '../../src/engine/record/report.js';
 import type { RawSample } from '../../src/engine/model/sample.js';
 import { rawGuest, rawHost, rawSample } from '../engine/raw-builders.js';
+import { recordedSamples } from './helpers.js';
+
+// opened from a copy: SQLite adds its -wal and -shm files beside the file it opens
+const tmp = mkdtempSync(path.join(tmpdir(), 'virtune-format2-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const FORMAT2 = path.join(tmp, 'format2-demo.vtr');
+copyFileSync('test/fixtures/recording/format2-demo.vtr', FORMAT2);
+const FORMAT2_SAMPLES = JSON.parse(readFileSync('test/fixtures/recording/format2-demo.samples.json', 'utf8')) as RawSample[];
+
+type Seg = { k: unknown; n: number; i: number[]; c: unknown[][] };
+const segments = (block: Uint8Array): Seg[] => blockSegments(block) as Seg[];
 
 const json = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small' },
@@ -47,7 +67,8 @@ describe('recording block codec', () => {
     const b = new BlockBuilder();
     for (const s of [s1, s2, s3]) b.add(s);
     const text = b.take();
-    const seg = (JSON.parse(text) as { s: Array<{ n: number; c: unknown[][] }> }).s;
+    expect(text[0]).toBe(3);
+    const seg = segments(text);
     expect(seg).toHaveLength(1);
     expect(seg[0]!.n).toBe(2);
     // monoMs and wallMs, nothing else: a step of 1000, then the same step again (0 more than the last)
@@ -62,7 +83,7 @@ describe('recording block codec', () => {
     const bb = new BlockBuilder();
     for (const s of [a, b, c]) bb.add(s as unknown as RawSample);
     const text = bb.take();
-    expect((JSON.parse(text) as { s: unknown[] }).s).toHaveLength(2);
+    expect(segments(text)).toHaveLength(2);
     const out = decodeBlock(text) as unknown as Array<typeof a>;
     expect(out).toEqual([a, b, c]);
     expect(out[2]!.host.deep).toBe(out[1]!.host.deep);
@@ -82,8 +103,29 @@ describe('recording block codec', () => {
     const b = new BlockBuilder();
     for (const s of samples) b.add(s as unknown as RawSample);
     const text = b.take();
-    expect((JSON.parse(text) as { s: unknown[] }).s).toHaveLength(1);
+    expect(segments(text)).toHaveLength(1);
     expect(decodeBlock(text)).toEqual(samples);
+  });
+
+  it('keeps a value after a step too big for a token, where the next step back would not fit either', () => {
+    // steps 2^52 - 1 then 2^52 + 1 (a difference of 2 to the step before), then unchanged: the step back
+    // to 0 is -(2^52 + 1), more than a token holds, so that sample is written as a literal
+    const xs = [-(2 ** 52), -1, 2 ** 52, 2 ** 52, 2 ** 52, 7, 2 ** 52 - 1 + 7, 2 ** 53 - 1, 2 ** 53 - 1];
+    const samples = xs.map((x, i) => ({ guests: [], c: x, i: i === 4 ? 1 : 0 }));
+    const b = new BlockBuilder();
+    for (const x of samples) b.add(x as unknown as RawSample);
+    const block = b.take();
+    expect(segments(block)).toHaveLength(1);
+    expect(decodeBlock(block)).toEqual(samples);
+  });
+
+  it('gives back a column of any safe integers exactly, big steps and repeats included (property)', () => {
+    const big = fc.oneof(fc.maxSafeInteger(), fc.constantFrom(0, 2 ** 52, -(2 ** 52), 2 ** 52 - 1, 2 ** 52 + 1, 2 ** 53 - 1, -(2 ** 53 - 1)));
+    fc.assert(fc.property(fc.array(fc.tuple(big, fc.nat(2)), { minLength: 1, maxLength: 12 }), (xs) => {
+      // each value held for 1-3 samples
+      const samples = xs.flatMap(([x, r]) => Array.from({ length: r + 1 }, () => ({ guests: [], c: x })));
+      expect(roundTrip(samples)).toEqual(samples);
+    }), { numRuns: 500 });
   });
 
   it('stores decimals (times in ms with a fraction) as exact integer steps', () => {
@@ -92,12 +134,40 @@ describe('recording block codec', () => {
     const b = new BlockBuilder();
     for (const s of samples) b.add(s as unknown as RawSample);
     const text = b.take();
-    const col = (JSON.parse(text) as { s: Array<{ c: unknown[][] }> }).s[0]!.c[0]!;
+    const col = segments(text)[0]!.c[0]!;
     expect(col[0]).toBe('e6'); // the most fractional digits among its numbers that fit (0.1 + 0.2 has 17: a literal)
     expect(col[1]).toBe(1000023260); // 3605.91234 - 2605.88908 in millionths
     const back = decodeBlock(text) as unknown as typeof samples;
     expect(back.map((x) => x.t)).toEqual(xs);
     expect(back.every((x, i) => Object.is(x.t, xs[i]))).toBe(true);
+  });
+
+  it('counts decimals in units of 10^-scale by arithmetic exactly as their decimal form does, and back (property)', () => {
+    // the reference: the count read off the shortest decimal form, and the value its decimal form parses to
+    const byText = (v: number, scale: number): number | null => {
+      const t = String(v);
+      if (t.includes('e')) return null;
+      const [int, frac = ''] = t.split('.');
+      if (frac.length > scale) return null;
+      const m = Number(int! + frac.padEnd(scale, '0'));
+      return Number.isSafeInteger(m) ? m : null;
+    };
+    const fromText = (m: number, scale: number): number => {
+      const d = String(Math.abs(m)).padStart(scale + 1, '0');
+      return Number(`${m < 0 ? '-' : ''}${d.slice(0, -scale)}.${d.slice(-scale)}`);
+    };
+    const count = fc.oneof(fc.integer({ min: -1e6, max: 1e6 }), fc.maxSafeInteger(), fc.integer({ min: 2 ** 51, max: 2 ** 53 }), fc.constantFrom(0, 1, -1, 2 ** 52 - 1, 2 ** 52, 2 ** 52 + 1));
+    const value = fc.oneof(
+      fc.tuple(count, fc.integer({ min: 0, max: 14 })).map(([m, k]) => m / 10 ** k),
+      fc.double({ noNaN: true }), fc.constantFrom(1e-6, -1e-6, 9.99e-7, 5e-7, 1e-7, -0, 0.1 + 0.2, 1e21, 123456789.123456));
+    fc.assert(fc.property(value, fc.integer({ min: 1, max: 12 }), (v, scale) => {
+      expect(scaled(v, scale)).toBe(byText(v, scale));
+      const m = scaled(v, scale);
+      if (m !== null) expect(Object.is(unscaled(m, scale), fromText(m, scale))).toBe(true);
+    }), { numRuns: 5000 });
+    fc.assert(fc.property(fc.maxSafeInteger(), fc.integer({ min: 1, max: 12 }), (m, scale) => {
+      expect(Object.is(unscaled(m, scale), fromText(m, scale))).toBe(true);
+    }), { numRuns: 5000 });
   });
 
   it('one builder gives back every block exactly, segments of a block and blocks after it included (property)', () => {
@@ -114,7 +184,7 @@ describe('recording block codec', () => {
 
   it('writes a block the same whether its shape was kept from the block before or built afresh (property)', () => {
     // the builder takes the last segment's shape over when the next block starts with that shape: the
-    // text must be byte for byte what a fresh builder writes for the same samples (the format stays 2)
+    // block must be byte for byte what a fresh builder writes for the same samples
     const same = fc.record({ guests: fc.constant([]), a: fc.integer(), h: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 2, maxLength: 2 }), x: fc.oneof(fc.constant(null), fc.constant([]), fc.integer(), fc.constant({}), fc.record({ b: fc.integer() })) });
     fc.assert(fc.property(fc.array(fc.array(same, { minLength: 1, maxLength: 4 }), { minLength: 2, maxLength: 4 }), fc.boolean(), (blocks, freeze) => {
       const carried = Object.freeze({ s: 1, t: [2, 3] });
@@ -124,10 +194,32 @@ describe('recording block codec', () => {
         const fresh = new BlockBuilder();
         for (const x of ss) { kept.add(x); fresh.add(x); }
         const text = kept.take();
-        expect(text).toBe(fresh.take());
+        expect(Buffer.from(text).equals(Buffer.from(fresh.take()))).toBe(true);
         expect(decodeBlock(text)).toEqual(JSON.parse(JSON.stringify(ss)));
       }
     }), { numRuns: 300 });
+  });
+
+  it('writes the demo samples byte for byte as the encoder of format 3 before it (committed blocks)', () => {
+    // test/fixtures/recording/format3-demo.blocks.json: the blocks the BlockBuilder of commit 04ba4d2
+    // wrote for the demo samples (samples 0-2 and 3-6 with one builder, then all with a fresh one)
+    const made = JSON.parse(readFileSync('test/fixtures/recording/format3-demo.blocks.json', 'utf8')) as { blocks: string[] };
+    const ours: string[] = [];
+    const b = new BlockBuilder();
+    FORMAT2_SAMPLES.forEach((x, i) => {
+      b.add(x);
+      if (i === 2 || i === FORMAT2_SAMPLES.length - 1) ours.push(Buffer.from(b.take()).toString('base64'));
+    });
+    const fresh = new BlockBuilder();
+    for (const x of FORMAT2_SAMPLES) fresh.add(x);
+    ours.push(Buffer.from(fresh.take()).toString('base64'));
+    expect(ours).toEqual(made.blocks);
+    expect(decodeBlock(Buffer.from(made.blocks[2]!, 'base64'))).toEqual(FORMAT2_SAMPLES);
+  });
+
+  it('keeps text that is not ASCII, in the key and in literals', () => {
+    const samples = ['gäst', 'ünïcödé ✓', '😀 vm', ''].map((name, i) => ({ guests: [], name, n: i }));
+    expect(roundTrip(samples)).toEqual(samples);
   });
 
   it('drops keys whose value is undefined, as JSON does', () => {
@@ -140,14 +232,60 @@ describe('recording block codec', () => {
     const s = rawSample(1000, rawHost(), [rawGuest('qemu:a')]);
     const b = new BlockBuilder();
     b.add(s); b.add({ ...s, monoMs: 2000 });
-    const text = b.take();
-    const j = JSON.parse(text) as { s: Array<{ c: unknown[][]; i: number[] }> };
-    (j.s[0]!.c[0] as unknown[]).pop();
-    expect(() => decodeBlock(JSON.stringify(j))).toThrow(/recording block is corrupt: a column has the wrong length/);
-    const k = JSON.parse(text) as { s: Array<{ c: unknown[][]; i: number[] }> };
-    k.s[0]!.i[0] = 1e9;
-    expect(() => decodeBlock(JSON.stringify(k))).toThrow(/recording block is corrupt: a leaf number is past the key/);
+    const block = b.take();
+    expect(decodeBlock(block)).toHaveLength(2);
+    expect(() => decodeBlock(block.subarray(0, block.length - 1))).toThrow(/recording block is corrupt: truncated/);
+    expect(() => decodeBlock(block.subarray(0, 40))).toThrow(/recording block is corrupt: (truncated|text that is not UTF-8|a value is not JSON)/);
+    expect(() => decodeBlock(Uint8Array.from([...block, 1]))).toThrow(/recording block is corrupt: bytes after the last segment/);
+    // hand-made: one segment keyed by {"guests":[]} (one leaf), one sample after it, a column for leaf 5
+    const key = [...new TextEncoder().encode('{"guests":[]}')];
+    const made = (gap: number, token: number[]): Uint8Array => Uint8Array.from([3, 1, key.length, ...key, 1, 1, gap, 0, ...token]);
+    expect(decodeBlock(made(0, [1]))).toEqual([{ guests: [] }, { guests: [] }]);
+    expect(() => decodeBlock(made(5, [1]))).toThrow(/recording block is corrupt: a leaf number is past the key/);
+    expect(() => decodeBlock(made(0, [3]))).toThrow(/recording block is corrupt: a delta on a value that is not a counter/);
+    expect(() => decodeBlock(made(0, [0]))).toThrow(/recording block is corrupt: truncated/);
+    expect(() => decodeBlock(made(0, [0, 1, 0x7b]))).toThrow(/recording block is corrupt: a value is not JSON/);
+    expect(() => decodeBlock(Uint8Array.of(3, 0))).toThrow(/recording block is corrupt: no samples/);
     expect(() => decodeBlock('{"v":1,"k":{},"d":[]}')).toThrow(/not a version 2 block/);
-    expect(() => decodeBlock('nonsense')).toThrow(/not JSON/);
+    expect(() => decodeBlock('nonsense')).toThrow(/neither a version 3 block nor JSON/);
+  });
+
+  it('reads a recording written before format 3 exactly, and refuses a damaged version 2 block', () => {
+    // the committed file was written by the previous virtune (JSON text blocks, version 2)
+    const r = openRecording(FORMAT2);
+    try {
+      const first = r.readBlock(r.blocks()[0]!.id);
+      expect(new TextDecoder().decode(first).startsWith('{"v":2,')).toBe(true);
+      const text = new TextDecoder().decode(first);
+      const j = JSON.parse(text) as { s: Array<{ c: unknown[][]; i: number[] }> };
+      const withColumns = j.s.findIndex((seg) => seg.c.length > 0);
+      expect(withColumns).toBeGreaterThanOrEqual(0);
+      (j.s[withColumns]!.c[0] as unknown[]).pop();
+      expect(() => decodeBlock(JSON.stringify(j))).toThrow(/recording block is corrupt: a column has the wrong length/);
+      const k = JSON.parse(text) as { s: Array<{ c: unknown[][]; i: number[] }> };
+      k.s[withColumns]!.i[0] = 1e9;
+      expect(() => decodeBlock(JSON.stringify(k))).toThrow(/recording block is corrupt: a leaf number is past the key/);
+    } finally {
+      r.close();
+    }
+    expect(recordedSamples(FORMAT2)).toEqual(FORMAT2_SAMPLES);
+  });
+
+  it('replays and reports a recording written before format 3', async () => {
+    const src = new ReplaySource(openRecording(FORMAT2), { playing: false });
+    try {
+      expect(src.status().count).toBe(FORMAT2_SAMPLES.length);
+      FORMAT2_SAMPLES.forEach((x, i) => expect(src.at(i)).toEqual(x));
+    } finally {
+      await src.close();
+    }
+    const r = openRecording(FORMAT2);
+    try {
+      const rep = buildReport(r);
+      expect(rep.samples).toBe(FORMAT2_SAMPLES.length);
+      expect(rep.guests.map((g) => g.id).sort()).toEqual(FORMAT2_SAMPLES[0]!.guests.map((g) => g.id).sort());
+    } finally {
+      r.close();
+    }
   });
 });

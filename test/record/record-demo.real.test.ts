@@ -77,7 +77,7 @@ describe('record, replay and report the demo host (real CLI, real SQLite file)',
     // what the file holds, read here through the file adapter and the codec: step-60 blocks first
     const r = openRecording(file);
     const blocks = r.blocks();
-    const all = blocks.flatMap((b) => decodeBlock(r.readBlockText(b.id)).map((s) => ({ s, downsampled: b.stepSec === 60 })));
+    const all = blocks.flatMap((b) => decodeBlock(r.readBlock(b.id)).map((s) => ({ s, downsampled: b.stepSec === 60 })));
     r.close();
     const kept = all.filter((x) => x.downsampled);
     expect(kept.length).toBeGreaterThanOrEqual(1);

@@ -106,7 +106,7 @@ describe('capacity report', () => {
     expect(full[0]?.firstWallMs).toBeGreaterThan(T0); // the oldest full-resolution blocks are gone
     // what replaces them for replay: the first sample of each minute, in blocks of step 60
     const again = openRecording(file);
-    const kept = blocks.filter((b) => b.stepSec === 60).flatMap((b) => decodeBlock(again.readBlockText(b.id)));
+    const kept = blocks.filter((b) => b.stepSec === 60).flatMap((b) => decodeBlock(again.readBlock(b.id)));
     again.close();
     const minutesOf = s.filter((x) => x.wallMs < (full[0]?.firstWallMs ?? 0)).map((x) => Math.floor(x.wallMs / 60_000));
     expect(kept.map((x) => x.wallMs)).toEqual(s.filter((x, i) => x.wallMs < (full[0]?.firstWallMs ?? 0) && (i === 0 || minutesOf[i] !== minutesOf[i - 1])).map((x) => x.wallMs));

@@ -95,8 +95,8 @@ class SqliteRecording implements RecordingStore, RecordingReader {
     }
   }
 
-  async appendBlock(info: Omit<BlockInfo, 'id' | 'stepSec'>, text: string): Promise<void> {
-    const buf = Buffer.from(text, 'utf8');
+  async appendBlock(info: Omit<BlockInfo, 'id' | 'stepSec'>, block: Uint8Array): Promise<void> {
+    const buf = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
     // compressed on libuv's thread pool: a big block does not stall the engine's event loop
     const data = await compress(buf, { params: { ...BROTLI.params, [zc.BROTLI_PARAM_SIZE_HINT]: buf.length } });
     if (!this.db.open) throw new VirtuneError(1, `${this.file}: the recording was closed before a block was written`);
@@ -117,9 +117,9 @@ class SqliteRecording implements RecordingStore, RecordingReader {
     return this.selectBlocks('WHERE step = 0 AND last_wall < ?', [wallMs]);
   }
 
-  downsample(blockIds: number[], rows: MinuteRow[], minuteBlock: { info: Omit<BlockInfo, 'id' | 'stepSec'>; text: string } | null): void {
+  downsample(blockIds: number[], rows: MinuteRow[], minuteBlock: { info: Omit<BlockInfo, 'id' | 'stepSec'>; block: Uint8Array } | null): void {
     // compressed here (rare: once per committed block past the full-resolution span, a few samples)
-    const data = minuteBlock ? brotliCompressSync(Buffer.from(minuteBlock.text, 'utf8'), BROTLI) : null;
+    const data = minuteBlock ? brotliCompressSync(minuteBlock.block, BROTLI) : null;
     const ins = this.db.prepare(`INSERT INTO minutes (minute, scope, metric, n, mean, max) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (minute, scope, metric) DO UPDATE SET n = n + excluded.n,
         mean = (mean * n + excluded.mean * excluded.n) / (n + excluded.n), max = max(max, excluded.max)`);
@@ -142,12 +142,12 @@ class SqliteRecording implements RecordingStore, RecordingReader {
     })();
   }
 
-  readBlockText(id: number): string {
+  readBlock(id: number): Uint8Array {
     return this.guard(() => {
       const r = this.db.prepare('SELECT data FROM blocks WHERE id = ?').get(id) as { data: Buffer } | undefined;
       if (!r) throw new VirtuneError(1, `${this.file}: block ${id} is gone`);
       try {
-        return brotliDecompressSync(r.data).toString('utf8');
+        return brotliDecompressSync(r.data);
       } catch {
         return fail(this.file, `the recording is damaged (block ${id} does not decompress)`);
       }

@@ -40,19 +40,20 @@ export interface MinuteRow {
 export interface RecordingStore {
   readonly file: string;
   /**
-   * Append one block (JSON text of engine/record/codec.ts) in its own transaction. Compression may run
+   * Append one block (the bytes of engine/record/codec.ts) in its own transaction. Compression may run
    * off the caller's thread: the block is durable when the promise resolves. Calls are made one at a
    * time (the recorder waits for one before it starts the next).
    */
-  appendBlock(info: Omit<BlockInfo, 'id' | 'stepSec'>, text: string): Promise<void>;
+  appendBlock(info: Omit<BlockInfo, 'id' | 'stepSec'>, block: Uint8Array): Promise<void>;
   appendEvents(events: RecordedEvent[]): void;
   /** full-resolution blocks that end before wallMs, oldest first */
   blocksBefore(wallMs: number): BlockInfo[];
   /** one transaction: add the aggregates and the per-minute block (stepSec 60), drop the blocks they replace */
-  downsample(blockIds: number[], rows: MinuteRow[], minuteBlock: { info: Omit<BlockInfo, 'id' | 'stepSec'>; text: string } | null): void;
+  downsample(blockIds: number[], rows: MinuteRow[], minuteBlock: { info: Omit<BlockInfo, 'id' | 'stepSec'>; block: Uint8Array } | null): void;
   /** drop everything (blocks, aggregates, events) older than wallMs */
   dropBefore(wallMs: number): void;
-  readBlockText(id: number): string;
+  /** a block's bytes, decompressed (decodeBlock of engine/record/codec.ts reads every format) */
+  readBlock(id: number): Uint8Array;
   /** bytes the file (and its WAL) take on disk now */
   sizeBytes(): number;
   close(): void;
@@ -62,8 +63,8 @@ export interface RecordingReader {
   readonly file: string;
   meta(): RecordingMeta;
   blocks(): BlockInfo[];
-  /** the block's JSON text */
-  readBlockText(id: number): string;
+  /** a block's bytes, decompressed (decodeBlock of engine/record/codec.ts reads every format) */
+  readBlock(id: number): Uint8Array;
   events(): RecordedEvent[];
   minutes(): MinuteRow[];
   close(): void;

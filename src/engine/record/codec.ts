@@ -1,27 +1,37 @@
-// Owns the sample-block encoding of a recording (format version 2). A block is a list of segments; a
-// segment is a run of samples of one shape (same keys in the same order, same array lengths, the same
-// values null or not-a-container at the same places), stored column-wise:
+// Owns the sample-block encoding of a recording (format version 3, bytes; version 2, JSON text, is still
+// read). A block is a list of segments; a segment is a run of samples of one shape (same keys in the same
+// order, same array lengths, the same values null or not-a-container at the same places), stored
+// column-wise:
 //   k  the segment's first sample in full (JSON)
 //   n  how many samples follow it
 //   i  the leaves (values that are not a non-empty object or array, numbered depth-first in key order)
 //      that change anywhere in the segment, ascending, each as the gap to the one before (the first as is)
 //   c  one column per leaf of `i`, n tokens: a number t is "previous value + t" when the previous value is
-//      a safe integer (counters become deltas) and "unchanged" (t = 0) otherwise; [v] is the new value v
-//      (floats, strings, null <-> value, an empty container). A number that follows a number in its
-//      column is stored as the difference to it (steady counters become small numbers; columnText).
-//      A column whose numbers have fractions starts with "e<scale>" and counts in units of 10^-scale
-//      (built from each number's shortest decimal form, so exact).
+//      a safe integer (counters become deltas) and "unchanged" (t = 0) otherwise; a literal is the new
+//      value v (floats, strings, null <-> value, an empty container). A number that follows a number in
+//      its column is stored as the difference to it (steady counters become small numbers; writeColumn).
+//      A column whose numbers have fractions counts in units of 10^-scale (built from each number's
+//      shortest decimal form, so exact).
+// Format 3 (what the encoder writes) lays that out as bytes, all counts and numbers as unsigned varints
+// (7 bits a byte, low group first): the byte 3, the number of segments, then per segment: the key's
+// length and its JSON text (UTF-8), n, the number of columns, their leaf gaps, then per column its scale
+// (one byte, 0 for integers) and n tokens: 0 then a literal's length and JSON text, or zigzag(t) + 1 for
+// a number t (|t| < 2^52; an unchanged leaf in a steady column is the byte 1). Format 2 (recordings made
+// before) is the same as JSON text: {"v":2,"s":[{"k":..,"n":..,"i":[..],"c":[[..],..]}]}, a literal as
+// [v], a scaled column starting with "e<scale>".
 // A leaf that never changes in a segment costs nothing after the key; a sample of another shape starts a
 // new segment (it is the new segment's key), so any sequence of JSON samples is stored exactly. The
 // encoder walks each sample once against the segment's shape (no token rows); a block that starts with the
-// shape its predecessor ended with takes that shape over (the text is the same as if built afresh). The
+// shape its predecessor ended with takes that shape over (the bytes are the same as if built afresh). The
 // decoder rebuilds a sample from the one before, sharing the subtrees in which nothing changed. Keys whose
 // value is undefined are not part of a sample (JSON drops them). Generic: a new field of the raw sample
-// needs no change here. Pure: the adapter compresses the block's text.
+// needs no change here. Pure: the adapter compresses the block's bytes.
 
 import type { RawSample } from '../model/sample.js';
 
-export const BLOCK_FORMAT = 2;
+export const BLOCK_FORMAT = 3;
+/** the JSON text blocks of recordings made before format 3 (still read) */
+export const TEXT_BLOCK_FORMAT = 2;
 
 const ARR = 1;
 const OBJ = 2;
@@ -109,24 +119,21 @@ function shapeOf(v: unknown, out: unknown[]): Shape | null {
 }
 
 /**
- * What changed in a segment, in the order the walks saw it: leaf number, sample number (1-based) and new
- * value, in typed arrays (numbers unboxed: a change costs no allocation); values that are not numbers
- * are kept beside, by entry.
+ * What changed in a segment, in the order the walks saw it (sample by sample, each sample's leaves
+ * ascending; the segment knows where each sample's run starts): leaf number and new value, in typed
+ * arrays (numbers unboxed: a change costs no allocation); values that are not numbers are kept beside,
+ * by entry.
  */
 class ChangeLog {
   leaf = new Int32Array(4096);
-  at = new Int32Array(4096);
   num = new Float64Array(4096);
   readonly other = new Map<number, unknown>();
   len = 0;
-  /** the sample number the current walk records */
-  now = 0;
 
   push(i: number, v: unknown): void {
     if (this.len === this.leaf.length) this.grow();
     const e = this.len++;
     this.leaf[e] = i;
-    this.at[e] = this.now;
     if (typeof v === 'number') this.num[e] = v;
     else {
       this.num[e] = NaN;
@@ -134,23 +141,28 @@ class ChangeLog {
     }
   }
 
+  /** push(i, v) for a number v (the common change: no type check, nothing beside) */
+  pushNum(i: number, v: number): void {
+    if (this.len === this.leaf.length) this.grow();
+    const e = this.len++;
+    this.leaf[e] = i;
+    this.num[e] = v;
+  }
+
   value(e: number): unknown {
     const x = this.num[e] as number;
     return x === x ? x : this.other.has(e) ? this.other.get(e) : x;
   }
 
-  /** the entries grouped by leaf (groupByLeaf) */
-  sorted: ByLeaf | null = null;
+  /** the changes of the column being written (writeColumns) */
+  private column: ByLeaf | null = null;
 
-  /** room for `n` entries grouped by leaf (kept from block to block) */
+  /** room for one column of `n` samples (kept from block to block) */
   byLeaf(n: number): ByLeaf {
-    if (this.sorted === null || this.sorted.at.length < n) {
-      const size = Math.max(n, this.leaf.length);
-      let tok = new Float64Array(256);
-      const tokens = (m: number): Float64Array => (tok.length >= m ? tok : (tok = new Float64Array(m * 2)));
-      this.sorted = { tokens, order: new Int32Array(size), at: new Int32Array(size), num: new Float64Array(size), log: this };
+    if (this.column === null || this.column.at.length < n) {
+      this.column = { order: new Int32Array(n), at: new Int32Array(n), num: new Float64Array(n), log: this };
     }
-    return this.sorted;
+    return this.column;
   }
 
   /** forget the entries from `len` on (what a walk that met another shape recorded) */
@@ -162,13 +174,17 @@ class ChangeLog {
   private grow(): void {
     const n = this.leaf.length * 2;
     const leaf = new Int32Array(n); leaf.set(this.leaf); this.leaf = leaf;
-    const at = new Int32Array(n); at.set(this.at); this.at = at;
     const num = new Float64Array(n); num.set(this.num); this.num = num;
   }
 }
 
 /** a leaf that is not === its last value: record it (false when it became a non-empty container) */
 function leafChanged(v: unknown, last: unknown[], i: number, log: ChangeLog): boolean {
+  if (typeof v === 'number') {
+    last[i] = v;
+    log.pushNum(i, v);
+    return true;
+  }
   const p = last[i];
   if (typeof v === 'object' && v !== null) {
     if (isWalked(v)) return false;
@@ -244,105 +260,81 @@ function scanFresh(node: Shape, o: unknown, last: unknown[], log: ChangeLog): bo
 }
 
 /**
- * The text of a block, written as ASCII bytes (digits, commas, brackets: no string per token) into one
- * buffer kept from block to block, and turned into a string once per run of bytes; other text (the key
- * samples, literals) goes in as strings. Few, big strings: little for the garbage collector to do.
+ * The bytes of a block (format 3), written into one buffer kept from block to block: unsigned varints
+ * (7 bits a byte, low first, for any safe integer), single bytes, and UTF-8 text with its length.
  */
-class TextOut {
-  private static readonly latin1 = new TextDecoder('latin1');
+class BinOut {
+  private static readonly utf8 = new TextEncoder();
   private buf = new Uint8Array(1 << 20);
   private len = 0;
-  /** where the bytes not yet turned into a piece start */
-  private mark = 0;
-  private pieces: string[] = [];
 
   byte(c: number): void {
-    if (this.len === this.buf.length) this.grow();
+    if (this.len === this.buf.length) this.grow(1);
     this.buf[this.len++] = c;
   }
 
-  /** a safe integer, in decimal */
-  int(x: number): void {
-    if (this.len > this.buf.length - 24) this.grow();
+  /** a non-negative safe integer */
+  uint(x: number): void {
+    if (this.len > this.buf.length - 10) this.grow(10);
     const b = this.buf;
-    if (x < 0) { b[this.len++] = 45; x = -x; }
-    if (x < 10) { b[this.len++] = 48 + x; return; }
-    if (x >= 1e9) { this.ascii(String(x)); return; }
-    let d = this.len;
-    while (x > 0) {
-      const q = (x / 10) | 0;
-      b[this.len++] = 48 + x - q * 10;
-      x = q;
+    while (x >= 128) {
+      b[this.len++] = (x % 128) + 128;
+      x = Math.floor(x / 128);
     }
-    let e = this.len - 1;
-    while (d < e) {
-      const t = b[d] as number;
-      b[d++] = b[e] as number;
-      b[e--] = t;
-    }
+    b[this.len++] = x;
+  }
+
+  /** a string as UTF-8, after its length in bytes (a varint: at most 5 bytes for any string) */
+  text(s: string): void {
+    const room = s.length * 3 + 5;
+    if (this.len + room > this.buf.length) this.grow(room);
+    // encoded after room for the longest length, then moved back to just after the length's bytes
+    const at = this.len + 5;
+    const n = BinOut.utf8.encodeInto(s, this.buf.subarray(at)).written;
+    this.uint(n);
+    if (this.len !== at) this.buf.copyWithin(this.len, at, at + n);
+    this.len += n;
+  }
+
+  /** a column's token for a number x (an integer, |x| <= MAX_TOKEN): zigzag(x) + 1 */
+  token(x: number): void {
+    const u = (x >= 0 ? 2 * x : -2 * x - 1) + 1;
+    if (u < 128 && this.len < this.buf.length) this.buf[this.len++] = u;
+    else this.uint(u);
+  }
+
+  /** a column's token for a literal: 0, then the value as JSON text */
+  literal(v: unknown): void {
+    this.byte(0);
+    this.text(JSON.stringify(v));
   }
 
   /**
-   * n tokens, comma-separated: safe integers, and NaN for a literal (its value in `lits`, written as [v]).
-   * The common token, a small integer, is written here without a call.
+   * the tokens of `count` samples in which the leaf did not change (a step of 0): the first is the
+   * difference to the last step `run` (NaN: none; -run fits a token), the others 0
    */
-  tokens(tok: Float64Array, n: number, lits: Map<number, unknown> | null): void {
-    for (let s = 0; s < n; s++) {
-      if (this.len > this.buf.length - 32) this.grow();
-      const b = this.buf;
-      if (s > 0) b[this.len++] = 44;
-      let x = tok[s] as number;
-      if (x !== x) {
-        this.byte(91);
-        this.str(JSON.stringify(lits?.get(s)));
-        this.byte(93);
-        continue;
-      }
-      if (x < 0) { b[this.len++] = 45; x = -x; }
-      if (x < 10) { b[this.len++] = 48 + x; continue; }
-      if (x < 100) { const q = (x / 10) | 0; b[this.len++] = 48 + q; b[this.len++] = 48 + x - q * 10; continue; }
-      this.int(x);
+  unchanged(count: number, run: number): void {
+    if (run === run && run !== 0) {
+      this.token(-run);
+      count--;
     }
+    if (this.len + count > this.buf.length) this.grow(count);
+    this.buf.fill(1, this.len, this.len + count);
+    this.len += count;
   }
 
-  /** a string of character codes below 128 */
-  ascii(s: string): void {
-    for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
-  }
-
-  /** any string (appended as it is) */
-  str(s: string): void {
-    if (s.length < 64 && isAscii(s)) { this.ascii(s); return; }
-    this.cut();
-    this.pieces.push(s);
-  }
-
-  /** the text written since the last take, and start again (the buffer stays) */
-  take(): string {
-    this.cut();
-    const text = this.pieces.length === 1 ? this.pieces[0] as string : this.pieces.join('');
-    this.pieces = [];
+  /** the bytes written since the last take, and start again (the buffer stays) */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.len);
     this.len = 0;
-    this.mark = 0;
-    return text;
+    return out;
   }
 
-  private cut(): void {
-    if (this.len === this.mark) return;
-    this.pieces.push(TextOut.latin1.decode(this.buf.subarray(this.mark, this.len)));
-    this.mark = this.len;
-  }
-
-  private grow(): void {
-    const b = new Uint8Array(this.buf.length * 2);
+  private grow(need: number): void {
+    const b = new Uint8Array(Math.max(this.buf.length * 2, this.len + need));
     b.set(this.buf.subarray(0, this.len));
     this.buf = b;
   }
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
-  return true;
 }
 
 class Segment {
@@ -356,11 +348,13 @@ class Segment {
   readonly from: number;
   /** samples after the key */
   n = 0;
+  /** where each sample's changes start in the log (sample s at starts[s - 1]; they end where the next starts) */
+  private readonly starts: number[] = [];
 
   /**
    * A segment keyed by `s`. `before` is the last segment of the previous block: when `s` has its shape,
    * that shape (and its leaf array) is taken over, brought to `s`'s values by one walk, instead of being
-   * built again (a 100-guest sample has ~46k leaves); the text written is the same either way.
+   * built again (a 100-guest sample has ~46k leaves); the bytes written are the same either way.
    */
   constructor(s: RawSample, private readonly log: ChangeLog, before: Segment | null = null) {
     this.from = log.len;
@@ -394,30 +388,29 @@ class Segment {
   add(s: RawSample): boolean {
     const log = this.log;
     const mark = log.len;
-    log.now = this.n + 1;
     if (this.shape === null || (s !== this.shape.seen && !scan(this.shape, s, this.last, log))) {
       log.cut(mark); // this segment takes no more samples: its last values no longer matter
       return false;
     }
+    this.starts.push(mark);
     this.n++;
     return true;
   }
 
-  /** the segment's JSON text: {k, n, i, c} */
-  write(w: TextOut, to: number): void {
+  /** the segment's bytes: key, n, leaf gaps, columns (see the header) */
+  write(w: BinOut, to: number): void {
     const { log, keyLeaves, n, from } = this;
     // (each loop is a function of its own: the compiler optimises one without waiting for the others)
-    const start = groupByLeaf(log, from, to, keyLeaves.length);
-    const byLeaf = log.sorted as ByLeaf;
-    w.ascii('{"k":');
-    w.str(this.keyText);
-    w.ascii(',"n":');
-    w.int(n);
-    w.ascii(',"i":[');
-    writeLeafGaps(w, start);
-    w.ascii('],"c":[');
-    writeColumns(w, start, keyLeaves, byLeaf, n);
-    w.ascii(']}');
+    const changed = changedLeaves(log, from, to, keyLeaves.length);
+    w.text(this.keyText);
+    w.uint(n);
+    writeLeafGaps(w, changed);
+    // per sample, its first change not yet written (sample s at cursor[s]; it ends at cursor[s + 1]'s start)
+    const ends = new Int32Array(n + 2);
+    for (let s = 1; s <= n; s++) ends[s] = this.starts[s - 1] as number;
+    ends[n + 1] = to;
+    const cursor = ends.slice();
+    writeColumns(w, changed, keyLeaves, log, cursor, ends, n);
   }
 }
 
@@ -441,9 +434,15 @@ function fracDigits(v: number): number | null {
  * v); null when v is not a finite number, needs more digits, or the count is not a safe integer.
  * Scale 0 is the plain counter case: safe integers only.
  */
-function scaled(v: unknown, scale: number): number | null {
+export function scaled(v: unknown, scale: number): number | null {
   if (scale === 0) return isCounter(v) ? v : null;
   if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+  // arithmetic first: when m / 10^scale gives v back and |m| < 2^52, m is the only count of 10^-scale
+  // that does (two counts 1 apart differ by more than v's rounding step there), so it is the one the
+  // decimal form gives; v's decimal form has no exponent from 1e-6 on (and below 2^52 < 1e21)
+  const p = POW10[scale] as number;
+  const c = Math.round(v * p);
+  if (c / p === v && c !== 0 && c < 2 ** 52 && c > -(2 ** 52) && (v >= 1e-6 || v <= -1e-6)) return c;
   const t = String(v);
   if (t.includes('e')) return null;
   const dot = t.indexOf('.');
@@ -451,6 +450,14 @@ function scaled(v: unknown, scale: number): number | null {
   if (frac.length > scale) return null;
   const m = Number((dot < 0 ? t : t.slice(0, dot)) + frac.padEnd(scale, '0'));
   return Number.isSafeInteger(m) ? m : null;
+}
+
+/** the largest step a token holds (its zigzag form plus one stays a safe integer) */
+const MAX_TOKEN = 2 ** 52 - 1;
+
+/** an integer a token can hold */
+function isToken(v: number): boolean {
+  return Math.floor(v) === v && v <= MAX_TOKEN && v >= -MAX_TOKEN;
 }
 
 /** Number.isSafeInteger, in arithmetic the compiler keeps inline (no boxed number per call) */
@@ -465,60 +472,77 @@ function scaledOrNaN(v: unknown, scale: number): number {
   return m === null ? NaN : m;
 }
 
-/** the number of 10^-scale counted by m: parsed from its decimal form, so exactly the value scaled() read */
-function unscaled(m: number, scale: number): number {
-  if (scale === 0) return m;
-  const digits = String(Math.abs(m)).padStart(scale + 1, '0');
-  return Number(`${m < 0 ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`);
+/** 10^0 .. 10^MAX_SCALE, each exact as a double */
+const POW10 = Array.from({ length: MAX_SCALE + 1 }, (_, i) => 10 ** i);
+
+/**
+ * the number of 10^-scale counted by m (a safe integer): m / 10^scale, the double nearest to that
+ * decimal (one correctly rounded division of two exact doubles), so the value its decimal form parses to
+ */
+export function unscaled(m: number, scale: number): number {
+  return scale === 0 ? m : m / (POW10[scale] as number);
 }
 
 /**
- * The log's entries from..to grouped by leaf, in sample order (a counting sort into the log's `sorted`,
- * entry, sample number and value, so a column is read in one sweep); the start of each leaf's run.
+ * The leaves of the log's entries from..to (each changed in some sample): 1 there, and the count of
+ * them at the end (index `leaves`).
  */
-function groupByLeaf(log: ChangeLog, from: number, to: number, leaves: number): Int32Array {
-  const start = new Int32Array(leaves + 1);
+function changedLeaves(log: ChangeLog, from: number, to: number, leaves: number): Uint8Array {
+  const changed = new Uint8Array(leaves + 1);
   const leaf = log.leaf;
-  for (let e = from; e < to; e++) (start[(leaf[e] as number) + 1] as number)++;
-  for (let i = 0; i < leaves; i++) start[i + 1] = (start[i + 1] as number) + (start[i] as number);
-  const fill = start.slice(0, leaves);
-  const { order, at, num } = log.byLeaf(to - from);
-  for (let e = from; e < to; e++) {
-    const k = (fill[leaf[e] as number] as number)++;
-    order[k] = e;
-    at[k] = log.at[e] as number;
-    num[k] = log.num[e] as number;
-  }
-  return start;
+  for (let e = from; e < to; e++) changed[leaf[e] as number] = 1;
+  return changed;
 }
 
-/** the numbers of the leaves with a column, each as the gap to the one before */
-function writeLeafGaps(w: TextOut, start: Int32Array): void {
+/** how many leaves have a column, then their numbers, each as the gap to the one before */
+function writeLeafGaps(w: BinOut, changed: Uint8Array): void {
+  const leaves = changed.length - 1;
+  let cols = 0;
+  for (let i = 0; i < leaves; i++) cols += changed[i] as number;
+  w.uint(cols);
   let prev = 0;
-  let more = false;
-  for (let i = 0; i + 1 < start.length; i++) {
-    if (start[i + 1] === start[i]) continue;
-    if (more) w.byte(44);
-    more = true;
-    w.int(i - prev);
+  for (let i = 0; i < leaves; i++) {
+    if (changed[i] === 0) continue;
+    w.uint(i - prev);
     prev = i;
   }
 }
 
-function writeColumns(w: TextOut, start: Int32Array, keyLeaves: readonly unknown[], byLeaf: ByLeaf, n: number): void {
-  let more = false;
-  for (let i = 0; i + 1 < start.length; i++) {
-    if (start[i + 1] === start[i]) continue;
-    if (more) w.byte(44);
-    more = true;
-    columnText(w, keyLeaves[i], byLeaf, start[i] as number, start[i + 1] as number, n);
+/**
+ * The columns, leaf by leaf. No sort: a sample's changes are in the log in leaf order (the walk is), so
+ * a leaf's changes are at the front of what is left of each sample's run (cursor[s] .. ends[s + 1]);
+ * they are gathered into the log's column room (sample by sample: a column of the leaf after reads the
+ * same parts of the log again while they are in the cache) and written from there.
+ */
+function writeColumns(w: BinOut, changed: Uint8Array, keyLeaves: readonly unknown[], log: ChangeLog, cursor: Int32Array, ends: Int32Array, n: number): void {
+  const col = log.byLeaf(n + 1);
+  const { order, at, num } = col;
+  const leaf = log.leaf;
+  const lnum = log.num;
+  const leaves = changed.length - 1;
+  let gathered = 0;
+  for (let i = 0; i < leaves; i++) {
+    if (changed[i] === 0) continue;
+    let c = 0;
+    for (let s = 1; s <= n; s++) {
+      const e = cursor[s] as number;
+      if (e < (ends[s + 1] as number) && leaf[e] === i) {
+        order[c] = e;
+        at[c] = s;
+        num[c] = lnum[e] as number;
+        c++;
+        cursor[s] = e + 1;
+      }
+    }
+    gathered += c;
+    writeColumn(w, keyLeaves[i], col, 0, c, n);
   }
+  // every change is in a column (the walk records a sample's leaves ascending, each once)
+  if (gathered !== ends[n + 1]! - ends[1]!) throw new Error('recording encoder: a sample\'s changes are not in leaf order');
 }
 
-/** a segment's changes grouped by leaf, in sample order: log entry, sample number, value (NaN: see the log) */
+/** one leaf's changes, in sample order: log entry, sample number, value (NaN: see the log) */
 interface ByLeaf {
-  /** room for a column's tokens */
-  tokens(n: number): Float64Array;
   order: Int32Array;
   at: Int32Array;
   num: Float64Array;
@@ -551,64 +575,64 @@ function digitsOf(v: number): number {
 }
 
 /**
- * n tokens: the leaf's value at samples 1..n, each relative to the one before (starting at the key's);
- * then a number that follows a number in the column is stored as the difference to it (a counter that
- * grows at a steady pace becomes small numbers). Where that difference is not a safe integer, the value
- * is written as a literal, which restarts the run. A column of decimals (times in ms with a fraction)
- * counts in units of 10^-scale, written first as "e<scale>", so its steps are integers too. The column's
- * changes are the log's entries order[from..to), in sample order.
+ * The column of a leaf (its scale, then n tokens): the leaf's value at samples 1..n, each relative to
+ * the one before (starting at the key's); then a number that follows a number in the column is stored as
+ * the difference to it (a counter that grows at a steady pace becomes small numbers). Where that
+ * difference does not fit a token, the value is written as a literal, which restarts the run. A column of
+ * decimals (times in ms with a fraction) counts in units of 10^-scale, so its steps are integers too. The
+ * column's changes are the log's entries order[from..to), in sample order; the samples between two
+ * changes are written in one go.
  */
-function columnText(w: TextOut, start: unknown, byLeaf: ByLeaf, from: number, to: number, n: number): void {
+function writeColumn(w: BinOut, start: unknown, byLeaf: ByLeaf, from: number, to: number, n: number): void {
   const { at, num, order, log } = byLeaf;
   const scale = columnScale(start, num, from, to);
-  w.byte(91);
-  if (scale > 0) w.ascii(`"e${scale}",`);
-  // plain doubles, NaN for "none" (no boxing per token): the value in units of the scale, the last step;
-  // the last value itself is kept as a double when it is a number
-  let prevIsNum = typeof start === 'number';
-  let prevNum = prevIsNum ? (start as number) : NaN;
-  let prevOther: unknown = start;
+  w.byte(scale);
+  // plain doubles, NaN for "none" (no boxing per token): the value in units of the scale, the last step
   let sp = scaledOrNaN(start, scale);
   let run = NaN;
-  let k = from;
-  let next = k < to ? (at[k] as number) : 0;
-  // the tokens first (NaN: a literal, its value in `lits`), then written in one sweep
-  const tok = byLeaf.tokens(n);
-  let lits: Map<number, unknown> | null = null;
-  for (let s = 1; s <= n; s++) {
-    let t = 0;
-    if (s === next) {
-      const x = num[k] as number;
-      let sv: number;
-      if (x === x) {
-        sv = scale === 0 ? (isSafe(x) ? x : NaN) : scaledOrNaN(x, scale);
-        prevNum = x;
-        prevIsNum = true;
-      } else {
-        // NaN itself, or a value that is not a number
-        const v = log.value(order[k] as number);
-        sv = NaN;
-        prevIsNum = typeof v === 'number';
-        if (prevIsNum) prevNum = v as number;
-        else prevOther = v;
-      }
-      k++;
-      next = k < to ? (at[k] as number) : 0;
-      t = sv - sp; // NaN when either is not on the scale
-      if (!isSafe(t)) t = NaN;
-      sp = sv;
+  /** the leaf's value at the last sample written */
+  let cur: unknown = start;
+  // the samples before the next change: unchanged (a step of 0), written in one go
+  let s = 1;
+  for (let k = from; k < to; k++) {
+    const sk = at[k] as number;
+    if (sk > s) {
+      writeUnchanged(w, sk - s, run, cur);
+      run = 0;
     }
-    if (t === t && (run !== run || isSafe(t - run))) {
-      tok[s - 1] = run !== run ? t : t - run;
+    s = sk + 1;
+    const x = num[k] as number;
+    let v: unknown = x;
+    let sv = NaN;
+    if (x === x) sv = scale === 0 ? (isSafe(x) ? x : NaN) : scaledOrNaN(x, scale);
+    else v = log.value(order[k] as number); // NaN itself, or a value that is not a number
+    cur = v;
+    let t = sv - sp; // NaN when either is not on the scale
+    if (!isSafe(t)) t = NaN;
+    sp = sv;
+    if (t === t && (run !== run ? isToken(t) : isToken(t - run))) {
+      w.token(run !== run ? t : t - run);
       run = t;
     } else {
-      tok[s - 1] = NaN;
-      (lits ??= new Map()).set(s - 1, prevIsNum ? prevNum : prevOther);
+      w.literal(v);
       run = NaN;
     }
   }
-  w.tokens(tok, n, lits);
-  w.byte(93);
+  if (n + 1 > s) writeUnchanged(w, n + 1 - s, run, cur);
+}
+
+/**
+ * `count` samples in which the leaf kept its value `cur` after a step `run` (NaN: none): the first token
+ * is the difference to that step, and when it does not fit a token (a step beyond 2^52), the value as a
+ * literal instead; the others 0
+ */
+function writeUnchanged(w: BinOut, count: number, run: number, cur: unknown): void {
+  if (run === run && !isToken(-run)) {
+    w.literal(cur);
+    w.unchanged(count - 1, NaN);
+  } else {
+    w.unchanged(count, run);
+  }
 }
 
 /** Builds one block incrementally (the recorder appends each sample as it is read). */
@@ -616,7 +640,7 @@ export class BlockBuilder {
   private segs: Segment[] = [];
   /** the changes of the block's segments, one after the other (kept across blocks: no regrowing) */
   private readonly log = new ChangeLog();
-  private readonly out = new TextOut();
+  private readonly out = new BinOut();
   private cur: Segment | null = null;
   /** the last segment of the block before (its shape is taken over when the next sample fits it) */
   private before: Segment | null = null;
@@ -643,24 +667,21 @@ export class BlockBuilder {
     this.guestSamples += s.guests.length;
   }
 
-  /** The block as JSON text ({v, s: segments}), and reset. */
-  take(): string {
+  /** The block's bytes (format 3: the format byte, the number of segments, the segments), and reset. */
+  take(): Uint8Array {
     if (this.count === 0) throw new Error('empty block');
     const w = this.out;
-    w.ascii(`{"v":${BLOCK_FORMAT},"s":[`);
-    this.segs.forEach((s, i) => {
-      if (i > 0) w.byte(44);
-      s.write(w, this.segs[i + 1]?.from ?? this.log.len);
-    });
-    w.ascii(']}');
-    const text = w.take();
+    w.byte(BLOCK_FORMAT);
+    w.uint(this.segs.length);
+    this.segs.forEach((s, i) => s.write(w, this.segs[i + 1]?.from ?? this.log.len));
+    const bytes = w.take();
     this.segs = [];
     this.before = this.cur;
     this.cur = null;
     this.log.cut(0);
     this.count = 0;
     this.guestSamples = 0;
-    return text;
+    return bytes;
   }
 }
 
@@ -751,13 +772,110 @@ function decodeSegment(seg: unknown, out: RawSample[]): void {
   }
 }
 
-/** Parse a block's JSON text back into its samples, oldest first. */
-export function decodeBlock(text: string): RawSample[] {
+/** Reads a format 3 block: varints, bytes, UTF-8 text; anything past the end is corruption. */
+class BinIn {
+  private static readonly utf8 = new TextDecoder('utf-8', { fatal: true });
+  at = 0;
+  constructor(private readonly b: Uint8Array) {}
+
+  get done(): boolean { return this.at === this.b.length; }
+  get left(): number { return this.b.length - this.at; }
+
+  byte(): number {
+    if (this.at >= this.b.length) bad('truncated');
+    return this.b[this.at++] as number;
+  }
+
+  uint(): number {
+    let x = 0;
+    let mul = 1;
+    for (;;) {
+      const c = this.byte();
+      x += (c & 127) * mul;
+      if (c < 128) break;
+      mul *= 128;
+      if (mul > 2 ** 49) bad('a number is too long');
+    }
+    if (!Number.isSafeInteger(x)) bad('a number is too big');
+    return x;
+  }
+
+  text(): string {
+    const n = this.uint();
+    if (this.at + n > this.b.length) bad('truncated');
+    try {
+      return BinIn.utf8.decode(this.b.subarray(this.at, (this.at += n)));
+    } catch {
+      return bad('text that is not UTF-8');
+    }
+  }
+
+  json(): unknown {
+    const t = this.text();
+    try { return JSON.parse(t); } catch { return bad('a value is not JSON'); }
+  }
+}
+
+/** the most samples a segment may claim (a block of a week at one sample per second is 604 800) */
+const MAX_SEGMENT = 1e7;
+
+/** a format 3 segment read into the form of a format 2 one ({k, n, i, c}: decodeSegment checks it) */
+function readSegment(r: BinIn): Obj {
+  const k = r.json();
+  const n = r.uint();
+  const cols = r.uint();
+  // every gap and token takes a byte at least
+  if (cols > r.left || (cols > 0 && n > r.left) || n > MAX_SEGMENT) bad('truncated');
+  const i: number[] = [];
+  for (let j = 0; j < cols; j++) i.push(r.uint());
+  const c: unknown[][] = [];
+  for (let j = 0; j < cols; j++) {
+    const scale = r.byte();
+    if (scale > MAX_SCALE) bad('a column has an unknown scale');
+    const col: unknown[] = scale > 0 ? [`e${scale}`] : [];
+    for (let t = 0; t < n; t++) {
+      const u = r.uint();
+      if (u === 0) col.push([r.json()]);
+      else col.push((u - 1) % 2 === 0 ? (u - 1) / 2 : -(u / 2));
+    }
+    c.push(col);
+  }
+  return { k, n, i, c };
+}
+
+/**
+ * Parse a block back into its samples, oldest first: format 3 bytes, or the JSON text of a format 2
+ * block (recordings made before format 3; as bytes or as a string).
+ */
+export function decodeBlock(data: Uint8Array | string): RawSample[] {
+  if (typeof data !== 'string' && data[0] === BLOCK_FORMAT) return decodeBinary(data);
+  const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
   let b: unknown;
-  try { b = JSON.parse(text); } catch { bad('not JSON'); }
-  if (typeof b !== 'object' || b === null || (b as Obj).v !== BLOCK_FORMAT || !Array.isArray((b as Obj).s)) bad(`not a version ${BLOCK_FORMAT} block`);
+  try { b = JSON.parse(text); } catch { bad(`neither a version ${BLOCK_FORMAT} block nor JSON`); }
+  if (typeof b !== 'object' || b === null || (b as Obj).v !== TEXT_BLOCK_FORMAT || !Array.isArray((b as Obj).s)) bad(`not a version ${TEXT_BLOCK_FORMAT} block`);
   const out: RawSample[] = [];
   for (const seg of (b as Obj).s as unknown[]) decodeSegment(seg, out);
+  if (out.length === 0) bad('no samples');
+  return out;
+}
+
+/** The segments of a format 3 block in the form of a format 2 one ({k, n, i, c}), to look at its layout. */
+export function blockSegments(data: Uint8Array): unknown[] {
+  const r = new BinIn(data);
+  if (r.byte() !== BLOCK_FORMAT) bad(`not a version ${BLOCK_FORMAT} block`);
+  const segs = r.uint();
+  const out: unknown[] = [];
+  for (let i = 0; i < segs; i++) out.push(readSegment(r));
+  return out;
+}
+
+function decodeBinary(data: Uint8Array): RawSample[] {
+  const r = new BinIn(data);
+  r.byte();
+  const segs = r.uint();
+  const out: RawSample[] = [];
+  for (let i = 0; i < segs; i++) decodeSegment(readSegment(r), out);
+  if (!r.done) bad('bytes after the last segment');
   if (out.length === 0) bad('no samples');
   return out;
 }

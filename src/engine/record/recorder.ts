@@ -90,11 +90,11 @@ export class Recorder {
     const b = this.block;
     if (b.count > 0) {
       const info = { firstWallMs: b.firstWallMs, lastWallMs: b.lastWallMs, samples: b.count, guestSamples: b.guestSamples };
-      const text = b.take();
+      const block = b.take();
       this.writing = this.writing.then(async () => {
         if (this.failure) return;
         try {
-          await this.store.appendBlock(info, text);
+          await this.store.appendBlock(info, block);
           this.stats.blocks++;
           this.retain(info.lastWallMs);
         } catch (e) {
@@ -144,7 +144,7 @@ export class Recorder {
     if (fullSec === null) return;
     const old = this.store.blocksBefore(nowWallMs - fullSec * 1000);
     if (old.length === 0) return;
-    const samples = old.map((b) => decodeBlock(this.store.readBlockText(b.id)));
+    const samples = old.map((b) => decodeBlock(this.store.readBlock(b.id)));
     // the first sample of each minute stays, so replay can play the stretch (derived over ~60 s)
     const kept = new BlockBuilder();
     for (const s of samples.flat()) {
@@ -155,7 +155,7 @@ export class Recorder {
     }
     const minuteBlock = kept.count === 0 ? null : {
       info: { firstWallMs: kept.firstWallMs, lastWallMs: kept.lastWallMs, samples: kept.count, guestSamples: kept.guestSamples },
-      text: kept.take(),
+      block: kept.take(),
     };
     this.store.downsample(old.map((b) => b.id), minuteAggregates(samples), minuteBlock);
   }

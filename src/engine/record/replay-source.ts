@@ -80,7 +80,7 @@ export class ReplaySource implements SampleSource, ReplayController {
     const lo = this.blockOf(i);
     if (this.cache?.block !== lo) {
       const b = this.blocks[lo] as BlockInfo;
-      const samples = decodeBlock(this.reader.readBlockText(b.id));
+      const samples = decodeBlock(this.reader.readBlock(b.id));
       if (samples.length !== b.samples) throw new VirtuneError(2, `${this.reader.file}: the recording is damaged (block ${b.id} holds ${samples.length} samples, not ${b.samples})`);
       this.cache = { block: lo, samples };
     }

@@ -113,7 +113,7 @@ interface GuestInfo { id: string; name: string; manager: string; vcpus: number |
 /** Every sample of the recording, oldest first. */
 export function* readSamples(reader: RecordingReader): Generator<RawSample> {
   // downsampled stretches (step 60) are counted through their per-minute aggregates
-  for (const b of reader.blocks()) if (!b.stepSec) yield* decodeBlock(reader.readBlockText(b.id));
+  for (const b of reader.blocks()) if (!b.stepSec) yield* decodeBlock(reader.readBlock(b.id));
 }
 
 function chartOf(title: string, unit: string, x: number[], series: Map<string, Array<number | null>>, points: number): ReportChart {

@@ -1,7 +1,8 @@
 // Real daemon process test: `virtune --root DEMO serve` on a 300-guest demo host whose simulator runs
-// in its own process (real QMP servers on unix sockets). The test holds one guest's monitor itself
-// (a QEMU monitor serves one client at a time), so the daemon's next sample stays in progress, its
-// connection to that monitor waiting ungreeted (seen in /proc/net/unix). While it waits, a client's
+// in its own process (real QMP servers on unix sockets). The test holds one guest's monitor itself,
+// from before the daemon starts (a QEMU monitor serves one client at a time, and the daemon's sampler
+// holds a monitor it once got between ticks), so each of the daemon's samples stays in progress up to
+// its QMP deadline, its connection to that monitor waiting ungreeted (seen in /proc/net/unix). While it waits, a client's
 // `status` requests are all answered, reporting the previous tick, with no snapshot in between; once
 // the monitor is released, the sample completes and the next snapshot arrives. Order and liveness
 // only: how fast the daemon answers is measured by the bench (statusP99MsDuring1000).
@@ -35,6 +36,14 @@ describe('virtune serve on a big demo host (real daemon process, real QMP server
   it('answers status while a sample is in progress, and publishes that sample once it completes', async () => {
     const demo = await startDemoProcess({ guests: 300, dir: lab.tmpdir('virtune-busy-demo') });
     lab.defer(() => demo.stop());
+    // hold one guest's monitor first: greeted, so the daemon's sampler is the one left waiting each tick
+    const held = demo.guests[150]!;
+    const mon = net.createConnection({ path: held.qmpSocket });
+    lab.defer(() => { mon.destroy(); });
+    let greeting = '';
+    mon.on('data', (d: Buffer) => { greeting += d.toString(); });
+    await until(() => greeting.includes('"QMP"'), 10_000, 'the monitor greeting');
+
     const dir = lab.tmpdir('virtune-busy');
     const ro = path.join(dir, 'ro.sock');
     await startServe(lab, ['--root', demo.root, '--interval', '1'], ['--listen-ro', `unix:${ro}`], /read-only/);
@@ -61,13 +70,6 @@ describe('virtune serve on a big demo host (real daemon process, real QMP server
     await until(() => events().length >= 1, 60_000, 'the first snapshot');
     expect(events()[0]!.snapshot.guests).toHaveLength(300);
 
-    // hold one guest's monitor: greeted, so the daemon's sampler is the one left waiting
-    const held = demo.guests[150]!;
-    const mon = net.createConnection({ path: held.qmpSocket });
-    lab.defer(() => { mon.destroy(); });
-    let greeting = '';
-    mon.on('data', (d: Buffer) => { greeting += d.toString(); });
-    await until(() => greeting.includes('"QMP"'), 10_000, 'the monitor greeting');
     // the listener and our connection; a third socket is the daemon's sampler, connected and waiting
     await until(() => socketsOn(held.qmpSocket) >= 3, 30_000, 'the daemon\'s sampler to reach the held monitor');
     const eventsBefore = events().length;

@@ -87,27 +87,19 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
     // and io.max (one device per write, the other devices' lines kept) receives each write appended
     const fs = new NodeHostFs(root, parts ? { maxCached: parts.maxCached, inPlaceWrites: true, appendedFiles: APPENDED_CONTROLS } : {});
     const clock = new SystemClock();
-    // one connection per QMP socket, shared by sampler and tuner (QEMU serves one monitor client at a time)
-    const qmp = new SharingQmpConnector(new SocketQmpConnector());
     // the sampler: in a worker thread for the daemon (a long sample never delays a request), else here
     const samplerCfg: SamplerConfig = {
       root, demo: demo !== null, libvirtUri: g.libvirtUri, extraQmpSockets: g.qmp,
       latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct',
       ...(parts ? { maxCached: parts.maxCached } : {}),
     };
-    // the tuner stays in this thread; with the sampler in a worker, its QMP commands go through the
-    // worker's connections (the sampler holds a guest's dedicated monitor open between ticks, and QEMU
-    // serves one client at a time)
-    let tunerQmp: QmpConnector = qmp;
-    const built: BuiltSampler = opts.samplerInWorker
-      ? (() => {
-        const w = new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg);
-        tunerQmp = w.qmpConnector();
-        return { sampler: w, close: () => w.close() };
-      })()
-      : buildSampler(samplerCfg, { qmp });
+    const worker = opts.samplerInWorker ? new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg) : null;
+    // one connection per QMP socket, shared by sampler and tuner (QEMU serves one monitor client at a
+    // time): the tuner stays in this thread and, with the sampler in a worker, leases the worker's
+    const qmp: QmpConnector = worker ? worker.qmpConnector() : new SharingQmpConnector(new SocketQmpConnector());
+    const built: BuiltSampler = worker ? { sampler: worker, close: () => worker.close() } : buildSampler(samplerCfg, { qmp });
     const sampler = built.sampler;
-    const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp: tunerQmp, demo: demo !== null }) : null;
+    const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp, demo: demo !== null }) : null;
     const engine = createEngine({
       sampler, clock, tuner, advisor: createAdvisor(),
       readOnly: !opts.write, demo: demo !== null, root, intervalSec: g.intervalSec,

@@ -31,8 +31,6 @@ export interface SamplerConfig {
   latencyHistograms: 'direct' | 'all' | 'off';
   /** cached descriptors the sampler may keep (the demo leaves room for every guest's QMP connection) */
   maxCached?: number;
-  /** false: no QMP connection is held between ticks (the tuner lives in another thread; see createQmpEnricher) */
-  holdQmp?: boolean;
 }
 
 export interface BuiltSampler {
@@ -53,7 +51,7 @@ export function buildSampler(cfg: SamplerConfig, shared: { qmp?: QmpConnector } 
   // one long-lived virsh session for everything asked of libvirt (never a process per tick or guest)
   const session = useVirsh && runner.has('virsh') ? new VirshSession({ starter: new NodeProcessStarter(), uri: cfg.libvirtUri }) : null;
   const virshExec = session?.exec;
-  const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec, latencyHistograms: cfg.latencyHistograms, holdDedicated: cfg.holdQmp ?? true })];
+  const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec, latencyHistograms: cfg.latencyHistograms })];
   // the URI virsh would use: --libvirt-uri, else LIBVIRT_DEFAULT_URI, else root's default (the system daemon)
   const effectiveUri = cfg.libvirtUri ?? (process.env.LIBVIRT_DEFAULT_URI || null);
   const systemUri = effectiveUri === null ? process.getuid?.() === 0 : /^qemu(\+unix)?:\/\/\/system$/.test(effectiveUri);

@@ -4,50 +4,23 @@
 // listed; a new pid (a QEMU started), a guest gone, a changed mount table, an unknown last pid and
 // every FULL_EVERY-th discovery run it in full — so what appears without a new pid is found within
 // FULL_EVERY discoveries.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discover } from '../../src/collector/discovery/discover.js';
 import { FULL_EVERY, ProcScanMemo } from '../../src/collector/discovery/proc-memo.js';
 import { DiscoveryGate } from '../../src/collector/discovery/quiet-gate.js';
 import { CgroupScanMemo } from '../../src/collector/discovery/cgroup-memo.js';
 import { ReadCtx } from '../../src/collector/read-ctx.js';
-import { NodeHostFs } from '../../src/engine/node/node-host-fs.js';
+import { ProcTree } from '../helpers/proc-tree.js';
 
 const qemu = (name: string): string[] => ['/usr/bin/qemu-system-x86_64', '-name', `guest=${name}`, '-m', '64'];
 
-class Tree {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtune-gate-'));
-  readonly touched: string[] = [];
-  readonly fs: NodeHostFs;
+class Tree extends ProcTree {
   constructor() {
-    const inner = new NodeHostFs(this.dir);
-    const touched = this.touched;
-    this.fs = new Proxy(inner, {
-      get(t, k, r) {
-        if (k === 'readText' || k === 'readDir') return (p: string) => { touched.push(p); return (t[k] as (p: string) => unknown).call(t, p); };
-        const v = Reflect.get(t, k, r) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-      },
-    });
+    super('virtune-gate-');
     this.write('proc/uptime', '1000.00 1.00\n');
     this.write('proc/self/mountinfo', '22 1 0:21 / /proc rw - proc proc rw\n');
   }
-  write(rel: string, text: string): void {
-    fs.mkdirSync(path.dirname(path.join(this.dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(this.dir, rel), text);
-  }
-  lastPid(pid: number | null): void {
-    if (pid === null) fs.rmSync(path.join(this.dir, 'proc/sys'), { recursive: true, force: true });
-    else this.write('proc/sys/kernel/ns_last_pid', `${pid}\n`);
-  }
-  proc(pid: number, argv: string[], start = 5): void {
-    this.write(`proc/${pid}/cmdline`, argv.map((a) => `${a}\0`).join(''));
-    this.write(`proc/${pid}/stat`, `${pid} (x) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 ${start} 100 10 0\n`);
-  }
-  gone(pid: number): void { fs.rmSync(path.join(this.dir, `proc/${pid}`), { recursive: true }); }
-  rm(): void { fs.rmSync(this.dir, { recursive: true, force: true }); }
+  override proc(pid: number, argv: string[], start = 5): void { super.proc(pid, argv, start); }
 }
 
 describe('DiscoveryGate', () => {

@@ -3,55 +3,30 @@
 // new pid is, a reused pid (other start time) is re-read and a vanished one dropped; a young non-QEMU is
 // read again (it may be about to exec QEMU); the kernel's last pid spares even the stat reads.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FULL_EVERY, ProcScanMemo, SETTLE_TICKS } from '../../src/collector/discovery/proc-memo.js';
 import { parseStartTime, parseUptimeTicks } from '../../src/collector/procfs/parse.js';
 import { scanProc, type Candidates } from '../../src/collector/discovery/routes.js';
 import { ReadCtx } from '../../src/collector/read-ctx.js';
-import { NodeHostFs } from '../../src/engine/node/node-host-fs.js';
+import { ProcTree } from '../helpers/proc-tree.js';
 
 const QEMU = ['/usr/bin/qemu-system-x86_64', '-name', 'guest=a', '-m', '64'];
 
-class Tree {
-  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtune-libvirt-memo-'));
-  readonly reads: string[] = [];
-  readonly fs: NodeHostFs;
+class Tree extends ProcTree {
   constructor() {
-    const inner = new NodeHostFs(this.dir);
-    const reads = this.reads;
-    this.fs = new Proxy(inner, {
-      get(t, k, r) {
-        if (k === 'readText') return (p: string) => { reads.push(p); return t.readText(p); };
-        const v = Reflect.get(t, k, r) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-      },
-    });
+    super('virtune-libvirt-memo-');
     this.uptime(100_000);
   }
-  write(rel: string, text: string): void {
-    fs.mkdirSync(path.dirname(path.join(this.dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(this.dir, rel), text);
-  }
   uptime(ticks: number): void { this.write('proc/uptime', `${ticks / 100} 1.00\n`); }
-  lastPid(pid: number | null): void {
-    if (pid === null) fs.rmSync(path.join(this.dir, 'proc/sys'), { recursive: true, force: true });
-    else this.write('proc/sys/kernel/ns_last_pid', `${pid}\n`);
-  }
-  proc(pid: number, argv: string[], start: number): void {
-    this.write(`proc/${pid}/cmdline`, argv.map((a) => `${a}\0`).join(''));
-    this.write(`proc/${pid}/stat`, `${pid} (x y) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 ${start} 100 10 0\n`);
-  }
-  gone(pid: number): void { fs.rmSync(path.join(this.dir, `proc/${pid}`), { recursive: true }); }
+  override proc(pid: number, argv: string[], start: number): void { super.proc(pid, argv, start, 'x y'); }
   scan(memo: ProcScanMemo): { pids: number[]; cmdlines: number[]; stats: number[] } {
-    this.reads.length = 0;
+    this.touched.length = 0;
     const out: Candidates = new Map();
     scanProc(new ReadCtx(this.fs, [], { paths: new Set() }, null, true), out, memo);
-    const of = (f: string): number[] => this.reads.filter((p) => p.endsWith(`/${f}`)).map((p) => Number(p.split('/')[2])).sort((a, b) => a - b);
+    const of = (f: string): number[] => this.touched.filter((p) => p.endsWith(`/${f}`)).map((p) => Number(p.split('/')[2])).sort((a, b) => a - b);
     return { pids: [...out.keys()].sort((a, b) => a - b), cmdlines: of('cmdline'), stats: of('stat') };
   }
-  rm(): void { fs.rmSync(this.dir, { recursive: true, force: true }); }
 }
 
 describe('ProcScanMemo', () => {

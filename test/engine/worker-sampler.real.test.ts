@@ -28,7 +28,7 @@ describe('the sampler worker (real worker thread, demo host in its own process)'
     const demo = await startDemoProcess({ guests: 6, dir: lab.tmpdir('virtune-wsampler-demo') });
     lab.defer(() => demo.stop());
     const w = new WorkerSampleSource(ENTRY, {
-      root: demo.root, demo: false, libvirtUri: null, extraQmpSockets: [], latencyHistograms: 'direct', holdQmp: false,
+      root: demo.root, demo: false, libvirtUri: null, extraQmpSockets: [], latencyHistograms: 'direct',
     });
     lab.defer(() => w.close());
     const all = new Set(['counters', 'discovery', 'settings', 'qmp', 'qmpSlow', 'numa', 'static'] as const);

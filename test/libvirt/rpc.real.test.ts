@@ -9,11 +9,12 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RawGuest } from '../../src/engine/model/sample.js';
+import type { SampleSource } from '../../src/engine/ports/sources.js';
 import { createHostSampler } from '../../src/collector/host-sampler.js';
 import { createLibvirtEnricher } from '../../src/collector/libvirt/enricher.js';
 import { LibvirtRpcClient } from '../../src/collector/libvirt/rpc-client.js';
 import { domStatsFrom, parseDomstats, type DomStats } from '../../src/collector/libvirt/parse-virsh.js';
-import { VirshSession } from '../../src/collector/qmp/virsh-channel.js';
+import { VirshSession, type VirshExec } from '../../src/collector/qmp/virsh-channel.js';
 import { ExecRunner } from '../../src/engine/node/exec-runner.js';
 import { NodeHostFs } from '../../src/engine/node/node-host-fs.js';
 import { NodeProcessStarter } from '../../src/engine/node/process-starter.js';
@@ -29,6 +30,27 @@ const STATS_ARGS = ['domstats', '--raw', '--list-active', '--state', '--cpu-tota
 
 const rpcClient = (sockets?: string[]): LibvirtRpcClient =>
   new LibvirtRpcClient({ connector: new UnixByteStreamConnector(), uri: 'qemu:///system', ...(sockets ? { sockets } : {}) });
+
+/**
+ * The host sampler on this host with the libvirt enricher (stats through `rpc`, the rest through a virsh
+ * session whose commands are recorded in `asked`), closed with its session whatever `run` does.
+ */
+async function withSampler(rpc: LibvirtRpcClient, run: (sampler: SampleSource, asked: string[][]) => Promise<void>): Promise<void> {
+  const fs = new NodeHostFs('/');
+  const session = new VirshSession({ starter: new NodeProcessStarter(), uri: lv.uri });
+  const asked: string[][] = [];
+  const exec: VirshExec = (args, t) => { asked.push([...args]); return session.exec(args, t); };
+  const sampler = createHostSampler({
+    fs, clock: new SystemClock(), enrichers: [createLibvirtEnricher({ runner: new ExecRunner(), fs, uri: lv.uri, exec, rpc })],
+  });
+  try {
+    await run(sampler, asked);
+  } finally {
+    await sampler.close();
+    await session.close();
+    fs.close();
+  }
+}
 
 describe('libvirt stats over libvirtd\'s RPC socket (real libvirtd)', () => {
   beforeAll(async () => {
@@ -73,16 +95,8 @@ describe('libvirt stats over libvirtd\'s RPC socket (real libvirtd)', () => {
   });
 
   it('the sampler asks virsh for no domstats and sees a domain started or stopped on the next counters tick', async () => {
-    const fs = new NodeHostFs('/');
-    const session = new VirshSession({ starter: new NodeProcessStarter(), uri: lv.uri });
-    const asked: string[][] = [];
-    const exec = (args: string[], t: number): Promise<string> => { asked.push(args); return session.exec(args, t); };
-    const sampler = createHostSampler({
-      fs, clock: new SystemClock(),
-      enrichers: [createLibvirtEnricher({ runner: new ExecRunner(), fs, uri: lv.uri, exec, rpc: rpcClient() })],
-    });
     const names = (gs: RawGuest[]): string[] => gs.map((g) => g.name);
-    try {
+    await withSampler(rpcClient(), async (sampler, asked) => {
       const t0 = await sampler.sample({ tasks: new Set(['discovery', 'counters', 'settings', 'static']) });
       expect(names(t0.guests)).toEqual(expect.arrayContaining([a.name, b.name]));
       const ga = t0.guests.find((g) => g.name === a.name);
@@ -98,44 +112,21 @@ describe('libvirt stats over libvirtd\'s RPC socket (real libvirtd)', () => {
       expect(names(t2.guests)).toEqual(expect.arrayContaining([a.name, b.name]));
       expect([t0, t1, t2].flatMap((s) => s.errors.filter((e) => e.source === 'libvirt'))).toEqual([]);
       expect(asked.filter((x) => x[0] === 'domstats')).toEqual([]);
-    } finally {
-      await sampler.close();
-      await session.close();
-      fs.close();
-    }
+    });
   });
 
   it('with no socket to reach, the stats come through virsh and no error is shown', async () => {
-    const fs = new NodeHostFs('/');
-    const session = new VirshSession({ starter: new NodeProcessStarter(), uri: lv.uri });
-    const asked: string[][] = [];
-    const exec = (args: string[], t: number): Promise<string> => { asked.push(args); return session.exec(args, t); };
-    const rpc = rpcClient([`/run/libvirt/no-such-sock-${process.pid}`]);
-    const sampler = createHostSampler({
-      fs, clock: new SystemClock(),
-      enrichers: [createLibvirtEnricher({ runner: new ExecRunner(), fs, uri: lv.uri, exec, rpc })],
-    });
-    try {
+    await withSampler(rpcClient([`/run/libvirt/no-such-sock-${process.pid}`]), async (sampler, asked) => {
       const t0 = await sampler.sample({ tasks: new Set(['discovery', 'counters', 'settings', 'static']) });
       expect(t0.guests.find((g) => g.name === a.name)?.libvirt?.vcpuStats.map((v) => v.index)).toEqual([0, 1]);
       expect(t0.errors.filter((e) => e.source === 'libvirt')).toEqual([]);
       expect(asked.filter((x) => x[0] === 'domstats')).toHaveLength(1);
-    } finally {
-      await sampler.close();
-      await session.close();
-      fs.close();
-    }
+    });
   });
 
   it('a bare QEMU beside libvirt is found on the next discovery tick and dropped when it ends', async () => {
-    const fs = new NodeHostFs('/');
-    const session = new VirshSession({ starter: new NodeProcessStarter(), uri: lv.uri });
-    const sampler = createHostSampler({
-      fs, clock: new SystemClock(),
-      enrichers: [createLibvirtEnricher({ runner: new ExecRunner(), fs, uri: lv.uri, exec: session.exec, rpc: rpcClient() })],
-    });
     const ids = (gs: RawGuest[]): string[] => gs.map((g) => g.id);
-    try {
+    await withSampler(rpcClient(), async (sampler) => {
       await sampler.sample({ tasks: new Set(['discovery', 'counters', 'settings', 'static']) });
       await sampler.sample({ tasks: new Set(['discovery', 'counters']) });
       const bare = await startQemu(lv.lab, { smp: 2 });
@@ -151,10 +142,6 @@ describe('libvirt stats over libvirtd\'s RPC socket (real libvirtd)', () => {
       const t3 = await sampler.sample({ tasks: new Set(['discovery', 'counters']) });
       expect(t3.guests.map((x) => x.pid)).not.toContain(bare.pid);
       expect(ids(t3.guests)).toEqual(expect.arrayContaining([`libvirt:${a.name}`, `libvirt:${b.name}`]));
-    } finally {
-      await sampler.close();
-      await session.close();
-      fs.close();
-    }
+    });
   });
 });

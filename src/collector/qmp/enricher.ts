@@ -56,12 +56,6 @@ export interface QmpEnricherDeps {
    * 'off' never. Each disk is asked once per guest process.
    */
   latencyHistograms?: 'direct' | 'all' | 'off';
-  /**
-   * keep a dedicated socket's connection open between ticks (default true). False when another part of
-   * the process that cannot share this connector (the tuner beside a sampler in a worker thread) must be
-   * able to reach the monitor: QEMU serves one client at a time, so the sampler then connects per tick.
-   */
-  holdDedicated?: boolean;
 }
 
 interface GuestCache {
@@ -85,20 +79,17 @@ interface GuestCache {
 
 /**
  * A long-lived connection and what its events tell. Every event but BALLOON_CHANGE may come with a run
- * state change (STOP, RESUME, SHUTDOWN, SUSPEND, MIGRATION, GUEST_PANICKED, WATCHDOG, ...): `events`
- * counts them and `stateAt` is the count when query-status was last sent, so the state is known while
- * they are equal. BALLOON_CHANGE carries the new size (QEMU sends the last one of a burst at most 1 s
- * late); `balloonSeq` counts them.
+ * state change (STOP, RESUME, SHUTDOWN, SUSPEND, MIGRATION, GUEST_PANICKED, WATCHDOG, ...): it makes
+ * the state stale until query-status is sent again. BALLOON_CHANGE carries the new size (QEMU sends the
+ * last one of a burst at most 1 s late). Both are cleared when their query is sent: an event after that
+ * is at least as new as the reply.
  */
 interface Dedicated {
   ch: QmpChannel;
   off: () => void;
-  events: number;
-  stateAt: number;
-  balloonSeq: number;
-  /** the `balloonSeq` whose size the guest's cache holds */
-  balloonApplied: number;
-  balloonBytes: number | null;
+  stateStale: boolean;
+  /** a BALLOON_CHANGE size not yet given to the guest's cache */
+  balloonEvent: number | null;
   /** query-balloon answered on this connection (sizes since then come from events) */
   balloonKnown: boolean;
 }
@@ -108,7 +99,7 @@ const EARLY_TIMEOUT_FACTOR = 4;
 
 /** A fast batch sent by `begin`, for `enrich` to take. */
 interface Pending { pid: number; d: Dedicated; reader: GuestReader; fast: Promise<FastDone> }
-interface FastDone { fast: FastReading; at: number; balloonSeqSent: number }
+interface FastDone { fast: FastReading; at: number }
 
 const newCache = (pid: number): GuestCache => ({
   pid, vcpus: null, state: null, hasBalloon: null, balloonBytes: null, slowDone: false,
@@ -150,16 +141,16 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     }
     if (!guest.qmp) return '';
     const path = deps.fs.resolve(guest.qmp.socket);
-    if (guest.qmp.dedicated && deps.holdDedicated !== false) {
+    if (guest.qmp.dedicated) {
       const have = dedicated.get(path);
       if (have && !have.ch.closed) return { ch: have.ch, release: async () => undefined, path, d: have };
       if (have) dropDedicated(path);
       const ch = await deps.qmp.connect(path, { timeoutMs: budget, commandTimeoutMs: budget });
-      const d: Dedicated = { ch, off: () => undefined, events: 0, stateAt: -1, balloonSeq: 0, balloonApplied: 0, balloonBytes: null, balloonKnown: false };
+      const d: Dedicated = { ch, off: () => undefined, stateStale: true, balloonEvent: null, balloonKnown: false };
       d.off = ch.onEvent((e: QmpEvent) => {
-        if (e.event !== 'BALLOON_CHANGE') { d.events++; return; }
+        if (e.event !== 'BALLOON_CHANGE') { d.stateStale = true; return; }
         const actual = qNum((e.data as Record<string, unknown> | undefined)?.actual);
-        if (actual !== null) { d.balloonBytes = actual; d.balloonSeq++; } else d.balloonKnown = false;
+        if (actual !== null) d.balloonEvent = actual; else d.balloonKnown = false;
       });
       ch.takeEvents();
       dedicated.set(path, d);
@@ -200,14 +191,11 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       const { fast, at: fastAt } = done; // when the fast batch's replies arrived: the disk counters' time
       if (fast.state !== undefined) cache.state = fast.state;
       if (fast.vcpus) cache.vcpus = fast.vcpus;
-      if (fast.balloonBytes !== undefined && (d === null || d.balloonSeq === done.balloonSeqSent)) {
-        cache.hasBalloon = fast.balloonBytes !== null;
-        cache.balloonBytes = fast.balloonBytes;
-        if (d) d.balloonApplied = d.balloonSeq;
-      } else if (d !== null && d.balloonKnown && d.balloonSeq !== d.balloonApplied) {
-        cache.hasBalloon = true; // a BALLOON_CHANGE not applied yet (instead of asking, or newer than the reply)
-        cache.balloonBytes = d.balloonBytes;
-        d.balloonApplied = d.balloonSeq;
+      if (fast.balloonBytes !== undefined) { cache.hasBalloon = fast.balloonBytes !== null; cache.balloonBytes = fast.balloonBytes; }
+      if (d !== null && d.balloonEvent !== null) {
+        cache.hasBalloon = true; // a BALLOON_CHANGE since query-balloon was last sent
+        cache.balloonBytes = d.balloonEvent;
+        d.balloonEvent = null;
       }
       if (slow) {
         cache.slowDone = true;
@@ -249,20 +237,19 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
    * while query-status was not asked, it is asked right after: the state is never older than the tick.
    */
   function sendFast(reader: GuestReader, d: Dedicated | null, cache: GuestCache, wantSlow: boolean): Promise<FastDone> {
-    const eventsSent = d?.events ?? 0;
-    const balloonSeqSent = d?.balloonSeq ?? 0;
-    const status = d === null || wantSlow || cache.state === null || d.stateAt !== eventsSent;
+    const status = d === null || wantSlow || cache.state === null || d.stateStale;
     const balloon = (cache.hasBalloon !== false || wantSlow) && (d === null || wantSlow || !d.balloonKnown || cache.hasBalloon === null);
-    if (d && status) d.stateAt = eventsSent;
+    if (d && status) d.stateStale = false;
+    if (d && balloon) d.balloonEvent = null;
     return reader.fast({ status, cpus: cache.vcpus === null, balloon }).then(async (fast) => {
       const at = deps.clock.monoMs();
       if (d && fast.balloonBytes !== undefined) d.balloonKnown = true;
-      if (d && fast.state === undefined && d.events !== d.stateAt && reader.problems.broken === null) {
-        d.stateAt = d.events;
+      if (d && fast.state === undefined && d.stateStale && reader.problems.broken === null) {
+        d.stateStale = false;
         const st = await reader.status();
         if (st !== undefined) fast.state = st;
       }
-      return { fast, at, balloonSeqSent };
+      return { fast, at };
     });
   }
 

@@ -19,7 +19,7 @@ import { ksmTarget, recomputeEffective, step } from './sim.js';
 import { makeGuestSpecs, makeHostSpec, QMP_DIR } from './spec.js';
 import { newGuestState, newHostState, type GuestState, type HostState } from './state.js';
 import { writeGuestStatic } from './tree-guest.js';
-import { writeHostStatic } from './tree-host.js';
+import { HOST_PIDS, writeHostStatic, writeLastPid } from './tree-host.js';
 import { TreeWriter } from './writer.js';
 
 export interface DemoHostOptions {
@@ -121,6 +121,7 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
       writeGuestDynamic(w, g, paths[i] as GuestPaths, host);
     });
     writeHostDynamic(w, host, guests);
+    writeLastPid(w, [...HOST_PIDS, ...specs.flatMap((s) => [s.tids.main, ...s.tids.vcpus, s.tids.vhost])]);
     w.creating = false;
 
     const poller = new ControlPoller(root);

@@ -48,6 +48,22 @@ function proc(w: TreeWriter, pid: number, comm: string, argv: string[], cgroup: 
   w.create(`/proc/${pid}/task/${pid}/comm`, `${comm}\n`);
 }
 
+/** the pids of the host's own processes written by writeHostStatic */
+export const HOST_PIDS: readonly number[] = [1, 950, 1200];
+
+/**
+ * /proc/sys/kernel/ns_last_pid as the kernel keeps it: the last pid or thread id handed out. The demo's
+ * processes and threads are all made when the tree is laid out and none later (a paused guest keeps its
+ * threads), so it is the highest id in the tree, written once after every process; a simulator that
+ * made a process or thread later would write it again. What lets discovery's quiet gate work on the
+ * demo through the same code as on a real host.
+ */
+export function writeLastPid(w: TreeWriter, ids: Iterable<number>): void {
+  let last = 0;
+  for (const id of ids) if (id > last) last = id;
+  w.put('/proc/sys/kernel/ns_last_pid', `${last}\n`);
+}
+
 export function writeHostStatic(w: TreeWriter, host: HostState): void {
   const s = host.spec;
   w.create('/proc/self/mountinfo', MOUNTINFO);
@@ -141,7 +157,7 @@ export function writeHostStatic(w: TreeWriter, host: HostState): void {
   cgroupDir(w, `${cg}/user.slice`, 'domain', '');
   cgroupDir(w, `${cg}/init.scope`, 'domain', '1\n');
 
-  // host processes that are not guests
+  // host processes that are not guests (HOST_PIDS)
   proc(w, 1, 'systemd', ['/sbin/init', 'splash'], '/init.scope');
   proc(w, 950, 'libvirtd', ['/usr/sbin/libvirtd', '--timeout', '120'], '/system.slice/libvirtd.service');
   proc(w, 1200, 'sshd', ['sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups'], '/system.slice/ssh.service');

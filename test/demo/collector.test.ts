@@ -1,6 +1,7 @@
 // The real collector on the demo host: createHostSampler over NodeHostFs(demo.root) discovers every
 // simulated guest as a libvirt guest, and with the demo's QMP sockets passed as dedicated sockets
 // the QMP enricher fills vCPUs, disks and state from the simulated monitors. No second code path.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHostSampler } from '../../src/collector/host-sampler.js';
 import { createQmpEnricher } from '../../src/collector/qmp/enricher.js';
@@ -61,6 +62,43 @@ describe('collector on the demo host (simulated host)', () => {
       expect(g.vcpus.map((v) => v.tid)).toEqual([0, 1, 2, 3].map((v) => g.pid + 3 + v));
       expect(g.disks.filter((d) => d.source === 'qmp')).toHaveLength(2);
     }
+    await sampler.close();
+  });
+
+  it('keeps ns_last_pid as a kernel does, so discovery stands on its last result while no process was made', async () => {
+    demo = await startDemoHost({ guests: 4, manual: true, qmp: false });
+    const root = demo.root;
+    // the highest id handed out: no pid or thread id in the tree above it
+    const last = Number(readFileSync(`${root}/proc/sys/kernel/ns_last_pid`, 'utf8').trim());
+    const ids = readdirSync(`${root}/proc`).filter((e) => /^\d+$/.test(e)).flatMap((pid) => {
+      const tasks = existsSync(`${root}/proc/${pid}/task`) ? readdirSync(`${root}/proc/${pid}/task`) : [];
+      return [pid, ...tasks].map(Number);
+    });
+    expect(Math.max(...ids)).toBe(last);
+    // the sampler's discovery: the first lists /proc, the next ones (nothing new) answer from the gate
+    const inner = new NodeHostFs(root);
+    fs = inner;
+    let procListings = 0;
+    const counted = new Proxy(inner, {
+      get(t, k, r) {
+        if (k === 'readDir') return (p: string) => { if (p === '/proc') procListings++; return t.readDir(p); };
+        const v = Reflect.get(t, k, r) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    const sampler = createHostSampler({ fs: counted, clock: new SystemClock(), demo: true });
+    const first = await sampler.sample({ tasks: ALL });
+    expect(procListings).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      demo.advance(1000);
+      const s = await sampler.sample({ tasks: new Set<SampleTask>(['discovery', 'counters']) });
+      expect(s.guests.map((g) => g.id)).toEqual(first.guests.map((g) => g.id));
+    }
+    expect(procListings).toBe(1);
+    // a process made (the kernel hands out the next pid): the next discovery runs in full
+    writeFileSync(`${root}/proc/sys/kernel/ns_last_pid`, `${last + 1}\n`);
+    await sampler.sample({ tasks: new Set<SampleTask>(['discovery', 'counters']) });
+    expect(procListings).toBe(2);
     await sampler.close();
   });
 });

@@ -169,6 +169,31 @@ describe('derive', () => {
     expect(g.disks[1]!.readIops).toBeNull();
   });
 
+  it('disks pair by name and source: one that moved is found, two of the same name pair by position', () => {
+    const a = rawSample(1000, rawHost(), [rawGuest('qemu:a')]);
+    const b = rawSample(2000, rawHost(), [rawGuest('qemu:a')]);
+    const base = a.guests[0]!.disks[0]!;
+    // x moved behind y: each still rated against its own counter
+    a.guests[0]!.disks = [{ ...base, name: 'x', readOps: 100 }, { ...base, name: 'y', readOps: 200 }];
+    b.guests[0]!.disks = [{ ...base, name: 'y', readOps: 250 }, { ...base, name: 'x', readOps: 110 }];
+    expect(derive(a, b).guests[0]!.disks.map((d) => [d.name, d.readIops])).toEqual([['y', 50], ['x', 10]]);
+    // two disks of the same name and source where they were: each against its own (not both against the first)
+    a.guests[0]!.disks = [{ ...base, name: 'y', readOps: 200 }, { ...base, name: 'y', readOps: 1000 }];
+    b.guests[0]!.disks = [{ ...base, name: 'y', readOps: 250 }, { ...base, name: 'y', readOps: 1100 }];
+    expect(derive(a, b).guests[0]!.disks.map((d) => [d.name, d.readIops])).toEqual([['y', 50], ['y', 100]]);
+  });
+
+  it('all-null parts (no latency percentiles, unknown shaping) are one shared frozen object', () => {
+    const [a, b] = twoSamples(1000, (g) => { g.nics[0]!.shaping = null; });
+    a.guests[0]!.nics[0]!.shaping = null;
+    const g1 = derive(null, a).guests[0]!;
+    const g2 = derive(a, b).guests[0]!;
+    expect(g1.disks[0]!.latencyMs).toEqual({ read: null, write: null, flush: null });
+    expect(g1.nics[0]!.shaping).toEqual({ inKbitPerSec: null, outKbitPerSec: null, active: null });
+    expect(Object.isFrozen(g1.disks[0]!.latencyMs)).toBe(true);
+    expect(g2.nics[0]!.shaping).toBe(g1.nics[0]!.shaping);
+  });
+
   it('a non-positive interval gives no rates', () => {
     const [a, b] = twoSamples(0, (g) => { g.cpu.usageUsec = 100; });
     expect(derive(a, b).intervalSec).toBeNull();

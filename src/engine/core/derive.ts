@@ -6,7 +6,7 @@
 // - a counter that went backwards (guest restarted, cgroup recreated, device re-added) gives null, never
 //   a negative rate; a counter missing on either side gives null.
 // - guests are matched by id AND pid (a restarted guest with a new pid starts over: null rates);
-//   vCPUs by index AND tid; disks by source+name; NICs by ifname.
+//   vCPUs by index AND tid; disks by source+name (two of the same pair by position); NICs by ifname.
 // - CPU percent is percent of ONE host CPU (4 busy vCPUs = 400 %).
 // - host cpuUsagePct = Σ over CPUs of (busy ticks / all ticks of that CPU) from /proc/stat, where busy
 //   excludes idle and iowait and guest/guest_nice are not counted twice (they are inside user/nice).
@@ -27,7 +27,7 @@ import { parseCpuList } from '../model/cpulist.js';
 import type {
   RawCpuGroup, RawCpuTimes, RawDisk, RawGuest, RawHost, RawNic, RawPsiTotals, RawSample, RawVcpu,
 } from '../model/sample.js';
-import { latencyPercentiles } from './latency.js';
+import { latencyPercentiles, NO_LATENCY } from './latency.js';
 import type {
   CpuGroupSnap, DiskSnap, GuestSnap, HostNumaNodeSnap, HostSnap, NicSnap, Snapshot, VcpuSnap,
 } from '../model/snapshot.js';
@@ -166,7 +166,8 @@ const unlimited = (q: RawCpuGroup['quotaUsec'] | undefined): boolean | null => (
 
 // The per-guest functions below run for every guest of every sample (1000 guests: ~30 000 objects per
 // tick), so they allocate only the snapshot's own objects: no closures, no intermediate arrays, no
-// objects that are copied again. Counters that cannot have changed (frozen parts the collector carries
+// objects that are copied again (all-null parts — no latency percentiles, unknown shaping — are one
+// shared frozen object each). Counters that cannot have changed (frozen parts the collector carries
 // over as the same object) are not compared. Same arithmetic, same order of fields as the contract.
 
 /** A per-second rate with 3 decimals, or null. */
@@ -242,7 +243,7 @@ function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | nu
       name: c.name, target: c.target ?? null, source: c.source, device: c.device,
       readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null,
       readLatencyMs: null, writeLatencyMs: null, flushLatencyMs: null,
-      latencyMs: { read: null, write: null, flush: null },
+      latencyMs: NO_LATENCY,
       limits: copyOnce(l, diskLimits),
     };
   }
@@ -259,6 +260,9 @@ function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | nu
   };
 }
 
+/** a tap whose shaping is unknown: one frozen object shared by every such NIC */
+const NO_SHAPING: NicSnap['shaping'] = Object.freeze({ inKbitPerSec: null, outKbitPerSec: null, active: null });
+
 function deriveNic(p: RawNic | undefined, c: RawNic, dtSec: number | null): NicSnap {
   const d = p ? dtSec : null;
   return {
@@ -267,7 +271,7 @@ function deriveNic(p: RawNic | undefined, c: RawNic, dtSec: number | null): NicS
     rxPacketsPerSec: p ? rate3(p.rxPackets, c.rxPackets, d) : null, txPacketsPerSec: p ? rate3(p.txPackets, c.txPackets, d) : null,
     rxDroppedPerSec: p ? rate3(p.rxDropped, c.rxDropped, d) : null, txDroppedPerSec: p ? rate3(p.txDropped, c.txDropped, d) : null,
     shaping: c.shaping === null
-      ? { inKbitPerSec: null, outKbitPerSec: null, active: null }
+      ? NO_SHAPING
       : { ...c.shaping, active: c.shaping.inKbitPerSec !== null || c.shaping.outKbitPerSec !== null },
   };
 }
@@ -281,9 +285,14 @@ function prevVcpu(p: RawGuest, v: RawVcpu, i: number): RawVcpu | undefined {
   return undefined;
 }
 
-/** The previous reading of disk `d` (the first with its name and source), or undefined. */
-function prevDisk(p: RawGuest, d: RawDisk): RawDisk | undefined {
+/**
+ * The previous reading of disk `d` at position `i`: the one at the same position when it has the same
+ * name and source (the usual case; two disks sharing both pair by position), else the first with them.
+ */
+function prevDisk(p: RawGuest, d: RawDisk, i: number): RawDisk | undefined {
   const pd = p.disks;
+  const same = pd[i];
+  if (same !== undefined && same.name === d.name && same.source === d.source) return same;
   for (let j = 0; j < pd.length; j++) {
     const x = pd[j] as RawDisk;
     if (x.name === d.name && x.source === d.source) return x;
@@ -332,8 +341,10 @@ export function deriveGuest(p: RawGuest | null, c: RawGuest, dtSec: number | nul
   // virtual disks and the cgroup's block devices, each in the order of the raw sample
   const disks: DiskSnap[] = [];
   const blockDevices: DiskSnap[] = [];
-  for (const d of c.disks) {
-    const s = deriveDisk(p ? prevDisk(p, d) : undefined, d, dt);
+  const cd = c.disks;
+  for (let i = 0; i < cd.length; i++) {
+    const d = cd[i] as RawDisk;
+    const s = deriveDisk(p ? prevDisk(p, d, i) : undefined, d, dt);
     if (d.source === 'cgroup') blockDevices.push(s); else disks.push(s);
   }
   const nics: NicSnap[] = [];

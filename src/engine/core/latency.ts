@@ -72,7 +72,10 @@ export function histogramPercentiles(p: RawLatencyHistogram | null | undefined, 
   return deltaPercentiles(c.boundariesNs, pb, cb, total);
 }
 
+/** No percentiles at all: one frozen object shared by every disk without them (a cgroup device, a first reading). */
+export const NO_LATENCY: DiskLatencySnap = Object.freeze({ read: null, write: null, flush: null });
+
 export function latencyPercentiles(p: RawLatencyHistograms | null | undefined, c: RawLatencyHistograms | null | undefined, dtSec: number | null): DiskLatencySnap {
-  if (dtSec === null || !p || !c) return { read: null, write: null, flush: null };
+  if (dtSec === null || !p || !c) return NO_LATENCY;
   return { read: histogramPercentiles(p.read, c.read), write: histogramPercentiles(p.write, c.write), flush: histogramPercentiles(p.flush, c.flush) };
 }

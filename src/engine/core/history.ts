@@ -246,6 +246,8 @@ export class History {
     let guest: string | null = null;
     let cursor: { names: string[]; series: Series[] } = { names: [], series: [] };
     let pos = 0;
+    /** distinct series written in this record: all of them (the steady state) leaves nothing to sweep */
+    let written = 0;
     const begin = (g: string | null): void => {
       let index = this.byGuest.get(g);
       if (!index) { index = new Map(); this.byGuest.set(g, index); }
@@ -266,7 +268,7 @@ export class History {
           const k = this.key(guest, metric);
           ser = this.series.get(k);
           if (!ser) {
-            ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n, sums: null };
+            ser = { values: new Float32Array(this.capacity).fill(NaN), since: n, lastSeen: n - 1, sums: null };
             this.series.set(k, ser);
           }
           known.set(metric, ser);
@@ -276,7 +278,7 @@ export class History {
       }
       ser.values[slot] = value === null ? NaN : value;
       if (ser.sums !== null && value !== null && value === value) ser.sums.put(n, ser.values[slot] as number);
-      ser.lastSeen = n; // also marks the series as written in this record
+      if (ser.lastSeen !== n) { ser.lastSeen = n; written++; } // also marks the series as written in this record
     };
     begin(null);
     hostMetrics(s, emit);
@@ -289,7 +291,9 @@ export class History {
     this.devices.record(s, n);
     const perSweep = guestsPerStep * 20;
     let swept = 0;
-    for (const [k, ser] of this.series) {
+    // series not written in this record (a guest or a figure gone) get an unknown value, or are dropped
+    // once a whole window has passed without them; when every series was written there are none
+    if (written !== this.series.size) for (const [k, ser] of this.series) {
       if (++swept % perSweep === 0) yield;
       if (ser.lastSeen === n) continue;
       if (n - ser.lastSeen >= this.capacity) this.drop(k);

@@ -76,4 +76,16 @@ describe('DiscoveryGate', () => {
     expect(seen.slice(0, FULL_EVERY - 2).every((s) => !s)).toBe(true);
     expect(seen[FULL_EVERY - 1]).toBe(true);
   });
+
+  it('a known process that becomes a QEMU without a new pid (an exec) is found within FULL_EVERY discoveries while the gate stands', () => {
+    t.lastPid(100);
+    t.proc(20, qemu('a'));
+    t.proc(30, ['/bin/sh', '-c', 'sleep 5; exec qemu-system-x86_64']); // old: its "not a QEMU" verdict is kept
+    expect(run().names).toEqual(['a']);
+    t.proc(30, qemu('c')); // same pid, same start time: no id handed out
+    const seen: boolean[] = [];
+    for (let i = 0; i < FULL_EVERY; i++) seen.push(run().names.includes('c'));
+    expect(seen.slice(0, FULL_EVERY - 2).every((s) => !s)).toBe(true);
+    expect(seen[FULL_EVERY - 1]).toBe(true);
+  });
 });

@@ -3,7 +3,8 @@
 // A directory listed again whose remembered processes all still exist is not read again (a guest's
 // cgroup keeps its QEMU for the guest's life; a restarted guest gets a new scope, or its old process is
 // gone). A new directory, a directory one of whose processes went away, one that held no process (a
-// scope libvirt has not moved QEMU into yet) and every FULL_EVERY-th scan read everything again; a
+// scope libvirt has not moved QEMU into yet) and every FULL_EVERY-th discovery (one the quiet gate
+// answered counts: skipped()) read everything again; a
 // directory no longer listed is forgotten. What it can miss until that full scan: a further process
 // started in a cgroup whose processes all still live — the /proc scan and the pidfiles still find
 // such a QEMU.
@@ -13,15 +14,21 @@ import { FULL_EVERY } from './proc-memo.js';
 export class CgroupScanMemo {
   private seen = new Map<string, number[]>();
   private next = new Map<string, number[]>();
-  private scans = 0;
+  /** discoveries since the last full scan (scans and those the quiet gate answered); -1: never scanned */
+  private sinceFull = -1;
   private full = true;
 
   /** Start a scan; returns whether this scan reads every directory. */
   begin(): boolean {
-    this.full = this.scans % FULL_EVERY === 0;
-    this.scans++;
+    this.full = this.sinceFull < 0 || this.sinceFull + 1 >= FULL_EVERY;
+    this.sinceFull = this.full ? 0 : this.sinceFull + 1;
     this.next = new Map();
     return this.full;
+  }
+
+  /** A discovery the quiet gate answered without a scan: it counts towards the next full scan. */
+  skipped(): void {
+    if (this.sinceFull >= 0) this.sinceFull++;
   }
 
   /** The pids remembered for a directory, when they may be reused: none gone (`alive`), not a full scan. */

@@ -156,7 +156,12 @@ export function discover(ctx: ReadCtx, opts: DiscoverOptions = {}): DiscoveryRes
     lastPid = Number.isSafeInteger(n) ? n : null;
     mountinfo = ctx.text('/proc/self/mountinfo', 'discovery', false);
     const same = gate.check(lastPid, mountinfo, (g) => ctx.fs.exists(`/proc/${g.pid}`));
-    if (same) return same;
+    if (same) {
+      // the scans' periodic full reads count discoveries, not scans: they stay once a minute
+      opts.procMemo?.skipped();
+      opts.cgroupMemo?.skipped();
+      return same;
+    }
   }
   const result = discoverAll(ctx, opts, mountinfo);
   gate?.store(lastPid, mountinfo ?? null, result);

@@ -8,7 +8,8 @@
 // Two guards keep a stale verdict short-lived:
 // a "not a QEMU" verdict is kept only for a process that was already SETTLE_TICKS old when its command
 // line was read (a fork of libvirtd or a shell about to exec QEMU carries its parent's argv for a
-// moment), and every FULL_EVERY-th scan reads every command line again.
+// moment), and every FULL_EVERY-th discovery reads every command line again (a discovery the quiet gate
+// answered counts: skipped()).
 
 /** A process younger than this (in clock ticks, 10 s at 100 Hz) when read is read again next scan. */
 export const SETTLE_TICKS = 1000;
@@ -24,7 +25,8 @@ export interface ProcVerdict {
 export class ProcScanMemo {
   private seen = new Map<number, ProcVerdict>();
   private next = new Map<number, ProcVerdict>();
-  private scans = 0;
+  /** discoveries since the last full scan (scans and those the quiet gate answered); -1: never scanned */
+  private sinceFull = -1;
   private full = true;
   private nowTicks: number | null = null;
   private lastPid: number | null = null;
@@ -35,13 +37,21 @@ export class ProcScanMemo {
    * unknown (then no "not a QEMU" verdict is kept). Returns whether this scan reads everything.
    */
   begin(nowTicks: number | null, lastPid: number | null = null): boolean {
-    this.full = this.scans % FULL_EVERY === 0;
-    this.scans++;
+    this.full = this.sinceFull < 0 || this.sinceFull + 1 >= FULL_EVERY;
+    this.sinceFull = this.full ? 0 : this.sinceFull + 1;
     this.nowTicks = nowTicks;
     this.prevLastPid = this.lastPid;
     this.lastPid = lastPid;
     this.next = new Map();
     return this.full;
+  }
+
+  /**
+   * A discovery the quiet gate answered without a scan: it counts towards the next full scan, so every
+   * command line is still read again once FULL_EVERY discoveries have passed (1 min), not FULL_EVERY scans.
+   */
+  skipped(): void {
+    if (this.sinceFull >= 0) this.sinceFull++;
   }
 
   /** Whether a pid may have been handed out since the last scan (true when that is unknown). */

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRecording } from '../../src/engine/node/sqlite-recording.js';
-import { BlockBuilder, blockSegments, decodeBlock, scaled, unscaled } from '../../src/engine/record/codec.js';
+import { BlockBuilder, blockSegments, decodeBlock, digitsOf, scaled, unscaled } from '../../src/engine/record/codec.js';
 import { ReplaySource } from '../../src/engine/record/replay-source.js';
 import { buildReport } from '../../src/engine/record/report.js';
 import type { RawSample } from '../../src/engine/model/sample.js';
@@ -168,6 +168,24 @@ describe('recording block codec', () => {
     fc.assert(fc.property(fc.maxSafeInteger(), fc.integer({ min: 1, max: 12 }), (m, scale) => {
       expect(Object.is(unscaled(m, scale), fromText(m, scale))).toBe(true);
     }), { numRuns: 5000 });
+  });
+
+  it('finds the digits a decimal adds to its column by arithmetic exactly as its decimal form has them (property)', () => {
+    // the reference: the digits after the point of the shortest decimal form; none for an integer, a
+    // value that is not finite, one written with an exponent, or one with more than 12 (a literal)
+    const byText = (v: number): number => {
+      if (Number.isInteger(v) || !Number.isFinite(v)) return -1;
+      const t = String(v);
+      if (t.includes('e')) return -1;
+      const d = t.length - t.indexOf('.') - 1;
+      return d > 12 ? -1 : d;
+    };
+    const count = fc.oneof(fc.integer({ min: -1e6, max: 1e6 }), fc.maxSafeInteger(), fc.integer({ min: 2 ** 50, max: 2 ** 53 }), fc.constantFrom(1, -1, 2 ** 51 - 1, 2 ** 51, 2 ** 51 + 1));
+    const value = fc.oneof(
+      fc.tuple(count, fc.integer({ min: 1, max: 16 })).map(([m, k]) => m / 10 ** k),
+      fc.double({ noNaN: true }), fc.double({ min: -1e-3, max: 1e-3, noNaN: true }),
+      fc.constantFrom(1e-6, -1e-6, 9.99e-7, 1.5e-6, 0.1 + 0.2, 1e21 + 0.5, 123456789.123456, 519.060745, 2 ** 51 / 10 + 0.1));
+    fc.assert(fc.property(value, (v) => { expect(digitsOf(v)).toBe(byText(v)); }), { numRuns: 20000 });
   });
 
   it('one builder gives back every block exactly, segments of a block and blocks after it included (property)', () => {

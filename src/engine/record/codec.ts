@@ -277,11 +277,18 @@ class BinOut {
   uint(x: number): void {
     if (this.len > this.buf.length - 10) this.grow(10);
     const b = this.buf;
-    while (x >= 128) {
-      b[this.len++] = (x % 128) + 128;
+    let at = this.len;
+    // the groups above 31 bits in double arithmetic, then the rest in 32-bit integer arithmetic
+    while (x > 0x7fffffff) {
+      b[at++] = (x % 128) + 128;
       x = Math.floor(x / 128);
     }
-    b[this.len++] = x;
+    while (x >= 128) {
+      b[at++] = (x & 127) | 128;
+      x >>>= 7;
+    }
+    b[at++] = x;
+    this.len = at;
   }
 
   /** a string as UTF-8, after its length in bytes (a varint: at most 5 bytes for any string) */
@@ -566,10 +573,22 @@ function columnScale(start: unknown, num: Float64Array, from: number, to: number
 
 /**
  * the digits a number adds to its column's scale: -1 for none (an integer, not finite (a value that is
- * not a number is NaN in the log), or one written as a literal)
+ * not a number is NaN in the log), or one written as a literal); as many as its shortest decimal form has
  */
-function digitsOf(v: number): number {
+export function digitsOf(v: number): number {
   if (Math.floor(v) === v || !Number.isFinite(v)) return -1;
+  // arithmetic first: the fewest digits d for which some m / 10^d gives v back are the digits of v's
+  // shortest decimal form (a form with fewer would be shorter); Math.round finds that m while
+  // |m| < 2^51 (v * 10^d is then within 1/2 of it); else, or past MAX_SCALE, the decimal form decides
+  const a = v < 0 ? -v : v;
+  if (a >= 1e-6) {
+    for (let d = 1; d <= MAX_SCALE; d++) {
+      const p = POW10[d] as number;
+      const c = Math.round(a * p);
+      if (c >= 2 ** 51) break;
+      if (c / p === a) return d;
+    }
+  }
   const d = fracDigits(v);
   return d === null || d > MAX_SCALE ? -1 : d;
 }

@@ -99,6 +99,22 @@ describe('SocketQmpConnector', () => {
     await ch.close();
   });
 
+  it('non-ASCII text split inside its characters, on two sockets read in turn, comes back whole on each', async () => {
+    // the channels share one read buffer: each read must be decoded before the next socket's lands in it
+    const answerOf = (name: string) => afterHandshake((s, req) => {
+      const bytes = Buffer.from(`{"return": {"name": "${name}"}, "id": ${JSON.stringify(req.id)}}\r\n`, 'utf8');
+      let i = 0;
+      const tick = (): void => { if (i < bytes.length) { s.write(bytes.subarray(i, i + 1)); i += 1; setImmediate(tick); } };
+      tick();
+    });
+    const names = ['gäst-ß-€-😀', 'βήτα-日本語-✓'];
+    const socks = await Promise.all(names.map((n) => hostile(lab, answerOf(n))));
+    const chs = await Promise.all(socks.map((s) => qmp.connect(s, { timeoutMs: 1000 })));
+    const got = await Promise.all(chs.map((c) => c.execute<{ name: string }>('query-name')));
+    expect(got.map((r) => r.name)).toEqual(names);
+    await Promise.all(chs.map((c) => c.close()));
+  });
+
   it('a socket that accepts and never greets times out (HostError timeout) within the timeout', async () => {
     const sock = await hostile(lab, () => undefined);
     const { err, ms } = await expectFailure(qmp.connect(sock, { timeoutMs: 300 }), 1000);

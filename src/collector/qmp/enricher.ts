@@ -12,7 +12,7 @@
 // ({source:'qmp'}), never an exception.
 
 import { HostError } from '../../engine/model/errors.js';
-import type { RawDiskLimits, RawGuest, RawGuestMemory, SourceErrorInfo } from '../../engine/model/sample.js';
+import type { RawDiskLimits, RawGuest, RawGuestMemory, RawLatencyHistograms, SourceErrorInfo } from '../../engine/model/sample.js';
 import type { Clock } from '../../engine/ports/clock.js';
 import type { CommandRunner } from '../../engine/ports/command-runner.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
@@ -20,7 +20,7 @@ import type { QmpChannel, QmpConnector, QmpEvent } from '../../engine/ports/qmp.
 import type { EnrichContext, GuestEnricher, SampleTask } from '../../engine/ports/sources.js';
 import { applyDisks, applyIothreads, applyNics, applyVcpus, buildBackends, resolveNics, type NicLink } from './guest-apply.js';
 import { GuestReader, type FastReading } from './guest-read.js';
-import { qNum, type QmpIothread, type QmpVcpu } from './parse.js';
+import { carryHistograms, qNum, type QmpIothread, type QmpVcpu } from './parse.js';
 import { VirshQmpChannel, type VirshExec } from './virsh-channel.js';
 import { runVirsh } from '../libvirt/virsh.js';
 
@@ -75,6 +75,8 @@ interface GuestCache {
   histograms: Set<string>;
   /** the dedicated socket (resolved path) this guest was last read through, for `begin` */
   dedicatedPath: string | null;
+  /** each disk's latency histograms as handed over last tick (unchanged ones are carried over frozen) */
+  lastHistograms: Map<string, RawLatencyHistograms | null>;
 }
 
 /**
@@ -104,7 +106,7 @@ interface FastDone { fast: FastReading; at: number }
 const newCache = (pid: number): GuestCache => ({
   pid, vcpus: null, state: null, hasBalloon: null, balloonBytes: null, slowDone: false,
   name: null, uuid: null, iothreads: null, limits: null, backends: null, nics: null, histograms: new Set(),
-  dedicatedPath: null,
+  dedicatedPath: null, lastHistograms: new Map(),
 });
 
 export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
@@ -207,6 +209,16 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         if (slow.net) cache.nics = resolveNics(deps.fs, guest.pid, slow.net);
       }
       if (fast.disks) {
+        const last = cache.lastHistograms;
+        for (const x of fast.disks) {
+          const h = carryHistograms(x.latencyHistograms ?? null, last.get(x.name));
+          x.latencyHistograms = h;
+          last.set(x.name, h);
+        }
+        if (last.size > fast.disks.length) {
+          const names = new Set(fast.disks.map((x) => x.name));
+          for (const k of [...last.keys()]) if (!names.has(k)) last.delete(k);
+        }
         applyDisks(guest, fast.disks, cache.limits);
         for (const d of guest.disks) if (d.source === 'qmp') d.atMonoMs = fastAt;
         const viaVirsh = path === null;

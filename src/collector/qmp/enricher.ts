@@ -131,8 +131,21 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     void d.ch.close().catch(() => undefined);
   };
 
+  /** A held connection's release: nothing to let go of (a shared one, not a closure per tick). */
+  const KEEP = (): Promise<void> => Promise.resolve();
+
+  type Opened = { ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null };
+
+  /** The dedicated connection already held for this guest's socket, without a turn of the event loop. */
+  function held(guest: RawGuest): Opened | null {
+    if (!guest.qmp?.dedicated) return null;
+    const path = deps.fs.resolve(guest.qmp.socket);
+    const have = dedicated.get(path);
+    return have && !have.ch.closed ? { ch: have.ch, release: KEEP, path, d: have } : null;
+  }
+
   /** The channel this guest may use, and how to let go of it after the tick. */
-  async function open(guest: RawGuest, budget: number): Promise<{ ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null } | string> {
+  async function open(guest: RawGuest, budget: number): Promise<Opened | string> {
     if (guest.manager === 'libvirt' && !guest.qmp?.dedicated) {
       if (!(deps.libvirtQmp ?? deps.latencyHistograms === 'all')) return '';
       if (deps.useVirsh === false) return `QMP data unavailable for libvirt guest ${guest.name}: the host is read under --root, so the local virsh is not asked (pass --libvirt-uri to reach its libvirt)`;
@@ -145,7 +158,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const path = deps.fs.resolve(guest.qmp.socket);
     if (guest.qmp.dedicated) {
       const have = dedicated.get(path);
-      if (have && !have.ch.closed) return { ch: have.ch, release: async () => undefined, path, d: have };
+      if (have && !have.ch.closed) return { ch: have.ch, release: KEEP, path, d: have };
       if (have) dropDedicated(path);
       const ch = await deps.qmp.connect(path, { timeoutMs: budget, commandTimeoutMs: budget });
       const d: Dedicated = { ch, off: () => undefined, stateStale: true, balloonEvent: null, balloonKnown: false };
@@ -156,7 +169,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       });
       ch.takeEvents();
       dedicated.set(path, d);
-      return { ch, release: async () => undefined, path, d };
+      return { ch, release: KEEP, path, d };
     }
     const ch = await deps.qmp.connect(path, { timeoutMs: budget, commandTimeoutMs: budget });
     return { ch, release: () => ch.close(), path, d: null };
@@ -166,9 +179,9 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const wantFast = ctx.tasks.has('qmp');
     const wantSlow = ctx.tasks.has('qmpSlow') || (!cache.slowDone && wantFast);
     if (ctx.tasks.has('discovery')) cache.vcpus = null;
-    let opened: Awaited<ReturnType<typeof open>>;
+    let opened: Opened | string;
     try {
-      opened = await open(guest, budget);
+      opened = held(guest) ?? await open(guest, budget);
     } catch (e) {
       if (guest.qmp) guest.qmp.reachable = false;
       if (!expired()) report(ctx, guest, e instanceof Error ? e.message : String(e), e instanceof HostError ? e.kind : undefined);
@@ -185,10 +198,8 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const early = pre !== undefined && pre.d === d && pre.pid === guest.pid && wantFast ? pre : null;
     const reader = early ? early.reader : new GuestReader(ch, budget);
     try {
-      const [done, slow] = await Promise.all([
-        early ? early.fast : sendFast(reader, d, cache, wantSlow),
-        wantSlow ? reader.slow() : Promise.resolve(null),
-      ]);
+      const fastDone = early ? early.fast : sendFast(reader, d, cache, wantSlow);
+      const [done, slow] = wantSlow ? await Promise.all([fastDone, reader.slow()]) : [await fastDone, null];
       if (expired()) return;
       const { fast, at: fastAt } = done; // when the fast batch's replies arrived: the disk counters' time
       if (fast.state !== undefined) cache.state = fast.state;
@@ -238,7 +249,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       }
       for (const r of refused) report(ctx, guest, r.message, 'unsupported');
     } finally {
-      await release().catch(() => undefined);
+      if (release !== KEEP) await release().catch(() => undefined);
     }
   }
 
@@ -253,13 +264,15 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const balloon = (cache.hasBalloon !== false || wantSlow) && (d === null || wantSlow || !d.balloonKnown || cache.hasBalloon === null);
     if (d && status) d.stateStale = false;
     if (d && balloon) d.balloonEvent = null;
-    return reader.fast({ status, cpus: cache.vcpus === null, balloon }).then(async (fast) => {
+    return reader.fast({ status, cpus: cache.vcpus === null, balloon }).then((fast): FastDone | Promise<FastDone> => {
       const at = deps.clock.monoMs();
       if (d && fast.balloonBytes !== undefined) d.balloonKnown = true;
       if (d && fast.state === undefined && d.stateStale && reader.problems.broken === null) {
         d.stateStale = false;
-        const st = await reader.status();
-        if (st !== undefined) fast.state = st;
+        return reader.status().then((st) => {
+          if (st !== undefined) fast.state = st;
+          return { fast, at };
+        });
       }
       return { fast, at };
     });

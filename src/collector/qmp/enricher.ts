@@ -235,10 +235,13 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         const viaVirsh = path === null;
         if (histograms === 'all' || (histograms === 'direct' && !viaVirsh)) {
           // QEMU finds the disk by its device's qdev id or QOM path (a -drive name alone is not found)
-          const todo = fast.disks.filter((x) => !x.latencyHistograms && !cache.histograms.has(x.name));
-          for (const x of todo) cache.histograms.add(x.name);
-          const ids = todo.map((x) => (x.qdev?.startsWith('/') ? x.qdev : x.name));
-          if (ids.length > 0 && !expired()) await reader.enableLatencyHistograms(ids);
+          let ids: string[] | null = null; // built only when a disk still has to be asked (rarely)
+          for (const x of fast.disks) {
+            if (x.latencyHistograms || cache.histograms.has(x.name)) continue;
+            cache.histograms.add(x.name);
+            (ids ??= []).push(x.qdev?.startsWith('/') ? x.qdev : x.name);
+          }
+          if (ids !== null && !expired()) await reader.enableLatencyHistograms(ids);
         }
       }
       const { broken, refused } = reader.problems;

@@ -67,7 +67,11 @@ export class SocketQmpChannel implements QmpChannel {
   private isClosed = false;
   private greeted: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private readonly sockClosed: Promise<void>;
-  /** lines written this turn (flushed as one write on the next tick) and the batches they belong to */
+  /**
+   * A turn of the event loop with commands issued in it: the first left at once, the later ones wait in
+   * `outbox` and leave together (one write) when the turn ends; `batches` group them by timeout.
+   */
+  private turnOpen = false;
   private outbox: string[] = [];
   private batches: Batch[] = [];
 
@@ -105,8 +109,6 @@ export class SocketQmpChannel implements QmpChannel {
     const id = `vt-${++this.seq}`;
     const timeoutMs = opts?.timeoutMs ?? this.opts.commandTimeoutMs;
     return new Promise<T>((resolve, reject) => {
-      // commands issued together (Promise.all of a batch) leave in one write on the next tick
-      if (this.outbox.length === 0) process.nextTick(() => this.flush());
       let batch = this.batches.find((b) => b.timeoutMs === timeoutMs);
       if (!batch) {
         const b: Batch = { timeoutMs, ids: [], left: 0, timer: null };
@@ -119,14 +121,23 @@ export class SocketQmpChannel implements QmpChannel {
       this.pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject, batch });
       const msg: Record<string, unknown> = { execute: command, id };
       if (args !== undefined) msg.arguments = args;
-      this.outbox.push(`${JSON.stringify(msg)}\n`);
+      const line = `${JSON.stringify(msg)}\n`;
+      if (this.turnOpen) { this.outbox.push(line); return; }
+      // the first command of a turn is written at once: QEMU answers while the caller goes on in the
+      // same turn (the sampler reads the host's files after `begin`; a write deferred to the next tick
+      // would leave only after all of them); the others of this turn (a Promise.all) follow in one write
+      this.turnOpen = true;
+      process.nextTick(() => this.endTurn());
+      this.sock.write(line);
     });
   }
 
-  private flush(): void {
+  private endTurn(): void {
+    this.turnOpen = false;
+    this.batches = [];
+    if (this.outbox.length === 0) return;
     const text = this.outbox.length === 1 ? this.outbox[0] as string : this.outbox.join('');
     this.outbox = [];
-    this.batches = [];
     if (!this.isClosed) this.sock.write(text);
   }
 

@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseJsonLossless } from '../../src/engine/model/json-lossless.js';
+import { hasLongDigitRun, parseJsonLossless } from '../../src/engine/model/json-lossless.js';
 
 // The implementation before session 4's rewrite, verbatim in behaviour: the reference.
 const OLD_TOKEN = /"(?:[^"\\]|\\.)*"|(?<![\w.+-])-?\d{16,}(?![\w.])/g;
@@ -85,5 +85,18 @@ describe('parseJsonLossless (property)', () => {
         expect((got.return[i]!.a as { b: unknown[] }).b[0]).toBe(big.toString());
         expect(got.return.filter((_, j) => j !== i).map((o) => o.a)).toEqual(xs.filter((_, j) => j !== i));
       }));
+  });
+  it('the 16-digit pre-test (every 16th character) agrees with a full regex scan, runs at every offset and length', () => {
+    const chunk = fc.oneof(fc.stringMatching(/^[0-9]{1,40}$/), fc.string({ maxLength: 6 }), fc.constantFrom('.', 'e', '"', ',', ' '));
+    fc.assert(fc.property(fc.array(chunk, { maxLength: 40 }), (parts) => {
+      const text = parts.join('');
+      expect(hasLongDigitRun(text)).toBe(/[0-9]{16}/.test(text));
+    }), { numRuns: 5000 });
+    for (let pad = 0; pad < 20; pad++) {
+      for (let len = 14; len <= 18; len++) {
+        const text = `${'x'.repeat(pad)}${'7'.repeat(len)}${'y'.repeat(pad % 3)}`;
+        expect(hasLongDigitRun(text)).toBe(len >= 16);
+      }
+    }
   });
 });

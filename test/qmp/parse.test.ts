@@ -7,7 +7,7 @@ import { QmpFramer, QmpFramingError } from '../../src/engine/node/qmp-framer.js'
 import { parseQmpMessage } from '../../src/engine/node/socket-qmp.js';
 import { parseQmpJson as parseJsonLossless } from '../../src/collector/qmp/json.js';
 import {
-  diskKey, hugetlbfsFor, nsToUsec, parseBlockLimits, parseBlockstats, parseCpusFast, parseFdinfoIff,
+  carryHistograms, diskKey, hugetlbfsFor, LATENCY_BOUNDARIES_NS, nsToUsec, parseBlockLimits, parseBlockstats, parseCpusFast, parseFdinfoIff,
   parseHugetlbfsMounts, parseInfoNetwork, parseUuid,
 } from '../../src/collector/qmp/parse.js';
 import { virshArgv } from '../../src/collector/qmp/virsh-channel.js';
@@ -69,6 +69,44 @@ describe('QMP reply parsers', () => {
     const [d] = parseBlockstats([{ device: 'd0', stats: { rd_operations: 5, rd_total_time_ns: 5000 } }]);
     expect(d).toMatchObject({ name: 'd0', readOps: 5, readTimeUsec: 5, writeOps: null, flushTimeUsec: null, qdev: null });
   });
+  it('latency histograms: a kind unchanged since last tick is handed over as one frozen object, the same one from then on', () => {
+    const n = LATENCY_BOUNDARIES_NS.length;
+    const bins = (k: number): number[] => Array.from({ length: n + 1 }, (_, i) => (i === 3 ? k : 0));
+    const reply = (rd: number, wr: number): unknown => [{
+      device: 'd0', stats: {
+        rd_operations: 1, rd_latency_histogram: { boundaries: [...LATENCY_BOUNDARIES_NS], bins: bins(rd) },
+        wr_latency_histogram: { boundaries: [...LATENCY_BOUNDARIES_NS], bins: bins(wr) },
+      },
+    }];
+    const hist = (rd: number, wr: number) => parseBlockstats(reply(rd, wr))[0]!.latencyHistograms ?? null;
+    const t1 = carryHistograms(hist(5, 7), undefined);
+    // read unchanged, write changed: read frozen (a copy of this tick's), write as parsed
+    const t2 = carryHistograms(hist(5, 8), t1)!;
+    expect(Object.isFrozen(t2.read)).toBe(true);
+    expect(Object.isFrozen(t2.read!.bins)).toBe(true);
+    expect(Object.isFrozen(t2.write)).toBe(false);
+    expect(t2.read!.bins).toEqual(bins(5));
+    expect(t2.write!.bins).toEqual(bins(8));
+    // read still unchanged: the same object; write unchanged once: frozen now, the set as well
+    const t3 = carryHistograms(hist(5, 8), t2)!;
+    expect(t3.read).toBe(t2.read);
+    expect(Object.isFrozen(t3.write)).toBe(true);
+    expect(Object.isFrozen(t3)).toBe(true);
+    // nothing changed: last tick's set itself
+    expect(carryHistograms(hist(5, 8), t3)).toBe(t3);
+    // a change after that: a fresh (unfrozen) kind with the new counts, the other kind still carried
+    const t5 = carryHistograms(hist(6, 8), t3)!;
+    expect(t5).not.toBe(t3);
+    expect(t5.read!.bins).toEqual(bins(6));
+    expect(Object.isFrozen(t5.read)).toBe(false);
+    expect(t5.write).toBe(t3.write);
+    // other boundaries are a change too
+    const other = parseBlockstats([{ device: 'd0', stats: { rd_latency_histogram: { boundaries: [1, 2], bins: [0, 0, 0] } } }])[0]!.latencyHistograms;
+    const was = carryHistograms(parseBlockstats([{ device: 'd0', stats: { rd_latency_histogram: { boundaries: [1, 3], bins: [0, 0, 0] } } }])[0]!.latencyHistograms ?? null, undefined);
+    expect(carryHistograms(other ?? null, was)!.read!.boundariesNs).toEqual([1, 2]);
+    expect(Object.isFrozen(carryHistograms(other ?? null, was)!.read)).toBe(false);
+  });
+
   it('query-block: 0 = no limit (null); burst and group as extra', () => {
     const m = parseBlockLimits([{ device: 'd0', inserted: { iops: 0, iops_rd: 50, bps_wr: 1024, iops_rd_max: 0, group: 'd0', iops_size: 4096 } },
       { device: 'cd', type: 'unknown' }]);

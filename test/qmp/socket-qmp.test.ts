@@ -99,6 +99,53 @@ describe('SocketQmpConnector', () => {
     await ch.close();
   });
 
+  it('the first command of a turn is written at once, before the caller\'s turn ends; the others of that turn follow in one write', async () => {
+    // the sampler sends its QMP batch, then reads the host's files in the same turn: QEMU can only
+    // answer meanwhile if the request has left
+    const sock = await hostile(lab, afterHandshake((s, req) => s.write(`{"return": {"n": ${JSON.stringify(req.execute)}}, "id": ${JSON.stringify(req.id)}}\r\n`)));
+    const ch = await qmp.connect(sock, { timeoutMs: 1000 });
+    const requests: string[] = [];
+    const orig = net.Socket.prototype.write;
+    net.Socket.prototype.write = function (this: net.Socket, ...a: unknown[]): boolean {
+      if (String(a[0]).includes('"execute"')) requests.push(String(a[0]));
+      return (orig as (...x: unknown[]) => boolean).apply(this, a);
+    } as typeof orig;
+    try {
+      const first = ch.execute<{ n: string }>('query-status');
+      expect(requests).toHaveLength(1); // still in this turn
+      expect(requests[0]).toContain('"query-status"');
+      const more = [ch.execute<{ n: string }>('query-name'), ch.execute<{ n: string }>('query-uuid')];
+      expect(requests).toHaveLength(1);
+      const got = await Promise.all([first, ...more]);
+      expect(got.map((r) => r.n)).toEqual(['query-status', 'query-name', 'query-uuid']);
+      expect(requests).toHaveLength(2);
+      expect(requests[1]?.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { execute: string }).execute)).toEqual(['query-name', 'query-uuid']);
+      // a later turn starts over: its first command leaves at once again
+      const again = ch.execute<{ n: string }>('query-kvm');
+      expect(requests).toHaveLength(3);
+      expect((await again).n).toBe('query-kvm');
+    } finally {
+      net.Socket.prototype.write = orig;
+      await ch.close();
+    }
+  });
+
+  it('non-ASCII text split inside its characters, on two sockets read in turn, comes back whole on each', async () => {
+    // the channels share one read buffer: each read must be decoded before the next socket's lands in it
+    const answerOf = (name: string) => afterHandshake((s, req) => {
+      const bytes = Buffer.from(`{"return": {"name": "${name}"}, "id": ${JSON.stringify(req.id)}}\r\n`, 'utf8');
+      let i = 0;
+      const tick = (): void => { if (i < bytes.length) { s.write(bytes.subarray(i, i + 1)); i += 1; setImmediate(tick); } };
+      tick();
+    });
+    const names = ['gäst-ß-€-😀', 'βήτα-日本語-✓'];
+    const socks = await Promise.all(names.map((n) => hostile(lab, answerOf(n))));
+    const chs = await Promise.all(socks.map((s) => qmp.connect(s, { timeoutMs: 1000 })));
+    const got = await Promise.all(chs.map((c) => c.execute<{ name: string }>('query-name')));
+    expect(got.map((r) => r.name)).toEqual(names);
+    await Promise.all(chs.map((c) => c.close()));
+  });
+
   it('a socket that accepts and never greets times out (HostError timeout) within the timeout', async () => {
     const sock = await hostile(lab, () => undefined);
     const { err, ms } = await expectFailure(qmp.connect(sock, { timeoutMs: 300 }), 1000);

@@ -12,7 +12,7 @@
 // ({source:'qmp'}), never an exception.
 
 import { HostError } from '../../engine/model/errors.js';
-import type { RawDiskLimits, RawGuest, RawGuestMemory, SourceErrorInfo } from '../../engine/model/sample.js';
+import type { RawDiskLimits, RawGuest, RawGuestMemory, RawLatencyHistograms, SourceErrorInfo } from '../../engine/model/sample.js';
 import type { Clock } from '../../engine/ports/clock.js';
 import type { CommandRunner } from '../../engine/ports/command-runner.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
@@ -20,7 +20,7 @@ import type { QmpChannel, QmpConnector, QmpEvent } from '../../engine/ports/qmp.
 import type { EnrichContext, GuestEnricher, SampleTask } from '../../engine/ports/sources.js';
 import { applyDisks, applyIothreads, applyNics, applyVcpus, buildBackends, resolveNics, type NicLink } from './guest-apply.js';
 import { GuestReader, type FastReading } from './guest-read.js';
-import { qNum, type QmpIothread, type QmpVcpu } from './parse.js';
+import { carryHistograms, qNum, type QmpIothread, type QmpVcpu } from './parse.js';
 import { VirshQmpChannel, type VirshExec } from './virsh-channel.js';
 import { runVirsh } from '../libvirt/virsh.js';
 
@@ -75,6 +75,8 @@ interface GuestCache {
   histograms: Set<string>;
   /** the dedicated socket (resolved path) this guest was last read through, for `begin` */
   dedicatedPath: string | null;
+  /** each disk's latency histograms as handed over last tick (unchanged ones are carried over frozen) */
+  lastHistograms: Map<string, RawLatencyHistograms | null>;
 }
 
 /**
@@ -104,7 +106,7 @@ interface FastDone { fast: FastReading; at: number }
 const newCache = (pid: number): GuestCache => ({
   pid, vcpus: null, state: null, hasBalloon: null, balloonBytes: null, slowDone: false,
   name: null, uuid: null, iothreads: null, limits: null, backends: null, nics: null, histograms: new Set(),
-  dedicatedPath: null,
+  dedicatedPath: null, lastHistograms: new Map(),
 });
 
 export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
@@ -129,8 +131,21 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     void d.ch.close().catch(() => undefined);
   };
 
+  /** A held connection's release: nothing to let go of (a shared one, not a closure per tick). */
+  const KEEP = (): Promise<void> => Promise.resolve();
+
+  type Opened = { ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null };
+
+  /** The dedicated connection already held for this guest's socket, without a turn of the event loop. */
+  function held(guest: RawGuest): Opened | null {
+    if (!guest.qmp?.dedicated) return null;
+    const path = deps.fs.resolve(guest.qmp.socket);
+    const have = dedicated.get(path);
+    return have && !have.ch.closed ? { ch: have.ch, release: KEEP, path, d: have } : null;
+  }
+
   /** The channel this guest may use, and how to let go of it after the tick. */
-  async function open(guest: RawGuest, budget: number): Promise<{ ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null } | string> {
+  async function open(guest: RawGuest, budget: number): Promise<Opened | string> {
     if (guest.manager === 'libvirt' && !guest.qmp?.dedicated) {
       if (!(deps.libvirtQmp ?? deps.latencyHistograms === 'all')) return '';
       if (deps.useVirsh === false) return `QMP data unavailable for libvirt guest ${guest.name}: the host is read under --root, so the local virsh is not asked (pass --libvirt-uri to reach its libvirt)`;
@@ -143,7 +158,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const path = deps.fs.resolve(guest.qmp.socket);
     if (guest.qmp.dedicated) {
       const have = dedicated.get(path);
-      if (have && !have.ch.closed) return { ch: have.ch, release: async () => undefined, path, d: have };
+      if (have && !have.ch.closed) return { ch: have.ch, release: KEEP, path, d: have };
       if (have) dropDedicated(path);
       const ch = await deps.qmp.connect(path, { timeoutMs: budget, commandTimeoutMs: budget });
       const d: Dedicated = { ch, off: () => undefined, stateStale: true, balloonEvent: null, balloonKnown: false };
@@ -154,7 +169,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       });
       ch.takeEvents();
       dedicated.set(path, d);
-      return { ch, release: async () => undefined, path, d };
+      return { ch, release: KEEP, path, d };
     }
     const ch = await deps.qmp.connect(path, { timeoutMs: budget, commandTimeoutMs: budget });
     return { ch, release: () => ch.close(), path, d: null };
@@ -164,9 +179,9 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const wantFast = ctx.tasks.has('qmp');
     const wantSlow = ctx.tasks.has('qmpSlow') || (!cache.slowDone && wantFast);
     if (ctx.tasks.has('discovery')) cache.vcpus = null;
-    let opened: Awaited<ReturnType<typeof open>>;
+    let opened: Opened | string;
     try {
-      opened = await open(guest, budget);
+      opened = held(guest) ?? await open(guest, budget);
     } catch (e) {
       if (guest.qmp) guest.qmp.reachable = false;
       if (!expired()) report(ctx, guest, e instanceof Error ? e.message : String(e), e instanceof HostError ? e.kind : undefined);
@@ -183,10 +198,8 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const early = pre !== undefined && pre.d === d && pre.pid === guest.pid && wantFast ? pre : null;
     const reader = early ? early.reader : new GuestReader(ch, budget);
     try {
-      const [done, slow] = await Promise.all([
-        early ? early.fast : sendFast(reader, d, cache, wantSlow),
-        wantSlow ? reader.slow() : Promise.resolve(null),
-      ]);
+      const fastDone = early ? early.fast : sendFast(reader, d, cache, wantSlow);
+      const [done, slow] = wantSlow ? await Promise.all([fastDone, reader.slow()]) : [await fastDone, null];
       if (expired()) return;
       const { fast, at: fastAt } = done; // when the fast batch's replies arrived: the disk counters' time
       if (fast.state !== undefined) cache.state = fast.state;
@@ -207,15 +220,28 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         if (slow.net) cache.nics = resolveNics(deps.fs, guest.pid, slow.net);
       }
       if (fast.disks) {
+        const last = cache.lastHistograms;
+        for (const x of fast.disks) {
+          const h = carryHistograms(x.latencyHistograms ?? null, last.get(x.name));
+          x.latencyHistograms = h;
+          last.set(x.name, h);
+        }
+        if (last.size > fast.disks.length) {
+          const names = new Set(fast.disks.map((x) => x.name));
+          for (const k of [...last.keys()]) if (!names.has(k)) last.delete(k);
+        }
         applyDisks(guest, fast.disks, cache.limits);
         for (const d of guest.disks) if (d.source === 'qmp') d.atMonoMs = fastAt;
         const viaVirsh = path === null;
         if (histograms === 'all' || (histograms === 'direct' && !viaVirsh)) {
           // QEMU finds the disk by its device's qdev id or QOM path (a -drive name alone is not found)
-          const todo = fast.disks.filter((x) => !x.latencyHistograms && !cache.histograms.has(x.name));
-          for (const x of todo) cache.histograms.add(x.name);
-          const ids = todo.map((x) => (x.qdev?.startsWith('/') ? x.qdev : x.name));
-          if (ids.length > 0 && !expired()) await reader.enableLatencyHistograms(ids);
+          let ids: string[] | null = null; // built only when a disk still has to be asked (rarely)
+          for (const x of fast.disks) {
+            if (x.latencyHistograms || cache.histograms.has(x.name)) continue;
+            cache.histograms.add(x.name);
+            (ids ??= []).push(x.qdev?.startsWith('/') ? x.qdev : x.name);
+          }
+          if (ids !== null && !expired()) await reader.enableLatencyHistograms(ids);
         }
       }
       const { broken, refused } = reader.problems;
@@ -226,7 +252,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       }
       for (const r of refused) report(ctx, guest, r.message, 'unsupported');
     } finally {
-      await release().catch(() => undefined);
+      if (release !== KEEP) await release().catch(() => undefined);
     }
   }
 
@@ -241,13 +267,15 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const balloon = (cache.hasBalloon !== false || wantSlow) && (d === null || wantSlow || !d.balloonKnown || cache.hasBalloon === null);
     if (d && status) d.stateStale = false;
     if (d && balloon) d.balloonEvent = null;
-    return reader.fast({ status, cpus: cache.vcpus === null, balloon }).then(async (fast) => {
+    return reader.fast({ status, cpus: cache.vcpus === null, balloon }).then((fast): FastDone | Promise<FastDone> => {
       const at = deps.clock.monoMs();
       if (d && fast.balloonBytes !== undefined) d.balloonKnown = true;
       if (d && fast.state === undefined && d.stateStale && reader.problems.broken === null) {
         d.stateStale = false;
-        const st = await reader.status();
-        if (st !== undefined) fast.state = st;
+        return reader.status().then((st) => {
+          if (st !== undefined) fast.state = st;
+          return { fast, at };
+        });
       }
       return { fast, at };
     });

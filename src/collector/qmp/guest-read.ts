@@ -43,23 +43,38 @@ async function attempt<T>(p: Promise<T>): Promise<Outcome<T>> {
   try { return { ok: true, value: await p }; } catch (err) { return { ok: false, err }; }
 }
 
+const succeeded = <T>(value: T): Outcome<T> => ({ ok: true, value });
+const NONE_QUIET: readonly string[] = [];
+
 export class GuestReader {
   readonly problems: ReadProblems = { broken: null, refused: [] };
 
-  constructor(private readonly ch: QmpChannel, private readonly timeoutMs: number) {}
+  private readonly opts: { timeoutMs: number };
 
-  private async run<T>(command: string, args?: Record<string, unknown>, quiet: string[] = []): Promise<Outcome<T>> {
-    const r = await attempt(this.ch.execute<T>(command, args, { timeoutMs: this.timeoutMs }));
-    if (!r.ok) {
-      if (r.err instanceof QmpCommandError) { if (!quiet.includes(r.err.qmpClass)) this.problems.refused.push(r.err); }
-      else if (!this.problems.broken) {
-        this.problems.broken = r.err instanceof HostError ? r.err : new HostError('io', String(r.err));
-      }
-    }
-    return r;
+  constructor(private readonly ch: QmpChannel, timeoutMs: number) {
+    this.opts = { timeoutMs };
   }
 
-  async fast(opts: { status: boolean; cpus: boolean; balloon: boolean }): Promise<FastReading> {
+  /** One command; its outcome never rejects (a failure is noted in `problems`). */
+  private run<T>(command: string, args?: Record<string, unknown>, quiet: readonly string[] = NONE_QUIET): Promise<Outcome<T>> {
+    return this.ch.execute<T>(command, args, this.opts).then(succeeded, (err: unknown): Outcome<T> => {
+      if (err instanceof QmpCommandError) { if (!quiet.includes(err.qmpClass)) this.problems.refused.push(err); }
+      else if (!this.problems.broken) {
+        this.problems.broken = err instanceof HostError ? err : new HostError('io', String(err));
+      }
+      return { ok: false, err };
+    });
+  }
+
+  fast(opts: { status: boolean; cpus: boolean; balloon: boolean }): Promise<FastReading> {
+    // a steady tick on a held connection asks blockstats alone
+    if (!opts.status && !opts.cpus && !opts.balloon) {
+      return this.run('query-blockstats').then((bs): FastReading => (bs.ok ? { disks: parseBlockstats(bs.value) } : {}));
+    }
+    return this.fastBatch(opts);
+  }
+
+  private async fastBatch(opts: { status: boolean; cpus: boolean; balloon: boolean }): Promise<FastReading> {
     const [st, bs, cpus, bal] = await Promise.all([
       opts.status ? this.run('query-status') : Promise.resolve(null),
       this.run('query-blockstats'),
@@ -88,7 +103,7 @@ export class GuestReader {
    * QEMU, a disk id QEMU does not know) is not a problem: that disk simply has no percentiles.
    */
   async enableLatencyHistograms(ids: readonly string[]): Promise<void> {
-    await Promise.all(ids.map((id) => attempt(this.ch.execute('block-latency-histogram-set', { id, boundaries: LATENCY_BOUNDARIES_NS }, { timeoutMs: this.timeoutMs }))));
+    await Promise.all(ids.map((id) => attempt(this.ch.execute('block-latency-histogram-set', { id, boundaries: LATENCY_BOUNDARIES_NS }, this.opts))));
   }
 
   async slow(): Promise<SlowReading> {

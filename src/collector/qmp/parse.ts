@@ -115,6 +115,47 @@ export function parseLatencyHistograms(stats: Record<string, unknown>): RawLaten
   return h.read || h.write || h.flush ? h : null;
 }
 
+function sameHistogram(a: RawLatencyHistogram, b: RawLatencyHistogram): boolean {
+  const ab = a.bins; const bb = b.bins;
+  if (ab.length !== bb.length) return false;
+  for (let i = 0; i < ab.length; i++) if (ab[i] !== bb[i]) return false;
+  if (a.boundariesNs === b.boundariesNs) return true;
+  const x = a.boundariesNs; const y = b.boundariesNs;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+const freezeHistogram = (h: RawLatencyHistogram): RawLatencyHistogram => {
+  Object.freeze(h.boundariesNs);
+  Object.freeze(h.bins);
+  return Object.freeze(h);
+};
+
+/** One kind: last tick's frozen object when equal to it, a frozen `next` when equal to an unfrozen one. */
+function carryOne(next: RawLatencyHistogram | null, prev: RawLatencyHistogram | null): RawLatencyHistogram | null {
+  if (next === null || prev === null || !sameHistogram(next, prev)) return next;
+  return Object.isFrozen(prev) ? prev : freezeHistogram(next);
+}
+
+/**
+ * A disk's histograms against the ones handed over for it last tick: a kind whose counts did not
+ * change (an idle disk, a disk that only reads) is handed over as one frozen object, the same object
+ * tick after tick from its second unchanged tick on (the recorder skips such a subtree unread); the
+ * whole set likewise when no kind changed. Changed kinds are `next`'s own (not frozen). What is handed
+ * over is always equal to `next`.
+ */
+export function carryHistograms(next: RawLatencyHistograms | null, prev: RawLatencyHistograms | null | undefined): RawLatencyHistograms | null {
+  if (next === null || prev == null) return next;
+  const read = carryOne(next.read, prev.read);
+  const write = carryOne(next.write, prev.write);
+  const flush = carryOne(next.flush, prev.flush);
+  const settled = (h: RawLatencyHistogram | null): boolean => h === null || Object.isFrozen(h);
+  if (!settled(read) || !settled(write) || !settled(flush)) return { read, write, flush };
+  if (Object.isFrozen(prev) && read === prev.read && write === prev.write && flush === prev.flush) return prev;
+  return Object.freeze({ read, write, flush });
+}
+
 /** Boundaries virtune sets (block-latency-histogram-set): 1-2-5 steps from 10 µs to 10 s, in ns. */
 export const LATENCY_BOUNDARIES_NS: number[] = (() => {
   const out: number[] = [];

@@ -2,7 +2,8 @@
 // non-integer come back as numbers, integers beyond ±(2^53-1) as exact decimal strings — never
 // rounded. Native JSON.parse does the work. Only when its result holds an integer it could not
 // represent exactly is the text parsed again, with the integer tokens of 16+ digits outside strings
-// quoted first (a reply without huge counters costs one JSON.parse and a walk without iterators).
+// quoted first. A text without a run of 16 digits cannot hold such a token (every integer below 10^15
+// is safe): it costs one JSON.parse and a skip-scan of the text, no walk of the result.
 
 import { HostError } from './errors.js';
 
@@ -49,10 +50,31 @@ function containerHasUnsafeInteger(v: object): boolean {
   return false;
 }
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * True when the text has a run of 16 or more ASCII digits (anywhere, strings included). Looks at every
+ * 16th character only — any such run covers one of them — and measures the run around a digit found.
+ */
+export function hasLongDigitRun(text: string): boolean {
+  const n = text.length;
+  for (let i = 15; i < n; i += 16) {
+    if (!isDigit(text.charCodeAt(i))) continue;
+    let start = i;
+    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
+    let end = i + 1;
+    while (end < n && isDigit(text.charCodeAt(end))) end++;
+    if (end - start >= 16) return true;
+    i = end - 1; // a later run starts after `end`: a run of 16 from there covers end + 15
+  }
+  return false;
+}
+
 /** Parse JSON text; throws SyntaxError on invalid JSON. */
 export function parseJsonLossless(text: string): unknown {
   const v: unknown = JSON.parse(text);
-  return hasUnsafeInteger(v) ? JSON.parse(text.replace(TOKEN, quoteUnsafe)) : v;
+  // without a 16-digit run no token is quoted by the re-parse: the result would be `v` itself
+  return hasLongDigitRun(text) && hasUnsafeInteger(v) ? JSON.parse(text.replace(TOKEN, quoteUnsafe)) : v;
 }
 
 /** One QMP message (socket or virsh reply) as an object; throws HostError('parse'). */

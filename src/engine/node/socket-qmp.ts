@@ -4,6 +4,9 @@
 // size and on buffered events, lossless numbers (unsafe integers come back as decimal strings) and a
 // clean close. Every failure is a typed error: HostError (timeout | io | parse | missing | permission)
 // or QmpCommandError; once the stream is broken every pending and later command fails at once.
+// Bytes are read with net's `onread` into one buffer shared by every channel (the callback decodes
+// them before it returns, so the buffer is free again): no Buffer per read and no Readable stream
+// layers between the socket and the framer.
 
 import * as net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
@@ -44,10 +47,15 @@ interface Pending {
 
 const MAX_EVENTS = 256;
 
+/** where every channel's socket reads land; each read is decoded before its callback returns */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 export class SocketQmpChannel implements QmpChannel {
   greeting: unknown = null;
   private sock: net.Socket;
   private readonly decoder = new StringDecoder('utf8');
+  /** the decoder may hold the first bytes of a character split between reads */
+  private decoderHolds = false;
   private readonly framer: QmpFramer;
   private readonly pending = new Map<string, Pending>();
   private readonly events: QmpEvent[] = [];
@@ -59,15 +67,21 @@ export class SocketQmpChannel implements QmpChannel {
   private isClosed = false;
   private greeted: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private readonly sockClosed: Promise<void>;
-  /** lines written this turn (flushed as one write on the next tick) and the batches they belong to */
+  /**
+   * A turn of the event loop with commands issued in it: the first left at once, the later ones wait in
+   * `outbox` and leave together (one write) when the turn ends; `batches` group them by timeout.
+   */
+  private turnOpen = false;
   private outbox: string[] = [];
   private batches: Batch[] = [];
 
   constructor(readonly socketPath: string, private readonly opts: Required<QmpConnectOptions>) {
     this.framer = new QmpFramer(opts.maxLineBytes);
-    this.sock = net.createConnection({ path: socketPath });
+    this.sock = net.createConnection({
+      path: socketPath,
+      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => { this.onBytes(buf as Buffer, n); return true; } },
+    });
     this.sockClosed = new Promise((r) => this.sock.once('close', () => r()));
-    this.sock.on('data', (b: Buffer) => this.onData(b));
     this.sock.on('error', (e: NodeJS.ErrnoException) => this.fail(socketError(socketPath, e)));
     this.sock.on('close', () => {
       const mid = this.framer.pendingChars > 0 ? ' in the middle of a message' : '';
@@ -95,8 +109,6 @@ export class SocketQmpChannel implements QmpChannel {
     const id = `vt-${++this.seq}`;
     const timeoutMs = opts?.timeoutMs ?? this.opts.commandTimeoutMs;
     return new Promise<T>((resolve, reject) => {
-      // commands issued together (Promise.all of a batch) leave in one write on the next tick
-      if (this.outbox.length === 0) process.nextTick(() => this.flush());
       let batch = this.batches.find((b) => b.timeoutMs === timeoutMs);
       if (!batch) {
         const b: Batch = { timeoutMs, ids: [], left: 0, timer: null };
@@ -109,14 +121,23 @@ export class SocketQmpChannel implements QmpChannel {
       this.pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject, batch });
       const msg: Record<string, unknown> = { execute: command, id };
       if (args !== undefined) msg.arguments = args;
-      this.outbox.push(`${JSON.stringify(msg)}\n`);
+      const line = `${JSON.stringify(msg)}\n`;
+      if (this.turnOpen) { this.outbox.push(line); return; }
+      // the first command of a turn is written at once: QEMU answers while the caller goes on in the
+      // same turn (the sampler reads the host's files after `begin`; a write deferred to the next tick
+      // would leave only after all of them); the others of this turn (a Promise.all) follow in one write
+      this.turnOpen = true;
+      process.nextTick(() => this.endTurn());
+      this.sock.write(line);
     });
   }
 
-  private flush(): void {
+  private endTurn(): void {
+    this.turnOpen = false;
+    this.batches = [];
+    if (this.outbox.length === 0) return;
     const text = this.outbox.length === 1 ? this.outbox[0] as string : this.outbox.join('');
     this.outbox = [];
-    this.batches = [];
     if (!this.isClosed) this.sock.write(text);
   }
 
@@ -181,11 +202,18 @@ export class SocketQmpChannel implements QmpChannel {
     this.pending.clear();
   }
 
-  private onData(b: Buffer): void {
+  /** Decode `n` bytes of the shared read buffer (a read that ends on an ASCII byte, the usual case, needs no decoder state). */
+  private decode(buf: Buffer, n: number): string {
+    if (!this.decoderHolds && n > 0 && (buf[n - 1] as number) < 0x80) return buf.toString('utf8', 0, n);
+    this.decoderHolds = n > 0 && (buf[n - 1] as number) >= 0x80;
+    return this.decoder.write(buf.subarray(0, n));
+  }
+
+  private onBytes(buf: Buffer, n: number): void {
     if (this.isClosed) return;
     let messages: string[];
     try {
-      messages = this.framer.push(this.decoder.write(b));
+      messages = this.framer.push(this.decode(buf, n));
     } catch (e) {
       const why = e instanceof QmpFramingError ? e.message : String(e);
       this.fail(new HostError('parse', `QMP ${this.socketPath}: ${why}`, this.socketPath));

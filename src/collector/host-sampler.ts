@@ -121,10 +121,10 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
       const rawGuests: RawGuest[] = [];
       const vanished: DiscoveredGuest[] = [];
       for (const g of guests ?? []) {
-        const gctx = ctx.forGuest(g.id);
         let s = slow.get(g.id);
         const fresh = s === undefined;
         if (!s) { s = newSlowState(); slow.set(g.id, s); }
+        const gctx = ctx.forGuest(g.id, s.files);
         try {
           const raw = readGuest(gctx, g, s, {
             numa: req.tasks.has('numa') || fresh, monoMs, hugeSizesKb: st.hugeSizesKb, pageSize: PAGE_SIZE,
@@ -159,7 +159,7 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
       // vCPU tids an enricher added (QMP, libvirt) still need their per-thread counters
       for (const g of rawGuests) {
         for (const v of g.vcpus) {
-          if (v.tid !== null && v.runUsec === null && v.lastCpu === null) readVcpuCounters(ctx.forGuest(g.id), g.pid, v);
+          if (v.tid !== null && v.runUsec === null && v.lastCpu === null) readVcpuCounters(ctx.forGuest(g.id, slow.get(g.id)?.files ?? null), g.pid, v);
         }
       }
 

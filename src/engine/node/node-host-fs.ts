@@ -5,7 +5,8 @@
 // slot; settings files keep descriptors while the pool has room, yielding to hot files), and maps errno to HostError kinds. A write to a
 // regular file on a disk filesystem (a captured tree, a state file) goes to a temp file that is fsynced
 // and renamed over the target, so a crash never leaves it empty; kernel files (procfs, sysfs, cgroupfs)
-// get the single write(2) the kernel expects. Renames fsync the target directory.
+// get the single write(2) the kernel expects. Renames fsync the target directory. Reads under a non-/
+// root (a demo or captured tree) leave access times alone (O_NOATIME).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,6 +30,10 @@ export function toHostError(err: unknown, op: 'read' | 'write' | 'list' | 'stat'
   return new HostError(kind, `${op} ${realPath}: ${what}`, realPath, code);
 }
 
+/** O_NOATIME where the platform has it (Linux), else 0 */
+const O_NOATIME = fs.constants.O_NOATIME ?? 0;
+const ACCESS_MODE = fs.constants.O_RDONLY | fs.constants.O_WRONLY | fs.constants.O_RDWR;
+
 /** a short read at most this long is the end of any file (seq_file records are far shorter than a page minus this) */
 const SHORT_READ_END = 2048;
 
@@ -49,6 +54,9 @@ export class NodeHostFs implements HostFs {
   /** at most this many cached descriptors (hot and settings together); past it reads open/read/close */
   readonly maxCached: number;
 
+  /** reads open with O_NOATIME (openFile): under a non-/ root, until the kernel refuses it once */
+  private noAtime: boolean;
+
   /** write regular files in place (a simulated kernel tree whose simulator keeps descriptors open) */
   private readonly inPlaceWrites: boolean;
 
@@ -63,6 +71,7 @@ export class NodeHostFs implements HostFs {
     this.root = abs;
     this.maxCached = opts.maxCached ?? defaultMaxCached();
     this.inPlaceWrites = opts.inPlaceWrites ?? false;
+    this.noAtime = abs !== '/' && O_NOATIME !== 0;
     this.appendedFiles = new Set(this.root === '/' ? [] : opts.appendedFiles ?? []);
   }
 
@@ -151,7 +160,7 @@ export class NodeHostFs implements HostFs {
       }
       if (this.verifiedDirs.has(dir)) {
         try {
-          return fs.openSync(real, flags | fs.constants.O_NOFOLLOW);
+          return this.openFile(real, flags | fs.constants.O_NOFOLLOW);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ELOOP') {
             throw toHostError(e, flags === fs.constants.O_RDONLY ? 'read' : 'write', p);
@@ -161,9 +170,26 @@ export class NodeHostFs implements HostFs {
     }
     this.checkInside(real, p);
     try {
-      return fs.openSync(real, flags);
+      return this.openFile(real, flags);
     } catch (e) {
       throw toHostError(e, flags === fs.constants.O_RDONLY ? 'read' : 'write', p);
+    }
+  }
+
+  /**
+   * open(2); a read under a non-/ root (a demo or captured tree: regular files) with O_NOATIME, so
+   * re-reading a file another process rewrites does not update its access time on every read (an inode
+   * change per file per tick; kernel files have no such cost). O_NOATIME is only for the file's owner
+   * or CAP_FOWNER: once refused (EPERM), reads open without it.
+   */
+  private openFile(real: string, flags: number): number {
+    if (!this.noAtime || (flags & ACCESS_MODE) !== fs.constants.O_RDONLY) return fs.openSync(real, flags);
+    try {
+      return fs.openSync(real, flags | O_NOATIME);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+      this.noAtime = false;
+      return fs.openSync(real, flags);
     }
   }
 

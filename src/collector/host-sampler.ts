@@ -159,7 +159,7 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
       // vCPU tids an enricher added (QMP, libvirt) still need their per-thread counters
       for (const g of rawGuests) {
         for (const v of g.vcpus) {
-          if (v.tid !== null && v.runUsec === null && v.lastCpu === null) readVcpuCounters(ctx.forGuest(g.id, slow.get(g.id)?.files ?? null), g.pid, v);
+          if (v.tid !== null && v.runUsec === null && v.lastCpu === null) readVcpuCounters(ctx.forGuest(g.id), g.pid, v);
         }
       }
 

@@ -50,6 +50,8 @@ export interface MissingCache {
  * (as MissingCache.paths says; both are forgotten on every discovery task) and its settings entry.
  */
 export interface FileRef {
+  readonly dir: string;
+  readonly name: string;
   readonly path: string;
   missing: boolean;
   setting: SettingEntry | null;
@@ -69,6 +71,14 @@ interface DirFiles {
 export interface GuestFiles {
   /** the MissingCache generation (settingsGen) they were made in */
   gen: number;
+  /**
+   * the FileRefs in the order the guest's last sample asked for them, and where this sample is in it:
+   * a guest reads the same files in the same order every tick, so the next FileRef is found by one
+   * comparison; a sample that reads otherwise (a settings or NUMA tick) finds its FileRefs below and
+   * puts them in its places
+   */
+  seq: FileRef[];
+  pos: number;
   dirs: Map<string, DirFiles>;
   /** the directory read last (reads come in runs per directory) */
   lastDir: string | null;
@@ -79,7 +89,7 @@ export interface GuestFiles {
 }
 
 export function newGuestFiles(): GuestFiles {
-  return { gen: -1, dirs: new Map(), lastDir: null, lastFiles: null, pid: -1, procDir: null, tasks: new Map() };
+  return { gen: -1, seq: [], pos: 0, dirs: new Map(), lastDir: null, lastFiles: null, pid: -1, procDir: null, tasks: new Map() };
 }
 
 export function pruneSettings(cache: MissingCache): void {
@@ -116,6 +126,16 @@ export class ReadCtx {
   file(dir: string, name: string): FileRef {
     const g = this.files;
     if (g === null) return this.sharedRef(dir, name);
+    const pos = g.pos++;
+    const next = g.seq[pos];
+    if (next !== undefined && next.dir === dir && next.name === name) return next;
+    const r = this.guestRef(g, dir, name);
+    if (pos < g.seq.length) g.seq[pos] = r; else g.seq.push(r);
+    return r;
+  }
+
+  /** The guest's FileRef of `${dir}/${name}` found by directory (the last one, else by name) and name. */
+  private guestRef(g: GuestFiles, dir: string, name: string): FileRef {
     let d = g.lastDir === dir ? g.lastFiles : null;
     if (d === null) {
       d = g.dirs.get(dir) ?? null;
@@ -139,7 +159,7 @@ export class ReadCtx {
     let r = files.get(name);
     if (r === undefined) {
       const path = `${dir}/${name}`;
-      r = { path, missing: this.missing.paths.has(path), setting: null };
+      r = { dir, name, path, missing: this.missing.paths.has(path), setting: null };
       files.set(name, r);
     }
     return r;
@@ -186,8 +206,10 @@ export class ReadCtx {
    */
   forGuest(guest: string | null, files: GuestFiles | null = null): ReadCtx {
     const gen = this.missing.settingsGen ?? 0;
+    if (files !== null) files.pos = 0;
     if (files !== null && files.gen !== gen) {
       files.gen = gen;
+      files.seq.length = 0;
       files.dirs.clear();
       files.lastDir = null;
       files.lastFiles = null;

@@ -1,5 +1,5 @@
 // ReadCtx's FileRefs: a guest's reads find the same FileRef (and path string) every tick through its
-// GuestFiles until the next discovery task; a missing file is null and not read again until then, and a
+// GuestFiles until the next discovery task, in whatever order a tick asks for them; a missing file is null and not read again until then, and a
 // file that appears meanwhile is read after it; settings entries are the same whether a file is asked
 // for by FileRef or by path. Real files in a temp tree through NodeHostFs.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -49,6 +49,27 @@ describe('FileRefs of a guest', () => {
     expect(c.get(c.file('/cg', 'memory.max'), 't', int)).toBe(8192);
     expect(c.file('/cg', 'memory.current')).not.toBe(ref);
     expect(errors).toEqual([]);
+  });
+
+  it('are found by name whatever order a tick asks for them in', () => {
+    const fs = new NodeHostFs(lab.tmpdir());
+    lab.defer(() => fs.close());
+    const cache: MissingCache = { paths: new Set(), settings: new Map() };
+    const files = newGuestFiles();
+    const tick = (): ReadCtx => new ReadCtx(fs, [], cache, null, false).forGuest('g', files);
+    const first = tick();
+    const a = first.file('/x', 'a');
+    const b = first.file('/x', 'b');
+    const c = first.file('/y', 'c');
+    expect([a.path, b.path, c.path]).toEqual(['/x/a', '/x/b', '/y/c']);
+    // another order, one more file, one fewer: each name still finds its own FileRef
+    const other = tick();
+    expect(other.file('/y', 'c')).toBe(c);
+    expect(other.file('/x', 'd').path).toBe('/x/d');
+    expect(other.file('/x', 'a')).toBe(a);
+    const again = tick();
+    expect([again.file('/x', 'a'), again.file('/x', 'b'), again.file('/y', 'c')]).toEqual([a, b, c]);
+    expect(again.file('/x', 'b')).toBe(b);
   });
 
   it('share settings entries with reads by path', () => {

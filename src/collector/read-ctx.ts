@@ -10,7 +10,7 @@
 
 import { HostError } from '../engine/model/errors.js';
 import type { SourceErrorInfo } from '../engine/model/sample.js';
-import type { HostFs } from '../engine/ports/host-fs.js';
+import type { CachedFileRef, HostFs } from '../engine/ports/host-fs.js';
 
 /** A settings file's last reading: its text, what that parsed to, and whether it parsed without an error. */
 export interface SettingEntry {
@@ -49,7 +49,7 @@ export interface MissingCache {
  * string every tick, so the fs's descriptor pool finds it by a hash it keeps), whether it was missing
  * (as MissingCache.paths says; both are forgotten on every discovery task) and its settings entry.
  */
-export interface FileRef {
+export interface FileRef extends CachedFileRef {
   readonly dir: string;
   readonly name: string;
   readonly path: string;
@@ -159,7 +159,7 @@ export class ReadCtx {
     let r = files.get(name);
     if (r === undefined) {
       const path = `${dir}/${name}`;
-      r = { dir, name, path, missing: this.missing.paths.has(path), setting: null };
+      r = { dir, name, path, missing: this.missing.paths.has(path), setting: null, slot: null };
       files.set(name, r);
     }
     return r;
@@ -285,8 +285,10 @@ export class ReadCtx {
     const ref = typeof file === 'string' ? null : file;
     const path = ref === null ? (file as string) : ref.path;
     if (ref === null ? this.missing.paths.has(path) : ref.missing) return null;
+    const fs = this.fs;
     try {
-      return cached ? this.fs.readCached(path) : this.fs.readText(path);
+      if (!cached) return fs.readText(path);
+      return ref !== null && fs.readCachedAt ? fs.readCachedAt(ref) : fs.readCached(path);
     } catch (e) {
       return this.failed(e, path, source, ref);
     }

@@ -186,6 +186,26 @@ describe('NodeHostFs', () => {
     expect(statSync(file).atimeMs).toBe(before);
   });
 
+  it('readCachedAt keeps the descriptor on the caller\'s ref; a descriptor closed meanwhile is never read through it', () => {
+    const { root, fs } = tree();
+    const file = path.join(root, 'sys/fs/cgroup/vm/cpu.max');
+    writeFileSync(path.join(root, 'sys/fs/cgroup/other'), 'other\n');
+    const ref = { path: '/sys/fs/cgroup/vm/cpu.max', slot: null as unknown };
+    expect(fs.readCachedAt(ref)).toBe('max 100000\n');
+    expect(ref.slot).not.toBeNull();
+    writeFileSync(file, '50000 100000\n');
+    expect(fs.readCachedAt(ref)).toBe('50000 100000\n');
+    // the cgroup made again: its descriptor forgotten (closed), its number taken by another file
+    unlinkSync(file);
+    writeFileSync(file, '20000 100000\n');
+    fs.forget('/sys/fs/cgroup/vm/');
+    expect(fs.readCached('/sys/fs/cgroup/other')).toBe('other\n');
+    expect(fs.readCachedAt(ref)).toBe('20000 100000\n');
+    // a path read through readCached and readCachedAt shares one descriptor
+    writeFileSync(file, '30000 100000\n');
+    expect(fs.readCached('/sys/fs/cgroup/vm/cpu.max')).toBe('30000 100000\n');
+  });
+
   it('reads large files through the cached path (buffer growth)', () => {
     const { root, fs } = tree();
     const big = 'x'.repeat(200_000) + '\n';

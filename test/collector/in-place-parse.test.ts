@@ -1,12 +1,12 @@
 // Property tests of the hot-path parsers taken in place in session 5 (no split, regex or copy per
-// field): parseSchedstat, statmResidentPages, parseProcStat (procfs/parse.ts), parsePsi and parseIoStat
+// field): parseSchedstat, statmResidentPages, parseProcStat (procfs/parse.ts), parsePsi (and its totals-only parsePsiTotals) and parseIoStat
 // (cgroup/parse.ts). On generated files — the real shapes, look-alikes, values of any length, garbage,
 // and every kind of whitespace — each gives what the split/regex reading it replaced gave (copied below
 // as it was), errors included.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIoStat, parsePsi, type IoStatEntry, type Psi, type PsiLine } from '../../src/collector/cgroup/parse.js';
+import { parseIoStat, parsePsi, parsePsiTotals, type IoStatEntry, type Psi, type PsiLine } from '../../src/collector/cgroup/parse.js';
 import { parseProcStat, parseSchedstat, statmResidentPages, type Schedstat } from '../../src/collector/procfs/parse.js';
 import { nsDigitsToUsec, parseError, parseNestedKeyed, toFloat, toInt } from '../../src/collector/parse-common.js';
 import type { RawCpuTimes } from '../../src/engine/model/sample.js';
@@ -116,6 +116,9 @@ describe('in-place parsers give what the split/regex readings gave (property)', 
     fc.assert(fc.property(fc.array(line, { maxLength: 4 }), fc.boolean(), (lines, trailing) => {
       const t = join(lines, trailing);
       expect(parsePsi(t)).toEqual(previousPsi(t));
+      // the totals-only reading the sampler uses takes the same lines
+      const prev = previousPsi(t);
+      expect(parsePsiTotals(t)).toEqual({ someUsec: prev.some?.totalUsec ?? null, fullUsec: prev.full?.totalUsec ?? null });
     }), { numRuns: 5000 });
     expect(parsePsi('some avg10=1.25 avg60=0.10 avg300=0.00 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=99\n')).toEqual({
       some: { avg10: 1.25, avg60: 0.1, avg300: 0, totalUsec: 123456 }, full: { avg10: 0, avg60: 0, avg300: 0, totalUsec: 99 },

@@ -8,7 +8,7 @@ import type { GuestCgroupDirs } from '../discovery/types.js';
 import {
   hugetlbLabel, numaStatBytes, parseBlkioRwstat, parseBlkioThrottleDevice, parseCfsQuota, parseCgroupInt,
   parseCpuacctUsage, parseCpuMax, parseCpusetList, parseCpuStat, parseHugetlbNumaStat, parseIoMax, parseIoStat,
-  parseMemoryLimitV1, parseMemoryMax, parseMemoryNumaStat, parseMemoryStat, parsePsi, type CpuStat,
+  parseMemoryLimitV1, parseMemoryMax, parseMemoryNumaStat, parseMemoryStat, parsePsiTotals, type CpuStat,
 } from './parse.js';
 
 const S = 'cgroup';
@@ -273,13 +273,13 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
 
 /** PSI totals of a directory (v2 cgroup or /proc/pressure); null when no pressure file exists. */
 export function readPsiTotals(ctx: ReadCtx, dir: string, names: { cpu: string; io: string; mem: string }): RawPsiTotals | null {
-  const cpu = ctx.get(ctx.file(dir, names.cpu), 'psi', parsePsi);
-  const io = ctx.get(ctx.file(dir, names.io), 'psi', parsePsi);
-  const mem = ctx.get(ctx.file(dir, names.mem), 'psi', parsePsi);
+  const cpu = ctx.get(ctx.file(dir, names.cpu), 'psi', parsePsiTotals);
+  const io = ctx.get(ctx.file(dir, names.io), 'psi', parsePsiTotals);
+  const mem = ctx.get(ctx.file(dir, names.mem), 'psi', parsePsiTotals);
   if (!cpu && !io && !mem) return null;
   return {
-    cpuSomeUsec: cpu?.some?.totalUsec ?? null, cpuFullUsec: cpu?.full?.totalUsec ?? null,
-    ioSomeUsec: io?.some?.totalUsec ?? null, ioFullUsec: io?.full?.totalUsec ?? null,
-    memSomeUsec: mem?.some?.totalUsec ?? null, memFullUsec: mem?.full?.totalUsec ?? null,
+    cpuSomeUsec: cpu?.someUsec ?? null, cpuFullUsec: cpu?.fullUsec ?? null,
+    ioSomeUsec: io?.someUsec ?? null, ioFullUsec: io?.fullUsec ?? null,
+    memSomeUsec: mem?.someUsec ?? null, memFullUsec: mem?.fullUsec ?? null,
   };
 }

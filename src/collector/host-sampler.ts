@@ -81,8 +81,9 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
   };
 
   const devName = (ctx: ReadCtx) => (majmin: string): string | null => {
-    if (!devNames.has(majmin)) devNames.set(majmin, readBlockName(ctx, majmin));
-    return devNames.get(majmin) ?? null;
+    let name = devNames.get(majmin);
+    if (name === undefined) { name = readBlockName(ctx, majmin); devNames.set(majmin, name); }
+    return name;
   };
 
   return {

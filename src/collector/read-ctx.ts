@@ -39,15 +39,10 @@ export interface MissingCache {
 }
 
 /**
- * Drop the settings entries nobody asked for since the last call (a guest gone, a file no longer read)
- * and start a new generation; called on every discovery task instead of clearing them, so an unchanged
- * file keeps its parsed value across discovery. The paths made by at/proc/task are forgotten (a guest
- * gone leaves none behind; the next reads make them again).
- */
-/**
  * One file read by `dir` and name, made once per discovery task (ReadCtx.file): its path (the same
  * string every tick, so the fs's descriptor pool finds it by a hash it keeps), whether it was missing
- * (as MissingCache.paths says; both are forgotten on every discovery task) and its settings entry.
+ * (as MissingCache.paths says; both are forgotten on every discovery task), its settings entry, and
+ * the place the fs keeps its descriptor's entry in (`slot`, HostFs.readCachedAt).
  */
 export interface FileRef extends CachedFileRef {
   readonly dir: string;
@@ -92,6 +87,12 @@ export function newGuestFiles(): GuestFiles {
   return { gen: -1, seq: [], pos: 0, dirs: new Map(), lastDir: null, lastFiles: null, pid: -1, procDir: null, tasks: new Map() };
 }
 
+/**
+ * Drop the settings entries nobody asked for since the last call (a guest gone, a file no longer read)
+ * and start a new generation; called on every discovery task instead of clearing them, so an unchanged
+ * file keeps its parsed value across discovery. The paths made by at/proc/task are forgotten (a guest
+ * gone leaves none behind; the next reads make them again).
+ */
 export function pruneSettings(cache: MissingCache): void {
   cache.joined?.clear();
   cache.procDirs?.clear();

@@ -2,7 +2,7 @@
 // which files were read (readCached / readText) and how many directory listings were made, so the
 // floor benchmark can re-read exactly the files one sample reads.
 
-import type { HostFs, HostStat } from '../engine/ports/host-fs.js';
+import type { CachedFileRef, HostFs, HostStat } from '../engine/ports/host-fs.js';
 
 export class RecordingFs implements HostFs {
   private recording = false;
@@ -35,6 +35,7 @@ export class RecordingFs implements HostFs {
   readText(p: string): string { this.note(p); return this.inner.readText(p); }
   readTail(p: string, maxBytes: number): { text: string; whole: boolean } { this.note(p); return this.inner.readTail(p, maxBytes); }
   readCached(p: string): string { this.note(p); return this.inner.readCached(p); }
+  readCachedAt(ref: CachedFileRef): string { this.note(ref.path); return this.inner.readCachedAt ? this.inner.readCachedAt(ref) : this.inner.readCached(ref.path); }
   readSetting(p: string): string { this.note(p); return this.inner.readSetting ? this.inner.readSetting(p) : this.inner.readText(p); }
   forget(prefix: string): void { this.inner.forget(prefix); }
   readDir(p: string): string[] { if (this.recording) this.dirListings++; return this.inner.readDir(p); }

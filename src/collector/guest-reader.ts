@@ -13,7 +13,7 @@ import { statusField, statusKbToBytes, type NetDevCounters } from './procfs/pars
 import {
   readKsmMergingPages, readKsmStat, readNumaMaps, readPidStat, readSchedstat, readSmapsRollup, readStatmRss, readStatus, readTaskProcessor,
 } from './procfs/read.js';
-import type { ReadCtx } from './read-ctx.js';
+import { newGuestFiles, type GuestFiles, type ReadCtx } from './read-ctx.js';
 import { readNetStats } from './sysfs/read.js';
 
 /** Values read at the slow cadence and carried forward between reads. */
@@ -35,12 +35,15 @@ export interface GuestSlowState {
   diskLimits: Map<string, RawDiskLimits>;
   /** the guest's cgroup description last built, frozen: reused while discovery reports the same */
   cgroup: RawGuest['cgroup'];
+  /** the files the guest reads (ReadCtx.forGuest), made again after every discovery task */
+  files: GuestFiles;
 }
 
 export function newSlowState(): GuestSlowState {
   return {
     perNodeBytes: null, perNodeReadAtMs: null, anonHugeBytes: null, hugetlbStatusBytes: null, hugetlbCgroupBytes: null, memsAllowed: null,
     cpusAllowed: new Map(), cpusetKey: null, cpuGroups: new Map(), diskLimits: new Map(), cgroup: null,
+    files: newGuestFiles(),
   };
 }
 

@@ -81,8 +81,9 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
   };
 
   const devName = (ctx: ReadCtx) => (majmin: string): string | null => {
-    if (!devNames.has(majmin)) devNames.set(majmin, readBlockName(ctx, majmin));
-    return devNames.get(majmin) ?? null;
+    let name = devNames.get(majmin);
+    if (name === undefined) { name = readBlockName(ctx, majmin); devNames.set(majmin, name); }
+    return name;
   };
 
   return {
@@ -121,10 +122,10 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
       const rawGuests: RawGuest[] = [];
       const vanished: DiscoveredGuest[] = [];
       for (const g of guests ?? []) {
-        const gctx = ctx.forGuest(g.id);
         let s = slow.get(g.id);
         const fresh = s === undefined;
         if (!s) { s = newSlowState(); slow.set(g.id, s); }
+        const gctx = ctx.forGuest(g.id, s.files);
         try {
           const raw = readGuest(gctx, g, s, {
             numa: req.tasks.has('numa') || fresh, monoMs, hugeSizesKb: st.hugeSizesKb, pageSize: PAGE_SIZE,

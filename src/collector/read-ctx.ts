@@ -3,11 +3,14 @@
 // a parse error, EACCES or an I/O error becomes an `errors` entry and null; ENODEV/ESRCH mark the read
 // as "vanished" so the caller can check whether the guest went away mid-sample. Also the sampler's
 // caches it keeps in MissingCache: settings values with the text they were parsed from, and paths
-// made once per discovery (the same string every tick, so lookups do not hash it again).
+// made once per discovery (the same string every tick, so lookups do not hash it again), and the
+// files read by dir and name (FileRef: the path made once, whether it is missing, its settings entry),
+// so a read finds its file's state on the FileRef instead of looking its path up in maps holding every
+// file of every guest; a guest's GuestFiles finds its FileRefs without those maps.
 
 import { HostError } from '../engine/model/errors.js';
 import type { SourceErrorInfo } from '../engine/model/sample.js';
-import type { HostFs } from '../engine/ports/host-fs.js';
+import type { CachedFileRef, HostFs } from '../engine/ports/host-fs.js';
 
 /** A settings file's last reading: its text, what that parsed to, and whether it parsed without an error. */
 export interface SettingEntry {
@@ -28,11 +31,60 @@ export interface MissingCache {
   settings?: Map<string, SettingEntry>;
   /** generation of `settings` (pruneSettings) */
   settingsGen?: number;
-  /** `dir/file` paths made by ReadCtx.at, by dir then file; forgotten on every discovery task */
-  joined?: Map<string, Map<string, string>>;
+  /** the FileRefs made by ReadCtx.file/at, by dir then file name; forgotten on every discovery task */
+  joined?: Map<string, Map<string, FileRef>>;
   /** `/proc/PID` (ReadCtx.proc) and `/proc/PID/task/TID` (ReadCtx.task) made once; forgotten with `joined` */
   procDirs?: Map<number, string>;
   taskDirs?: Map<number, { pid: number; dir: string }>;
+}
+
+/**
+ * One file read by `dir` and name, made once per discovery task (ReadCtx.file): its path (the same
+ * string every tick, so the fs's descriptor pool finds it by a hash it keeps), whether it was missing
+ * (as MissingCache.paths says; both are forgotten on every discovery task), its settings entry, and
+ * the place the fs keeps its descriptor's entry in (`slot`, HostFs.readCachedAt).
+ */
+export interface FileRef extends CachedFileRef {
+  readonly dir: string;
+  readonly name: string;
+  readonly path: string;
+  missing: boolean;
+  setting: SettingEntry | null;
+}
+
+/** A directory's FileRefs by name (a guest reads a handful of files per directory: scanned, not hashed). */
+interface DirFiles {
+  names: string[];
+  refs: FileRef[];
+}
+
+/**
+ * One guest's FileRefs and /proc dirs (kept in the sampler's per-guest state, made again after every
+ * discovery task): the guest's reads find their files here, in a few small structures, instead of in
+ * the maps that hold every guest's files.
+ */
+export interface GuestFiles {
+  /** the MissingCache generation (settingsGen) they were made in */
+  gen: number;
+  /**
+   * the FileRefs in the order the guest's last sample asked for them, and where this sample is in it:
+   * a guest reads the same files in the same order every tick, so the next FileRef is found by one
+   * comparison; a sample that reads otherwise (a settings or NUMA tick) finds its FileRefs below and
+   * puts them in its places
+   */
+  seq: FileRef[];
+  pos: number;
+  dirs: Map<string, DirFiles>;
+  /** the directory read last (reads come in runs per directory) */
+  lastDir: string | null;
+  lastFiles: DirFiles | null;
+  pid: number;
+  procDir: string | null;
+  tasks: Map<number, string>;
+}
+
+export function newGuestFiles(): GuestFiles {
+  return { gen: -1, seq: [], pos: 0, dirs: new Map(), lastDir: null, lastFiles: null, pid: -1, procDir: null, tasks: new Map() };
 }
 
 /**
@@ -62,41 +114,111 @@ export class ReadCtx {
     readonly guest: string | null = null,
     /** false between settings ticks: carried() answers from the values of the last settings tick */
     readonly settingsDue = true,
+    /** the guest's own FileRefs (forGuest), null for host-wide reads */
+    private readonly files: GuestFiles | null = null,
   ) {}
 
   /**
-   * `${dir}/${file}`, the same string object every tick until the next discovery task: the readers
-   * look each path up in the fs's descriptor pool and the settings cache every tick, and a path made
-   * afresh would be joined, flattened and hashed again for every lookup (a stable one keeps its hash).
+   * The FileRef of `${dir}/${name}`, the same object (and path string) every tick until the next
+   * discovery task: the readers look each path up in the fs's descriptor pool every tick, and a path
+   * made afresh would be joined, flattened and hashed again for every lookup (a stable one keeps its
+   * hash); its missing flag and settings entry save the lookups of the path in `missing`.
    */
-  at(dir: string, file: string): string {
+  file(dir: string, name: string): FileRef {
+    const g = this.files;
+    if (g === null) return this.sharedRef(dir, name);
+    const pos = g.pos++;
+    const next = g.seq[pos];
+    if (next !== undefined && next.dir === dir && next.name === name) return next;
+    const r = this.guestRef(g, dir, name);
+    if (pos < g.seq.length) g.seq[pos] = r; else g.seq.push(r);
+    return r;
+  }
+
+  /** The guest's FileRef of `${dir}/${name}` found by directory (the last one, else by name) and name. */
+  private guestRef(g: GuestFiles, dir: string, name: string): FileRef {
+    let d = g.lastDir === dir ? g.lastFiles : null;
+    if (d === null) {
+      d = g.dirs.get(dir) ?? null;
+      if (d === null) { d = { names: [], refs: [] }; g.dirs.set(dir, d); }
+      g.lastDir = dir;
+      g.lastFiles = d;
+    }
+    const names = d.names;
+    for (let i = 0; i < names.length; i++) if (names[i] === name) return d.refs[i] as FileRef;
+    const r = this.sharedRef(dir, name);
+    names.push(name);
+    d.refs.push(r);
+    return r;
+  }
+
+  /** The FileRef every ReadCtx of this sampler shares for `${dir}/${name}`. */
+  private sharedRef(dir: string, name: string): FileRef {
     const joined = (this.missing.joined ??= new Map());
     let files = joined.get(dir);
     if (files === undefined) { files = new Map(); joined.set(dir, files); }
-    let p = files.get(file);
-    if (p === undefined) { p = `${dir}/${file}`; files.set(file, p); }
-    return p;
+    let r = files.get(name);
+    if (r === undefined) {
+      const path = `${dir}/${name}`;
+      r = { dir, name, path, missing: this.missing.paths.has(path), setting: null, slot: null };
+      files.set(name, r);
+    }
+    return r;
+  }
+
+  /** `${dir}/${name}`, the same string object every tick until the next discovery task (as `file`). */
+  at(dir: string, name: string): string {
+    return this.file(dir, name).path;
   }
 
   /** `/proc/${pid}`, made once (as `at`). */
   proc(pid: number): string {
+    const g = this.files;
+    if (g !== null && g.pid === pid && g.procDir !== null) return g.procDir;
     const dirs = (this.missing.procDirs ??= new Map());
     let d = dirs.get(pid);
     if (d === undefined) { d = `/proc/${pid}`; dirs.set(pid, d); }
+    if (g !== null && g.pid !== pid) { g.pid = pid; g.tasks.clear(); }
+    if (g !== null) g.procDir = d;
     return d;
   }
 
   /** `/proc/${pid}/task/${tid}`, made once (as `at`). */
   task(pid: number, tid: number): string {
+    const g = this.files;
+    if (g !== null && g.pid === pid) {
+      const t = g.tasks.get(tid);
+      if (t !== undefined) return t;
+    }
     const dirs = (this.missing.taskDirs ??= new Map());
     let d = dirs.get(tid);
     if (d === undefined || d.pid !== pid) { d = { pid, dir: `/proc/${pid}/task/${tid}` }; dirs.set(tid, d); }
+    if (g !== null) {
+      if (g.pid !== pid) this.proc(pid);
+      g.tasks.set(tid, d.dir);
+    }
     return d.dir;
   }
 
-  /** Same fs/errors/cache for another guest. */
-  forGuest(guest: string | null): ReadCtx {
-    return new ReadCtx(this.fs, this.errors, this.missing, guest, this.settingsDue);
+  /**
+   * Same fs/errors/cache for another guest; `files` (kept per guest by the sampler) holds the guest's
+   * FileRefs, made again after every discovery task (when `missing` is cleared and the shared
+   * FileRefs are forgotten).
+   */
+  forGuest(guest: string | null, files: GuestFiles | null = null): ReadCtx {
+    const gen = this.missing.settingsGen ?? 0;
+    if (files !== null) files.pos = 0;
+    if (files !== null && files.gen !== gen) {
+      files.gen = gen;
+      files.seq.length = 0;
+      files.dirs.clear();
+      files.lastDir = null;
+      files.lastFiles = null;
+      files.pid = -1;
+      files.procDir = null;
+      files.tasks.clear();
+    }
+    return new ReadCtx(this.fs, this.errors, this.missing, guest, this.settingsDue, files);
   }
 
   /**
@@ -105,20 +227,30 @@ export class ReadCtx {
    * keeps only while its pool has room (HostFs.readSetting), else open/read/close — and carried forward
    * in between.
    */
-  carried<T>(path: string, source: string, parse: (text: string) => T): T | null {
+  carried<T>(file: string | FileRef, source: string, parse: (text: string) => T): T | null {
+    const ref = typeof file === 'string' ? null : file;
+    const path = ref === null ? (file as string) : ref.path;
     const cache = this.missing.settings;
-    const e = cache?.get(path);
+    let e = ref === null ? null : ref.setting;
+    if (e === null) {
+      e = cache?.get(path) ?? null;
+      if (ref !== null) ref.setting = e;
+    }
     const gen = this.missing.settingsGen ?? 0;
-    if (e !== undefined) e.gen = gen;
-    if (!this.settingsDue && e !== undefined) return e.value as T | null;
-    const t = this.setting(path, source);
+    if (e !== null) e.gen = gen;
+    if (!this.settingsDue && e !== null) return e.value as T | null;
+    const t = this.setting(file, source);
     // the same text parses to the same value (every parser here is a pure function of the text): no
     // parse, no new objects; a text that failed to parse is parsed again, so its error is recorded again
-    if (e !== undefined && e.ok && t !== null && t === e.text) return e.value as T;
+    if (e !== null && e.ok && t !== null && t === e.text) return e.value as T;
     const errorsBefore = this.errors.length;
     const v = t === null ? null : this.parse(t, path, source, parse);
     const ok = t !== null && this.errors.length === errorsBefore;
-    if (e !== undefined) { e.text = t; e.value = v; e.ok = ok; } else cache?.set(path, { text: t, value: v, ok, gen });
+    if (e !== null) { e.text = t; e.value = v; e.ok = ok; } else if (cache) {
+      const entry: SettingEntry = { text: t, value: v, ok, gen };
+      cache.set(path, entry);
+      if (ref !== null) ref.setting = entry;
+    }
     return v;
   }
 
@@ -127,9 +259,16 @@ export class ReadCtx {
    * through HostFs.readSetting when the fs has it (a descriptor kept while the pool has room), else
    * readText. Missing is null (remembered); a failure is recorded.
    */
-  setting(path: string, source: string): string | null {
+  setting(file: string | FileRef, source: string): string | null {
+    const ref = typeof file === 'string' ? null : file;
+    const path = ref === null ? (file as string) : ref.path;
+    if (ref === null ? this.missing.paths.has(path) : ref.missing) return null;
     const fs = this.fs;
-    return this.orMissing(path, source, () => (fs.readSetting ? fs.readSetting(path) : fs.readText(path)));
+    try {
+      return fs.readSetting ? fs.readSetting(path) : fs.readText(path);
+    } catch (e) {
+      return this.failed(e, path, source, ref);
+    }
   }
 
   /** Record a failure that is not "file missing". */
@@ -142,30 +281,25 @@ export class ReadCtx {
   }
 
   /** Read a file's text; null when missing (cached as missing) or unreadable (recorded). */
-  text(path: string, source: string, cached = true): string | null {
-    // the hot path: no closure per read (orMissing's policy, inline)
-    if (this.missing.paths.has(path)) return null;
+  text(file: string | FileRef, source: string, cached = true): string | null {
+    // the hot path: no closure per read, and for a FileRef no lookup of its path
+    const ref = typeof file === 'string' ? null : file;
+    const path = ref === null ? (file as string) : ref.path;
+    if (ref === null ? this.missing.paths.has(path) : ref.missing) return null;
+    const fs = this.fs;
     try {
-      return cached ? this.fs.readCached(path) : this.fs.readText(path);
+      if (!cached) return fs.readText(path);
+      return ref !== null && fs.readCachedAt ? fs.readCachedAt(ref) : fs.readCached(path);
     } catch (e) {
-      return this.failed(e, path, source);
+      return this.failed(e, path, source, ref);
     }
   }
 
-  /** Run a read: a missing path is null (and remembered), any other failure is recorded and null. */
-  private orMissing<T>(path: string, source: string, read: () => T): T | null {
-    if (this.missing.paths.has(path)) return null;
-    try {
-      return read();
-    } catch (e) {
-      return this.failed(e, path, source);
-    }
-  }
-
-  /** A missing path is remembered; any other failure is recorded. Both read as null. */
-  private failed(e: unknown, path: string, source: string): null {
+  /** A missing path is remembered (on its FileRef too); any other failure is recorded. Both read as null. */
+  private failed(e: unknown, path: string, source: string, ref: FileRef | null = null): null {
     if (e instanceof HostError && e.kind === 'missing') {
       this.missing.paths.add(path);
+      if (ref !== null) ref.missing = true;
       return null;
     }
     this.fail(source, e, path);
@@ -173,9 +307,9 @@ export class ReadCtx {
   }
 
   /** Read and parse; a parse error is recorded (kind 'parse') and gives null. */
-  get<T>(path: string, source: string, parse: (text: string) => T, cached = true): T | null {
-    const t = this.text(path, source, cached);
-    return t === null ? null : this.parse(t, path, source, parse);
+  get<T>(file: string | FileRef, source: string, parse: (text: string) => T, cached = true): T | null {
+    const t = this.text(file, source, cached);
+    return t === null ? null : this.parse(t, typeof file === 'string' ? file : file.path, source, parse);
   }
 
   private parse<T>(t: string, path: string, source: string, parse: (text: string) => T): T | null {
@@ -190,7 +324,12 @@ export class ReadCtx {
 
   /** List a directory; null when missing, [] never means "missing". */
   list(path: string, source: string): string[] | null {
-    return this.orMissing(path, source, () => this.fs.readDir(path));
+    if (this.missing.paths.has(path)) return null;
+    try {
+      return this.fs.readDir(path);
+    } catch (e) {
+      return this.failed(e, path, source);
+    }
   }
 
   /** Read a symlink target; null on any failure (no error entry: links are optional hints). */

@@ -1,13 +1,13 @@
 // Property tests of the hot-path parsers taken in place in session 5 (no split, regex or copy per
-// field): parseSchedstat, statmResidentPages, parseProcStat (procfs/parse.ts), parsePsi and parseIoStat
+// field): parseSchedstat, statmResidentPages, parseProcStat, parseNetDev (procfs/parse.ts), parsePsi (and its totals-only parsePsiTotals) and parseIoStat
 // (cgroup/parse.ts). On generated files — the real shapes, look-alikes, values of any length, garbage,
 // and every kind of whitespace — each gives what the split/regex reading it replaced gave (copied below
 // as it was), errors included.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIoStat, parsePsi, type IoStatEntry, type Psi, type PsiLine } from '../../src/collector/cgroup/parse.js';
-import { parseProcStat, parseSchedstat, statmResidentPages, type Schedstat } from '../../src/collector/procfs/parse.js';
+import { parseIoStat, parsePsi, parsePsiTotals, type IoStatEntry, type Psi, type PsiLine } from '../../src/collector/cgroup/parse.js';
+import { parseNetDev, parseProcStat, parseSchedstat, statmResidentPages, type NetDevCounters, type Schedstat } from '../../src/collector/procfs/parse.js';
 import { nsDigitsToUsec, parseError, parseNestedKeyed, toFloat, toInt } from '../../src/collector/parse-common.js';
 import type { RawCpuTimes } from '../../src/engine/model/sample.js';
 
@@ -37,6 +37,20 @@ function previousIoStat(text: string): Map<string, IoStatEntry> {
       rbytes: toInt(kv.get('rbytes')), wbytes: toInt(kv.get('wbytes')), rios: toInt(kv.get('rios')),
       wios: toInt(kv.get('wios')), dbytes: toInt(kv.get('dbytes')), dios: toInt(kv.get('dios')),
     });
+  }
+  return out;
+}
+
+function previousNetDev(text: string): Map<string, NetDevCounters> {
+  const out = new Map<string, NetDevCounters>();
+  for (const line of text.split('\n')) {
+    const c = line.indexOf(':');
+    if (c < 0) continue;
+    const name = line.slice(0, c).trim();
+    const f = line.slice(c + 1).trim().split(/\s+/).map((x) => toInt(x));
+    if (name === '' || f.length < 16 || f.some((x) => x === null)) continue;
+    const n = f as number[];
+    out.set(name, { rxBytes: n[0] as number, rxPackets: n[1] as number, rxDropped: n[3] as number, txBytes: n[8] as number, txPackets: n[9] as number, txDropped: n[11] as number });
   }
   return out;
 }
@@ -116,6 +130,9 @@ describe('in-place parsers give what the split/regex readings gave (property)', 
     fc.assert(fc.property(fc.array(line, { maxLength: 4 }), fc.boolean(), (lines, trailing) => {
       const t = join(lines, trailing);
       expect(parsePsi(t)).toEqual(previousPsi(t));
+      // the totals-only reading the sampler uses takes the same lines
+      const prev = previousPsi(t);
+      expect(parsePsiTotals(t)).toEqual({ someUsec: prev.some?.totalUsec ?? null, fullUsec: prev.full?.totalUsec ?? null });
     }), { numRuns: 5000 });
     expect(parsePsi('some avg10=1.25 avg60=0.10 avg300=0.00 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=99\n')).toEqual({
       some: { avg10: 1.25, avg60: 0.1, avg300: 0, totalUsec: 123456 }, full: { avg10: 0, avg60: 0, avg300: 0, totalUsec: 99 },
@@ -135,6 +152,24 @@ describe('in-place parsers give what the split/regex readings gave (property)', 
       const b = previousIoStat(t);
       expect([...a]).toEqual([...b]);
     }), { numRuns: 5000 });
+  });
+
+  it('parseNetDev', () => {
+    const name = fc.oneof(fc.constantFrom('lo', 'eth0', 'vnet12', 'macvtap3', 'a:b', ''), fc.string({ maxLength: 6 }));
+    const line = fc.oneof(
+      fc.tuple(spaces, name, fc.constantFrom(':', ': ', ' :', ''), fc.array(fc.tuple(fc.oneof(space, fc.constant(' ')), fc.oneof(digits, digits, value)).map((p) => p.join('')), { minLength: 10, maxLength: 18 }), spaces)
+        .map(([a, nm, colon, f, z]) => a + nm + colon + f.join('') + z),
+      fc.constantFrom('Inter-|   Receive                            |  Transmit', ' face |bytes    packets errs drop fifo frame compressed multicast|bytes'),
+      fc.string({ maxLength: 16 }),
+    );
+    fc.assert(fc.property(fc.array(line, { maxLength: 5 }), fc.boolean(), (lines, trailing) => {
+      const t = join(lines, trailing);
+      const a = parseNetDev(t);
+      const b = previousNetDev(t);
+      expect([...a]).toEqual([...b]);
+      expect(JSON.stringify([...a])).toBe(JSON.stringify([...b]));
+    }), { numRuns: 5000 });
+    expect(parseNetDev('    lo: 100 2 0 1 0 0 0 0 300 4 0 5 0 0 0 0\n').get('lo')).toEqual({ rxBytes: 100, rxPackets: 2, rxDropped: 1, txBytes: 300, txPackets: 4, txDropped: 5 });
   });
 
   it('parseProcStat', () => {

@@ -1,5 +1,5 @@
 // Tests of NodeHostFs, the real HostFs adapter, on a real temporary tree.
-import { mkdirSync, readdirSync, rmdirSync, symlinkSync, writeFileSync, readFileSync, unlinkSync, readlinkSync, realpathSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, statSync, symlinkSync, utimesSync, writeFileSync, readFileSync, unlinkSync, readlinkSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HostError } from '../../src/engine/model/errors.js';
@@ -171,6 +171,39 @@ describe('NodeHostFs', () => {
     mkdirSync(path.join(fs.root, 'sys/fs/cgroup/gone'));
     writeFileSync(path.join(fs.root, 'sys/fs/cgroup/gone/cgroup.procs'), '42\n');
     expect(fs.readText('/sys/fs/cgroup/gone/cgroup.procs')).toBe('42\n');
+  });
+
+  it('reading a tree under a root leaves its files\' access times alone (O_NOATIME)', () => {
+    const { root, fs } = tree();
+    const file = path.join(root, 'sys/fs/cgroup/vm/cpu.max');
+    // an access time two days old: relatime would move it on the next read
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    utimesSync(file, old, old);
+    const before = statSync(file).atimeMs;
+    expect(fs.readCached('/sys/fs/cgroup/vm/cpu.max')).toBe('max 100000\n');
+    expect(fs.readText('/sys/fs/cgroup/vm/cpu.max')).toBe('max 100000\n');
+    expect(fs.readSetting('/sys/fs/cgroup/vm/cpu.max')).toBe('max 100000\n');
+    expect(statSync(file).atimeMs).toBe(before);
+  });
+
+  it('readCachedAt keeps the descriptor on the caller\'s ref; a descriptor closed meanwhile is never read through it', () => {
+    const { root, fs } = tree();
+    const file = path.join(root, 'sys/fs/cgroup/vm/cpu.max');
+    writeFileSync(path.join(root, 'sys/fs/cgroup/other'), 'other\n');
+    const ref = { path: '/sys/fs/cgroup/vm/cpu.max', slot: null as unknown };
+    expect(fs.readCachedAt(ref)).toBe('max 100000\n');
+    expect(ref.slot).not.toBeNull();
+    writeFileSync(file, '50000 100000\n');
+    expect(fs.readCachedAt(ref)).toBe('50000 100000\n');
+    // the cgroup made again: its descriptor forgotten (closed), its number taken by another file
+    unlinkSync(file);
+    writeFileSync(file, '20000 100000\n');
+    fs.forget('/sys/fs/cgroup/vm/');
+    expect(fs.readCached('/sys/fs/cgroup/other')).toBe('other\n');
+    expect(fs.readCachedAt(ref)).toBe('20000 100000\n');
+    // a path read through readCached and readCachedAt shares one descriptor
+    writeFileSync(file, '30000 100000\n');
+    expect(fs.readCached('/sys/fs/cgroup/vm/cpu.max')).toBe('30000 100000\n');
   });
 
   it('reads large files through the cached path (buffer growth)', () => {

@@ -99,7 +99,16 @@ function parseDeviceKeyed(text: string): Array<[string, Map<string, string>]> {
   return [...parseNestedKeyed(text)].filter(([dev]) => /^\d+:\d+$/.test(dev));
 }
 
-const IO_STAT_KEYS = ['rbytes', 'wbytes', 'rios', 'wios', 'dbytes', 'dios'] as const;
+/**
+ * The io.stat key text[from, to) is (`rbytes`, `wbytes`, `dbytes`, `rios`, `wios`, `dios`), else null:
+ * told apart by length and first letter, one comparison for the rest.
+ */
+function ioStatKey(text: string, from: number, to: number): keyof IoStatEntry | null {
+  const c = text.charCodeAt(from);
+  if (to - from === 6 && text.startsWith('bytes', from + 1)) return c === 114 ? 'rbytes' : c === 119 ? 'wbytes' : c === 100 ? 'dbytes' : null;
+  if (to - from === 4 && text.startsWith('ios', from + 1)) return c === 114 ? 'rios' : c === 119 ? 'wios' : c === 100 ? 'dios' : null;
+  return null;
+}
 
 /** True when text[from, to) is `MAJ:MIN` (`^\d+:\d+$`). */
 function isDeviceKey(text: string, from: number, to: number): boolean {
@@ -129,9 +138,8 @@ export function parseIoStat(text: string): Map<string, IoStatEntry> {
       const te = tokenEnd(text, ts, le);
       const eq = text.indexOf('=', ts);
       if (eq > ts && eq < te) {
-        for (const k of IO_STAT_KEYS) {
-          if (spanIs(text, ts, eq, k)) { e[k] = spanToInt(text, eq + 1, te); break; }
-        }
+        const k = ioStatKey(text, ts, eq);
+        if (k !== null) e[k] = spanToInt(text, eq + 1, te);
       }
       ts = skipSpace(text, te, le);
     }
@@ -297,10 +305,33 @@ const PSI_FIELDS = [' avg10=', ' avg60=', ' avg300=', ' total='] as const;
 const PSI_AT = [0, 0, 0, 0, 0, 0, 0, 0];
 
 /**
+ * Where a PSI line text[s, le) (trimmed) holds its four values, as the line regex
+ * `^(some|full) avg10=([\d.]+) avg60=([\d.]+) avg300=([\d.]+) total=(\d+)$` takes it: 1 for `some`, 2 for
+ * `full`, 0 when the line is not one; the value spans (start, end pairs) go to PSI_AT.
+ */
+function psiLine(text: string, s: number, le: number): number {
+  const some = text.startsWith('some', s);
+  if (!some && !text.startsWith('full', s)) return 0;
+  // each field: its name, then a run of [\d.] (digits only for total)
+  const at = PSI_AT;
+  let i = s + 4;
+  for (let f = 0; f < 4; f++) {
+    const name = PSI_FIELDS[f] as string;
+    if (!text.startsWith(name, i)) return 0;
+    const vs = i + name.length;
+    let ve = vs;
+    if (f < 3) { while (ve < le) { const c = text.charCodeAt(ve); if (c === 46 || (c >= 48 && c <= 57)) ve++; else break; } }
+    else ve = digitsEnd(text, vs, le);
+    if (ve === vs) return 0;
+    at[2 * f] = vs; at[2 * f + 1] = ve;
+    i = ve;
+  }
+  return i === le ? (some ? 1 : 2) : 0;
+}
+
+/**
  * PSI (`cpu.pressure`, `/proc/pressure/io`, …): `some|full avg10=… avg60=… avg300=… total=<µs>`. Read
- * three times per guest every tick, so each line is taken in place, exactly as the line regex
- * `^(some|full) avg10=([\d.]+) avg60=([\d.]+) avg300=([\d.]+) total=(\d+)$` on the trimmed line took it;
- * other lines are skipped.
+ * three times per guest every tick, so each line is taken in place (psiLine); other lines are skipped.
  */
 export function parsePsi(text: string): Psi {
   const out: Psi = { some: null, full: null };
@@ -313,28 +344,37 @@ export function parsePsi(text: string): Psi {
     const s = skipSpace(text, ls, le);
     le = trimEnd(text, s, le);
     ls = next;
-    const some = text.startsWith('some', s);
-    if (!some && !text.startsWith('full', s)) continue;
-    // each field: its name, then a run of [\d.] (digits only for total); the value spans go to `at`
-    let i = s + 4;
-    let ok = true;
-    for (let f = 0; f < 4 && ok; f++) {
-      const name = PSI_FIELDS[f] as string;
-      if (!text.startsWith(name, i)) { ok = false; break; }
-      const vs = i + name.length;
-      let ve = vs;
-      if (f < 3) { while (ve < le) { const c = text.charCodeAt(ve); if (c === 46 || (c >= 48 && c <= 57)) ve++; else break; } }
-      else ve = digitsEnd(text, vs, le);
-      if (ve === vs) ok = false;
-      at[2 * f] = vs; at[2 * f + 1] = ve;
-      i = ve;
-    }
-    if (!ok || i !== le) continue;
+    const kind = psiLine(text, s, le);
+    if (kind === 0) continue;
     const l: PsiLine = {
       avg10: psiAvg(text, at[0] as number, at[1] as number), avg60: psiAvg(text, at[2] as number, at[3] as number),
       avg300: psiAvg(text, at[4] as number, at[5] as number), totalUsec: spanDigitsValue(text, at[6] as number, at[7] as number),
     };
-    if (some) out.some = l; else out.full = l;
+    if (kind === 1) out.some = l; else out.full = l;
+  }
+  return out;
+}
+
+export interface PsiTotals { someUsec: number | null; fullUsec: number | null }
+
+/**
+ * The `total=` values of a PSI file, the lines taken exactly as parsePsi takes them (the same lines
+ * count, the last of each kind wins), without the averages: the sampler keeps only the totals.
+ */
+export function parsePsiTotals(text: string): PsiTotals {
+  const out: PsiTotals = { someUsec: null, fullUsec: null };
+  const n = text.length;
+  for (let ls = 0; ls <= n;) {
+    let le = text.indexOf('\n', ls);
+    if (le < 0) le = n;
+    const next = le + 1;
+    const s = skipSpace(text, ls, le);
+    le = trimEnd(text, s, le);
+    ls = next;
+    const kind = psiLine(text, s, le);
+    if (kind === 0) continue;
+    const total = spanDigitsValue(text, PSI_AT[6] as number, PSI_AT[7] as number);
+    if (kind === 1) out.someUsec = total; else out.fullUsec = total;
   }
   return out;
 }

@@ -8,27 +8,27 @@ import type { GuestCgroupDirs } from '../discovery/types.js';
 import {
   hugetlbLabel, numaStatBytes, parseBlkioRwstat, parseBlkioThrottleDevice, parseCfsQuota, parseCgroupInt,
   parseCpuacctUsage, parseCpuMax, parseCpusetList, parseCpuStat, parseHugetlbNumaStat, parseIoMax, parseIoStat,
-  parseMemoryLimitV1, parseMemoryMax, parseMemoryNumaStat, parseMemoryStat, parsePsi, type CpuStat,
+  parseMemoryLimitV1, parseMemoryMax, parseMemoryNumaStat, parseMemoryStat, parsePsiTotals, type CpuStat,
 } from './parse.js';
 
 const S = 'cgroup';
 
-export const readCpuStat = (ctx: ReadCtx, dir: string): CpuStat | null => ctx.get(ctx.at(dir, 'cpu.stat'), S, parseCpuStat);
+export const readCpuStat = (ctx: ReadCtx, dir: string): CpuStat | null => ctx.get(ctx.file(dir, 'cpu.stat'), S, parseCpuStat);
 export const readCpuMax = (ctx: ReadCtx, dir: string): { quotaUsec: Limit; periodUsec: number } | null =>
-  ctx.carried(ctx.at(dir, 'cpu.max'), S, parseCpuMax);
-export const readCpuWeight = (ctx: ReadCtx, dir: string): number | null => ctx.carried(ctx.at(dir, 'cpu.weight'), S, (t) => parseCgroupInt(t, 'cpu.weight'));
-export const readCpuShares = (ctx: ReadCtx, dir: string): number | null => ctx.carried(ctx.at(dir, 'cpu.shares'), S, (t) => parseCgroupInt(t, 'cpu.shares'));
-export const readCfsQuota = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(ctx.at(dir, 'cpu.cfs_quota_us'), S, parseCfsQuota);
+  ctx.carried(ctx.file(dir, 'cpu.max'), S, parseCpuMax);
+export const readCpuWeight = (ctx: ReadCtx, dir: string): number | null => ctx.carried(ctx.file(dir, 'cpu.weight'), S, (t) => parseCgroupInt(t, 'cpu.weight'));
+export const readCpuShares = (ctx: ReadCtx, dir: string): number | null => ctx.carried(ctx.file(dir, 'cpu.shares'), S, (t) => parseCgroupInt(t, 'cpu.shares'));
+export const readCfsQuota = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(ctx.file(dir, 'cpu.cfs_quota_us'), S, parseCfsQuota);
 export const readCfsPeriod = (ctx: ReadCtx, dir: string): number | null =>
-  ctx.carried(ctx.at(dir, 'cpu.cfs_period_us'), S, (t) => parseCgroupInt(t, 'cpu.cfs_period_us'));
+  ctx.carried(ctx.file(dir, 'cpu.cfs_period_us'), S, (t) => parseCgroupInt(t, 'cpu.cfs_period_us'));
 export const readCpuacctUsage = (ctx: ReadCtx, dir: string, file = 'cpuacct.usage'): number | null =>
-  ctx.get(ctx.at(dir, file), S, parseCpuacctUsage);
-export const readCpuset = (ctx: ReadCtx, dir: string, file: string): string | null => ctx.carried(ctx.at(dir, file), S, parseCpusetList);
+  ctx.get(ctx.file(dir, file), S, parseCpuacctUsage);
+export const readCpuset = (ctx: ReadCtx, dir: string, file: string): string | null => ctx.carried(ctx.file(dir, file), S, parseCpusetList);
 export const readMemoryCurrent = (ctx: ReadCtx, dir: string, file = 'memory.current'): number | null =>
-  ctx.get(ctx.at(dir, file), S, (t) => parseCgroupInt(t, file));
-export const readMemoryMax = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(ctx.at(dir, 'memory.max'), S, parseMemoryMax);
-export const readMemoryLimitV1 = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(ctx.at(dir, 'memory.limit_in_bytes'), S, parseMemoryLimitV1);
-export const readMemoryStat = (ctx: ReadCtx, dir: string): Map<string, number> | null => ctx.get(ctx.at(dir, 'memory.stat'), S, parseMemoryStat);
+  ctx.get(ctx.file(dir, file), S, (t) => parseCgroupInt(t, file));
+export const readMemoryMax = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(ctx.file(dir, 'memory.max'), S, parseMemoryMax);
+export const readMemoryLimitV1 = (ctx: ReadCtx, dir: string): Limit | null => ctx.carried(ctx.file(dir, 'memory.limit_in_bytes'), S, parseMemoryLimitV1);
+export const readMemoryStat = (ctx: ReadCtx, dir: string): Map<string, number> | null => ctx.get(ctx.file(dir, 'memory.stat'), S, parseMemoryStat);
 
 /**
  * CFS limit and throttling of a CPU sub-group (libvirt's vcpuN / emulator): v1 cpu.cfs_quota_us,
@@ -191,7 +191,7 @@ export function readGuestMemory(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, 
 /** Per-node resident bytes from memory.numa_stat plus hugetlb.<size>.numa_stat; null when unavailable. */
 export function readGuestNumaStat(ctx: ReadCtx, d: GuestCgroupDirs, hugeSizesKb: readonly number[], pageSize: number): Record<string, number> | null {
   if (!d.memory) return null;
-  const st = ctx.get(ctx.at(d.memory, 'memory.numa_stat'), S, parseMemoryNumaStat);
+  const st = ctx.get(ctx.file(d.memory, 'memory.numa_stat'), S, parseMemoryNumaStat);
   const out = st ? numaStatBytes(st, d.version, pageSize) : null;
   if (!out) return null;
   if (d.hugetlb) {
@@ -226,7 +226,7 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
   const lim = (v: Limit | null): number | null => (v === null || v === 'max' ? null : v);
   if (d.version === 2) {
     if (own) {
-      const st = ctx.get(ctx.at(d.io, 'io.stat'), S, parseIoStat);
+      const st = ctx.get(ctx.file(d.io, 'io.stat'), S, parseIoStat);
       for (const [dev, e] of st ?? []) {
         const x = disk(dev);
         x.readOps = e.rios; x.writeOps = e.wios; x.readBytes = e.rbytes; x.writeBytes = e.wbytes;
@@ -234,7 +234,7 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
     }
     for (const dir of [d.io, d.nested?.io]) {
       if (!dir) continue;
-      for (const [dev, e] of ctx.carried(ctx.at(dir, 'io.max'), S, parseIoMax) ?? []) {
+      for (const [dev, e] of ctx.carried(ctx.file(dir, 'io.max'), S, parseIoMax) ?? []) {
         const l = disk(dev).limits;
         const pickMin = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
         l.readBytesPerSec = pickMin(l.readBytesPerSec, lim(e.rbps));
@@ -248,7 +248,7 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
       // libvirt v1 puts QEMU's threads in child groups: the _recursive files include them
       const io = d.io;
       const rw = (base: string, recursive: string): ReturnType<typeof parseBlkioRwstat> | null =>
-        ctx.get(ctx.at(io, recursive), S, parseBlkioRwstat) ?? ctx.get(ctx.at(io, base), S, parseBlkioRwstat);
+        ctx.get(ctx.file(io, recursive), S, parseBlkioRwstat) ?? ctx.get(ctx.file(io, base), S, parseBlkioRwstat);
       const bytes = rw('blkio.throttle.io_service_bytes', 'blkio.throttle.io_service_bytes_recursive');
       const ios = rw('blkio.throttle.io_serviced', 'blkio.throttle.io_serviced_recursive');
       for (const [dev, e] of bytes?.devices ?? []) { const x = disk(dev); x.readBytes = e.read; x.writeBytes = e.write; }
@@ -261,7 +261,7 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
     for (const dir of [d.io, d.nested?.io]) {
       if (!dir) continue;
       for (const [file, key] of files) {
-        for (const [dev, v] of ctx.carried(ctx.at(dir, file), S, parseBlkioThrottleDevice) ?? []) {
+        for (const [dev, v] of ctx.carried(ctx.file(dir, file), S, parseBlkioThrottleDevice) ?? []) {
           const l = disk(dev).limits;
           l[key] = l[key] === null ? v : Math.min(l[key] as number, v);
         }
@@ -273,13 +273,13 @@ export function readGuestDisks(ctx: ReadCtx, d: GuestCgroupDirs, own: boolean, d
 
 /** PSI totals of a directory (v2 cgroup or /proc/pressure); null when no pressure file exists. */
 export function readPsiTotals(ctx: ReadCtx, dir: string, names: { cpu: string; io: string; mem: string }): RawPsiTotals | null {
-  const cpu = ctx.get(ctx.at(dir, names.cpu), 'psi', parsePsi);
-  const io = ctx.get(ctx.at(dir, names.io), 'psi', parsePsi);
-  const mem = ctx.get(ctx.at(dir, names.mem), 'psi', parsePsi);
+  const cpu = ctx.get(ctx.file(dir, names.cpu), 'psi', parsePsiTotals);
+  const io = ctx.get(ctx.file(dir, names.io), 'psi', parsePsiTotals);
+  const mem = ctx.get(ctx.file(dir, names.mem), 'psi', parsePsiTotals);
   if (!cpu && !io && !mem) return null;
   return {
-    cpuSomeUsec: cpu?.some?.totalUsec ?? null, cpuFullUsec: cpu?.full?.totalUsec ?? null,
-    ioSomeUsec: io?.some?.totalUsec ?? null, ioFullUsec: io?.full?.totalUsec ?? null,
-    memSomeUsec: mem?.some?.totalUsec ?? null, memFullUsec: mem?.full?.totalUsec ?? null,
+    cpuSomeUsec: cpu?.someUsec ?? null, cpuFullUsec: cpu?.fullUsec ?? null,
+    ioSomeUsec: io?.someUsec ?? null, ioFullUsec: io?.fullUsec ?? null,
+    memSomeUsec: mem?.someUsec ?? null, memFullUsec: mem?.fullUsec ?? null,
   };
 }

@@ -344,17 +344,44 @@ export interface NetDevCounters {
   rxBytes: number; rxPackets: number; rxDropped: number; txBytes: number; txPackets: number; txDropped: number;
 }
 
-/** `/proc/net/dev`: `iface: rx bytes packets errs drop fifo frame compressed multicast tx bytes packets errs drop …`. */
+/** the first twelve numbers of a /proc/net/dev line (parseNetDev's scratch, reused) */
+const NET_VALS = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/**
+ * `/proc/net/dev`: `iface: rx bytes packets errs drop fifo frame compressed multicast tx bytes packets errs drop …`.
+ * Read every tick (a line per host interface, one per guest NIC at least), so each line is taken in
+ * place: the name before the first `:` (trimmed), then at least 16 whitespace-separated integers, all of
+ * them integers, else the line is skipped — as the split/regex reading it replaced took it.
+ */
 export function parseNetDev(text: string): Map<string, NetDevCounters> {
   const out = new Map<string, NetDevCounters>();
-  for (const line of text.split('\n')) {
-    const c = line.indexOf(':');
-    if (c < 0) continue;
-    const name = line.slice(0, c).trim();
-    const f = line.slice(c + 1).trim().split(/\s+/).map((x) => toInt(x));
-    if (name === '' || f.length < 16 || f.some((x) => x === null)) continue;
-    const n = f as number[];
-    out.set(name, { rxBytes: n[0] as number, rxPackets: n[1] as number, rxDropped: n[3] as number, txBytes: n[8] as number, txPackets: n[9] as number, txDropped: n[11] as number });
+  const n = text.length;
+  const v = NET_VALS;
+  for (let ls = 0; ls <= n;) {
+    let le = text.indexOf('\n', ls);
+    if (le < 0) le = n;
+    const start = ls;
+    ls = le + 1;
+    const c = text.indexOf(':', start);
+    if (c < 0 || c >= le) continue;
+    let count = 0;
+    let ok = true;
+    const end = trimEnd(text, c + 1, le);
+    for (let ts = skipSpace(text, c + 1, end); ts < end;) {
+      const te = tokenEnd(text, ts, end);
+      const x = spanToInt(text, ts, te);
+      if (x === null) { ok = false; break; }
+      if (count < 12) v[count] = x;
+      count++;
+      ts = skipSpace(text, te, end);
+    }
+    if (!ok || count < 16) continue;
+    const name = text.slice(start, c).trim();
+    if (name === '') continue;
+    out.set(name, {
+      rxBytes: v[0] as number, rxPackets: v[1] as number, rxDropped: v[3] as number,
+      txBytes: v[8] as number, txPackets: v[9] as number, txDropped: v[11] as number,
+    });
   }
   return out;
 }

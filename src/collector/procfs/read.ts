@@ -18,13 +18,13 @@ export const readProcStat = (ctx: ReadCtx): { total: RawCpuTimes | null; perCpu:
 export const readMeminfo = (ctx: ReadCtx): Map<string, number> | null => ctx.get('/proc/meminfo', S, parseMeminfo);
 /** Host uptime in integer ms; null when /proc/uptime is missing (a captured tree without it) or malformed. */
 export const readUptimeMs = (ctx: ReadCtx): number | null => ctx.get('/proc/uptime', S, parseUptime);
-export const readPidStat = (ctx: ReadCtx, pid: number): PidStat | null => ctx.get(ctx.at(ctx.proc(pid), 'stat'), S, parsePidStat);
+export const readPidStat = (ctx: ReadCtx, pid: number): PidStat | null => ctx.get(ctx.file(ctx.proc(pid), 'stat'), S, parsePidStat);
 export const readStatus = (ctx: ReadCtx, pid: number, tid: number | null = null): string | null =>
-  ctx.text(ctx.at(tid === null ? ctx.proc(pid) : ctx.task(pid, tid), 'status'), S);
+  ctx.text(ctx.file(tid === null ? ctx.proc(pid) : ctx.task(pid, tid), 'status'), S);
 export const readSchedstat = (ctx: ReadCtx, pid: number, tid: number): Schedstat | null =>
-  ctx.get(ctx.at(ctx.task(pid, tid), 'schedstat'), S, parseSchedstat);
+  ctx.get(ctx.file(ctx.task(pid, tid), 'schedstat'), S, parseSchedstat);
 export const readTaskProcessor = (ctx: ReadCtx, pid: number, tid: number): number | null =>
-  ctx.carried(ctx.at(ctx.task(pid, tid), 'stat'), S, parseStatProcessor);
+  ctx.carried(ctx.file(ctx.task(pid, tid), 'stat'), S, parseStatProcessor);
 /**
  * A thread's schedstat and last CPU through a HostFs, for the enrichers that add threads after the
  * sampling pass (QMP's vCPU/iothread map, libvirt's vCPU list): null when schedstat cannot be read (the
@@ -42,17 +42,17 @@ export function readThreadCounters(fs: HostFs, pid: number, tid: number): { sche
 }
 /** numa_maps walks the page tables: read it at the slow 'numa' cadence, never cached. */
 export const readNumaMaps = (ctx: ReadCtx, pid: number): NumaMapsSummary | null =>
-  ctx.get(ctx.at(ctx.proc(pid), 'numa_maps'), S, parseNumaMaps, false);
-export const readKsmStat = (ctx: ReadCtx, pid: number): KsmStat | null => ctx.carried(ctx.at(ctx.proc(pid), 'ksm_stat'), S, parseKsmStat);
+  ctx.get(ctx.file(ctx.proc(pid), 'numa_maps'), S, parseNumaMaps, false);
+export const readKsmStat = (ctx: ReadCtx, pid: number): KsmStat | null => ctx.carried(ctx.file(ctx.proc(pid), 'ksm_stat'), S, parseKsmStat);
 export const readKsmMergingPages = (ctx: ReadCtx, pid: number): number | null =>
-  ctx.carried(ctx.at(ctx.proc(pid), 'ksm_merging_pages'), S, toIntOrNull);
+  ctx.carried(ctx.file(ctx.proc(pid), 'ksm_merging_pages'), S, toIntOrNull);
 /** smaps_rollup also walks the page tables: slow cadence only. */
 export const readSmapsRollup = (ctx: ReadCtx, pid: number): Map<string, number> | null =>
-  ctx.get(ctx.at(ctx.proc(pid), 'smaps_rollup'), S, parseMeminfo, false);
+  ctx.get(ctx.file(ctx.proc(pid), 'smaps_rollup'), S, parseMeminfo, false);
 
 /** `/proc/<pid>/statm` second field (resident pages) × page size: RSS without reading the big status file. */
 export const readStatmRss = (ctx: ReadCtx, pid: number, pageSize: number): number | null =>
-  ctx.get(ctx.at(ctx.proc(pid), 'statm'), S, (t) => {
+  ctx.get(ctx.file(ctx.proc(pid), 'statm'), S, (t) => {
     const v = statmResidentPages(t);
     if (v === null) throw new Error(`cannot parse statm '${t.trim()}'`);
     return v * pageSize;

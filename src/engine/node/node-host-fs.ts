@@ -5,12 +5,13 @@
 // slot; settings files keep descriptors while the pool has room, yielding to hot files), and maps errno to HostError kinds. A write to a
 // regular file on a disk filesystem (a captured tree, a state file) goes to a temp file that is fsynced
 // and renamed over the target, so a crash never leaves it empty; kernel files (procfs, sysfs, cgroupfs)
-// get the single write(2) the kernel expects. Renames fsync the target directory.
+// get the single write(2) the kernel expects. Renames fsync the target directory. Reads under a non-/
+// root (a demo or captured tree) leave access times alone (O_NOATIME).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HostError, type HostErrorKind } from '../model/errors.js';
-import type { HostFs, HostStat } from '../ports/host-fs.js';
+import type { CachedFileRef, HostFs, HostStat } from '../ports/host-fs.js';
 
 const ERRNO_KIND: Record<string, HostErrorKind> = {
   ENOENT: 'missing', ENOTDIR: 'missing', ESRCH: 'vanished',
@@ -29,16 +30,24 @@ export function toHostError(err: unknown, op: 'read' | 'write' | 'list' | 'stat'
   return new HostError(kind, `${op} ${realPath}: ${what}`, realPath, code);
 }
 
+/** A pooled descriptor (-1 once closed) and the `reads` count of its last hot read. */
+interface FdSlot {
+  fd: number;
+  lastRead: number;
+}
+
+/** O_NOATIME where the platform has it (Linux), else 0 */
+const O_NOATIME = fs.constants.O_NOATIME ?? 0;
+const ACCESS_MODE = fs.constants.O_RDONLY | fs.constants.O_WRONLY | fs.constants.O_RDWR;
+
 /** a short read at most this long is the end of any file (seq_file records are far shorter than a page minus this) */
 const SHORT_READ_END = 2048;
 
 export class NodeHostFs implements HostFs {
   readonly root: string;
-  private readonly cache = new Map<string, number>();
+  private readonly cache = new Map<string, FdSlot>();
   /** descriptors of settings files (readSetting): they share maxCached with `cache` and yield to it */
-  private readonly settingCache = new Map<string, number>();
-  /** per cached hot descriptor (by fd number): the `reads` count of its last read */
-  private lastRead = new Float64Array(1024);
+  private readonly settingCache = new Map<string, FdSlot>();
   /** readCached calls so far, and their count at the last sweep of stale hot descriptors */
   private reads = 0;
   private sweptAt = 0;
@@ -48,6 +57,9 @@ export class NodeHostFs implements HostFs {
 
   /** at most this many cached descriptors (hot and settings together); past it reads open/read/close */
   readonly maxCached: number;
+
+  /** reads open with O_NOATIME (openFile): under a non-/ root, until the kernel refuses it once */
+  private noAtime: boolean;
 
   /** write regular files in place (a simulated kernel tree whose simulator keeps descriptors open) */
   private readonly inPlaceWrites: boolean;
@@ -63,6 +75,7 @@ export class NodeHostFs implements HostFs {
     this.root = abs;
     this.maxCached = opts.maxCached ?? defaultMaxCached();
     this.inPlaceWrites = opts.inPlaceWrites ?? false;
+    this.noAtime = abs !== '/' && O_NOATIME !== 0;
     this.appendedFiles = new Set(this.root === '/' ? [] : opts.appendedFiles ?? []);
   }
 
@@ -151,7 +164,7 @@ export class NodeHostFs implements HostFs {
       }
       if (this.verifiedDirs.has(dir)) {
         try {
-          return fs.openSync(real, flags | fs.constants.O_NOFOLLOW);
+          return this.openFile(real, flags | fs.constants.O_NOFOLLOW);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ELOOP') {
             throw toHostError(e, flags === fs.constants.O_RDONLY ? 'read' : 'write', p);
@@ -161,9 +174,26 @@ export class NodeHostFs implements HostFs {
     }
     this.checkInside(real, p);
     try {
-      return fs.openSync(real, flags);
+      return this.openFile(real, flags);
     } catch (e) {
       throw toHostError(e, flags === fs.constants.O_RDONLY ? 'read' : 'write', p);
+    }
+  }
+
+  /**
+   * open(2); a read under a non-/ root (a demo or captured tree: regular files) with O_NOATIME, so
+   * re-reading a file another process rewrites does not update its access time on every read (an inode
+   * change per file per tick; kernel files have no such cost). O_NOATIME is only for the file's owner
+   * or CAP_FOWNER: once refused (EPERM), reads open without it.
+   */
+  private openFile(real: string, flags: number): number {
+    if (!this.noAtime || (flags & ACCESS_MODE) !== fs.constants.O_RDONLY) return fs.openSync(real, flags);
+    try {
+      return fs.openSync(real, flags | O_NOATIME);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+      this.noAtime = false;
+      return fs.openSync(real, flags);
     }
   }
 
@@ -203,18 +233,41 @@ export class NodeHostFs implements HostFs {
   }
 
   readCached(p: string): string {
-    let fd = this.cache.get(p);
-    if (fd === undefined) {
-      // a hot file takes a slot a settings file holds, then one a hot file no longer read holds, before
-      // it falls back to open/read/close
-      if (this.cache.size + this.settingCache.size >= this.maxCached) this.evictSetting();
-      if (this.cache.size + this.settingCache.size >= this.maxCached && !this.sweepStale()) return this.readText(p);
-      fd = this.open(p, fs.constants.O_RDONLY);
-      this.cache.set(p, fd);
+    const slot = this.cache.get(p) ?? this.openHot(p);
+    return slot === null ? this.readText(p) : this.readHot(slot, p);
+  }
+
+  /**
+   * readCached for a caller that keeps a place per file (`ref.slot`): the descriptor's pool entry is
+   * kept there, so a re-read finds it without looking the path up in the pool (a lookup in a map of
+   * every file of every guest is a few cache misses per read); an entry closed meanwhile (evicted,
+   * forgotten, failed) is found or opened again by path.
+   */
+  readCachedAt(ref: CachedFileRef): string {
+    let slot = ref.slot as FdSlot | null;
+    if (slot === null || slot.fd < 0) {
+      slot = this.cache.get(ref.path) ?? this.openHot(ref.path);
+      if (slot === null) return this.readText(ref.path);
+      ref.slot = slot;
     }
-    if (fd >= this.lastRead.length) this.growLastRead(fd);
-    this.lastRead[fd] = ++this.reads;
-    return this.preadCached(this.cache, fd, p);
+    return this.readHot(slot, ref.path);
+  }
+
+  private readHot(slot: FdSlot, p: string): string {
+    slot.lastRead = ++this.reads;
+    return this.preadCached(this.cache, slot, p);
+  }
+
+  /**
+   * A hot file's descriptor, opened into the pool: it takes a slot a settings file holds, then one a
+   * hot file no longer read holds; null when the pool stays full (the caller reads open/read/close).
+   */
+  private openHot(p: string): FdSlot | null {
+    if (this.cache.size + this.settingCache.size >= this.maxCached) this.evictSetting();
+    if (this.cache.size + this.settingCache.size >= this.maxCached && !this.sweepStale()) return null;
+    const slot: FdSlot = { fd: this.open(p, fs.constants.O_RDONLY), lastRead: 0 };
+    this.cache.set(p, slot);
+    return slot;
   }
 
   /**
@@ -229,19 +282,20 @@ export class NodeHostFs implements HostFs {
     this.sweptAt = this.reads;
     const before = this.reads - 2 * n;
     let freed = false;
-    for (const [p, fd] of this.cache) {
-      if ((this.lastRead[fd] ?? 0) >= before) continue;
-      this.cache.delete(p);
-      try { fs.closeSync(fd); } catch { /* already gone */ }
+    for (const [p, slot] of this.cache) {
+      if (slot.lastRead >= before) continue;
+      this.drop(this.cache, p, slot);
       freed = true;
     }
     return freed;
   }
 
-  private growLastRead(fd: number): void {
-    const next = new Float64Array(Math.max(fd + 1, this.lastRead.length * 2));
-    next.set(this.lastRead);
-    this.lastRead = next;
+  /** Take a descriptor out of its pool and close it; a FileRef still holding its entry sees fd -1. */
+  private drop(pool: Map<string, FdSlot>, p: string, slot: FdSlot): void {
+    pool.delete(p);
+    const fd = slot.fd;
+    slot.fd = -1;
+    try { fs.closeSync(fd); } catch { /* already gone */ }
   }
 
   /**
@@ -254,10 +308,10 @@ export class NodeHostFs implements HostFs {
   readSetting(p: string): string {
     const hot = this.cache.get(p);
     const pool = hot !== undefined ? this.cache : this.settingCache;
-    const fd = hot ?? this.settingCache.get(p);
-    if (fd !== undefined) {
+    const slot = hot ?? this.settingCache.get(p);
+    if (slot !== undefined) {
       try {
-        return this.preadCached(pool, fd, p);
+        return this.preadCached(pool, slot, p);
       } catch {
         // read seconds ago at most a few ticks: the file may have been removed and made again (a
         // cgroup recreated under the same path): the descriptor is dropped and the path opened afresh
@@ -265,36 +319,31 @@ export class NodeHostFs implements HostFs {
       }
     }
     if (this.cache.size + this.settingCache.size >= this.maxCached) return this.readText(p);
-    const opened = this.open(p, fs.constants.O_RDONLY);
+    const opened: FdSlot = { fd: this.open(p, fs.constants.O_RDONLY), lastRead: 0 };
     this.settingCache.set(p, opened);
     return this.preadCached(this.settingCache, opened, p);
   }
 
   private evictSetting(): void {
-    for (const [p, fd] of this.settingCache) {
-      this.settingCache.delete(p);
-      try { fs.closeSync(fd); } catch { /* already gone */ }
+    for (const [p, slot] of this.settingCache) {
+      this.drop(this.settingCache, p, slot);
       return;
     }
   }
 
-  private preadCached(pool: Map<string, number>, fd: number, p: string): string {
+  private preadCached(pool: Map<string, FdSlot>, slot: FdSlot, p: string): string {
     try {
-      return this.preadAll(fd, p, true);
+      return this.preadAll(slot.fd, p, true);
     } catch (e) {
-      pool.delete(p);
-      try { fs.closeSync(fd); } catch { /* already gone */ }
+      this.drop(pool, p, slot);
       throw e;
     }
   }
 
   forget(prefix: string): void {
     for (const pool of [this.cache, this.settingCache]) {
-      for (const [p, fd] of pool) {
-        if (p.startsWith(prefix)) {
-          pool.delete(p);
-          try { fs.closeSync(fd); } catch { /* ignore */ }
-        }
+      for (const [p, slot] of pool) {
+        if (p.startsWith(prefix)) this.drop(pool, p, slot);
       }
     }
   }

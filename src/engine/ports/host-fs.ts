@@ -14,6 +14,12 @@ export interface HostStat {
   size: number;
 }
 
+/** A file a caller reads again and again (readCachedAt): its path and a place the adapter may use. */
+export interface CachedFileRef {
+  readonly path: string;
+  slot: unknown;
+}
+
 export interface HostFs {
   /** the root every path is resolved under ('/' on a real host) */
   readonly root: string;
@@ -24,6 +30,12 @@ export interface HostFs {
    * Identical result to readText. A descriptor whose file vanished is closed and the error thrown.
    */
   readCached(path: string): string;
+  /**
+   * readCached for a caller that keeps a place per file: the adapter may keep its descriptor's entry in
+   * `ref.slot` (null at first) and find it there on the next read, without looking the path up.
+   * Optional: without it, callers use readCached(ref.path).
+   */
+  readCachedAt?(ref: CachedFileRef): string;
   /**
    * A file that changes only when someone tunes (read every few ticks): like readCached, but its
    * descriptor is kept only while the pool has room and is given up first when a hot file needs one;

@@ -138,6 +138,23 @@ export function spanToInt(text: string, from: number, to: number): number | null
   return neg ? -v : v;
 }
 
+/**
+ * The whitespace-separated tokens of text[from, to) as integers (spanToInt), the first `into.length` of
+ * them written into `into` (a caller's scratch): how many tokens there are, -1 when one is not an integer.
+ */
+export function spanInts(text: string, from: number, to: number, into: number[]): number {
+  let count = 0;
+  for (let ts = skipSpace(text, from, to); ts < to;) {
+    const te = tokenEnd(text, ts, to);
+    const x = spanToInt(text, ts, te);
+    if (x === null) return -1;
+    if (count < into.length) into[count] = x;
+    count++;
+    ts = skipSpace(text, te, to);
+  }
+  return count;
+}
+
 /** nsTextToUsec of text[from, to) without copying it when it has 15 digits or fewer. */
 export function spanNsToUsec(text: string, from: number, to: number): number | null {
   const v = spanDigits(text, from, to);

@@ -95,6 +95,10 @@ const decimal = fc.oneof(
 const value = fc.oneof(digits, digits.map((d) => `-${d}`), fc.constantFrom('-', '--1', '1.5', 'max', '12a', '+3', '', '='), fc.string({ maxLength: 4 }));
 const join = (lines: string[], trailing: boolean): string => lines.join('\n') + (trailing ? '\n' : '');
 
+/** check(text) for 5000 texts of up to maxLines lines drawn from `line`, with or without a final newline */
+const forTexts = (line: fc.Arbitrary<string>, maxLines: number, check: (t: string) => void): void =>
+  fc.assert(fc.property(fc.array(line, { maxLength: maxLines }), fc.boolean(), (lines, trailing) => check(join(lines, trailing))), { numRuns: 5000 });
+
 describe('in-place parsers give what the split/regex readings gave (property)', () => {
   it('parseSchedstat', () => {
     const text = fc.oneof(
@@ -127,13 +131,12 @@ describe('in-place parsers give what the split/regex readings gave (property)', 
         fc.oneof(digits, value), spaces).map((p) => p.join('')),
       fc.string({ maxLength: 16 }),
     );
-    fc.assert(fc.property(fc.array(line, { maxLength: 4 }), fc.boolean(), (lines, trailing) => {
-      const t = join(lines, trailing);
+    forTexts(line, 4, (t) => {
       expect(parsePsi(t)).toEqual(previousPsi(t));
       // the totals-only reading the sampler uses takes the same lines
       const prev = previousPsi(t);
       expect(parsePsiTotals(t)).toEqual({ someUsec: prev.some?.totalUsec ?? null, fullUsec: prev.full?.totalUsec ?? null });
-    }), { numRuns: 5000 });
+    });
     expect(parsePsi('some avg10=1.25 avg60=0.10 avg300=0.00 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=99\n')).toEqual({
       some: { avg10: 1.25, avg60: 0.1, avg300: 0, totalUsec: 123456 }, full: { avg10: 0, avg60: 0, avg300: 0, totalUsec: 99 },
     });
@@ -146,12 +149,11 @@ describe('in-place parsers give what the split/regex readings gave (property)', 
       fc.tuple(spaces, dev, fc.array(fc.tuple(fc.oneof(space, fc.constant(' ')), kv).map((p) => p.join('')), { maxLength: 8 }), spaces).map(([a, d, kvs, z]) => a + d + kvs.join('') + z),
       fc.string({ maxLength: 16 }),
     );
-    fc.assert(fc.property(fc.array(line, { maxLength: 5 }), fc.boolean(), (lines, trailing) => {
-      const t = join(lines, trailing);
+    forTexts(line, 5, (t) => {
       const a = parseIoStat(t);
       const b = previousIoStat(t);
       expect([...a]).toEqual([...b]);
-    }), { numRuns: 5000 });
+    });
   });
 
   it('parseNetDev', () => {
@@ -162,13 +164,12 @@ describe('in-place parsers give what the split/regex readings gave (property)', 
       fc.constantFrom('Inter-|   Receive                            |  Transmit', ' face |bytes    packets errs drop fifo frame compressed multicast|bytes'),
       fc.string({ maxLength: 16 }),
     );
-    fc.assert(fc.property(fc.array(line, { maxLength: 5 }), fc.boolean(), (lines, trailing) => {
-      const t = join(lines, trailing);
+    forTexts(line, 5, (t) => {
       const a = parseNetDev(t);
       const b = previousNetDev(t);
       expect([...a]).toEqual([...b]);
       expect(JSON.stringify([...a])).toBe(JSON.stringify([...b]));
-    }), { numRuns: 5000 });
+    });
     expect(parseNetDev('    lo: 100 2 0 1 0 0 0 0 300 4 0 5 0 0 0 0\n').get('lo')).toEqual({ rxBytes: 100, rxPackets: 2, rxDropped: 1, txBytes: 300, txPackets: 4, txDropped: 5 });
   });
 
@@ -179,12 +180,11 @@ describe('in-place parsers give what the split/regex readings gave (property)', 
         .map(([l, f, z]) => l + f.join('') + z),
       fc.string({ maxLength: 16 }),
     );
-    fc.assert(fc.property(fc.array(line, { maxLength: 6 }), fc.boolean(), (lines, trailing) => {
-      const t = join(lines, trailing);
+    forTexts(line, 6, (t) => {
       const a = parseProcStat(t);
       const b = previousProcStat(t);
       expect(a).toEqual(b);
       expect(JSON.stringify(a)).toBe(JSON.stringify(b));
-    }), { numRuns: 5000 });
+    });
   });
 });

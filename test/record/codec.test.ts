@@ -37,10 +37,15 @@ const json = fc.letrec((tie) => ({
     fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd'), tie('node'), { maxKeys: 4 })),
 })).node;
 
-function roundTrip(samples: unknown[]): unknown[] {
+/** one block holding `samples` */
+function encode(samples: unknown[]): ReturnType<BlockBuilder['take']> {
   const b = new BlockBuilder();
   for (const s of samples) b.add(s as RawSample);
-  return decodeBlock(b.take());
+  return b.take();
+}
+
+function roundTrip(samples: unknown[]): unknown[] {
+  return decodeBlock(encode(samples));
 }
 
 describe('recording block codec', () => {
@@ -100,11 +105,9 @@ describe('recording block codec', () => {
   it('stores same-shaped samples as columns, also across jumps too big for a difference', () => {
     const xs = [0, 2 ** 52, -(2 ** 52), 2 ** 53 - 1, -(2 ** 53 - 1), 5, 5, 7];
     const samples = xs.map((x, i) => ({ guests: [], c: x, f: i / 3, s: i % 2 ? 'a' : 'b' }));
-    const b = new BlockBuilder();
-    for (const s of samples) b.add(s as unknown as RawSample);
-    const text = b.take();
-    expect(segments(text)).toHaveLength(1);
-    expect(decodeBlock(text)).toEqual(samples);
+    const block = encode(samples);
+    expect(segments(block)).toHaveLength(1);
+    expect(decodeBlock(block)).toEqual(samples);
   });
 
   it('keeps a value after a step too big for a token, where the next step back would not fit either', () => {
@@ -112,9 +115,7 @@ describe('recording block codec', () => {
     // to 0 is -(2^52 + 1), more than a token holds, so that sample is written as a literal
     const xs = [-(2 ** 52), -1, 2 ** 52, 2 ** 52, 2 ** 52, 7, 2 ** 52 - 1 + 7, 2 ** 53 - 1, 2 ** 53 - 1];
     const samples = xs.map((x, i) => ({ guests: [], c: x, i: i === 4 ? 1 : 0 }));
-    const b = new BlockBuilder();
-    for (const x of samples) b.add(x as unknown as RawSample);
-    const block = b.take();
+    const block = encode(samples);
     expect(segments(block)).toHaveLength(1);
     expect(decodeBlock(block)).toEqual(samples);
   });

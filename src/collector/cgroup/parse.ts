@@ -330,13 +330,11 @@ function psiLine(text: string, s: number, le: number): number {
 }
 
 /**
- * PSI (`cpu.pressure`, `/proc/pressure/io`, …): `some|full avg10=… avg60=… avg300=… total=<µs>`. Read
- * three times per guest every tick, so each line is taken in place (psiLine); other lines are skipped.
+ * Each PSI line of text (trimmed; other lines skipped): `visit(kind)` with 1 for `some`, 2 for `full`,
+ * while the line's value spans are in PSI_AT. parsePsi and parsePsiTotals take the same lines through it.
  */
-export function parsePsi(text: string): Psi {
-  const out: Psi = { some: null, full: null };
+function eachPsiLine(text: string, visit: (kind: number) => void): void {
   const n = text.length;
-  const at = PSI_AT;
   for (let ls = 0; ls <= n;) {
     let le = text.indexOf('\n', ls);
     if (le < 0) le = n;
@@ -345,13 +343,24 @@ export function parsePsi(text: string): Psi {
     le = trimEnd(text, s, le);
     ls = next;
     const kind = psiLine(text, s, le);
-    if (kind === 0) continue;
+    if (kind !== 0) visit(kind);
+  }
+}
+
+/**
+ * PSI (`cpu.pressure`, `/proc/pressure/io`, …): `some|full avg10=… avg60=… avg300=… total=<µs>`. Read
+ * three times per guest every tick, so each line is taken in place (psiLine); other lines are skipped.
+ */
+export function parsePsi(text: string): Psi {
+  const out: Psi = { some: null, full: null };
+  const at = PSI_AT;
+  eachPsiLine(text, (kind) => {
     const l: PsiLine = {
       avg10: psiAvg(text, at[0] as number, at[1] as number), avg60: psiAvg(text, at[2] as number, at[3] as number),
       avg300: psiAvg(text, at[4] as number, at[5] as number), totalUsec: spanDigitsValue(text, at[6] as number, at[7] as number),
     };
     if (kind === 1) out.some = l; else out.full = l;
-  }
+  });
   return out;
 }
 
@@ -363,19 +372,10 @@ export interface PsiTotals { someUsec: number | null; fullUsec: number | null }
  */
 export function parsePsiTotals(text: string): PsiTotals {
   const out: PsiTotals = { someUsec: null, fullUsec: null };
-  const n = text.length;
-  for (let ls = 0; ls <= n;) {
-    let le = text.indexOf('\n', ls);
-    if (le < 0) le = n;
-    const next = le + 1;
-    const s = skipSpace(text, ls, le);
-    le = trimEnd(text, s, le);
-    ls = next;
-    const kind = psiLine(text, s, le);
-    if (kind === 0) continue;
+  eachPsiLine(text, (kind) => {
     const total = spanDigitsValue(text, PSI_AT[6] as number, PSI_AT[7] as number);
     if (kind === 1) out.someUsec = total; else out.fullUsec = total;
-  }
+  });
   return out;
 }
 

@@ -5,7 +5,7 @@
 
 import type { RawCpuTimes } from '../../engine/model/sample.js';
 import {
-  digitsEnd, parseError, skipSpace, spanDigitsValue, spanNsToUsec, spanToInt, toInt, tokenEnd, trimEnd,
+  digitsEnd, parseError, skipSpace, spanDigitsValue, spanInts, spanNsToUsec, spanToInt, toInt, tokenEnd, trimEnd,
 } from '../parse-common.js';
 
 /** the first ten numbers of a /proc/stat cpu line (parseProcStat's scratch, reused) */
@@ -30,17 +30,8 @@ export function parseProcStat(text: string): { total: RawCpuTimes | null; perCpu
     if (!text.startsWith('cpu', start)) continue;
     le = trimEnd(text, start, le);
     const labelEnd = tokenEnd(text, start, le);
-    let count = 0;
-    let ok = true;
-    for (let ts = skipSpace(text, labelEnd, le); ts < le;) {
-      const te = tokenEnd(text, ts, le);
-      const x = spanToInt(text, ts, te);
-      if (x === null) { ok = false; break; }
-      if (count < 10) v[count] = x;
-      count++;
-      ts = skipSpace(text, te, le);
-    }
-    if (!ok || count < 4) continue;
+    const count = spanInts(text, labelEnd, le, v);
+    if (count < 4) continue; // fewer than four fields, or one is not an integer (-1)
     // the first four are there (count >= 4); a missing trailing column is 0
     const t: RawCpuTimes = {
       user: v[0] as number, nice: v[1] as number, system: v[2] as number, idle: v[3] as number,
@@ -364,18 +355,7 @@ export function parseNetDev(text: string): Map<string, NetDevCounters> {
     ls = le + 1;
     const c = text.indexOf(':', start);
     if (c < 0 || c >= le) continue;
-    let count = 0;
-    let ok = true;
-    const end = trimEnd(text, c + 1, le);
-    for (let ts = skipSpace(text, c + 1, end); ts < end;) {
-      const te = tokenEnd(text, ts, end);
-      const x = spanToInt(text, ts, te);
-      if (x === null) { ok = false; break; }
-      if (count < 12) v[count] = x;
-      count++;
-      ts = skipSpace(text, te, end);
-    }
-    if (!ok || count < 16) continue;
+    if (spanInts(text, c + 1, le, v) < 16) continue; // fewer than 16 fields, or one is not an integer (-1)
     const name = text.slice(start, c).trim();
     if (name === '') continue;
     out.set(name, {

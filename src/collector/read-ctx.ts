@@ -208,16 +208,7 @@ export class ReadCtx {
   forGuest(guest: string | null, files: GuestFiles | null = null): ReadCtx {
     const gen = this.missing.settingsGen ?? 0;
     if (files !== null) files.pos = 0;
-    if (files !== null && files.gen !== gen) {
-      files.gen = gen;
-      files.seq.length = 0;
-      files.dirs.clear();
-      files.lastDir = null;
-      files.lastFiles = null;
-      files.pid = -1;
-      files.procDir = null;
-      files.tasks.clear();
-    }
+    if (files !== null && files.gen !== gen) Object.assign(files, newGuestFiles(), { gen });
     return new ReadCtx(this.fs, this.errors, this.missing, guest, this.settingsDue, files);
   }
 

@@ -18,7 +18,8 @@
 // A sum is null when any part is null (absent is not zero). Series of a guest that vanished are
 // dropped once a whole window has passed without it.
 
-import { allDisks, countedDisks } from '../model/disk-io.js';
+import { allDisks, countedDisks, diskHasLimit } from '../model/disk-io.js';
+import { sumKnown as sum } from '../model/sum-known.js';
 import { DeviceHistory } from './device-history.js';
 import { VirtuneError } from '../model/errors.js';
 import type { HistoryWindow, SeriesStats } from '../model/diagnosis.js';
@@ -28,16 +29,6 @@ import { BlockSums } from './window-sums.js';
 
 type Emit = (metric: string, value: number | null) => void;
 
-function sum<T>(items: readonly T[], get: (x: T) => number | null): number | null {
-  if (items.length === 0) return null;
-  let s = 0;
-  for (const x of items) {
-    const v = get(x);
-    if (v === null) return null;
-    s += v;
-  }
-  return s;
-}
 
 const ratio = (v: number | null, lim: number | null): number => (v === null || lim === null || lim <= 0 ? -1 : v / lim);
 
@@ -75,16 +66,10 @@ function maxKnown<T>(items: readonly T[], get: (x: T) => number | null): number 
 const max2 = (a: number | null, b: number | null): number | null => (a === null ? b : b !== null && b > a ? b : a);
 const diskLatency = (d: DiskSnap): number | null => max2(d.readLatencyMs, d.writeLatencyMs);
 
-function hasAnyLimit(d: DiskSnap): boolean {
-  const l = d.limits as unknown as Record<string, unknown>;
-  for (const k in l) if (l[k] !== null) return true;
-  return false;
-}
-
 function diagnosisMetrics(g: GuestSnap, emit: Emit, disks: readonly DiskSnap[]): void {
   if (disks.length > 0) {
     emit('disks.latencyMs', maxKnown(disks, diskLatency));
-    if (disks.some(hasAnyLimit)) emit('disks.limitUsePct', maxKnown(disks, diskLimitUsePct));
+    if (disks.some(diskHasLimit)) emit('disks.limitUsePct', maxKnown(disks, diskLimitUsePct));
   }
   if (g.nics.length > 0) {
     emit('nics.droppedPerSec', sum(g.nics, nicDropped));

@@ -6,6 +6,7 @@
 // snapshot keeps the two apart (disks[] and blockDevices[]); allDisks() gives both for that rule.
 
 import type { DiskSnap, GuestSnap } from './snapshot.js';
+import { sumKnown } from './sum-known.js';
 
 /**
  * Every disk entry of a guest: its virtual disks, then the host block devices of its cgroup. A snapshot
@@ -26,13 +27,12 @@ export function countedDisks(disks: readonly DiskSnap[]): readonly DiskSnap[] {
 
 /** Sum of one figure over the counted disks; null when there are none or any part is unknown. */
 export function sumCounted(disks: readonly DiskSnap[], get: (d: DiskSnap) => number | null): number | null {
-  const xs = countedDisks(disks);
-  if (xs.length === 0) return null;
-  let s = 0;
-  for (const d of xs) {
-    const v = get(d);
-    if (v === null) return null;
-    s += v;
-  }
-  return s;
+  return sumKnown(countedDisks(disks), get);
+}
+
+/** True when any throttle limit of the disk is known (set). */
+export function diskHasLimit(d: DiskSnap): boolean {
+  const l = d.limits as unknown as Record<string, unknown>;
+  for (const k in l) if (l[k] !== null) return true;
+  return false;
 }

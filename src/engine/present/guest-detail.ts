@@ -3,7 +3,7 @@
 // with the chart section it belongs to (the charts themselves: guest-charts.ts). Pure: faces fetch
 // history themselves and only draw.
 
-import { allDisks, countedDisks } from '../model/disk-io.js';
+import { allDisks, countedDisks, diskHasLimit } from '../model/disk-io.js';
 import type { GuestSnap } from '../model/snapshot.js';
 import { formatBytes, formatMs, formatOps, formatPct, formatRate, UNKNOWN } from './format.js';
 import { guestMemBytes } from './guest-table.js';
@@ -53,7 +53,7 @@ export function guestSettings(g: GuestSnap): Array<[string, string]> {
     ['memory nodes', g.memory.mems ?? UNKNOWN],
     ['memory max', g.memory.maxBytes === null ? (g.memory.maxUnlimited === false ? UNKNOWN : 'none') : formatBytes(g.memory.maxBytes)],
   ];
-  for (const d of allDisks(g)) if (d.source !== 'cgroup' || Object.values(d.limits).some((v) => v !== null)) {
+  for (const d of allDisks(g)) if (d.source !== 'cgroup' || diskHasLimit(d)) {
     out.push([`disk ${d.name}`, diskLimitText(d)]);
   }
   for (const n of g.nics) {

@@ -12,6 +12,7 @@
 //            spare or while the table is sorted by it
 
 import { allDisks, countedDisks, sumCounted } from '../model/disk-io.js';
+import { sumKnown as sumOf } from '../model/sum-known.js';
 import type { GuestSnap, Snapshot } from '../model/snapshot.js';
 import { sufferingScore } from './diagnosis.js';
 import { cell, formatBytesShort, formatOps, formatPctShort, UNKNOWN } from './format.js';
@@ -89,16 +90,6 @@ export const GUEST_COLUMNS: readonly ColumnDef[] = [
 const COLUMN_BY_KEY = new Map(GUEST_COLUMNS.map((c) => [c.key, c]));
 export const columnDef = (k: ColumnKey): ColumnDef => COLUMN_BY_KEY.get(k) as ColumnDef;
 
-const sumOf = <T>(xs: readonly T[], get: (x: T) => number | null): number | null => {
-  if (xs.length === 0) return null;
-  let s = 0;
-  for (const x of xs) {
-    const v = get(x);
-    if (v === null) return null;
-    s += v;
-  }
-  return s;
-};
 const add = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a + b);
 
 /** Resident memory with hugepage-backed memory (which RSS and the memory cgroup leave out). */

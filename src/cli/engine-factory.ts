@@ -6,7 +6,7 @@
 // Write access (a Tuner) is wired only when asked for; otherwise tuning answers code 4 (read-only).
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { resolve as pathResolve } from 'node:path';
 import { createAdvisor } from '../engine/advisor/index.js';

@@ -14,13 +14,13 @@ function guest(name: string, over: Partial<GuestSnap['cpu']> = {}, extra: Partia
   return {
     id: `qemu:${name}`, name, uuid: null, manager: 'qemu', pid: 100, state: 'running',
     cgroup: { path: `/machine.slice/${name}.scope`, version: 1 },
-    vcpus: [{ index: 0, tid: 101, usagePct: 40, runDelayPct: 1, lastCpu: 0, cpusAllowed: '0-3' }, { index: 1, tid: 102, usagePct: null, runDelayPct: null, lastCpu: 1, cpusAllowed: '0-3' }],
-    cpu: { usagePct: 50, stealPct: 1, weight: null, shares: 1024, quotaUsec: null, periodUsec: 100000, throttledPct: 0, nrThrottled: 0, cpuset: '0-3', cpusetEffective: '0-3', ...over },
+    vcpus: [{ index: 0, tid: 101, usagePct: 40, runDelayPct: 1, lastCpu: 0, cpusAllowed: '0-3', quotaUsec: null, periodUsec: null, quotaUnlimited: null, throttledPct: null, nrThrottled: null }, { index: 1, tid: 102, usagePct: null, runDelayPct: null, lastCpu: 1, cpusAllowed: '0-3', quotaUsec: null, periodUsec: null, quotaUnlimited: null, throttledPct: null, nrThrottled: null }],
+    cpu: { usagePct: 50, stealPct: 1, weight: null, shares: 1024, quotaUsec: null, periodUsec: 100000, quotaUnlimited: null, throttledPct: 0, nrThrottled: 0, emulator: null, cpuset: '0-3', cpusetEffective: '0-3', ...over },
     memory: { currentBytes: 2 ** 30, rssBytes: 2 ** 29, maxBytes: null, maxUnlimited: true, hugetlbBytes: 0, anonHugeBytes: 0, ksmMergingPages: null, mems: '0', perNodeBytes: { 1: 5, 0: 7 }, balloonActualBytes: null },
-    disks: [{ name: 'virtio-disk0', source: 'qmp', device: null, readIops: 10, writeIops: 5, readBytesPerSec: 1024, writeBytesPerSec: 2048, readLatencyMs: 0.5, writeLatencyMs: null, flushLatencyMs: null,
+    disks: [{ name: 'virtio-disk0', target: null, source: 'qmp', device: null, readIops: 10, writeIops: 5, readBytesPerSec: 1024, writeBytesPerSec: 2048, readLatencyMs: 0.5, writeLatencyMs: null, flushLatencyMs: null, latencyMs: { read: null, write: null, flush: null },
       limits: { readIops: 500, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null } }],
     nics: [{ ifname: 'vnet0', mac: null, rxBytesPerSec: 100, txBytesPerSec: 200, rxPacketsPerSec: 1, txPacketsPerSec: 2, rxDroppedPerSec: 0, txDroppedPerSec: 0, shaping: { inKbitPerSec: 8000, outKbitPerSec: null, active: true } }],
-    psi: { cpuSomePct: null, ioSomePct: null, memSomePct: null },
+    psi: { cpuSomePct: null, ioSomePct: null, memSomePct: null }, blockDevices: [],
     ...extra,
   };
 }

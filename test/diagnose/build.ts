@@ -10,16 +10,16 @@ export function guest(name: string, over: Omit<DeepPartial<GuestSnap>, 'cpu' | '
   const id = `qemu:${name}`;
   const base: GuestSnap = {
     id, name, uuid: null, manager: 'qemu', pid: 100, state: 'running', cgroup: null,
-    vcpus: [{ index: 0, tid: 101, usagePct: null, runDelayPct: null, lastCpu: 0, cpusAllowed: null }],
+    vcpus: [{ index: 0, tid: 101, usagePct: null, runDelayPct: null, lastCpu: 0, cpusAllowed: null, quotaUsec: null, periodUsec: null, quotaUnlimited: null, throttledPct: null, nrThrottled: null }],
     cpu: {
-      usagePct: null, stealPct: null, weight: null, shares: 1024, quotaUsec: null, periodUsec: 100000,
-      throttledPct: null, nrThrottled: null, cpuset: null, cpusetEffective: null,
+      usagePct: null, stealPct: null, weight: null, shares: 1024, quotaUsec: null, periodUsec: 100000, quotaUnlimited: null,
+      throttledPct: null, nrThrottled: null, emulator: null, cpuset: null, cpusetEffective: null,
     },
     memory: {
       currentBytes: null, rssBytes: null, maxBytes: null, maxUnlimited: true, hugetlbBytes: null, anonHugeBytes: null,
       ksmMergingPages: null, mems: null, perNodeBytes: null, balloonActualBytes: null,
     },
-    disks: [], nics: [], psi: { cpuSomePct: null, ioSomePct: null, memSomePct: null },
+    disks: [], blockDevices: [], nics: [], psi: { cpuSomePct: null, ioSomePct: null, memSomePct: null },
   };
   return {
     ...base, ...over,
@@ -32,12 +32,12 @@ export function guest(name: string, over: Omit<DeepPartial<GuestSnap>, 'cpu' | '
 }
 
 export function vcpu(index: number, lastCpu: number | null, cpusAllowed: string | null = null): GuestSnap['vcpus'][number] {
-  return { index, tid: 200 + index, usagePct: null, runDelayPct: null, lastCpu, cpusAllowed };
+  return { index, tid: 200 + index, usagePct: null, runDelayPct: null, lastCpu, cpusAllowed, quotaUsec: null, periodUsec: null, quotaUnlimited: null, throttledPct: null, nrThrottled: null };
 }
 
 export function disk(name: string, over: Partial<DiskSnap> = {}): DiskSnap {
   return {
-    name, source: 'qmp', device: null, readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null,
+    name, target: null, source: 'qmp', device: null, readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null,
     readLatencyMs: null, writeLatencyMs: null, flushLatencyMs: null, latencyMs: { read: null, write: null, flush: null },
     limits: { readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null },
     ...over,
@@ -49,7 +49,7 @@ export function snapshot(guests: GuestSnap[], host: Partial<HostSnap> = {}): Sna
   return {
     schemaVersion: 1, timestamp: '2026-12-01T08:00:00.000Z', intervalSec: 1, demo: false,
     host: {
-      hostname: 'h', kernel: 'k', cgroupVersion: 1, cpuCount: cpus, cpuUsagePct: null,
+      hostname: 'h', kernel: 'k', cgroupVersion: 1, cpuCount: cpus, uptimeSec: null, cpuUsagePct: null,
       perCpuUsagePct: Object.fromEntries(Array.from({ length: cpus }, (_, i) => [String(i), 0])),
       memTotalBytes: 8 * 2 ** 30, memAvailableBytes: 4 * 2 ** 30,
       numaNodes: [{ node: 0, cpus: `0-${cpus - 1}`, memTotalBytes: 8 * 2 ** 30, memFreeBytes: 4 * 2 ** 30, inactiveFileBytes: null, cpuUsagePct: null, hugepages: {}, distances: [10] }],

@@ -11,7 +11,7 @@ import type { EngineApi } from '../../src/engine/protocol/api.js';
 
 const G: GlobalOptions = {
   root: '/', demo: 8, connect: null, qmp: [], intervalSec: 0.5, write: false, json: true,
-  libvirtUri: null, stateDir: null, auditLog: null,
+  libvirtUri: null, stateDir: null, auditLog: null, tokenFile: null,
 };
 
 describe('diagnosis on the demo host (simulated)', () => {

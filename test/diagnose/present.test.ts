@@ -37,12 +37,12 @@ describe('diagnosis panel', () => {
 
 describe('who suffers most', () => {
   it('scores run delay over demand, throttling, not running and limits; unknown is null', () => {
-    const waiting = guest('waiting', { vcpus: [{ index: 0, tid: 1, usagePct: 40, runDelayPct: 60, lastCpu: 0, cpusAllowed: null }] });
+    const waiting = guest('waiting', { vcpus: [{ index: 0, tid: 1, usagePct: 40, runDelayPct: 60, lastCpu: 0, cpusAllowed: null, quotaUsec: null, periodUsec: null, quotaUnlimited: null, throttledPct: null, nrThrottled: null }] });
     const throttled = guest('throttled', { cpu: { throttledPct: 30 } });
     const paused = guest('paused', { state: 'paused' });
     const limited = guest('limited', { state: null, disks: [disk('d', { readIops: 95, limits: { readIops: 100, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null } })] });
     const unknown = guest('unknown', { state: null });
-    const fine = guest('fine', { vcpus: [{ index: 0, tid: 1, usagePct: 90, runDelayPct: 0, lastCpu: 0, cpusAllowed: null }] });
+    const fine = guest('fine', { vcpus: [{ index: 0, tid: 1, usagePct: 90, runDelayPct: 0, lastCpu: 0, cpusAllowed: null, quotaUsec: null, periodUsec: null, quotaUnlimited: null, throttledPct: null, nrThrottled: null }] });
     expect(sufferingScore(waiting)).toBeCloseTo(0.6, 6);
     expect(sufferingScore(throttled)).toBeCloseTo(0.3, 6);
     expect(sufferingScore(paused)).toBe(1);

@@ -9,7 +9,7 @@ import type { EngineApi } from '../../src/engine/protocol/api.js';
 
 const G: GlobalOptions = {
   root: '/', demo: 2, connect: null, qmp: [], intervalSec: 0.5, write: true, json: true,
-  libvirtUri: null, stateDir: null, auditLog: null,
+  libvirtUri: null, stateDir: null, auditLog: null, tokenFile: null,
 };
 
 function snapshots(api: EngineApi, n: number): Promise<Snapshot[]> {

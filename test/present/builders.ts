@@ -6,9 +6,9 @@ const noLimits = { readIops: null, writeIops: null, readBytesPerSec: null, write
 
 export function disk(name: string, source: DiskSnap['source'], riops: number, wiops: number, rb: number, wb: number, over: Partial<DiskSnap> = {}): DiskSnap {
   return {
-    name, source, device: source === 'cgroup' ? '253:0' : null,
+    name, target: null, source, device: source === 'cgroup' ? '253:0' : null,
     readIops: riops, writeIops: wiops, readBytesPerSec: rb, writeBytesPerSec: wb,
-    readLatencyMs: null, writeLatencyMs: null, flushLatencyMs: null, limits: { ...noLimits }, ...over,
+    readLatencyMs: null, writeLatencyMs: null, flushLatencyMs: null, latencyMs: { read: null, write: null, flush: null }, limits: { ...noLimits }, ...over,
   };
 }
 
@@ -17,16 +17,16 @@ export function guest(name: string, cpuPct: number, over: { cpu?: Partial<GuestS
   return {
     id: over.id ?? `qemu:${name}`, name, uuid: null, manager: 'qemu', pid: 1000, state: 'running',
     cgroup: { path: `/machine.slice/${name}.scope`, version: 1 },
-    vcpus: Array.from({ length: n }, (_, i) => ({ index: i, tid: 2000 + i, usagePct: cpuPct / n, runDelayPct: 0, lastCpu: i, cpusAllowed: '0-3' })),
+    vcpus: Array.from({ length: n }, (_, i) => ({ index: i, tid: 2000 + i, usagePct: cpuPct / n, runDelayPct: 0, lastCpu: i, cpusAllowed: '0-3', quotaUsec: null, periodUsec: null, quotaUnlimited: null, throttledPct: null, nrThrottled: null })),
     cpu: {
       usagePct: cpuPct, stealPct: 0, weight: null, shares: 1024, quotaUsec: null, periodUsec: 100000,
-      throttledPct: 0, nrThrottled: 0, cpuset: '0-3', cpusetEffective: '0-3', ...over.cpu,
+      quotaUnlimited: null, throttledPct: 0, nrThrottled: 0, emulator: null, cpuset: '0-3', cpusetEffective: '0-3', ...over.cpu,
     },
     memory: {
       currentBytes: 1 << 30, rssBytes: 1 << 30, maxBytes: null, maxUnlimited: true, hugetlbBytes: 0, anonHugeBytes: 0,
       ksmMergingPages: null, mems: '0', perNodeBytes: { 0: 1 << 30 }, balloonActualBytes: null, ...over.memory,
     },
-    disks: over.disks ?? [],
+    disks: over.disks ?? [], blockDevices: [],
     nics: [{
       ifname: `tap-${name}`, mac: null, rxBytesPerSec: 1000, txBytesPerSec: 2000, rxPacketsPerSec: 1, txPacketsPerSec: 2,
       rxDroppedPerSec: 0, txDroppedPerSec: 0, shaping: { inKbitPerSec: null, outKbitPerSec: null, active: false },

@@ -49,8 +49,8 @@ describe('replay controls view-model', () => {
     const lines = replayLines(ds, 61);
     expect(lines[1]).toBe(`17:00:00 [=====*==============----------|------------------------------] 17:01:00`);
     expect(lines[3]).toBe('= downsampled until 17:00:20: one snapshot per minute (rates are minute averages)');
-    expect(statusBadges({ demo: false, readOnly: true, replay: ds })).toEqual(['REPLAY per-minute', 'READ-ONLY']);
-    expect(statusBadges({ demo: false, readOnly: true, replay: st })).toEqual(['REPLAY', 'READ-ONLY']);
+    expect(statusBadges({ demo: false, readOnly: true, startedAt: '', lastSampleCostUsec: null, lastDeriveCostUsec: null, replay: ds })).toEqual(['REPLAY per-minute', 'READ-ONLY']);
+    expect(statusBadges({ demo: false, readOnly: true, startedAt: '', lastSampleCostUsec: null, lastDeriveCostUsec: null, replay: st })).toEqual(['REPLAY', 'READ-ONLY']);
     // a daemon of an older version sends neither field
     const { downsampled: _d, fullFromWallMs: _f, ...older } = st;
     expect(replayLines(older as ReplayStatus, 61)[1]).toBe(replayLines(st, 61)[1]);

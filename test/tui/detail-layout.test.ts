@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { DiskSnap, GuestSnap } from '../../src/engine/model/snapshot.js';
 import { guestCharts } from '../../src/engine/present/guest-charts.js';
 import { guestDetail } from '../../src/engine/present/guest-detail.js';
-import { initialState, scrollSection, stepSection } from '../../src/tui/state.js';
+import { initialState, scrollSection, stepSection, type UiState } from '../../src/tui/state.js';
 import { makeTheme } from '../../src/tui/theme.js';
 import { CHART_MIN_H, layoutDetail, tableBlocks, type DetailArea, type DetailLayout } from '../../src/tui/views/detail.js';
 import { disk, guest } from '../present/builders.js';
@@ -58,7 +58,7 @@ describe('TUI detail layout', () => {
     const area = { top: 7, left: 0, width: 80, height: 16 };
     // a guest opens on its CPU charts; start the round at the overview
     expect(initialState().detailPage).toBe('cpu');
-    let st = { ...initialState(), view: 'detail' as const, detailPage: 'overview' };
+    let st: UiState = { ...initialState(), view: 'detail', detailPage: 'overview' };
     const first = layoutDetail(theme, vm, specs, area, { page: st.detailPage, scroll: st.detailScroll });
     expect(first.pages.map((p) => p.id)).toEqual(['overview', 'cpu', 'disk', 'net', 'mem']);
     expect(plain(first.lines[0]!)).toMatch(/^web-01:\[overview\] cpu +disks +network +memory/);

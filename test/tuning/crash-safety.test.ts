@@ -282,7 +282,7 @@ describe('state and audit paths (fixture tree)', () => {
     const t = v2Host(lab);
     const mine = lab.tmpdir('explicit');
     const g = { root: t.root, demo: null, connect: null, qmp: [], intervalSec: 1, write: true, json: false, libvirtUri: null,
-      stateDir: path.join(mine, 'state'), auditLog: path.join(mine, 'log', 'audit.log') };
+      stateDir: path.join(mine, 'state'), auditLog: path.join(mine, 'log', 'audit.log'), tokenFile: null };
     const fs = new NodeHostFs(t.root);
     lab.defer(() => fs.close());
     const tuner = buildTuner(g, fs, { runner: new ExecRunner(), clock: new SystemClock(), qmp: new SocketQmpConnector(), demo: false });

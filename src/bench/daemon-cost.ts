@@ -1,8 +1,9 @@
 // Owns the daemon fan-out benchmark: `virtune serve --demo N --http 127.0.0.1:PORT` in a child
 // process, its CPU share from /proc/<pid>/stat (utime + stime) first with no client, then with C
-// websocket clients that each subscribe to the 1 Hz snapshot stream. With --demo the simulator runs
-// inside the daemon, so both figures include it; the variant on --root reads a demo host that runs in
-// its own process, which leaves the daemon's own cost. The difference idle → clients is the fan-out.
+// websocket clients that each subscribe to the 1 Hz snapshot stream. With --demo the simulator runs in
+// a child process of the daemon (src/demo/process.ts), not counted in the daemon's /proc figures; the
+// variant on --root reads a demo host the bench started in a process of its own. The difference
+// idle → clients is the fan-out.
 // The daemon's main thread is also measured alone (/proc/PID/task/PID/stat): the rest of the process
 // is the sampler worker thread (sampling, derivation, the snapshot's JSON) and V8's helper threads.
 

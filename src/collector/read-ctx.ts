@@ -101,16 +101,20 @@ export function newGuestFiles(): GuestFiles {
  * (the next reads make them again).
  */
 export function pruneSettings(cache: MissingCache): void {
+  const gen = cache.settingsGen ?? 0;
   if (cache.joined) {
     for (const files of cache.joined.values()) {
-      for (const r of files.values()) if (r.missing) r.missing = false;
+      for (const r of files.values()) {
+        if (r.missing) r.missing = false;
+        // an entry dropped below is dropped from its FileRef too: asked again, the file is read afresh
+        if (r.setting !== null && r.setting.gen < gen) r.setting = null;
+      }
     }
   }
   cache.procDirs?.clear();
   cache.taskDirs?.clear();
   const s = cache.settings;
   if (!s) return;
-  const gen = cache.settingsGen ?? 0;
   for (const [p, e] of s) if (e.gen < gen) s.delete(p);
   cache.settingsGen = gen + 1;
 }

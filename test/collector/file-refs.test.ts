@@ -114,6 +114,30 @@ describe('FileRefs of a guest', () => {
     expect(again.file('/x', 'b')).toBe(b);
   });
 
+  it('drop a settings entry nobody asked for since the last discovery: asked again, the file is read afresh', () => {
+    const root = lab.tmpdir();
+    writeFileSync(path.join(root, 'cpu.weight'), '100\n');
+    const fs = new NodeHostFs(root);
+    lab.defer(() => fs.close());
+    const cache: MissingCache = { paths: new Set(), settings: new Map() };
+    const files = newGuestFiles();
+    const int = (t: string): number => Number(t.trim());
+    const ctx = (due: boolean): ReadCtx => new ReadCtx(fs, [], cache, null, due).forGuest('g', files);
+    const ref = ctx(true).file('', 'cpu.weight');
+    expect(ctx(true).carried(ref, 't', int)).toBe(100);
+    writeFileSync(path.join(root, 'cpu.weight'), '200\n');
+    // asked between discoveries: carried
+    pruneSettings(cache);
+    expect(ctx(false).carried(ctx(false).file('', 'cpu.weight'), 't', int)).toBe(100);
+    // not asked during a whole discovery interval: the entry goes, from the map and from the FileRef
+    pruneSettings(cache);
+    pruneSettings(cache);
+    expect(cache.settings?.has('/cpu.weight')).toBe(false);
+    const again = ctx(false).file('', 'cpu.weight');
+    expect(again).toBe(ref);
+    expect(ctx(false).carried(again, 't', int)).toBe(200);
+  });
+
   it('share settings entries with reads by path', () => {
     const root = lab.tmpdir();
     writeFileSync(path.join(root, 'cpu.weight'), '100\n');

@@ -140,6 +140,33 @@ function vcpuGroupName(index: number): string {
   return (vcpuGroupNames[index] ??= `vcpu${index}`);
 }
 
+/**
+ * A guest's memory figures. Byte counts start small on a small guest and grow past 2^31 (THP, RSS, a
+ * balloon): the object is made with every figure null, then filled, so V8 holds these fields as any
+ * value from the first tick on, not as small integers that one large value later changes to another
+ * shape — which sends every function that has seen the object (this reader, the bounds check, derive)
+ * back to unoptimized code and compiles it again.
+ */
+function guestMemory(
+  currentBytes: number | null, rssBytes: number | null, maxBytes: RawGuest['memory']['maxBytes'], hugetlbBytes: number | null,
+  ksmMergingPages: number | null, ksmZeroPages: number | null, mems: string | null, memsEffective: string | null, slow: GuestSlowState,
+): RawGuest['memory'] {
+  const m: RawGuest['memory'] = {
+    currentBytes: null, rssBytes: null, maxBytes: null, hugetlbBytes: null, anonHugeBytes: null,
+    ksmMergingPages: null, ksmZeroPages: null, mems, memsEffective, perNodeBytes: slow.perNodeBytes,
+    perNodeReadAtMs: null, balloonActualBytes: null, backends: null,
+  };
+  m.currentBytes = currentBytes;
+  m.rssBytes = rssBytes;
+  m.maxBytes = maxBytes;
+  m.hugetlbBytes = hugetlbBytes;
+  m.anonHugeBytes = slow.anonHugeBytes;
+  m.ksmMergingPages = ksmMergingPages;
+  m.ksmZeroPages = ksmZeroPages;
+  m.perNodeReadAtMs = slow.perNodeReadAtMs;
+  return m;
+}
+
 export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState, o: GuestReadOptions): RawGuest {
   const own = g.cgroup?.own ?? false;
   const d = g.dirs;
@@ -230,21 +257,10 @@ export function readGuest(ctx: ReadCtx, g: DiscoveredGuest, slow: GuestSlowState
       // an empty cpuset means "inherit": show what the guest actually gets
       cpuset: cg?.cpuset || cg?.cpusetEffective || null, cpusetEffective: cg?.cpusetEffective ?? null,
     },
-    memory: {
-      currentBytes: mem?.currentBytes ?? null,
-      rssBytes: rss,
-      maxBytes: mem?.maxBytes ?? null,
-      hugetlbBytes: slow.hugetlbCgroupBytes ?? slow.hugetlbStatusBytes,
-      anonHugeBytes: slow.anonHugeBytes,
-      ksmMergingPages: ksmMerging,
-      ksmZeroPages: ksm?.zeroPages ?? null,
-      mems: cg?.mems || cg?.memsEffective || slow.memsAllowed,
-      memsEffective: cg?.memsEffective ?? null,
-      perNodeBytes: slow.perNodeBytes,
-      perNodeReadAtMs: slow.perNodeReadAtMs,
-      balloonActualBytes: null,
-      backends: null,
-    },
+    memory: guestMemory(
+      mem?.currentBytes ?? null, rss, mem?.maxBytes ?? null, slow.hugetlbCgroupBytes ?? slow.hugetlbStatusBytes,
+      ksmMerging, ksm?.zeroPages ?? null, cg?.mems || cg?.memsEffective || slow.memsAllowed, cg?.memsEffective ?? null, slow,
+    ),
     disks: d ? keepDiskLimits(slow, readGuestDisks(ctx, d, own, o.devName)) : [],
     nics: g.nics.map((n) => nicOf(ctx, n, o.netDev)),
     psi,

@@ -19,7 +19,7 @@ import { DiscoveryGate } from './discovery/quiet-gate.js';
 import type { DiscoveredGuest } from './discovery/types.js';
 import { newSlowState, readGuest, readVcpuCounters, type GuestSlowState } from './guest-reader.js';
 import { CLK_TCK, PAGE_SIZE, readHost, readHostStatic, type HostStatic } from './host-reader.js';
-import { pruneSettings, ReadCtx, type MissingCache } from './read-ctx.js';
+import { forgetFileRefs, pruneSettings, ReadCtx, type MissingCache } from './read-ctx.js';
 import { readBlockName } from './sysfs/read.js';
 import { parseNetDev } from './procfs/parse.js';
 
@@ -41,7 +41,10 @@ function message(e: unknown): string {
 export function createHostSampler(deps: HostSamplerDeps): SampleSource {
   const { fs, clock } = deps;
   const enrichers = deps.enrichers ?? [];
-  const missing: MissingCache = { paths: new Set(), settings: new Map() };
+  // every field from the start: added or first changed later, a field costs V8 the optimized code of the readers
+  const missing: MissingCache = {
+    paths: new Set(), settings: new Map(), settingsGen: 0, joined: new Map(), procDirs: new Map(), taskDirs: new Map(),
+  };
   let guests: DiscoveredGuest[] | null = null;
   let layout: CgroupLayout | null = null;
   let hostStatic: HostStatic | null = null;
@@ -53,16 +56,21 @@ export function createHostSampler(deps: HostSamplerDeps): SampleSource {
   const cgroupMemo = new CgroupScanMemo();
   const gate = new DiscoveryGate<ReturnType<typeof discover>>();
 
+  /** a guest gone: its descriptors and FileRefs (by directory) and its carried state */
+  const forgetDir = (dir: string): void => {
+    fs.forget(`${dir}/`);
+    forgetFileRefs(missing, dir);
+  };
   const forgetGuest = (g: DiscoveredGuest): void => {
-    fs.forget(`/proc/${g.pid}/`);
+    forgetDir(`/proc/${g.pid}`);
     const d = g.dirs;
     if (d) {
       for (const dir of [d.cpu, d.cpuacct, d.cpuset, d.memory, d.io, d.hugetlb, d.unified,
         d.nested?.cpu, d.nested?.cpuset, d.nested?.memory, d.nested?.io]) {
-        if (dir) fs.forget(`${dir}/`);
+        if (dir) forgetDir(dir);
       }
     }
-    for (const n of g.nics) fs.forget(`/sys/class/net/${n.ifname}/`);
+    for (const n of g.nics) forgetDir(`/sys/class/net/${n.ifname}`);
     slow.delete(g.id);
   };
 

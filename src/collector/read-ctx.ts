@@ -3,10 +3,11 @@
 // a parse error, EACCES or an I/O error becomes an `errors` entry and null; ENODEV/ESRCH mark the read
 // as "vanished" so the caller can check whether the guest went away mid-sample. Also the sampler's
 // caches it keeps in MissingCache: settings values with the text they were parsed from, and paths
-// made once per discovery (the same string every tick, so lookups do not hash it again), and the
+// made once (the same string every tick, so lookups do not hash it again), and the
 // files read by dir and name (FileRef: the path made once, whether it is missing, its settings entry),
 // so a read finds its file's state on the FileRef instead of looking its path up in maps holding every
-// file of every guest; a guest's GuestFiles finds its FileRefs without those maps.
+// file of every guest; a guest's GuestFiles finds its FileRefs without those maps. FileRefs live until
+// their guest is forgotten (forgetFileRefs), not one discovery: a discovery only clears their missing flags.
 
 import { HostError } from '../engine/model/errors.js';
 import type { SourceErrorInfo } from '../engine/model/sample.js';
@@ -31,7 +32,10 @@ export interface MissingCache {
   settings?: Map<string, SettingEntry>;
   /** generation of `settings` (pruneSettings) */
   settingsGen?: number;
-  /** the FileRefs made by ReadCtx.file/at, by dir then file name; forgotten on every discovery task */
+  /**
+   * the FileRefs made by ReadCtx.file/at, by dir then file name; kept across discovery tasks (which clear
+   * their missing flags), dropped with their guest (forgetFileRefs)
+   */
   joined?: Map<string, Map<string, FileRef>>;
   /** `/proc/PID` (ReadCtx.proc) and `/proc/PID/task/TID` (ReadCtx.task) made once; forgotten with `joined` */
   procDirs?: Map<number, string>;
@@ -39,10 +43,10 @@ export interface MissingCache {
 }
 
 /**
- * One file read by `dir` and name, made once per discovery task (ReadCtx.file): its path (the same
- * string every tick, so the fs's descriptor pool finds it by a hash it keeps), whether it was missing
- * (as MissingCache.paths says; both are forgotten on every discovery task), its settings entry, and
- * the place the fs keeps its descriptor's entry in (`slot`, HostFs.readCachedAt).
+ * One file read by `dir` and name, made once (ReadCtx.file) and kept until its guest is forgotten: its
+ * path (the same string every tick, so the fs's descriptor pool finds it by a hash it keeps), whether
+ * it was missing (as MissingCache.paths says; both are cleared on every discovery task), its settings
+ * entry, and the place the fs keeps its descriptor's entry in (`slot`, HostFs.readCachedAt).
  */
 export interface FileRef extends CachedFileRef {
   readonly dir: string;
@@ -59,8 +63,8 @@ interface DirFiles {
 }
 
 /**
- * One guest's FileRefs and /proc dirs (kept in the sampler's per-guest state, made again after every
- * discovery task): the guest's reads find their files here, in a few small structures, instead of in
+ * One guest's FileRefs and /proc dirs (kept in the sampler's per-guest state, emptied in place after
+ * every discovery task): the guest's reads find their files here, in a few small structures, instead of in
  * the maps that hold every guest's files.
  */
 export interface GuestFiles {
@@ -90,18 +94,40 @@ export function newGuestFiles(): GuestFiles {
 /**
  * Drop the settings entries nobody asked for since the last call (a guest gone, a file no longer read)
  * and start a new generation; called on every discovery task instead of clearing them, so an unchanged
- * file keeps its parsed value across discovery. The paths made by at/proc/task are forgotten (a guest
- * gone leaves none behind; the next reads make them again).
+ * file keeps its parsed value across discovery. The FileRefs stay, their missing flags cleared (as the
+ * sampler clears MissingCache.paths): a file that appeared is read again. Made afresh at every discovery,
+ * they cost a few thousand objects at 100 guests and, worse, made V8 throw away and compile again every
+ * reader that inlines ReadCtx.file, once per discovery. The /proc paths made by proc/task are forgotten
+ * (the next reads make them again).
  */
 export function pruneSettings(cache: MissingCache): void {
-  cache.joined?.clear();
+  const gen = cache.settingsGen ?? 0;
+  if (cache.joined) {
+    for (const files of cache.joined.values()) {
+      for (const r of files.values()) {
+        if (r.missing) r.missing = false;
+        // an entry dropped below is dropped from its FileRef too: asked again, the file is read afresh
+        if (r.setting !== null && r.setting.gen < gen) r.setting = null;
+      }
+    }
+  }
   cache.procDirs?.clear();
   cache.taskDirs?.clear();
   const s = cache.settings;
   if (!s) return;
-  const gen = cache.settingsGen ?? 0;
   for (const [p, e] of s) if (e.gen < gen) s.delete(p);
   cache.settingsGen = gen + 1;
+}
+
+/**
+ * Drop the FileRefs of the directory `dir` and of every directory under it (a guest gone: its cgroup
+ * dirs, `/proc/PID`, its NICs' sysfs dirs), as HostFs.forget drops their descriptors.
+ */
+export function forgetFileRefs(cache: MissingCache, dir: string): void {
+  const joined = cache.joined;
+  if (!joined) return;
+  const under = dir.endsWith('/') ? dir : `${dir}/`;
+  for (const d of joined.keys()) if (d === dir || d.startsWith(under)) joined.delete(d);
 }
 
 export class ReadCtx {
@@ -119,8 +145,8 @@ export class ReadCtx {
   ) {}
 
   /**
-   * The FileRef of `${dir}/${name}`, the same object (and path string) every tick until the next
-   * discovery task: the readers look each path up in the fs's descriptor pool every tick, and a path
+   * The FileRef of `${dir}/${name}`, the same object (and path string) every tick until its guest is
+   * forgotten (forgetFileRefs): the readers look each path up in the fs's descriptor pool every tick, and a path
    * made afresh would be joined, flattened and hashed again for every lookup (a stable one keeps its
    * hash); its missing flag and settings entry save the lookups of the path in `missing`.
    */
@@ -166,7 +192,7 @@ export class ReadCtx {
     return r;
   }
 
-  /** `${dir}/${name}`, the same string object every tick until the next discovery task (as `file`). */
+  /** `${dir}/${name}`, the same string object every tick (as `file`). */
   at(dir: string, name: string): string {
     return this.file(dir, name).path;
   }
@@ -202,13 +228,25 @@ export class ReadCtx {
 
   /**
    * Same fs/errors/cache for another guest; `files` (kept per guest by the sampler) holds the guest's
-   * FileRefs, made again after every discovery task (when `missing` is cleared and the shared
-   * FileRefs are forgotten).
+   * FileRefs, looked up again from the shared ones after every discovery task (a FileRef another guest's
+   * vanishing dropped — a shared cgroup — is not kept). Emptied in place: the same objects, the same
+   * shapes, every tick.
    */
   forGuest(guest: string | null, files: GuestFiles | null = null): ReadCtx {
-    const gen = this.missing.settingsGen ?? 0;
-    if (files !== null) files.pos = 0;
-    if (files !== null && files.gen !== gen) Object.assign(files, newGuestFiles(), { gen });
+    if (files !== null) {
+      files.pos = 0;
+      const gen = this.missing.settingsGen ?? 0;
+      if (files.gen !== gen) {
+        files.gen = gen;
+        files.seq.length = 0;
+        files.dirs.clear();
+        files.lastDir = null;
+        files.lastFiles = null;
+        files.pid = -1;
+        files.procDir = null;
+        files.tasks.clear();
+      }
+    }
     return new ReadCtx(this.fs, this.errors, this.missing, guest, this.settingsDue, files);
   }
 

@@ -36,6 +36,17 @@ interface FdSlot {
   lastRead: number;
 }
 
+/**
+ * A pool entry for a descriptor just opened. `fd` is written once more after the literal: V8 treats a
+ * field never written after its object was made as a constant, and the first `drop` (fd = -1: a guest
+ * gone, a stale descriptor swept) would then throw away the optimized code of every reader.
+ */
+function newSlot(fd: number): FdSlot {
+  const slot: FdSlot = { fd: -1, lastRead: 0 };
+  slot.fd = fd;
+  return slot;
+}
+
 /** O_NOATIME where the platform has it (Linux), else 0 */
 const O_NOATIME = fs.constants.O_NOATIME ?? 0;
 const ACCESS_MODE = fs.constants.O_RDONLY | fs.constants.O_WRONLY | fs.constants.O_RDWR;
@@ -265,7 +276,7 @@ export class NodeHostFs implements HostFs {
   private openHot(p: string): FdSlot | null {
     if (this.cache.size + this.settingCache.size >= this.maxCached) this.evictSetting();
     if (this.cache.size + this.settingCache.size >= this.maxCached && !this.sweepStale()) return null;
-    const slot: FdSlot = { fd: this.open(p, fs.constants.O_RDONLY), lastRead: 0 };
+    const slot = newSlot(this.open(p, fs.constants.O_RDONLY));
     this.cache.set(p, slot);
     return slot;
   }
@@ -319,7 +330,7 @@ export class NodeHostFs implements HostFs {
       }
     }
     if (this.cache.size + this.settingCache.size >= this.maxCached) return this.readText(p);
-    const opened: FdSlot = { fd: this.open(p, fs.constants.O_RDONLY), lastRead: 0 };
+    const opened = newSlot(this.open(p, fs.constants.O_RDONLY));
     this.settingCache.set(p, opened);
     return this.preadCached(this.settingCache, opened, p);
   }

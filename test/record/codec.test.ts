@@ -247,6 +247,35 @@ describe('recording block codec', () => {
     expect(roundTrip([a, b, a])).toEqual([{ guests: [], k: 1 }, { guests: [], k: 2, u: 3 }, { guests: [], k: 1 }]);
   });
 
+  it('encodes objects of one kind exactly as their JSON copies: undefined values, other key orders, leaves that become containers (property)', () => {
+    // whatever the object holds, the block must be the one its JSON copy gives (no undefined key, other
+    // hidden classes)
+    const val = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom(undefined, null, 'x', [], {}, [1], { a: 1 }));
+    const kind = fc.oneof(
+      fc.record({ a: val, b: val, c: val }),
+      fc.record({ b: val, a: val, c: val }),
+      fc.record({ a: val, b: val }),
+      fc.record({ a: val, b: val, c: val }, { requiredKeys: ['a'] }),
+    );
+    const sample = fc.record({ guests: fc.constant([]), d: fc.array(kind, { minLength: 3, maxLength: 3 }), t: fc.integer() });
+    fc.assert(fc.property(fc.array(sample, { minLength: 1, maxLength: 8 }), (samples) => {
+      const copies = JSON.parse(JSON.stringify(samples)) as unknown[];
+      const block = encode(samples);
+      expect(Buffer.from(block).equals(Buffer.from(encode(copies)))).toBe(true);
+      expect(decodeBlock(block)).toEqual(copies);
+    }), { numRuns: 500 });
+  });
+
+  it('gives back keys of any text exactly: quotes, backslashes, line breaks, U+2028, digits, "__proto__", many keys', () => {
+    const keys = ['a"b', 'c\\d', "e'f", 'g\nh', 'i\u2028j', '${x}', '10', '__proto__', 'constructor', 'toString'];
+    // JSON.parse makes "__proto__" an own key, as a sample read from JSON would have it
+    const obj = (i: number): unknown => JSON.parse(JSON.stringify(Object.fromEntries(keys.map((k, j) => [k, i * 10 + j]))));
+    const many = (i: number): unknown => Object.fromEntries(Array.from({ length: 250 }, (_, j) => [`k${j}`, j === 7 ? i : j]));
+    const samples = [0, 1, 2, 2, 3].map((i) => ({ guests: [], o: obj(i), l: [obj(i + 1), obj(i)], m: many(i) }));
+    expect(segments(encode(samples))).toHaveLength(1);
+    expect(JSON.stringify(roundTrip(samples))).toBe(JSON.stringify(samples));
+  });
+
   it('refuses a damaged block with a clear error', () => {
     const s = rawSample(1000, rawHost(), [rawGuest('qemu:a')]);
     const b = new BlockBuilder();

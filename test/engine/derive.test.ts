@@ -194,6 +194,21 @@ describe('derive', () => {
     expect(g2.nics[0]!.shaping).toBe(g1.nics[0]!.shaping);
   });
 
+  it('a disk without any limit gets the one shared frozen all-null limits; one limit set is copied', () => {
+    const none = { readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null };
+    const [a, b] = twoSamples(1000, (g) => {
+      g.disks[0]!.limits = { ...none, extra: { group: 'g1' } };      // built per sample, no limit
+      g.disks.push({ ...g.disks[0]!, name: 'virtio-disk1', limits: { ...none, writeIops: 0 } }); // a limit of 0 is a limit
+    });
+    const s1 = derive(null, a).guests[0]!;
+    const s2 = derive(a, b).guests[0]!;
+    expect(JSON.stringify(s2.disks[0]!.limits)).toBe(JSON.stringify(none));
+    expect(s2.disks[0]!.limits).toBe(s1.disks[0]!.limits);
+    expect(Object.isFrozen(s2.disks[0]!.limits)).toBe(true);
+    expect(s2.disks[1]!.limits).toEqual({ ...none, writeIops: 0 });
+    expect(s2.disks[1]!.limits).not.toBe(s2.disks[0]!.limits);
+  });
+
   it('a non-positive interval gives no rates', () => {
     const [a, b] = twoSamples(0, (g) => { g.cpu.usageUsec = 100; });
     expect(derive(a, b).intervalSec).toBeNull();

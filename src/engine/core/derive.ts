@@ -166,7 +166,7 @@ const unlimited = (q: RawCpuGroup['quotaUsec'] | undefined): boolean | null => (
 
 // The per-guest functions below run for every guest of every sample (1000 guests: ~30 000 objects per
 // tick), so they allocate only the snapshot's own objects: no closures, no intermediate arrays, no
-// objects that are copied again (all-null parts — no latency percentiles, unknown shaping — are one
+// objects that are copied again (all-null parts — no latency percentiles, unknown shaping, no limits — are one
 // shared frozen object each). Counters that cannot have changed (frozen parts the collector carries
 // over as the same object) are not compared. Same arithmetic, same order of fields as the contract.
 
@@ -225,10 +225,21 @@ function copyOnce<R extends object, S extends object>(raw: R, copy: (r: R) => S)
   return s;
 }
 
-const diskLimits = (l: RawDisk['limits']): DiskSnap['limits'] => ({
+const copyDiskLimits = (l: RawDisk['limits']): DiskSnap['limits'] => ({
   readIops: l.readIops, writeIops: l.writeIops, readBytesPerSec: l.readBytesPerSec,
   writeBytesPerSec: l.writeBytesPerSec, totalIops: l.totalIops, totalBytesPerSec: l.totalBytesPerSec,
 });
+
+/** a disk without any limit (most disks): one frozen object shared by every such disk */
+const NO_LIMITS: DiskSnap['limits'] = Object.freeze({
+  readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null,
+});
+
+function diskLimits(l: RawDisk['limits']): DiskSnap['limits'] {
+  if (l.readIops === null && l.writeIops === null && l.readBytesPerSec === null && l.writeBytesPerSec === null
+    && l.totalIops === null && l.totalBytesPerSec === null) return NO_LIMITS;
+  return copyOnce(l, copyDiskLimits);
+}
 
 function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | null): DiskSnap {
   // counters that carry their own read time (a QMP or libvirt reply) are rated over that interval
@@ -244,7 +255,7 @@ function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | nu
       readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null,
       readLatencyMs: null, writeLatencyMs: null, flushLatencyMs: null,
       latencyMs: NO_LATENCY,
-      limits: copyOnce(l, diskLimits),
+      limits: diskLimits(l),
     };
   }
   const timed = dtSec !== null;
@@ -256,7 +267,7 @@ function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | nu
     writeLatencyMs: timed ? meanLatency(p.writeTimeUsec, c.writeTimeUsec, p.writeOps, c.writeOps) : null,
     flushLatencyMs: timed ? meanLatency(p.flushTimeUsec, c.flushTimeUsec, p.flushOps, c.flushOps) : null,
     latencyMs: latencyPercentiles(p.latencyHistograms, c.latencyHistograms, dtSec),
-    limits: copyOnce(l, diskLimits),
+    limits: diskLimits(l),
   };
 }
 

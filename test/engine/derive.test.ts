@@ -237,6 +237,28 @@ describe('derive', () => {
     return out;
   };
 
+  it('property: each guest is rated against the previous guest of its id and pid, wherever either stands', () => {
+    // previous guests: ids 0..n-1 in a shuffled order; current: a subset of them in another order, some
+    // restarted (new pid), plus new ids
+    const arb = fc.record({
+      prevOrder: fc.uniqueArray(fc.integer({ min: 0, max: 11 }), { maxLength: 12 }),
+      curOrder: fc.uniqueArray(fc.integer({ min: 0, max: 15 }), { maxLength: 16 }),
+      restarted: fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
+    });
+    fc.assert(fc.property(arb, ({ prevOrder, curOrder, restarted }) => {
+      const guest = (k: number, pid: number, usec: number): RawGuest => {
+        const g = rawGuest(`qemu:g${k}`, { pid });
+        g.cpu.usageUsec = usec;
+        return g;
+      };
+      const a = rawSample(1000, rawHost(), prevOrder.map((k) => guest(k, 100 + k, k * 1000)));
+      const b = rawSample(2000, rawHost(), curOrder.map((k) => guest(k, restarted[k] ? 500 + k : 100 + k, k * 1000 + 10_000 * (k + 1))));
+      const want = curOrder.map((k) => (prevOrder.includes(k) && !restarted[k] ? (k + 1) : null)); // 10 000 µs × (k+1) per s = (k+1) %
+      expect(derive(a, b).guests.map((g) => g.cpu.usagePct)).toEqual(want);
+      expect(derive(a, b).guests.map((g) => g.id)).toEqual(curOrder.map((k) => `qemu:g${k}`));
+    }), { numRuns: 300 });
+  });
+
   it('property: derived values are never negative', () => {
     fc.assert(fc.property(guestCounters, guestCounters, fc.integer({ min: -5000, max: 5000 }), (p, c, dt) => {
       const s = derive(build(10_000, p), build(10_000 + dt, c));

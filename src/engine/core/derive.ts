@@ -5,7 +5,8 @@
 // - interval = (cur.monoMs - prev.monoMs); no previous sample, or an interval ≤ 0, gives null rates.
 // - a counter that went backwards (guest restarted, cgroup recreated, device re-added) gives null, never
 //   a negative rate; a counter missing on either side gives null.
-// - guests are matched by id AND pid (a restarted guest with a new pid starts over: null rates);
+// - guests are matched by id AND pid (a restarted guest with a new pid starts over: null rates); a
+//   sample holds each id once (the collector's key for a guest);
 //   vCPUs by index AND tid; disks by source+name (two of the same pair by position); NICs by ifname.
 // - CPU percent is percent of ONE host CPU (4 busy vCPUs = 400 %).
 // - host cpuUsagePct = Σ over CPUs of (busy ticks / all ticks of that CPU) from /proc/stat, where busy
@@ -400,6 +401,12 @@ export function deriveGuest(p: RawGuest | null, c: RawGuest, dtSec: number | nul
   };
 }
 
+function guestsById(guests: readonly RawGuest[]): Map<string, RawGuest> {
+  const m = new Map<string, RawGuest>();
+  for (const g of guests) m.set(g.id, g);
+  return m;
+}
+
 /** The derived snapshot of `cur`, with rates against `prev` (null: first sample, no rates). */
 export function derive(prev: RawSample | null, cur: RawSample): Snapshot {
   const steps = deriveSteps(prev, cur, Infinity);
@@ -421,15 +428,21 @@ export function* deriveSteps(prev: RawSample | null, cur: RawSample, guestsPerSt
     if (Number.isFinite(dtMs) && dtMs > 0) dtSec = dtMs / 1000;
   }
   const usable = dtSec === null ? null : prev;
-  const prevGuests = new Map<string, RawGuest>();
-  if (usable) for (const g of usable.guests) prevGuests.set(g.id, g);
+  const before = usable ? usable.guests : [];
+  // a guest is usually where it was in the previous sample (one id comparison); the map of the
+  // previous guests by id is made only when one is not
+  let prevGuests: Map<string, RawGuest> | null = null;
 
   const guests: GuestSnap[] = [];
   const all = cur.guests;
   for (let i = 0; i < all.length; i++) {
     if (i > 0 && i % guestsPerStep === 0) yield;
     const g = all[i] as RawGuest;
-    const p = prevGuests.get(g.id);
+    let p = before[i];
+    if (p === undefined || p.id !== g.id) {
+      if (prevGuests === null) prevGuests = guestsById(before);
+      p = prevGuests.get(g.id);
+    }
     guests.push(deriveGuest(p !== undefined && p.pid === g.pid ? p : null, g, dtSec));
   }
 

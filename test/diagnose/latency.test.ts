@@ -44,6 +44,20 @@ describe('block latency histograms', () => {
     expect(latencyPercentiles({ read: h([0, 0]), write: null, flush: null }, { read: h([4, 0]), write: null, flush: null }, null)).toEqual({ read: null, write: null, flush: null });
   });
 
+  it('a histogram carried over as the same object has no requests in the interval: null, as for equal readings', () => {
+    const h = Object.freeze({ boundariesNs: [1e6], bins: [4, 2] });
+    expect(histogramPercentiles(h, h)).toBeNull();
+    expect(histogramPercentiles(h, { boundariesNs: [1e6], bins: [4, 2] })).toBeNull();
+    expect(latencyPercentiles({ read: h, write: null, flush: null }, { read: h, write: null, flush: null }, 1)).toEqual({ read: null, write: null, flush: null });
+  });
+
+  it('a long histogram read before a short one leaves nothing behind (the bin differences are per call)', () => {
+    const long = (k: number) => ({ boundariesNs: Array.from({ length: 39 }, (_, i) => (i + 1) * 1e6), bins: Array.from({ length: 40 }, () => k) });
+    expect(histogramPercentiles(long(0), long(5))?.p99).toBe(39); // rank 198 of 200: the open last bin, from 39 ms
+    const b = [1e6, 2e6];
+    expect(histogramPercentiles({ boundariesNs: b, bins: [0, 0, 0] }, { boundariesNs: b, bins: [10, 0, 0] })).toEqual({ p50: 0.5, p90: 0.9, p99: 0.99 });
+  });
+
   it('the one-pass percentiles equal the quantiles of the difference array, for any two readings', () => {
     const ms = (ns: number): number => Math.round(ns / 1000) / 1000;
     const reading = fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { minLength: 2, maxLength: 24 });

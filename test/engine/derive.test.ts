@@ -194,6 +194,21 @@ describe('derive', () => {
     expect(g2.nics[0]!.shaping).toBe(g1.nics[0]!.shaping);
   });
 
+  it('a disk without any limit gets the one shared frozen all-null limits; one limit set is copied', () => {
+    const none = { readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null };
+    const [a, b] = twoSamples(1000, (g) => {
+      g.disks[0]!.limits = { ...none, extra: { group: 'g1' } };      // built per sample, no limit
+      g.disks.push({ ...g.disks[0]!, name: 'virtio-disk1', limits: { ...none, writeIops: 0 } }); // a limit of 0 is a limit
+    });
+    const s1 = derive(null, a).guests[0]!;
+    const s2 = derive(a, b).guests[0]!;
+    expect(JSON.stringify(s2.disks[0]!.limits)).toBe(JSON.stringify(none));
+    expect(s2.disks[0]!.limits).toBe(s1.disks[0]!.limits);
+    expect(Object.isFrozen(s2.disks[0]!.limits)).toBe(true);
+    expect(s2.disks[1]!.limits).toEqual({ ...none, writeIops: 0 });
+    expect(s2.disks[1]!.limits).not.toBe(s2.disks[0]!.limits);
+  });
+
   it('a non-positive interval gives no rates', () => {
     const [a, b] = twoSamples(0, (g) => { g.cpu.usageUsec = 100; });
     expect(derive(a, b).intervalSec).toBeNull();
@@ -221,6 +236,28 @@ describe('derive', () => {
     else if (x && typeof x === 'object') for (const v of Object.values(x)) numbersOf(v, out);
     return out;
   };
+
+  it('property: each guest is rated against the previous guest of its id and pid, wherever either stands', () => {
+    // previous guests: ids 0..n-1 in a shuffled order; current: a subset of them in another order, some
+    // restarted (new pid), plus new ids
+    const arb = fc.record({
+      prevOrder: fc.uniqueArray(fc.integer({ min: 0, max: 11 }), { maxLength: 12 }),
+      curOrder: fc.uniqueArray(fc.integer({ min: 0, max: 15 }), { maxLength: 16 }),
+      restarted: fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
+    });
+    fc.assert(fc.property(arb, ({ prevOrder, curOrder, restarted }) => {
+      const guest = (k: number, pid: number, usec: number): RawGuest => {
+        const g = rawGuest(`qemu:g${k}`, { pid });
+        g.cpu.usageUsec = usec;
+        return g;
+      };
+      const a = rawSample(1000, rawHost(), prevOrder.map((k) => guest(k, 100 + k, k * 1000)));
+      const b = rawSample(2000, rawHost(), curOrder.map((k) => guest(k, restarted[k] ? 500 + k : 100 + k, k * 1000 + 10_000 * (k + 1))));
+      const want = curOrder.map((k) => (prevOrder.includes(k) && !restarted[k] ? (k + 1) : null)); // 10 000 µs × (k+1) per s = (k+1) %
+      expect(derive(a, b).guests.map((g) => g.cpu.usagePct)).toEqual(want);
+      expect(derive(a, b).guests.map((g) => g.id)).toEqual(curOrder.map((k) => `qemu:g${k}`));
+    }), { numRuns: 300 });
+  });
 
   it('property: derived values are never negative', () => {
     fc.assert(fc.property(guestCounters, guestCounters, fc.integer({ min: -5000, max: 5000 }), (p, c, dt) => {

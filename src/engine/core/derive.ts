@@ -5,7 +5,8 @@
 // - interval = (cur.monoMs - prev.monoMs); no previous sample, or an interval ≤ 0, gives null rates.
 // - a counter that went backwards (guest restarted, cgroup recreated, device re-added) gives null, never
 //   a negative rate; a counter missing on either side gives null.
-// - guests are matched by id AND pid (a restarted guest with a new pid starts over: null rates);
+// - guests are matched by id AND pid (a restarted guest with a new pid starts over: null rates); a
+//   sample holds each id once (the collector's key for a guest);
 //   vCPUs by index AND tid; disks by source+name (two of the same pair by position); NICs by ifname.
 // - CPU percent is percent of ONE host CPU (4 busy vCPUs = 400 %).
 // - host cpuUsagePct = Σ over CPUs of (busy ticks / all ticks of that CPU) from /proc/stat, where busy
@@ -166,7 +167,7 @@ const unlimited = (q: RawCpuGroup['quotaUsec'] | undefined): boolean | null => (
 
 // The per-guest functions below run for every guest of every sample (1000 guests: ~30 000 objects per
 // tick), so they allocate only the snapshot's own objects: no closures, no intermediate arrays, no
-// objects that are copied again (all-null parts — no latency percentiles, unknown shaping — are one
+// objects that are copied again (all-null parts — no latency percentiles, unknown shaping, no limits — are one
 // shared frozen object each). Counters that cannot have changed (frozen parts the collector carries
 // over as the same object) are not compared. Same arithmetic, same order of fields as the contract.
 
@@ -225,10 +226,21 @@ function copyOnce<R extends object, S extends object>(raw: R, copy: (r: R) => S)
   return s;
 }
 
-const diskLimits = (l: RawDisk['limits']): DiskSnap['limits'] => ({
+const copyDiskLimits = (l: RawDisk['limits']): DiskSnap['limits'] => ({
   readIops: l.readIops, writeIops: l.writeIops, readBytesPerSec: l.readBytesPerSec,
   writeBytesPerSec: l.writeBytesPerSec, totalIops: l.totalIops, totalBytesPerSec: l.totalBytesPerSec,
 });
+
+/** a disk without any limit (most disks): one frozen object shared by every such disk */
+const NO_LIMITS: DiskSnap['limits'] = Object.freeze({
+  readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null, totalIops: null, totalBytesPerSec: null,
+});
+
+function diskLimits(l: RawDisk['limits']): DiskSnap['limits'] {
+  if (l.readIops === null && l.writeIops === null && l.readBytesPerSec === null && l.writeBytesPerSec === null
+    && l.totalIops === null && l.totalBytesPerSec === null) return NO_LIMITS;
+  return copyOnce(l, copyDiskLimits);
+}
 
 function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | null): DiskSnap {
   // counters that carry their own read time (a QMP or libvirt reply) are rated over that interval
@@ -244,7 +256,7 @@ function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | nu
       readIops: null, writeIops: null, readBytesPerSec: null, writeBytesPerSec: null,
       readLatencyMs: null, writeLatencyMs: null, flushLatencyMs: null,
       latencyMs: NO_LATENCY,
-      limits: copyOnce(l, diskLimits),
+      limits: diskLimits(l),
     };
   }
   const timed = dtSec !== null;
@@ -256,7 +268,7 @@ function deriveDisk(p: RawDisk | undefined, c: RawDisk, sampleDtSec: number | nu
     writeLatencyMs: timed ? meanLatency(p.writeTimeUsec, c.writeTimeUsec, p.writeOps, c.writeOps) : null,
     flushLatencyMs: timed ? meanLatency(p.flushTimeUsec, c.flushTimeUsec, p.flushOps, c.flushOps) : null,
     latencyMs: latencyPercentiles(p.latencyHistograms, c.latencyHistograms, dtSec),
-    limits: copyOnce(l, diskLimits),
+    limits: diskLimits(l),
   };
 }
 
@@ -389,6 +401,12 @@ export function deriveGuest(p: RawGuest | null, c: RawGuest, dtSec: number | nul
   };
 }
 
+function guestsById(guests: readonly RawGuest[]): Map<string, RawGuest> {
+  const m = new Map<string, RawGuest>();
+  for (const g of guests) m.set(g.id, g);
+  return m;
+}
+
 /** The derived snapshot of `cur`, with rates against `prev` (null: first sample, no rates). */
 export function derive(prev: RawSample | null, cur: RawSample): Snapshot {
   const steps = deriveSteps(prev, cur, Infinity);
@@ -410,15 +428,21 @@ export function* deriveSteps(prev: RawSample | null, cur: RawSample, guestsPerSt
     if (Number.isFinite(dtMs) && dtMs > 0) dtSec = dtMs / 1000;
   }
   const usable = dtSec === null ? null : prev;
-  const prevGuests = new Map<string, RawGuest>();
-  if (usable) for (const g of usable.guests) prevGuests.set(g.id, g);
+  const before = usable ? usable.guests : [];
+  // a guest is usually where it was in the previous sample (one id comparison); the map of the
+  // previous guests by id is made only when one is not
+  let prevGuests: Map<string, RawGuest> | null = null;
 
   const guests: GuestSnap[] = [];
   const all = cur.guests;
   for (let i = 0; i < all.length; i++) {
     if (i > 0 && i % guestsPerStep === 0) yield;
     const g = all[i] as RawGuest;
-    const p = prevGuests.get(g.id);
+    let p = before[i];
+    if (p === undefined || p.id !== g.id) {
+      if (prevGuests === null) prevGuests = guestsById(before);
+      p = prevGuests.get(g.id);
+    }
     guests.push(deriveGuest(p !== undefined && p.pid === g.pid ? p : null, g, dtSec));
   }
 

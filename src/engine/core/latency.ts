@@ -32,11 +32,14 @@ export function binQuantileNs(boundariesNs: readonly number[], counts: readonly 
 
 const ms = (ns: number): number => Math.round(ns / 1000) / 1000; // ns → ms with µs resolution
 
+/** The bin differences of the histogram being read (reused: one histogram at a time, never kept). */
+let diffs = new Float64Array(32);
+
 /**
- * p50, p90 and p99 of the bin differences c - p (all ≥ 0, summing to total) in one pass: each is what
- * binQuantileNs gives on the difference array, without making that array.
+ * p50, p90 and p99 of the first `len` bin differences in `d` (all ≥ 0, summing to total) in one pass:
+ * each is what binQuantileNs gives on the difference array.
  */
-function deltaPercentiles(boundariesNs: readonly number[], p: readonly number[], c: readonly number[], total: number): LatencyPercentilesMs {
+function deltaPercentiles(boundariesNs: readonly number[], d: Float64Array, len: number, total: number): LatencyPercentilesMs {
   const last = boundariesNs[boundariesNs.length - 1] ?? 0;
   let p50 = last;
   let p90 = last;
@@ -44,8 +47,8 @@ function deltaPercentiles(boundariesNs: readonly number[], p: readonly number[],
   let k = 0; // quantiles found so far, in order (a later one is never in an earlier bin)
   let rank = 0.5 * total;
   let before = 0;
-  for (let i = 0; i < c.length && k < 3; i++) {
-    const n = (c[i] as number) - (p[i] as number);
+  for (let i = 0; i < len && k < 3; i++) {
+    const n = d[i] as number;
     while (k < 3 && n > 0 && before + n >= rank) {
       const lo = i === 0 ? 0 : (boundariesNs[i - 1] as number);
       const v = i >= boundariesNs.length ? lo : lo + (((boundariesNs[i] as number) - lo) * (rank - before)) / n;
@@ -58,18 +61,24 @@ function deltaPercentiles(boundariesNs: readonly number[], p: readonly number[],
 }
 
 export function histogramPercentiles(p: RawLatencyHistogram | null | undefined, c: RawLatencyHistogram | null | undefined): LatencyPercentilesMs | null {
+  // a histogram the collector carried over (the same frozen object): no request finished in between
+  if (!p || !c || p === c) return null;
   // the boundaries are usually the very same frozen array in both readings (nothing to compare)
-  if (!p || !c || (p.boundariesNs !== c.boundariesNs && !sameBoundaries(p.boundariesNs, c.boundariesNs)) || p.bins.length !== c.bins.length) return null;
+  if ((p.boundariesNs !== c.boundariesNs && !sameBoundaries(p.boundariesNs, c.boundariesNs)) || p.bins.length !== c.bins.length) return null;
   const pb = p.bins;
   const cb = c.bins;
+  const len = cb.length;
+  if (diffs.length < len) diffs = new Float64Array(len);
+  const d = diffs;
   let total = 0;
-  for (let i = 0; i < cb.length; i++) {
+  for (let i = 0; i < len; i++) {
     const x = (cb[i] as number) - (pb[i] as number);
     if (!(x >= 0)) return null;
+    d[i] = x;
     total += x;
   }
   if (total === 0) return null;
-  return deltaPercentiles(c.boundariesNs, pb, cb, total);
+  return deltaPercentiles(c.boundariesNs, d, len, total);
 }
 
 /** No percentiles at all: one frozen object shared by every disk without them (a cgroup device, a first reading). */

@@ -86,7 +86,7 @@ export class SocketQmpChannel implements QmpChannel {
    */
   private turnOpen = false;
   private outbox: string[] = [];
-  private batches: Batch[] = [];
+  private readonly batches: Batch[] = [];
 
   constructor(readonly socketPath: string, private readonly opts: Required<QmpConnectOptions>) {
     this.framer = new QmpFramer(opts.maxLineBytes);
@@ -122,7 +122,8 @@ export class SocketQmpChannel implements QmpChannel {
     const id = `vt-${++this.seq}`;
     const timeoutMs = opts?.timeoutMs ?? this.opts.commandTimeoutMs;
     return new Promise<T>((resolve, reject) => {
-      let batch = this.batches.find((b) => b.timeoutMs === timeoutMs);
+      let batch: Batch | undefined;
+      for (const b of this.batches) if (b.timeoutMs === timeoutMs) { batch = b; break; }
       if (!batch) {
         const b: Batch = { timeoutMs, ids: [], left: 0, timer: null };
         b.timer = setTimeout(() => this.expire(b), timeoutMs);
@@ -149,7 +150,7 @@ export class SocketQmpChannel implements QmpChannel {
   /** The turn ended (see endTurns): the commands held back leave in one write. */
   endTurn(): void {
     this.turnOpen = false;
-    this.batches = [];
+    this.batches.length = 0;
     if (this.outbox.length === 0) return;
     const text = this.outbox.length === 1 ? this.outbox[0] as string : this.outbox.join('');
     this.outbox = [];

@@ -5,8 +5,8 @@
 // (and libvirt's) names, CPU/node lists parseable within those bounds. An impossible value becomes
 // null with one `errors[]` entry naming it: never a number in the snapshot. Pure (mutates the sample).
 // Frozen parts (carried between samples as the same object, see guest-reader / qmp guest-apply) are never
-// written: one holding an impossible value is replaced by a corrected copy; one found clean is remembered
-// (it cannot change) and not walked again.
+// written: each is first checked read-only (no copy), one holding an impossible value is replaced by a
+// corrected copy; one found clean is remembered (it cannot change) and not walked again.
 
 import type { RawSample, SourceErrorInfo } from '../engine/model/sample.js';
 
@@ -53,12 +53,94 @@ export function listWithin(text: string, max: number): boolean {
   return !(inNum && cur > max);
 }
 
+/**
+ * Lists already found within their bound, per bound (the same texts come back every tick: a vCPU's
+ * affinity, a cgroup's cpuset): a set lookup instead of the pattern and the scan. Cleared when large.
+ */
+const listsWithin = new Map<number, Set<string>>();
+
+function listOk(text: string, max: number): boolean {
+  let known = listsWithin.get(max);
+  if (known === undefined) { known = new Set(); listsWithin.set(max, known); }
+  if (known.has(text)) return true;
+  if (!listWithin(text, max)) return false;
+  if (known.size >= 4096) known.clear();
+  known.add(text);
+  return true;
+}
+
 function ok(v: number, [min, max, int]: Range): boolean {
   return Number.isFinite(v) && v >= min && v <= max && (!int || Number.isInteger(v));
 }
 
 /** Frozen containers already found to hold only possible values (with every container below them). */
 const cleanFrozen = new WeakSet<object>();
+
+/** What the read-only check found in a container: an impossible value, or all possible (and whether everything below is frozen). */
+const BAD = 0;
+const CLEAN_MUTABLE = 1;
+const CLEAN_FROZEN = 2;
+type Check = typeof BAD | typeof CLEAN_MUTABLE | typeof CLEAN_FROZEN;
+
+/** Would the fixing walk below find nothing to null in this value? (Same rules; no writes, no allocation.) */
+function numberOk(k: string, v: number): boolean {
+  if (v >= 0 && v <= Number.MAX_SAFE_INTEGER && !RULE_MAP.has(k)) return true;
+  if (SKIP.has(k)) return true;
+  return ok(v, RULE_MAP.get(k) ?? SAFE);
+}
+
+function stringOk(k: string, v: string, inGuest: boolean): boolean {
+  if (v === 'max') return true;
+  if (k === 'state' && inGuest && !STATES.has(v)) return false;
+  const max = LIST_MAP.get(k);
+  return max === undefined || listOk(v, max);
+}
+
+/**
+ * The read-only check of a container (the fixing walk's rules, no writes, no allocation): a frozen part
+ * found clean is remembered, so one made this tick is not copied just to be looked at.
+ */
+function check(v: object, inGuest: boolean): Check {
+  if (Object.isFrozen(v) && cleanFrozen.has(v)) return CLEAN_FROZEN;
+  let all = Object.isFrozen(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x === null || typeof x !== 'object') continue;
+      const r = check(x, inGuest);
+      if (r === BAD) return BAD;
+      if (r !== CLEAN_FROZEN) all = false;
+    }
+  } else {
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      const x = o[k];
+      if (x === null || x === undefined) continue;
+      if (typeof x === 'number') { if (!numberOk(k, x)) return BAD; }
+      else if (typeof x === 'string') { if (!stringOk(k, x, inGuest)) return BAD; }
+      else if (Array.isArray(x)) {
+        if (x.length === 0) { if (Object.isFrozen(x)) cleanFrozen.add(x); else all = false; continue; }
+        const el = ELEMENT_RULES[k];
+        if (el) {
+          // (a hole or undefined element is passed over, as the walk's `find` does)
+          for (let i = 0; i < x.length; i++) { const y: unknown = x[i]; if (y !== undefined && (typeof y !== 'number' || !ok(y, el))) return BAD; }
+          if (Object.isFrozen(x)) cleanFrozen.add(x); else all = false;
+          continue;
+        }
+        const r = check(x, inGuest);
+        if (r === BAD) return BAD;
+        if (r !== CLEAN_FROZEN) all = false;
+      } else if (typeof x === 'object') {
+        if (SKIP.has(k)) continue;
+        const r = check(x, inGuest);
+        if (r === BAD) return BAD;
+        if (r !== CLEAN_FROZEN) all = false;
+      }
+    }
+  }
+  if (all) { cleanFrozen.add(v); return CLEAN_FROZEN; }
+  return CLEAN_MUTABLE;
+}
 
 /** Null every impossible value of the sample in place; one error entry each. Returns how many. */
 export function boundRawSample(raw: RawSample): number {
@@ -96,7 +178,7 @@ export function boundRawSample(raw: RawSample): number {
         if (v === 'max') continue;
         if (k === 'state' && rootGuest !== null && !STATES.has(v)) { report(whereOf(k), v, 'not a QEMU or libvirt run state'); o[k] = null; }
         const max = LIST_MAP.get(k);
-        if (max !== undefined && !listWithin(v, max)) { report(whereOf(k), v, `not a list of numbers 0..${max}`); o[k] = null; }
+        if (max !== undefined && !listOk(v, max)) { report(whereOf(k), v, `not a list of numbers 0..${max}`); o[k] = null; }
       } else if (Array.isArray(v)) {
         if (v.length === 0) {
           if (Object.isFrozen(v)) cleanFrozen.add(v); // nothing in it, ever: its frozen parent can settle
@@ -134,21 +216,20 @@ export function boundRawSample(raw: RawSample): number {
     }
   };
 
-  /** Walk a container; a frozen one is walked as a copy, which replaces it only when something was nulled. */
+  /**
+   * Walk a container. A frozen one is first checked read-only (clean: kept as it is, and remembered when
+   * everything below it is frozen too); only one holding an impossible value is walked as a copy, which
+   * replaces it.
+   */
   const child = (v: object, isArray: boolean): object => {
     if (!Object.isFrozen(v)) {
       if (isArray) walkArray(v as unknown[]); else walk(v as Record<string, unknown>);
       return v;
     }
-    if (cleanFrozen.has(v)) return v;
-    const before = n;
+    if (check(v, rootGuest !== null) !== BAD) return v;
     const copy = isArray ? [...(v as unknown[])] : { ...(v as Record<string, unknown>) };
     if (isArray) walkArray(copy as unknown[]); else walk(copy as Record<string, unknown>);
-    if (n !== before) return copy;
-    let settled = true;
-    for (const [k, x] of Object.entries(v)) if (x !== null && typeof x === 'object' && !cleanFrozen.has(x) && !SKIP.has(k)) { settled = false; break; }
-    if (settled) cleanFrozen.add(v);
-    return v;
+    return copy;
   };
 
   walk(raw.host as unknown as Record<string, unknown>);

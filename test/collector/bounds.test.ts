@@ -1,9 +1,11 @@
 // boundRawSample: impossible values from corrupt kernel files or hostile QMP replies become null with
 // one error entry each (a pure check on built samples).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boundRawSample, listWithin } from '../../src/collector/bounds.js';
 import { parseCpuList } from '../../src/engine/model/cpulist.js';
 import { rawGuest, rawHost, rawSample } from '../engine/raw-builders.js';
+import type { RawSample } from '../../src/engine/model/sample.js';
 
 describe('range checks of a sample', () => {
   it('nulls a negative memory figure, a weight of 1e23, a tid of 1e23, an unknown run state and a hostile cpuset', () => {
@@ -57,5 +59,48 @@ describe('range checks of a sample', () => {
     expect(g.vcpus[0]!.cpuGroup?.periodUsec).toBeNull();
     expect(group.periodUsec).toBe(5);
     expect(g.memory.backends?.[0]?.hostNodes).toBeNull();
+  });
+
+  it('a frozen part gives the same results as the same values unfrozen (the read-only check agrees with the walk), and is never written', () => {
+    const deepFreeze = <T>(v: T): T => {
+      if (v !== null && typeof v === 'object') { for (const x of Object.values(v)) deepFreeze(x); Object.freeze(v); }
+      return v;
+    };
+    const num = fc.oneof(fc.integer({ min: -3, max: 300_000 }), fc.constantFrom(1e23, -1, 0.5, Number.NaN, 2 ** 53, 5_000_000));
+    const list = fc.constantFrom('0-3', '1,5', '9007199254740993', '0-8192', 'x', '');
+    fc.assert(fc.property(num, num, num, num, list, fc.constantFrom('running', 'exploded'), fc.boolean(), fc.integer({ min: 1, max: 3 }),
+      (period, tid, nrThrottled, hostNode, cpus, state, freezeVcpu, rounds) => {
+        const parts = (frozen: boolean) => {
+          const f = <T>(v: T): T => (frozen ? deepFreeze(v) : v);
+          const group = f({ usageUsec: 1, nrPeriods: 1, nrThrottled, throttledUsec: 0, quotaUsec: 'max' as const, periodUsec: period });
+          const vcpu = { ...rawGuest('qemu:p').vcpus[0]!, tid, cpusAllowed: cpus, cpuGroup: group };
+          return {
+            vcpu: freezeVcpu ? f(vcpu) : vcpu,
+            backends: f([{ id: 'pc.ram', sizeBytes: 1, merge: null, share: null, hugepages: null, pageSizeBytes: null, hostNodes: [hostNode], policy: null, type: null }]),
+            cgroup: f({ path: '/x', version: 2 as const, own: true }),
+          };
+        };
+        const sample = (p: ReturnType<typeof parts>): RawSample => {
+          const g = rawGuest('qemu:p', { pid: 4242 });
+          // the vCPU object itself is the sample's own unless it is frozen (a part carried as it is)
+          g.vcpus = [Object.isFrozen(p.vcpu) ? p.vcpu : { ...p.vcpu }, g.vcpus[1]!];
+          g.memory.backends = p.backends;
+          g.cgroup = p.cgroup;
+          g.state = state;
+          return rawSample(1000, rawHost(), [g]);
+        };
+        const shared = parts(true);
+        const before = JSON.stringify(shared);
+        // the same frozen parts in sample after sample (carried): the same outcome as plain values, every time
+        for (let i = 0; i < rounds; i++) {
+          const plain = sample(parts(false));
+          const frozen = sample(shared);
+          const n = boundRawSample(plain);
+          expect(boundRawSample(frozen)).toBe(n);
+          expect(JSON.stringify(frozen)).toBe(JSON.stringify(plain));
+          expect(frozen.errors).toEqual(plain.errors);
+          expect(JSON.stringify(shared)).toBe(before); // never written
+        }
+      }), { numRuns: 300 });
   });
 });

@@ -2,6 +2,7 @@
 // size cap), the lossless number rules of both JSON paths, and the reply parsers (disk keys, ns -> µs,
 // throttle limits, memdev, `info network`, fdinfo `iff:`, hugetlbfs mounts; schedstat and stat are procfs's, tested there).
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { QmpFramer, QmpFramingError } from '../../src/engine/node/qmp-framer.js';
 import { parseQmpMessage } from '../../src/engine/node/socket-qmp.js';
@@ -64,6 +65,17 @@ describe('QMP reply parsers', () => {
     expect(diskKey('', '/machine/peripheral-anon/device[0]/virtio-backend', 'n1')).toBe('n1');
     expect(diskKey('', '/machine/peripheral-anon/device[0]/virtio-backend', null)).toBe('/machine/peripheral-anon/device[0]/virtio-backend');
     expect(diskKey('', null, null)).toBeNull();
+    expect(diskKey('', '/machine/peripheral/', 'n2')).toBe('n2'); // an empty id step is no id
+    expect(diskKey('', '/machine/peripheral//x', null)).toBe('/machine/peripheral//x');
+    expect(diskKey('', '/machine/peripheral/scsi0-0-0-0', null)).toBe('scsi0-0-0-0');
+  });
+  it('the qdev id step of a disk key is the one the path pattern ^/machine/peripheral/([^/]+) names', () => {
+    const byPattern = (qdev: string): string | null => /^\/machine\/peripheral\/([^/]+)/.exec(qdev)?.[1] ?? null;
+    const step = fc.string({ unit: fc.constantFrom('a', '/', '-', '0', '\n', 'é'), maxLength: 6 });
+    fc.assert(fc.property(fc.constantFrom('/machine/peripheral/', '/machine/peripheral', '/machine/', ''), step, (head, tail) => {
+      const qdev = head + tail;
+      expect(diskKey('', qdev, 'node')).toBe(byPattern(qdev) ?? 'node');
+    }));
   });
   it('query-blockstats: absent counters stay null, not zero', () => {
     const [d] = parseBlockstats([{ device: 'd0', stats: { rd_operations: 5, rd_total_time_ns: 5000 } }]);

@@ -130,6 +130,44 @@ describe('SocketQmpConnector', () => {
     }
   });
 
+  it('channels sending in the same turn each send their later commands of that turn in one write, with arguments exact', async () => {
+    // one end of turn for every channel: a guest per channel, all asked in one turn by the sampler
+    const echo = afterHandshake((s, req) => s.write(`${JSON.stringify({ return: { n: req.execute, args: (req as { arguments?: unknown }).arguments ?? null }, id: req.id })}\r\n`));
+    const socks = [await hostile(lab, echo), await hostile(lab, echo), await hostile(lab, echo)];
+    const chans = await Promise.all(socks.map((s) => qmp.connect(s, { timeoutMs: 1000 })));
+    const writes = new Map<net.Socket, string[]>();
+    const orig = net.Socket.prototype.write;
+    net.Socket.prototype.write = function (this: net.Socket, ...a: unknown[]): boolean {
+      if (String(a[0]).includes('"execute"')) writes.set(this, [...(writes.get(this) ?? []), String(a[0])]);
+      return (orig as (...x: unknown[]) => boolean).apply(this, a);
+    } as typeof orig;
+    try {
+      const args = { id: 'disk"0', boundaries: [10000, 2 ** 40], nested: { 'a-b': true } };
+      const all = chans.map((ch, i) => Promise.all([
+        ch.execute<{ n: string }>('query-status'),
+        ch.execute<{ n: string; args: unknown }>('block-latency-histogram-set', args),
+        ch.execute<{ n: string }>(`query-${i}`),
+      ]));
+      const got = await Promise.all(all);
+      got.forEach(([a, b, c], i) => {
+        expect([a.n, b.n, c.n]).toEqual(['query-status', 'block-latency-histogram-set', `query-${i}`]);
+        expect(b.args).toEqual(args);
+      });
+      expect([...writes.values()].map((w) => w.length)).toEqual([2, 2, 2]);
+      for (const w of writes.values()) {
+        expect(JSON.parse(w[0]!.trim())).toEqual({ execute: 'query-status', id: expect.any(String) });
+        // the text is what JSON.stringify of the message gives
+        const lines = w[1]!.split('\n').filter((l) => l !== '');
+        expect(lines).toHaveLength(2);
+        const m = JSON.parse(lines[0]!) as { id: string };
+        expect(lines[0]).toBe(JSON.stringify({ execute: 'block-latency-histogram-set', id: m.id, arguments: args }));
+      }
+    } finally {
+      net.Socket.prototype.write = orig;
+      await Promise.all(chans.map((ch) => ch.close()));
+    }
+  });
+
   it('non-ASCII text split inside its characters, on two sockets read in turn, comes back whole on each', async () => {
     // the channels share one read buffer: each read must be decoded before the next socket's lands in it
     const answerOf = (name: string) => afterHandshake((s, req) => {

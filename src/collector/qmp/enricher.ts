@@ -19,7 +19,7 @@ import type { HostFs } from '../../engine/ports/host-fs.js';
 import type { QmpChannel, QmpConnector, QmpEvent } from '../../engine/ports/qmp.js';
 import type { EnrichContext, GuestEnricher, SampleTask } from '../../engine/ports/sources.js';
 import { applyDisks, applyIothreads, applyNics, applyVcpus, buildBackends, resolveNics, type NicLink } from './guest-apply.js';
-import { GuestReader, type FastReading } from './guest-read.js';
+import { GuestReader, type FastReading, type SlowReading } from './guest-read.js';
 import { carryHistograms, qNum, type QmpIothread, type QmpVcpu } from './parse.js';
 import { VirshQmpChannel, type VirshExec } from './virsh-channel.js';
 import { runVirsh } from '../libvirt/virsh.js';
@@ -88,6 +88,8 @@ interface GuestCache {
  */
 interface Dedicated {
   ch: QmpChannel;
+  /** what `held` hands out for it (the same object every tick) */
+  opened: Opened | null;
   off: () => void;
   stateStale: boolean;
   /** a BALLOON_CHANGE size not yet given to the guest's cache */
@@ -95,6 +97,8 @@ interface Dedicated {
   /** query-balloon answered on this connection (sizes since then come from events) */
   balloonKnown: boolean;
 }
+
+type Opened = { ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null };
 
 /** a batch sent by `begin` may wait this many tick budgets for its replies (see begin) */
 const EARLY_TIMEOUT_FACTOR = 4;
@@ -134,14 +138,28 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
   /** A held connection's release: nothing to let go of (a shared one, not a closure per tick). */
   const KEEP = (): Promise<void> => Promise.resolve();
 
-  type Opened = { ch: QmpChannel; release: () => Promise<void>; path: string | null; d: Dedicated | null };
+
+  /**
+   * Sockets' local paths (HostFs.resolve is a pure function of the path): the same string every tick,
+   * so looking up its connection hashes nothing new. A path resolve refuses is not remembered.
+   */
+  const resolvedSockets = new Map<string, string>();
+  const socketPath = (socket: string): string => {
+    let p = resolvedSockets.get(socket);
+    if (p === undefined) {
+      p = deps.fs.resolve(socket);
+      if (resolvedSockets.size >= 65_536) resolvedSockets.clear();
+      resolvedSockets.set(socket, p);
+    }
+    return p;
+  };
 
   /** The dedicated connection already held for this guest's socket, without a turn of the event loop. */
   function held(guest: RawGuest): Opened | null {
     if (!guest.qmp?.dedicated) return null;
-    const path = deps.fs.resolve(guest.qmp.socket);
+    const path = socketPath(guest.qmp.socket);
     const have = dedicated.get(path);
-    return have && !have.ch.closed ? { ch: have.ch, release: KEEP, path, d: have } : null;
+    return have && !have.ch.closed ? (have.opened ??= { ch: have.ch, release: KEEP, path, d: have }) : null;
   }
 
   /** The channel this guest may use, and how to let go of it after the tick. */
@@ -155,13 +173,13 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       return { ch, release: () => ch.close(), path: null, d: null };
     }
     if (!guest.qmp) return '';
-    const path = deps.fs.resolve(guest.qmp.socket);
+    const path = socketPath(guest.qmp.socket);
     if (guest.qmp.dedicated) {
       const have = dedicated.get(path);
-      if (have && !have.ch.closed) return { ch: have.ch, release: KEEP, path, d: have };
+      if (have && !have.ch.closed) return (have.opened ??= { ch: have.ch, release: KEEP, path, d: have });
       if (have) dropDedicated(path);
       const ch = await deps.qmp.connect(path, { timeoutMs: budget, commandTimeoutMs: budget });
-      const d: Dedicated = { ch, off: () => undefined, stateStale: true, balloonEvent: null, balloonKnown: false };
+      const d: Dedicated = { ch, opened: null, off: () => undefined, stateStale: true, balloonEvent: null, balloonKnown: false };
       d.off = ch.onEvent((e: QmpEvent) => {
         if (e.event !== 'BALLOON_CHANGE') { d.stateStale = true; return; }
         const actual = qNum((e.data as Record<string, unknown> | undefined)?.actual);
@@ -199,7 +217,10 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
     const reader = early ? early.reader : new GuestReader(ch, budget);
     try {
       const fastDone = early ? early.fast : sendFast(reader, d, cache, wantSlow);
-      const [done, slow] = wantSlow ? await Promise.all([fastDone, reader.slow()]) : [await fastDone, null];
+      let done: FastDone;
+      let slow: SlowReading | null = null;
+      if (wantSlow) [done, slow] = await Promise.all([fastDone, reader.slow()]);
+      else done = await fastDone;
       if (expired()) return;
       const { fast, at: fastAt } = done; // when the fast batch's replies arrived: the disk counters' time
       if (fast.state !== undefined) cache.state = fast.state;
@@ -335,7 +356,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         report(ctx, guest, `QMP for ${guest.name} did not finish within ${budget} ms`, 'timeout');
         if (guest.qmp) {
           guest.qmp.reachable = false;
-          try { dropDedicated(deps.fs.resolve(guest.qmp.socket)); } catch { /* never opened */ }
+          try { dropDedicated(socketPath(guest.qmp.socket)); } catch { /* never opened */ }
         }
         cache.state = null;
         return;
@@ -374,7 +395,7 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
       for (const id of [...caches.keys()]) if (!ids.has(id)) caches.delete(id);
       const live = new Set<string>();
       for (const g of guests) {
-        try { if (g.qmp?.dedicated) live.add(deps.fs.resolve(g.qmp.socket)); } catch { /* reported by enrichOne */ }
+        try { if (g.qmp?.dedicated) live.add(socketPath(g.qmp.socket)); } catch { /* reported by enrichOne */ }
       }
       for (const p of [...dedicated.keys()]) if (!live.has(p)) dropDedicated(p);
       const deadlines = new Map<number, Deadline>();

@@ -32,24 +32,42 @@ function readThread(fs: HostFs, pid: number, tid: number): { run: number | null;
 
 /**
  * Replace the vCPU list with QMP's map. Returns false when a mapped thread no longer exists
- * (the cached map is stale and must be re-queried).
+ * (the cached map is stale and must be re-queried). Up to VCPUS_SCANNED vCPUs, one the collector
+ * already read (this tick's own object) takes QMP's index in place (a thread two map entries name, never
+ * from QEMU, is copied for its second entry); above that the threads are found through a map and copied.
  */
 export function applyVcpus(fs: HostFs, guest: RawGuest, map: QmpVcpu[]): boolean {
-  const byTid = new Map(guest.vcpus.filter((v) => v.tid !== null).map((v) => [v.tid as number, v]));
+  const old = guest.vcpus;
+  const byTid = old.length > VCPUS_SCANNED ? new Map(old.filter((v) => v.tid !== null).map((v) => [v.tid as number, v])) : null;
+  const out: RawVcpu[] = [];
   let fresh = true;
-  guest.vcpus = map.map((q) => {
-    const known = byTid.get(q.tid);
-    if (known && known.runUsec !== null) return { ...known, index: q.index, source: 'qmp' as const };
+  for (const q of map) {
+    const known = byTid ? byTid.get(q.tid) : lastWithTid(old, q.tid);
+    if (known && known.runUsec !== null) {
+      // in place when this tick's object is not in the list yet (the scan is over at most VCPUS_SCANNED)
+      if (byTid === null && !Object.isFrozen(known) && out.indexOf(known) < 0) { known.index = q.index; known.source = 'qmp'; out.push(known); }
+      else out.push({ ...known, index: q.index, source: 'qmp' });
+      continue;
+    }
     const v: RawVcpu = {
       index: q.index, tid: q.tid, source: 'qmp', runUsec: null, waitUsec: null, timeslices: null,
       lastCpu: null, cpusAllowed: null, cgroupPath: known?.cgroupPath ?? null,
     };
+    out.push(v);
     const t = readThread(fs, guest.pid, q.tid);
-    if (!t) { fresh = false; return v; }
+    if (!t) { fresh = false; continue; }
     v.runUsec = t.run; v.waitUsec = t.wait; v.timeslices = t.slices; v.lastCpu = t.lastCpu; v.cpusAllowed = t.allowed;
-    return v;
-  });
+  }
+  guest.vcpus = out;
   return fresh;
+}
+
+const VCPUS_SCANNED = 32;
+
+/** The last vCPU of the list with this thread id (as a map built from the list would give). */
+function lastWithTid(list: RawVcpu[], tid: number): RawVcpu | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if ((list[i] as RawVcpu).tid === tid) return list[i];
+  return undefined;
 }
 
 export function applyIothreads(fs: HostFs, guest: RawGuest, list: QmpIothread[]): void {

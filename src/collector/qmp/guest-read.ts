@@ -45,6 +45,7 @@ async function attempt<T>(p: Promise<T>): Promise<Outcome<T>> {
 
 const succeeded = <T>(value: T): Outcome<T> => ({ ok: true, value });
 const NONE_QUIET: readonly string[] = [];
+const blockstatsRead = (ret: unknown): FastReading => ({ disks: parseBlockstats(ret) });
 
 export class GuestReader {
   readonly problems: ReadProblems = { broken: null, refused: [] };
@@ -55,24 +56,32 @@ export class GuestReader {
     this.opts = { timeoutMs };
   }
 
+  /** Note a command's failure in `problems` (a refusal unless its class is quiet; else the channel broke). */
+  private note(err: unknown, quiet: readonly string[]): void {
+    if (err instanceof QmpCommandError) { if (!quiet.includes(err.qmpClass)) this.problems.refused.push(err); }
+    else if (!this.problems.broken) {
+      this.problems.broken = err instanceof HostError ? err : new HostError('io', String(err));
+    }
+  }
+
   /** One command; its outcome never rejects (a failure is noted in `problems`). */
   private run<T>(command: string, args?: Record<string, unknown>, quiet: readonly string[] = NONE_QUIET): Promise<Outcome<T>> {
     return this.ch.execute<T>(command, args, this.opts).then(succeeded, (err: unknown): Outcome<T> => {
-      if (err instanceof QmpCommandError) { if (!quiet.includes(err.qmpClass)) this.problems.refused.push(err); }
-      else if (!this.problems.broken) {
-        this.problems.broken = err instanceof HostError ? err : new HostError('io', String(err));
-      }
+      this.note(err, quiet);
       return { ok: false, err };
     });
   }
 
   fast(opts: { status: boolean; cpus: boolean; balloon: boolean }): Promise<FastReading> {
-    // a steady tick on a held connection asks blockstats alone
-    if (!opts.status && !opts.cpus && !opts.balloon) {
-      return this.run('query-blockstats').then((bs): FastReading => (bs.ok ? { disks: parseBlockstats(bs.value) } : {}));
-    }
+    // a steady tick on a held connection asks blockstats alone: its reply parsed in the one reaction
+    if (!opts.status && !opts.cpus && !opts.balloon) return this.ch.execute('query-blockstats', undefined, this.opts).then(blockstatsRead, this.blockstatsFailed);
     return this.fastBatch(opts);
   }
+
+  private readonly blockstatsFailed = (err: unknown): FastReading => {
+    this.note(err, NONE_QUIET);
+    return {};
+  };
 
   private async fastBatch(opts: { status: boolean; cpus: boolean; balloon: boolean }): Promise<FastReading> {
     const [st, bs, cpus, bal] = await Promise.all([

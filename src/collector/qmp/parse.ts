@@ -62,6 +62,8 @@ export function parseIothreads(ret: unknown): QmpIothread[] {
     .map((o) => ({ id: o.id as string, tid: qNum(o['thread-id']) }));
 }
 
+const PERIPHERAL = '/machine/peripheral/';
+
 /**
  * The name a virtual disk is shown under: `device` when QEMU gives one; with -blockdev `device` is ""
  * and the disk is the qdev id (`/machine/peripheral/virtio-disk0/virtio-backend` -> `virtio-disk0`),
@@ -69,8 +71,12 @@ export function parseIothreads(ret: unknown): QmpIothread[] {
  */
 export function diskKey(device: string | null, qdev: string | null, nodeName: string | null): string | null {
   if (device) return device;
-  const m = qdev ? /^\/machine\/peripheral\/([^/]+)/.exec(qdev) : null;
-  if (m?.[1]) return m[1];
+  if (qdev !== null && qdev.startsWith(PERIPHERAL)) {
+    // the path step after /machine/peripheral/ (up to the next '/'), when it is not empty
+    const end = qdev.indexOf('/', PERIPHERAL.length);
+    const id = end < 0 ? qdev.slice(PERIPHERAL.length) : qdev.slice(PERIPHERAL.length, end);
+    if (id !== '') return id;
+  }
   if (nodeName) return nodeName;
   return qdev || null;
 }

@@ -47,6 +47,19 @@ interface Pending {
 
 const MAX_EVENTS = 256;
 
+/**
+ * Channels with a turn open, in the order their first command of the turn left: one nextTick ends the
+ * turn of all of them (not a callback and a tick per channel, with a sample sending to every guest).
+ */
+let openTurns: SocketQmpChannel[] = [];
+function endTurns(): void {
+  const list = openTurns;
+  openTurns = [];
+  for (const ch of list) {
+    try { ch.endTurn(); } catch (e) { ch.fail(new HostError('io', `QMP ${ch.socketPath}: ${(e as Error).message}`, ch.socketPath)); }
+  }
+}
+
 /** where every channel's socket reads land; each read is decoded before its callback returns */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
@@ -73,7 +86,7 @@ export class SocketQmpChannel implements QmpChannel {
    */
   private turnOpen = false;
   private outbox: string[] = [];
-  private batches: Batch[] = [];
+  private readonly batches: Batch[] = [];
 
   constructor(readonly socketPath: string, private readonly opts: Required<QmpConnectOptions>) {
     this.framer = new QmpFramer(opts.maxLineBytes);
@@ -109,7 +122,8 @@ export class SocketQmpChannel implements QmpChannel {
     const id = `vt-${++this.seq}`;
     const timeoutMs = opts?.timeoutMs ?? this.opts.commandTimeoutMs;
     return new Promise<T>((resolve, reject) => {
-      let batch = this.batches.find((b) => b.timeoutMs === timeoutMs);
+      let batch: Batch | undefined;
+      for (const b of this.batches) if (b.timeoutMs === timeoutMs) { batch = b; break; }
       if (!batch) {
         const b: Batch = { timeoutMs, ids: [], left: 0, timer: null };
         b.timer = setTimeout(() => this.expire(b), timeoutMs);
@@ -119,22 +133,24 @@ export class SocketQmpChannel implements QmpChannel {
       batch.ids.push(id);
       batch.left++;
       this.pending.set(id, { command, resolve: resolve as (v: unknown) => void, reject, batch });
-      const msg: Record<string, unknown> = { execute: command, id };
-      if (args !== undefined) msg.arguments = args;
-      const line = `${JSON.stringify(msg)}\n`;
+      // the text JSON.stringify({ execute, id, arguments }) gives, without the object
+      const line = args === undefined
+        ? `{"execute":${JSON.stringify(command)},"id":"${id}"}\n`
+        : `{"execute":${JSON.stringify(command)},"id":"${id}","arguments":${JSON.stringify(args)}}\n`;
       if (this.turnOpen) { this.outbox.push(line); return; }
       // the first command of a turn is written at once: QEMU answers while the caller goes on in the
       // same turn (the sampler reads the host's files after `begin`; a write deferred to the next tick
       // would leave only after all of them); the others of this turn (a Promise.all) follow in one write
       this.turnOpen = true;
-      process.nextTick(() => this.endTurn());
+      if (openTurns.push(this) === 1) process.nextTick(endTurns);
       this.sock.write(line);
     });
   }
 
-  private endTurn(): void {
+  /** The turn ended (see endTurns): the commands held back leave in one write. */
+  endTurn(): void {
     this.turnOpen = false;
-    this.batches = [];
+    this.batches.length = 0;
     if (this.outbox.length === 0) return;
     const text = this.outbox.length === 1 ? this.outbox[0] as string : this.outbox.join('');
     this.outbox = [];

@@ -82,8 +82,18 @@ const CLEAN_MUTABLE = 1;
 const CLEAN_FROZEN = 2;
 type Check = typeof BAD | typeof CLEAN_MUTABLE | typeof CLEAN_FROZEN;
 
-/** Would the fixing walk below find nothing to null in this value? (Same rules; no writes, no allocation.) */
+/** The first element out of its rule (a hole or undefined element is passed over), else undefined. */
+function badElement(list: readonly unknown[], el: Range): unknown {
+  for (let i = 0; i < list.length; i++) {
+    const y = list[i];
+    if (y !== undefined && (typeof y !== 'number' || !ok(y, el))) return y;
+  }
+  return undefined;
+}
+
+/** A number the walk keeps (the check below and the fixing walk share it; no writes, no allocation). */
 function numberOk(k: string, v: number): boolean {
+  // the common case first: a plain counter in range, no rule of its own
   if (v >= 0 && v <= Number.MAX_SAFE_INTEGER && !RULE_MAP.has(k)) return true;
   if (SKIP.has(k)) return true;
   return ok(v, RULE_MAP.get(k) ?? SAFE);
@@ -122,8 +132,7 @@ function check(v: object, inGuest: boolean): Check {
         if (x.length === 0) { if (Object.isFrozen(x)) cleanFrozen.add(x); else all = false; continue; }
         const el = ELEMENT_RULES[k];
         if (el) {
-          // (a hole or undefined element is passed over, as the walk's `find` does)
-          for (let i = 0; i < x.length; i++) { const y: unknown = x[i]; if (y !== undefined && (typeof y !== 'number' || !ok(y, el))) return BAD; }
+          if (badElement(x, el) !== undefined) return BAD;
           if (Object.isFrozen(x)) cleanFrozen.add(x); else all = false;
           continue;
         }
@@ -169,11 +178,10 @@ export function boundRawSample(raw: RawSample): number {
       const v = o[k];
       if (v === null || v === undefined) continue;
       if (typeof v === 'number') {
-        // the common case first: a plain counter in range, no rule of its own
-        if (v >= 0 && v <= Number.MAX_SAFE_INTEGER && !RULE_MAP.has(k)) continue;
-        if (SKIP.has(k)) continue;
+        if (numberOk(k, v)) continue;
         const rule = RULE_MAP.get(k) ?? SAFE;
-        if (!ok(v, rule)) { report(whereOf(k), v, `expected ${rule[2] ? 'an integer ' : ''}${rule[0]}..${rule[1]}`); o[k] = null; }
+        report(whereOf(k), v, `expected ${rule[2] ? 'an integer ' : ''}${rule[0]}..${rule[1]}`);
+        o[k] = null;
       } else if (typeof v === 'string') {
         if (v === 'max') continue;
         if (k === 'state' && rootGuest !== null && !STATES.has(v)) { report(whereOf(k), v, 'not a QEMU or libvirt run state'); o[k] = null; }
@@ -186,7 +194,7 @@ export function boundRawSample(raw: RawSample): number {
         }
         const el = ELEMENT_RULES[k];
         if (el) {
-          const bad = v.find((x) => typeof x !== 'number' || !ok(x, el));
+          const bad = badElement(v, el);
           if (bad !== undefined) { report(whereOf(k), bad, `expected elements ${el[0]}..${el[1]}`); o[k] = null; }
           else if (Object.isFrozen(v)) cleanFrozen.add(v);
           continue;

@@ -13,14 +13,19 @@ import { useLab } from '../helpers/lab.js';
 
 const lab = useLab();
 
+/** The fs over a temp tree (closed after the test) and an empty sampler cache. */
+function open(root: string): { fs: NodeHostFs; cache: MissingCache } {
+  const fs = new NodeHostFs(root);
+  lab.defer(() => fs.close());
+  return { fs, cache: { paths: new Set(), settings: new Map() } };
+}
+
 describe('FileRefs of a guest', () => {
   it('are the same objects every tick and across discovery; a missing file stays null until the next discovery', () => {
     const root = lab.tmpdir();
     mkdirSync(path.join(root, 'cg'));
     writeFileSync(path.join(root, 'cg', 'memory.current'), '4096\n');
-    const fs = new NodeHostFs(root);
-    lab.defer(() => fs.close());
-    const cache: MissingCache = { paths: new Set(), settings: new Map() };
+    const { fs, cache } = open(root);
     const files = newGuestFiles();
     const errors: SourceErrorInfo[] = [];
     const tick = (): ReadCtx => new ReadCtx(fs, errors, cache, null, false).forGuest('g', files);
@@ -59,9 +64,7 @@ describe('FileRefs of a guest', () => {
     const root = lab.tmpdir();
     for (const d of ['cg', 'cg/libvirt', 'cg2']) mkdirSync(path.join(root, d));
     for (const f of ['cg/cpu.weight', 'cg/libvirt/cpu.weight', 'cg2/cpu.weight']) writeFileSync(path.join(root, f), '100\n');
-    const fs = new NodeHostFs(root);
-    lab.defer(() => fs.close());
-    const cache: MissingCache = { paths: new Set(), settings: new Map() };
+    const { fs, cache } = open(root);
     const ctx = new ReadCtx(fs, [], cache, null, true);
     const own = ctx.file('/cg', 'cpu.weight');
     const nested = ctx.file('/cg/libvirt', 'cpu.weight');
@@ -78,9 +81,7 @@ describe('FileRefs of a guest', () => {
     const root = lab.tmpdir();
     mkdirSync(path.join(root, 'shared'));
     writeFileSync(path.join(root, 'shared', 'memory.current'), '1\n');
-    const fs = new NodeHostFs(root);
-    lab.defer(() => fs.close());
-    const cache: MissingCache = { paths: new Set(), settings: new Map() };
+    const { fs, cache } = open(root);
     const files = newGuestFiles();
     const tick = (): ReadCtx => new ReadCtx(fs, [], cache, null, false).forGuest('g', files);
     const first = tick().file('/shared', 'memory.current');
@@ -94,9 +95,7 @@ describe('FileRefs of a guest', () => {
   });
 
   it('are found by name whatever order a tick asks for them in', () => {
-    const fs = new NodeHostFs(lab.tmpdir());
-    lab.defer(() => fs.close());
-    const cache: MissingCache = { paths: new Set(), settings: new Map() };
+    const { fs, cache } = open(lab.tmpdir());
     const files = newGuestFiles();
     const tick = (): ReadCtx => new ReadCtx(fs, [], cache, null, false).forGuest('g', files);
     const first = tick();
@@ -117,9 +116,7 @@ describe('FileRefs of a guest', () => {
   it('drop a settings entry nobody asked for since the last discovery: asked again, the file is read afresh', () => {
     const root = lab.tmpdir();
     writeFileSync(path.join(root, 'cpu.weight'), '100\n');
-    const fs = new NodeHostFs(root);
-    lab.defer(() => fs.close());
-    const cache: MissingCache = { paths: new Set(), settings: new Map() };
+    const { fs, cache } = open(root);
     const files = newGuestFiles();
     const int = (t: string): number => Number(t.trim());
     const ctx = (due: boolean): ReadCtx => new ReadCtx(fs, [], cache, null, due).forGuest('g', files);
@@ -141,9 +138,7 @@ describe('FileRefs of a guest', () => {
   it('share settings entries with reads by path', () => {
     const root = lab.tmpdir();
     writeFileSync(path.join(root, 'cpu.weight'), '100\n');
-    const fs = new NodeHostFs(root);
-    lab.defer(() => fs.close());
-    const cache: MissingCache = { paths: new Set(), settings: new Map() };
+    const { fs, cache } = open(root);
     const files = newGuestFiles();
     let parses = 0;
     const parse = (t: string): { w: number } => { parses++; return { w: Number(t.trim()) }; };

@@ -1,5 +1,6 @@
 // Owns the engine benchmarks seen from the harness: engine CPU share at 1 Hz on the demo host (which
-// runs in its own child process, in real time) and resident memory after an hour of history, each
+// runs in its own child process, in real time), the floor of that engine's plain tick at the same rate,
+// and resident memory after an hour of history, each
 // measured in a fresh engine-worker process.
 
 import { fork } from 'node:child_process';
@@ -34,6 +35,19 @@ export async function measureEngineCpu(o: BenchOptions): Promise<EngineCpu | nul
   try {
     const r = await runWorker(['cpu', demo.root, String(o.engineGuests), String(windowSec), String(o.engineWarmupSec)],
       (windowSec + o.engineWarmupSec + 120) * 1000);
+    return r as EngineCpu;
+  } finally {
+    await demo.stop();
+  }
+}
+
+/** The floor of the engine's plain tick at 1 Hz on the same demo host (engine-worker `floor`). */
+export async function measureEngineFloorCpu(o: BenchOptions): Promise<EngineCpu | null> {
+  if (!(await loadSampler()) || !(await loadDemo())) return null;
+  const demo = await DemoProcess.start({ guests: o.engineGuests, manual: false, qmp: true });
+  try {
+    const r = await runWorker(['floor', demo.root, String(o.engineGuests), String(o.engineWindowSec), String(o.engineWarmupSec)],
+      (o.engineWindowSec + o.engineWarmupSec + 120) * 1000);
     return r as EngineCpu;
   } finally {
     await demo.stop();

@@ -2,6 +2,10 @@
 // the engine's alone, in a fresh process:
 //   cpu ROOT GUESTS WINDOW WARMUP — the real engine (collector + QMP enricher) sampling
 //     the demo host at ROOT at 1 Hz; reports process CPU time / wall time over WINDOW s after WARMUP s.
+//   floor ROOT GUESTS WINDOW WARMUP — the floor of the same engine's plain tick at 1 Hz: one sample's
+//     files (read by the real collector once, then held open) re-read with positional reads, and its QMP
+//     request bytes written on every guest's held socket with the replies counted, never parsed; no
+//     decoding, derive, history, discovery or settings. Reports process CPU time / wall time the same way.
 //   rss GUESTS SECONDS — the engine fed SECONDS synthetic 1-second samples through tick() with a
 //     manual clock (one hour of history in a few seconds); reports resident memory.
 // The result goes back over IPC as one object.
@@ -10,10 +14,13 @@ import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { SystemClock } from '../engine/node/system-clock.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import type { RawSample } from '../engine/model/sample.js';
-import type { GuestEnricher, SampleSource } from '../engine/ports/sources.js';
+import type { GuestEnricher, SampleSource, SampleTask } from '../engine/ports/sources.js';
 import { BenchClock } from './manual-clock.js';
 import { loadHistory } from './history-part.js';
+import { HeldFiles } from './floor.js';
 import { loadDerive, loadQmpEnricher, loadSampler, loadSocketQmp, missing, tryImport } from './parts.js';
+import { openQmpFloor, RecordingQmp } from './qmp-floor.js';
+import { RecordingFs } from './recording-fs.js';
 import { syntheticSample } from './synthetic.js';
 
 type EngineModule = typeof import('../engine/core/engine.js');
@@ -69,6 +76,67 @@ async function cpu(root: string, guests: number, windowSec: number, warmupSec: n
   };
 }
 
+const FLOOR_FIRST = new Set<SampleTask>(['discovery', 'counters', 'qmp', 'numa', 'qmpSlow', 'settings', 'static']);
+const FLOOR_TICK = new Set<SampleTask>(['counters', 'qmp']);
+
+async function floor(root: string, guests: number, windowSec: number, warmupSec: number): Promise<unknown> {
+  const samplerMod = await loadSampler();
+  const qmpMod = await loadQmpEnricher();
+  const sockMod = await loadSocketQmp();
+  if (!samplerMod) return { error: missing.join('; ') };
+  const clock = new SystemClock();
+  const fs = new RecordingFs(new NodeHostFs(root));
+  const qmpRec = qmpMod && sockMod ? new RecordingQmp(new sockMod.SocketQmpConnector()) : null;
+  const enrichers: GuestEnricher[] = [];
+  if (qmpMod && qmpRec) enrichers.push(qmpMod.createQmpEnricher({ fs, qmp: qmpRec, runner: new ExecRunner(), clock }));
+  const sampler = samplerMod.createHostSampler({ fs, clock, enrichers, demo: true });
+  let paths: string[];
+  let found = 0;
+  try {
+    await sampler.sample({ tasks: FLOOR_FIRST });
+    fs.start();
+    if (qmpRec) qmpRec.recording = true;
+    found = (await sampler.sample({ tasks: FLOOR_TICK })).guests.length;
+    if (qmpRec) qmpRec.recording = false;
+    paths = fs.stop().map((p) => fs.resolve(p));
+  } finally {
+    await sampler.close();
+    fs.close();
+  }
+  const files = HeldFiles.open(paths);
+  const qmp = qmpRec && qmpRec.batches.size > 0 ? await openQmpFloor(qmpRec) : null;
+  try {
+    let stop = false;
+    let ticks = 0;
+    // 1 Hz, as the engine ticks: one pass over the files, then one QMP pass on every socket
+    const loop = (async () => {
+      while (!stop) {
+        const t0 = performance.now();
+        files.pass();
+        if (qmp) await qmp.pass();
+        ticks++;
+        await sleep(Math.max(0, 1000 - (performance.now() - t0)));
+      }
+    })();
+    await sleep(warmupSec * 1000);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const ticks0 = ticks;
+    await sleep(windowSec * 1000);
+    const c = process.cpuUsage(c0);
+    const wallUs = (performance.now() - t0) * 1000;
+    stop = true;
+    await loop;
+    return {
+      guests, found, files: files.fds.length, qmpSockets: qmp?.sockets ?? 0, qmpCommands: qmp?.commands ?? 0, windowSec,
+      ticks: ticks - ticks0, cpuPct: ((c.user + c.system) / wallUs) * 100, userPct: (c.user / wallUs) * 100, systemPct: (c.system / wallUs) * 100,
+    };
+  } finally {
+    files.close();
+    qmp?.close();
+  }
+}
+
 async function rss(guests: number, seconds: number): Promise<unknown> {
   const engineMod = await tryImport<EngineModule>('../engine/core/engine.js', 'engine');
   const before = memory();
@@ -114,6 +182,7 @@ const [mode, ...args] = process.argv.slice(2);
 let out: unknown;
 try {
   if (mode === 'cpu') out = await cpu(args[0] ?? '/', Number(args[1]), Number(args[2]), Number(args[3]));
+  else if (mode === 'floor') out = await floor(args[0] ?? '/', Number(args[1]), Number(args[2]), Number(args[3]));
   else if (mode === 'rss') out = await rss(Number(args[0]), Number(args[1]));
   else out = { error: `unknown mode ${mode}` };
 } catch (e) {

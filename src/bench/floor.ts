@@ -18,37 +18,58 @@ export interface FloorResult {
 /** Descriptors the floor may hold at once (RLIMIT_NOFILE is 20000 on the build machines). */
 export const MAX_FLOOR_FDS = 12_000;
 
-export async function measureFloor(realPaths: readonly string[], runs: number, warmup: number): Promise<FloorResult> {
-  const fds: number[] = [];
-  const names: string[] = [];
-  for (const p of realPaths.slice(0, MAX_FLOOR_FDS)) {
-    try {
-      fds.push(fs.openSync(p, fs.constants.O_RDONLY));
-      names.push(p);
-    } catch {
-      // a file that vanished since the sample read it is not part of the floor
+/** Descriptors held open on files, re-read with positional reads into one reused buffer (no decoding). */
+export class HeldFiles {
+  private readonly buf = Buffer.allocUnsafe(64 * 1024);
+
+  private constructor(readonly fds: number[], readonly names: string[]) {}
+
+  /** Open at most MAX_FLOOR_FDS of `realPaths` (a file that vanished since it was read is left out). */
+  static open(realPaths: readonly string[]): HeldFiles {
+    const fds: number[] = [];
+    const names: string[] = [];
+    for (const p of realPaths.slice(0, MAX_FLOOR_FDS)) {
+      try {
+        fds.push(fs.openSync(p, fs.constants.O_RDONLY));
+        names.push(p);
+      } catch {
+        // a file that vanished since the sample read it is not part of the floor
+      }
+    }
+    return new HeldFiles(fds, names);
+  }
+
+  /** One pass: every file read from offset 0 to its end (or the buffer's end). */
+  pass(): void {
+    const buf = this.buf;
+    for (const fd of this.fds) {
+      let off = 0;
+      for (;;) {
+        const n = fs.readSync(fd, buf, off, buf.length - off, off);
+        if (n === 0 || off + n >= buf.length) break;
+        off += n;
+      }
     }
   }
-  const buf = Buffer.allocUnsafe(64 * 1024);
+
+  close(): void {
+    for (const fd of this.fds) fs.closeSync(fd);
+    this.fds.length = 0;
+  }
+}
+
+export async function measureFloor(realPaths: readonly string[], runs: number, warmup: number): Promise<FloorResult> {
+  const held = HeldFiles.open(realPaths);
   try {
-    const pread = await timeRuns(() => {
-      for (const fd of fds) {
-        let off = 0;
-        for (;;) {
-          const n = fs.readSync(fd, buf, off, buf.length - off, off);
-          if (n === 0 || off + n >= buf.length) break;
-          off += n;
-        }
-      }
-    }, { runs, warmup });
+    const pread = await timeRuns(() => held.pass(), { runs, warmup });
     const readFile = await timeRuns(() => {
-      for (const p of names) fs.readFileSync(p);
+      for (const p of held.names) fs.readFileSync(p);
     }, { runs, warmup });
-    if (fds.length === 0) throw new Error('floor: none of the sampled files could be opened');
-    const k = realPaths.length > MAX_FLOOR_FDS ? realPaths.length / fds.length : 1;
-    return { files: Math.round(fds.length * k), measuredFiles: fds.length, pread: scale(pread, 1 / k), readFile: scale(readFile, 1 / k) };
+    if (held.fds.length === 0) throw new Error('floor: none of the sampled files could be opened');
+    const k = realPaths.length > MAX_FLOOR_FDS ? realPaths.length / held.fds.length : 1;
+    return { files: Math.round(held.fds.length * k), measuredFiles: held.fds.length, pread: scale(pread, 1 / k), readFile: scale(readFile, 1 / k) };
   } finally {
-    for (const fd of fds) fs.closeSync(fd);
+    held.close();
   }
 }
 

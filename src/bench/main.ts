@@ -11,7 +11,7 @@ import { emptyResult, renderTable, statJson, type BenchResult, type SizeKey } fr
 import { measureSampleCost, type SampleCost } from './sample-cost.js';
 import { measureDeriveCost } from './derive-cost.js';
 import { measureDiagnoseCost } from './diagnose-cost.js';
-import { measureEngineCpu, measureRss } from './engine-cost.js';
+import { measureEngineCpu, measureEngineFloorCpu, measureRss } from './engine-cost.js';
 import { measureDaemon } from './daemon-cost.js';
 import { measureTuiCpu, measureTuiFrame } from './tui-cost.js';
 import { measureKernelFloor } from './floor.js';
@@ -72,6 +72,11 @@ async function engineCpuPart(): Promise<void> {
   if (ec) {
     r.engineCpuPct100 = round(ec.cpuPct, 3);
     r.detail.engineCpu = ec;
+  }
+  const ef = await step(`engine floor at 1 Hz, ${g} guests, ${opts.engineWindowSec} s`, () => measureEngineFloorCpu(opts));
+  if (ef) {
+    r.engineFloorCpuPct100 = round(ef.cpuPct, 3);
+    r.detail.engineFloor = ef;
   }
   if (g !== 100) r.notes.push(`engine CPU measured with ${g} guests over ${opts.engineWindowSec} s (quick)`);
 }

@@ -73,17 +73,35 @@ class HeldSocket {
   close(): void { this.s.destroy(); }
 }
 
-/** µs per whole pass over every recorded socket (all in parallel, on connections held across passes). */
-export async function measureQmpFloor(rec: RecordingQmp, runs: number, warmup: number): Promise<{ sockets: number; commands: number; pass: Stat }> {
+/** Every recorded socket held open, and one pass: each guest's batch written, its replies counted. */
+export interface QmpFloorPass {
+  sockets: number;
+  commands: number;
+  pass(): Promise<void>;
+  close(): void;
+}
+
+export async function openQmpFloor(rec: RecordingQmp): Promise<QmpFloorPass> {
   const jobs = [...rec.batches].map(([path, cmds]) => {
     const lines = cmds.map((c, i) => `${JSON.stringify({ ...c, id: i + 1 })}\n`);
     return { path, bytes: lines.join(''), replies: cmds.length };
   });
   const held = await Promise.all(jobs.map((j) => HeldSocket.open(j.path)));
+  return {
+    sockets: jobs.length,
+    commands: jobs.reduce((a, j) => a + j.replies, 0),
+    pass: async () => { await Promise.all(jobs.map((j, i) => (held[i] as HeldSocket).exchange(j.bytes, j.replies))); },
+    close: () => { for (const h of held) h.close(); },
+  };
+}
+
+/** µs per whole pass over every recorded socket (all in parallel, on connections held across passes). */
+export async function measureQmpFloor(rec: RecordingQmp, runs: number, warmup: number): Promise<{ sockets: number; commands: number; pass: Stat }> {
+  const q = await openQmpFloor(rec);
   try {
-    const pass = await timeRuns(() => Promise.all(jobs.map((j, i) => (held[i] as HeldSocket).exchange(j.bytes, j.replies))), { runs, warmup });
-    return { sockets: jobs.length, commands: jobs.reduce((a, j) => a + j.replies, 0), pass };
+    const pass = await timeRuns(() => q.pass(), { runs, warmup });
+    return { sockets: q.sockets, commands: q.commands, pass };
   } finally {
-    for (const h of held) h.close();
+    q.close();
   }
 }

@@ -13,7 +13,7 @@ const BENCH = path.join(DIST, 'bench/main.js');
 
 const KEYS = [
   'floorPreadUsPerGuest', 'floorReadFileUsPerGuest', 'sampleToFloorRatio', 'deriveUsPerGuest',
-  'engineCpuPct100', 'rssMb100', 'daemonCpuPct50Clients', 'tuiFrameMs200', 'tuiCpuPct50',
+  'engineCpuPct100', 'engineFloorCpuPct100', 'rssMb100', 'daemonCpuPct50Clients', 'tuiFrameMs200', 'tuiCpuPct50',
   'recorderBytesPerGuestSample', 'recorderMsPerSample100',
 ] as const;
 
@@ -63,6 +63,10 @@ describe('npm run bench -- --quick --json (real processes)', () => {
       expect(out.floorPreadUsPerGuest).toEqual(expect.any(Number));
       expect(out.sampleToFloorRatio).toEqual(expect.any(Number));
       expect(out.engineCpuPct100).toEqual(expect.any(Number));
+      expect(out.engineFloorCpuPct100, JSON.stringify(out.notes)).toEqual(expect.any(Number));
+      const floor = (out.detail as Record<string, Record<string, unknown>>).engineFloor;
+      expect(floor?.found).toBe(10); // the quick run's demo guests, all read by the collector before its files were held
+      expect(floor?.qmpSockets).toBe(10);
     }
     if (landed('demo/host.js') && landed('engine/record/recorder.js')) {
       expect(out.recorderBytesPerGuestSample, JSON.stringify(out.notes)).toEqual(expect.any(Number));

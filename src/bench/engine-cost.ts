@@ -1,5 +1,6 @@
 // Owns the engine benchmarks seen from the harness: engine CPU share at 1 Hz on the demo host (which
-// runs in its own child process, in real time), the floor of that engine's plain tick at the same rate,
+// runs in its own child process, in real time; once after a few seconds and once after minutes, when the
+// JIT has settled), the floor of that engine's plain tick at the same rate,
 // and resident memory after an hour of history, each
 // measured in a fresh engine-worker process.
 
@@ -28,13 +29,14 @@ function runWorker(args: string[], timeoutMs: number): Promise<Record<string, un
   });
 }
 
-export async function measureEngineCpu(o: BenchOptions): Promise<EngineCpu | null> {
+/** The engine's CPU share over o.engineWindowSec after `warmupSec` (default: o.engineWarmupSec). */
+export async function measureEngineCpu(o: BenchOptions, warmupSec = o.engineWarmupSec): Promise<EngineCpu | null> {
   const windowSec = o.engineWindowSec;
   if (!(await loadSampler()) || !(await tryImport('../engine/core/engine.js', 'engine')) || !(await loadDemo())) return null;
   const demo = await DemoProcess.start({ guests: o.engineGuests, manual: false, qmp: true });
   try {
-    const r = await runWorker(['cpu', demo.root, String(o.engineGuests), String(windowSec), String(o.engineWarmupSec)],
-      (windowSec + o.engineWarmupSec + 120) * 1000);
+    const r = await runWorker(['cpu', demo.root, String(o.engineGuests), String(windowSec), String(warmupSec)],
+      (windowSec + warmupSec + 120) * 1000);
     return r as EngineCpu;
   } finally {
     await demo.stop();

@@ -73,6 +73,13 @@ async function engineCpuPart(): Promise<void> {
     r.engineCpuPct100 = round(ec.cpuPct, 3);
     r.detail.engineCpu = ec;
   }
+  const sw = opts.engineSteadyWarmupSec;
+  const es = sw === null ? null : await step(`engine CPU after ${sw} s, ${g} guests, ${opts.engineWindowSec} s`, () => measureEngineCpu(opts, sw));
+  if (es) {
+    r.engineCpuPct100Steady = round(es.cpuPct, 3);
+    r.detail.engineCpuSteady = { ...es, warmupSec: sw };
+  }
+  if (sw === null) r.notes.push('quick: the engine is not measured again after minutes (engineCpuPct100Steady)');
   const ef = await step(`engine floor at 1 Hz, ${g} guests, ${opts.engineWindowSec} s`, () => measureEngineFloorCpu(opts));
   if (ef) {
     r.engineFloorCpuPct100 = round(ef.cpuPct, 3);

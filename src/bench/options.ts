@@ -16,6 +16,8 @@ export interface BenchOptions {
   engineGuests: number;
   engineWindowSec: number;
   engineWarmupSec: number;
+  /** the same engine measured again after this long (its JIT compiles done: what a daemon costs for days); null: not measured */
+  engineSteadyWarmupSec: number | null;
   rssGuests: number;
   /** derived 1-second snapshots fed into the history for the memory figure */
   rssSeconds: number;
@@ -84,7 +86,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (quick) {
     return {
       quick, json, sizes: [10], sampleRuns: { 10: 5 }, sampleWarmup: 2, deriveGuests: 1000, deriveRuns: 5,
-      engineGuests: 10, engineWindowSec: 3, engineWarmupSec: 1, rssGuests: 100, rssSeconds: 60,
+      engineGuests: 10, engineWindowSec: 3, engineWarmupSec: 1, engineSteadyWarmupSec: null, rssGuests: 100, rssSeconds: 60,
       daemonGuests: 10, daemonClients: 50, daemonWindowSec: 3, daemonWarmupSec: 1,
       libvirtOnly, statusOnly, costOnly, libvirtGuests: libvirtSizes(true), libvirtWindowSec: 5, libvirtWarmupSec: 3,
       tuiFrameGuests: 200, tuiFrameRuns: 50, tuiGuests: 10, tuiWindowSec: 3, tuiWarmupSec: 3,
@@ -95,7 +97,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   return {
     quick, json, sizes: [10, 100, 1000], sampleRuns: { 10: 60, 100: 30, 1000: 15 }, sampleWarmup: 3,
     deriveGuests: 1000, deriveRuns: 30,
-    engineGuests: 100, engineWindowSec: 60, engineWarmupSec: 5, rssGuests: 100, rssSeconds: 3600,
+    engineGuests: 100, engineWindowSec: 60, engineWarmupSec: 5, engineSteadyWarmupSec: 210, rssGuests: 100, rssSeconds: 3600,
     daemonGuests: 100, daemonClients: 50, daemonWindowSec: 20, daemonWarmupSec: 5,
     libvirtOnly, statusOnly, costOnly, libvirtGuests: libvirtSizes(false), libvirtWindowSec: 60, libvirtWarmupSec: 10,
     tuiFrameGuests: 200, tuiFrameRuns: 300, tuiGuests: 50, tuiWindowSec: 30, tuiWarmupSec: 5,

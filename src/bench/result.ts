@@ -33,6 +33,8 @@ export interface BenchResult {
   engineCpuPct100: number | null;
   /** the floor of the same engine's plain tick at 1 Hz: its files re-read (pread) and its QMP bytes exchanged, nothing decoded */
   engineFloorCpuPct100: number | null;
+  /** engineCpuPct100's engine measured again after minutes (options: engineSteadyWarmupSec), its compiles done */
+  engineCpuPct100Steady: number | null;
   rssMb100: number | null;
   daemonCpuPct50Clients: number | null;
   daemonCpuPctIdle: number | null;
@@ -69,7 +71,7 @@ export function emptyResult(machine: MachineInfo, quick: boolean, command: strin
     floorPreadUsPerGuest: null, floorReadFileUsPerGuest: null, floorQmpUsPerGuest: null, floorGuests: null,
     sampleToFloorRatio: null, sampleToReadFileRatio: null,
     deriveUsPerGuest: null, historyAppendUsPerGuest: null, serializeUsPerGuest: null,
-    engineCpuPct100: null, engineFloorCpuPct100: null, rssMb100: null,
+    engineCpuPct100: null, engineFloorCpuPct100: null, engineCpuPct100Steady: null, rssMb100: null,
     daemonCpuPct50Clients: null, daemonCpuPctIdle: null,
     daemonCpuPct50ClientsOwnRoot: null, daemonCpuPctIdleOwnRoot: null,
     tuiFrameMs200: null, rendererFrameMs200: null, tuiCpuPct50: null, recorderBytesPerGuestSample: null, recorderMsPerSample100: null,
@@ -143,6 +145,7 @@ export function rows(r: BenchResult): Row[] {
   out.push({ figure: 'snapshot JSON.stringify, 1000 guests', value: r.serializeUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
     p95: p95Of(d, ['derive', 'serializeUsPerGuest', 'p95']) });
   out.push({ figure: 'engine CPU, 1 Hz, 100 guests', value: r.engineCpuPct100, unit: '% of a core', goal: '≤ 1', ok: le(r.engineCpuPct100, 1) });
+  out.push({ figure: 'the same engine after minutes (JIT settled)', value: r.engineCpuPct100Steady, unit: '% of a core', goal: '', ok: null });
   out.push({ figure: 'floor of that tick at 1 Hz (pread + QMP bytes, nothing decoded)', value: r.engineFloorCpuPct100, unit: '% of a core', goal: '', ok: null });
   out.push({ figure: 'RSS, 100 guests, 1 h history', value: r.rssMb100, unit: 'MB', goal: '≤ 150', ok: le(r.rssMb100, 150) });
   out.push({ figure: 'daemon --demo, 50 ws clients, 100 guests', value: r.daemonCpuPct50Clients, unit: '% of a core', goal: '≤ 5', ok: le(r.daemonCpuPct50Clients, 5) });

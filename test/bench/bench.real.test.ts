@@ -13,7 +13,7 @@ const BENCH = path.join(DIST, 'bench/main.js');
 
 const KEYS = [
   'floorPreadUsPerGuest', 'floorReadFileUsPerGuest', 'sampleToFloorRatio', 'deriveUsPerGuest',
-  'engineCpuPct100', 'engineFloorCpuPct100', 'rssMb100', 'daemonCpuPct50Clients', 'tuiFrameMs200', 'tuiCpuPct50',
+  'engineCpuPct100', 'engineFloorCpuPct100', 'engineCpuPct100Steady', 'rssMb100', 'daemonCpuPct50Clients', 'tuiFrameMs200', 'tuiCpuPct50',
   'recorderBytesPerGuestSample', 'recorderMsPerSample100',
 ] as const;
 
@@ -67,6 +67,9 @@ describe('npm run bench -- --quick --json (real processes)', () => {
       const floor = (out.detail as Record<string, Record<string, unknown>>).engineFloor;
       expect(floor?.found).toBe(10); // the quick run's demo guests, all read by the collector before its files were held
       expect(floor?.qmpSockets).toBe(10);
+      // minutes of warm-up are the full run's only: quick says so instead of a figure
+      expect(out.engineCpuPct100Steady).toBeNull();
+      expect(out.notes).toContain('quick: the engine is not measured again after minutes (engineCpuPct100Steady)');
     }
     if (landed('demo/host.js') && landed('engine/record/recorder.js')) {
       expect(out.recorderBytesPerGuestSample, JSON.stringify(out.notes)).toEqual(expect.any(Number));

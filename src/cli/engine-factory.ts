@@ -13,6 +13,7 @@ import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
 import { createTuner, type RecoveringTuner } from '../tuning/tuner.js';
 import { VirtuneError } from '../engine/model/errors.js';
+import { parseOpenFileLimits } from '../engine/model/open-files.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { SharingQmpConnector } from '../engine/node/sharing-qmp.js';
@@ -260,9 +261,9 @@ export function feedOf(local: LocalEngine): SnapshotFeed {
  */
 async function raiseOpenFileLimit(runner: CommandRunner): Promise<void> {
   try {
-    const m = /^Max open files\s+(\d+)\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    if (!m || m[1] === m[2] || !runner.has('prlimit')) return;
-    const hard = m[2] === 'unlimited' ? '1048576' : (m[2] as string);
+    const lim = parseOpenFileLimits(readFileSync('/proc/self/limits', 'utf8'));
+    if (!lim || lim.soft === null || lim.soft === lim.hard || !runner.has('prlimit')) return;
+    const hard = lim.hard === null ? '1048576' : String(lim.hard);
     await runner.run(['prlimit', '--pid', String(process.pid), `--nofile=${hard}:${hard}`], { timeoutMs: 2000 });
   } catch {
     /* keep the limit we have */

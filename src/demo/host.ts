@@ -13,6 +13,7 @@ import { guestPaths, type GuestPaths } from './paths.js';
 import { DemoQmpServer } from './qmp-server.js';
 import { writeGuestDynamic } from './render-guest.js';
 import { writeHostDynamic } from './render-host.js';
+import { parseOpenFileLimits } from '../engine/model/open-files.js';
 import { parseShaping, SHAPING_FILE } from './net-shaping.js';
 import { applyScenarios } from './scenarios.js';
 import { ksmTarget, recomputeEffective, step } from './sim.js';
@@ -20,7 +21,7 @@ import { makeGuestSpecs, makeHostSpec, QMP_DIR } from './spec.js';
 import { newGuestState, newHostState, type GuestState, type HostState } from './state.js';
 import { writeGuestStatic } from './tree-guest.js';
 import { HOST_PIDS, writeHostStatic, writeLastPid } from './tree-host.js';
-import { TreeWriter } from './writer.js';
+import { keptFdBudget, TreeWriter } from './writer.js';
 
 export interface DemoHostOptions {
   guests: number;
@@ -61,6 +62,15 @@ const MAX_GUESTS = 5000;
 const SUN_PATH_MAX = 107;
 
 /** Where demo trees go: $TMPDIR when the user set one, else /dev/shm (fast), else the OS temp dir. */
+/** This process's soft open-file limit (null: unknown or unlimited). */
+function openFileSoftLimit(): number | null {
+  try {
+    return parseOpenFileLimits(fs.readFileSync('/proc/self/limits', 'utf8'))?.soft ?? null;
+  } catch {
+    return null;
+  }
+}
+
 function defaultParent(): string {
   if (process.env.TMPDIR) return os.tmpdir();
   try {
@@ -111,7 +121,7 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
     host.ksm.sharing = target * 0.8; host.ksm.shared = host.ksm.sharing / 5;
     for (const g of guests) g.ksmPages = target > 0 ? (host.ksm.sharing + host.ksm.shared) * (ksmTarget(g) / target) : 0;
 
-    const w = new TreeWriter(root);
+    const w = new TreeWriter(root, keptFdBudget(n, qmp, openFileSoftLimit()));
     writer = w;
     const paths: GuestPaths[] = specs.map(guestPaths);
     w.creating = true;

@@ -6,8 +6,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** descriptors kept for files rewritten every step (the rest are opened per write) */
-const MAX_FDS = 8192;
+/** descriptors kept for files rewritten every step at most (the rest are opened per write) */
+export const MAX_FDS = 8192;
+
+/**
+ * Descriptors the writer may keep under an open-file limit: what is left after a QMP listening socket
+ * and one connection per guest (when the guests have QMP) and 128 for everything else, at most MAX_FDS.
+ * Past it a file is opened per write (slower, never EMFILE).
+ */
+export function keptFdBudget(guests: number, qmp: boolean, limit: number | null): number {
+  if (limit === null) return MAX_FDS;
+  return Math.max(0, Math.min(MAX_FDS, limit - (qmp ? 2 * guests : 0) - 128));
+}
 
 export class TreeWriter {
   private readonly last = new Map<string, string>();
@@ -17,7 +27,7 @@ export class TreeWriter {
   /** while the tree is first laid out every put() creates (no failed open per file) */
   creating = false;
 
-  constructor(readonly root: string) {}
+  constructor(readonly root: string, private readonly maxFds = MAX_FDS) {}
 
   abs(p: string): string {
     return this.root + p;
@@ -37,7 +47,7 @@ export class TreeWriter {
     this.writes++;
   }
 
-  /** Rewrite a file in place when its content changed (through a kept descriptor, up to MAX_FDS). */
+  /** Rewrite a file in place when its content changed (through a kept descriptor, up to maxFds). */
   put(p: string, content: string): void {
     const prev = this.last.get(p);
     if (prev === content) return;
@@ -51,7 +61,7 @@ export class TreeWriter {
         this.create(p, content);
         return;
       }
-      keep = this.fds.size < MAX_FDS;
+      keep = this.fds.size < this.maxFds;
       if (keep) this.fds.set(p, fd);
     }
     try {

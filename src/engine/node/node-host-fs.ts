@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HostError, type HostErrorKind } from '../model/errors.js';
+import { parseOpenFileLimits } from '../model/open-files.js';
 import type { CachedFileRef, HostFs, HostStat } from '../ports/host-fs.js';
 
 const ERRNO_KIND: Record<string, HostErrorKind> = {
@@ -559,8 +560,8 @@ function isKernelFs(dev: number, real: string): boolean {
  */
 function defaultMaxCached(): number {
   try {
-    const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
-    if (m && m[1] !== 'unlimited') return Math.max(64, Math.floor(Number(m[1]) * 0.6));
+    const soft = parseOpenFileLimits(fs.readFileSync('/proc/self/limits', 'utf8'))?.soft;
+    if (typeof soft === 'number') return Math.max(64, Math.floor(soft * 0.6));
   } catch {
     /* not Linux procfs: use the conservative default */
   }

@@ -39,5 +39,14 @@ const quietOnEpipe = (e: NodeJS.ErrnoException): void => {
 process.stdout.on('error', quietOnEpipe);
 process.stderr.on('error', quietOnEpipe);
 
+/** Resolves once everything written to the stream so far has been handed to the OS. */
+const flushed = (s: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => {
+  if (s.writableLength === 0) resolve();
+  else s.write('', () => resolve());
+});
+
 const code = await main(process.argv.slice(2));
+// a pipe whose reader is slower than us still holds part of a big snapshot in our buffer: exiting now
+// would cut the JSON short (write callbacks run in order, so the empty write's means all was sent)
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit(code);

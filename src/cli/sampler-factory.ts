@@ -2,11 +2,14 @@
 // engine's thread or in the sampler worker): host fs under the root, QMP connector, the one libvirt
 // session (a persistent virsh) shared by the QMP and libvirt enrichers, the direct connection to
 // libvirtd's RPC socket for the libvirt enricher's per-tick stats (root on this host's system daemon
-// only: the socket a non-root virsh would not use by default), tc, and the static inventory
+// only: the socket a non-root virsh would not use by default; libvirt.conf's uri_default counts as
+// virsh counts it), tc, and the static inventory
 // for the real host only. The demo and --root trees never reach this host's virsh, tc or inventory.
 
+import { readFileSync } from 'node:fs';
 import { createHostSampler } from '../collector/host-sampler.js';
 import { createSiInventory } from '../collector/inventory-si.js';
+import { clientConfigPath, effectiveLibvirtUri, isLocalSystemUri } from '../collector/libvirt/client-config.js';
 import { createLibvirtEnricher } from '../collector/libvirt/enricher.js';
 import { LibvirtRpcClient } from '../collector/libvirt/rpc-client.js';
 import { createQmpEnricher } from '../collector/qmp/enricher.js';
@@ -39,6 +42,17 @@ export interface BuiltSampler {
   close(): Promise<void>;
 }
 
+/** This user's libvirt client configuration (libvirt.conf) as text; null when there is none. */
+function readClientConfig(isRoot: boolean): string | null {
+  const p = clientConfigPath(isRoot, process.env);
+  if (p === null) return null;
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
 /** `qmp`: a connector shared with the tuner in the same thread (one QMP connection per socket). */
 export function buildSampler(cfg: SamplerConfig, shared: { qmp?: QmpConnector } = {}): BuiltSampler {
   const runner = new ExecRunner();
@@ -52,10 +66,12 @@ export function buildSampler(cfg: SamplerConfig, shared: { qmp?: QmpConnector } 
   const session = useVirsh && runner.has('virsh') ? new VirshSession({ starter: new NodeProcessStarter(), uri: cfg.libvirtUri }) : null;
   const virshExec = session?.exec;
   const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec, latencyHistograms: cfg.latencyHistograms })];
-  // the URI virsh would use: --libvirt-uri, else LIBVIRT_DEFAULT_URI, else root's default (the system daemon)
-  const effectiveUri = cfg.libvirtUri ?? (process.env.LIBVIRT_DEFAULT_URI || null);
-  const systemUri = effectiveUri === null ? process.getuid?.() === 0 : /^qemu(\+unix)?:\/\/\/system$/.test(effectiveUri);
-  const rpc = session && fs.root === '/' && systemUri ? new LibvirtRpcClient({ connector: new UnixByteStreamConnector(), uri: 'qemu:///system' }) : undefined;
+  // the URI virsh uses: --libvirt-uri, else LIBVIRT_DEFAULT_URI, else libvirt.conf's uri_default, else
+  // root's default (the system daemon); the RPC socket is read only when that is this host's system daemon
+  const isRoot = process.getuid?.() === 0;
+  const systemUri = session !== null && fs.root === '/'
+    && isLocalSystemUri(effectiveLibvirtUri(cfg.libvirtUri, process.env.LIBVIRT_DEFAULT_URI, () => readClientConfig(isRoot)), isRoot);
+  const rpc = systemUri ? new LibvirtRpcClient({ connector: new UnixByteStreamConnector(), uri: 'qemu:///system' }) : undefined;
   if (session) enrichers.push(createLibvirtEnricher({ fs, runner, clock, uri: cfg.libvirtUri, exec: virshExec, rpc }));
   // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
   if (!cfg.demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));

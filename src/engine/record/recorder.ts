@@ -52,6 +52,11 @@ export class Recorder {
   private readonly seen = new Set<string>();
   /** the minute (wall ms) of the last sample kept for a downsampled stretch */
   private keptMinute = -Infinity;
+  /**
+   * the last raw sample already aggregated per minute: the next stretch's first sample is rated against it
+   * (stretches are consecutive), so a stretch of one sample (a block per second) still has its rates
+   */
+  private aggregatedLast: RawSample | null = null;
   private seeded = false;
   /** the block being written (compression runs off the event loop), and the first write failure */
   private writing: Promise<void> = Promise.resolve();
@@ -157,7 +162,10 @@ export class Recorder {
       info: { firstWallMs: kept.firstWallMs, lastWallMs: kept.lastWallMs, samples: kept.count, guestSamples: kept.guestSamples },
       block: kept.take(),
     };
-    this.store.downsample(old.map((b) => b.id), minuteAggregates(samples), minuteBlock);
+    const rows = minuteAggregates(samples, this.aggregatedLast);
+    const flat = samples.flat();
+    this.store.downsample(old.map((b) => b.id), rows, minuteBlock);
+    this.aggregatedLast = flat[flat.length - 1] ?? this.aggregatedLast;
   }
 }
 
@@ -167,10 +175,13 @@ function eventTime(iso: string, nowWallMs: number, own: boolean): number {
   return own && Number.isFinite(t) ? t : nowWallMs;
 }
 
-/** Derive the samples of consecutive blocks and aggregate every series per minute. */
-export function minuteAggregates(blocks: RawSample[][]): MinuteRow[] {
+/**
+ * Derive the samples of consecutive blocks and aggregate every series per minute. `before`: the sample
+ * just before the first block's first (null: none, that sample has no rates and is left out).
+ */
+export function minuteAggregates(blocks: RawSample[][], before: RawSample | null = null): MinuteRow[] {
   const acc = new Map<string, MinuteRow>();
-  let prev: RawSample | null = null; // blocks are consecutive: a block's first sample derives from the last one's
+  let prev: RawSample | null = before; // blocks are consecutive: a block's first sample derives from the last one's
   for (const samples of blocks) {
     for (const raw of samples) {
       const snap = derive(prev, raw);

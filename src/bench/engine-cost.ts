@@ -29,31 +29,28 @@ function runWorker(args: string[], timeoutMs: number): Promise<Record<string, un
   });
 }
 
-/** The engine's CPU share over o.engineWindowSec after `warmupSec` (default: o.engineWarmupSec). */
-export async function measureEngineCpu(o: BenchOptions, warmupSec = o.engineWarmupSec): Promise<EngineCpu | null> {
-  const windowSec = o.engineWindowSec;
-  if (!(await loadSampler()) || !(await tryImport('../engine/core/engine.js', 'engine')) || !(await loadDemo())) return null;
+/** A fresh engine-worker in `mode` (cpu | floor) on a real-time demo host of o.engineGuests guests. */
+async function onDemo(mode: 'cpu' | 'floor', o: BenchOptions, warmupSec: number): Promise<EngineCpu> {
   const demo = await DemoProcess.start({ guests: o.engineGuests, manual: false, qmp: true });
   try {
-    const r = await runWorker(['cpu', demo.root, String(o.engineGuests), String(windowSec), String(warmupSec)],
-      (windowSec + warmupSec + 120) * 1000);
+    const r = await runWorker([mode, demo.root, String(o.engineGuests), String(o.engineWindowSec), String(warmupSec)],
+      (o.engineWindowSec + warmupSec + 120) * 1000);
     return r as EngineCpu;
   } finally {
     await demo.stop();
   }
 }
 
+/** The engine's CPU share over o.engineWindowSec after `warmupSec` (default: o.engineWarmupSec). */
+export async function measureEngineCpu(o: BenchOptions, warmupSec = o.engineWarmupSec): Promise<EngineCpu | null> {
+  if (!(await loadSampler()) || !(await tryImport('../engine/core/engine.js', 'engine')) || !(await loadDemo())) return null;
+  return onDemo('cpu', o, warmupSec);
+}
+
 /** The floor of the engine's plain tick at 1 Hz on the same demo host (engine-worker `floor`). */
 export async function measureEngineFloorCpu(o: BenchOptions): Promise<EngineCpu | null> {
   if (!(await loadSampler()) || !(await loadDemo())) return null;
-  const demo = await DemoProcess.start({ guests: o.engineGuests, manual: false, qmp: true });
-  try {
-    const r = await runWorker(['floor', demo.root, String(o.engineGuests), String(o.engineWindowSec), String(o.engineWarmupSec)],
-      (o.engineWindowSec + o.engineWarmupSec + 120) * 1000);
-    return r as EngineCpu;
-  } finally {
-    await demo.stop();
-  }
+  return onDemo('floor', o, o.engineWarmupSec);
 }
 
 export async function measureRss(o: BenchOptions): Promise<EngineRss | null> {

@@ -14,7 +14,7 @@ import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { SystemClock } from '../engine/node/system-clock.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import type { RawSample } from '../engine/model/sample.js';
-import type { GuestEnricher, SampleSource, SampleTask } from '../engine/ports/sources.js';
+import type { GuestEnricher, SampleSource } from '../engine/ports/sources.js';
 import { BenchClock } from './manual-clock.js';
 import { loadHistory } from './history-part.js';
 import { HeldFiles } from './floor.js';
@@ -22,6 +22,7 @@ import { loadDerive, loadQmpEnricher, loadSampler, loadSocketQmp, missing, tryIm
 import { openQmpFloor, RecordingQmp } from './qmp-floor.js';
 import { RecordingFs } from './recording-fs.js';
 import { syntheticSample } from './synthetic.js';
+import { EVERY_TASK, PLAIN_TICK } from './task-sets.js';
 
 type EngineModule = typeof import('../engine/core/engine.js');
 
@@ -31,6 +32,16 @@ const memory = (): Record<string, number> => {
   return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), arrayBuffersMb: mb(m.arrayBuffers), externalMb: mb(m.external) };
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** This process's CPU time over the next `windowSec` seconds, in % of one core. */
+async function cpuShareOver(windowSec: number): Promise<{ cpuPct: number; userPct: number; systemPct: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(windowSec * 1000);
+  const c = process.cpuUsage(c0);
+  const wallUs = (performance.now() - t0) * 1000;
+  return { cpuPct: ((c.user + c.system) / wallUs) * 100, userPct: (c.user / wallUs) * 100, systemPct: (c.system / wallUs) * 100 };
+}
 
 async function cpu(root: string, guests: number, windowSec: number, warmupSec: number): Promise<unknown> {
   const engineMod = await tryImport<EngineModule>('../engine/core/engine.js', 'engine');
@@ -54,30 +65,22 @@ async function cpu(root: string, guests: number, windowSec: number, warmupSec: n
   await engine.start();
   await engine.subscribe((s) => { ticks++; found = s.guests.length; });
   await sleep(warmupSec * 1000);
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
   const ticks0 = ticks;
   const costTimer = setInterval(() => {
     void engine.status().then((st) => { if (st.lastSampleCostUsec !== null) sampleCosts.push(st.lastSampleCostUsec); });
   }, 1000);
-  await sleep(windowSec * 1000);
-  const c = process.cpuUsage(c0);
-  const wallUs = (performance.now() - t0) * 1000;
+  const share = await cpuShareOver(windowSec);
   clearInterval(costTimer);
   const mem = memory();
   await engine.stop();
   fs.close();
   sampleCosts.sort((a, b) => a - b);
   return {
-    guests, found, qmpIncluded: enrichers.length > 0, windowSec, ticks: ticks - ticks0,
-    cpuPct: ((c.user + c.system) / wallUs) * 100, userPct: (c.user / wallUs) * 100, systemPct: (c.system / wallUs) * 100,
+    guests, found, qmpIncluded: enrichers.length > 0, windowSec, ticks: ticks - ticks0, ...share,
     sampleCostMsMedian: sampleCosts.length ? (sampleCosts[sampleCosts.length >> 1] as number) / 1000 : null,
     memoryAfterWindow: mem,
   };
 }
-
-const FLOOR_FIRST = new Set<SampleTask>(['discovery', 'counters', 'qmp', 'numa', 'qmpSlow', 'settings', 'static']);
-const FLOOR_TICK = new Set<SampleTask>(['counters', 'qmp']);
 
 async function floor(root: string, guests: number, windowSec: number, warmupSec: number): Promise<unknown> {
   const samplerMod = await loadSampler();
@@ -93,10 +96,10 @@ async function floor(root: string, guests: number, windowSec: number, warmupSec:
   let paths: string[];
   let found = 0;
   try {
-    await sampler.sample({ tasks: FLOOR_FIRST });
+    await sampler.sample({ tasks: EVERY_TASK });
     fs.start();
     if (qmpRec) qmpRec.recording = true;
-    found = (await sampler.sample({ tasks: FLOOR_TICK })).guests.length;
+    found = (await sampler.sample({ tasks: PLAIN_TICK })).guests.length;
     if (qmpRec) qmpRec.recording = false;
     paths = fs.stop().map((p) => fs.resolve(p));
   } finally {
@@ -119,17 +122,13 @@ async function floor(root: string, guests: number, windowSec: number, warmupSec:
       }
     })();
     await sleep(warmupSec * 1000);
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
     const ticks0 = ticks;
-    await sleep(windowSec * 1000);
-    const c = process.cpuUsage(c0);
-    const wallUs = (performance.now() - t0) * 1000;
+    const share = await cpuShareOver(windowSec);
     stop = true;
     await loop;
     return {
       guests, found, files: files.fds.length, qmpSockets: qmp?.sockets ?? 0, qmpCommands: qmp?.commands ?? 0, windowSec,
-      ticks: ticks - ticks0, cpuPct: ((c.user + c.system) / wallUs) * 100, userPct: (c.user / wallUs) * 100, systemPct: (c.system / wallUs) * 100,
+      ticks: ticks - ticks0, ...share,
     };
   } finally {
     files.close();

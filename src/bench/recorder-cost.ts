@@ -19,11 +19,12 @@ import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { createRecording } from '../engine/node/sqlite-recording.js';
 import { SystemClock } from '../engine/node/system-clock.js';
-import type { GuestEnricher, SampleTask } from '../engine/ports/sources.js';
+import type { GuestEnricher } from '../engine/ports/sources.js';
 import { Recorder } from '../engine/record/recorder.js';
 import { DemoProcess } from './demo-process.js';
 import { loadQmpEnricher, loadSampler, loadSocketQmp } from './parts.js';
 import { summarize, type Stat } from './stats.js';
+import { EVERY_TASK, PLAIN_TICK, SETTINGS_TICK } from './task-sets.js';
 
 export interface RecorderCost {
   guests: number;
@@ -38,9 +39,6 @@ export interface RecorderCost {
   wallMsPerSample: number;
 }
 
-const FIRST = new Set<SampleTask>(['discovery', 'counters', 'qmp', 'numa', 'qmpSlow', 'settings', 'static']);
-const TICK = new Set<SampleTask>(['counters', 'qmp']);
-const SETTINGS = new Set<SampleTask>(['counters', 'qmp', 'settings']);
 
 /** Live method: sample -> record -> drop, only the recorder's calls (and its block writes) timed. */
 export async function measureRecorder(guests: number, samples: number): Promise<RecorderCost | null> {
@@ -92,7 +90,7 @@ async function eachDemoSample(guests: number, samples: number, each: (raw: RawSa
   const sampler = samplerMod.createHostSampler({ fs, clock, enrichers, demo: true });
   try {
     for (let i = 0; i < samples; i++) {
-      await each(await sampler.sample({ tasks: i === 0 ? FIRST : i % 5 === 0 ? SETTINGS : TICK }));
+      await each(await sampler.sample({ tasks: i === 0 ? EVERY_TASK : i % 5 === 0 ? SETTINGS_TICK : PLAIN_TICK }));
       await demo.advance(1000);
     }
   } finally {

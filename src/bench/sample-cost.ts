@@ -15,6 +15,7 @@ import { loadQmpEnricher, loadSampler, loadSocketQmp, missing } from './parts.js
 import { RecordingFs } from './recording-fs.js';
 import { measureQmpFloor, RecordingQmp } from './qmp-floor.js';
 import { timeRuns, type Stat } from './stats.js';
+import { PLAIN_TICK } from './task-sets.js';
 
 export interface SampleCost {
   guests: number;
@@ -40,7 +41,6 @@ export interface SampleCost {
   errorSamples: string[];
 }
 
-const TICK: ReadonlySet<SampleTask> = new Set<SampleTask>(['counters', 'qmp']);
 const WITH_DISCOVERY: ReadonlySet<SampleTask> = new Set<SampleTask>(['discovery', 'counters', 'qmp']);
 const FIRST: ReadonlySet<SampleTask> = new Set<SampleTask>(['discovery', 'counters', 'qmp', 'numa', 'qmpSlow', 'static']);
 
@@ -83,12 +83,12 @@ export async function measureSampleCost(
   try {
     const first = await sampler.sample({ tasks: FIRST });
     await advance();
-    const cached = await timeRuns(() => sampler.sample({ tasks: TICK }), { runs, warmup, before: advance });
+    const cached = await timeRuns(() => sampler.sample({ tasks: PLAIN_TICK }), { runs, warmup, before: advance });
     let cpu = 0;
     for (let i = 0; i < runs; i++) {
       await advance();
       const c0 = process.cpuUsage();
-      await sampler.sample({ tasks: TICK });
+      await sampler.sample({ tasks: PLAIN_TICK });
       const c = process.cpuUsage(c0);
       cpu += c.user + c.system;
     }
@@ -97,13 +97,13 @@ export async function measureSampleCost(
     await advance();
     fs.start();
     if (qmpRec) qmpRec.recording = true;
-    const prev = await sampler.sample({ tasks: TICK });
+    const prev = await sampler.sample({ tasks: PLAIN_TICK });
     if (qmpRec) qmpRec.recording = false;
     const files = fs.stop();
     const reads = fs.reads;
     const dirListings = fs.dirListings;
     await advance();
-    const cur = await sampler.sample({ tasks: TICK });
+    const cur = await sampler.sample({ tasks: PLAIN_TICK });
     // release the sampler's cached descriptors first: the floor keeps its own open
     await closeSampler();
     const floor = await measureFloor(files.map((p) => fs.resolve(p)), runs, warmup);

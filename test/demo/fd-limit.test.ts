@@ -3,32 +3,19 @@
 // refused with one line and exit 2 before anything starts; asking for what fits runs every guest with
 // QMP (the simulator keeps fewer file descriptors instead of dying of EMFILE). The CLI runs as a real
 // process under the limit (bash's `ulimit -n` sets the soft and the hard limit).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, type CliResult } from '../helpers/cli.js';
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { useLab } from '../helpers/lab.js';
 import { demoGuestsThatFit } from '../../src/cli/demo-composition.js';
 import { keptFdBudget, MAX_FDS } from '../../src/demo/writer.js';
 import { parseOpenFileLimits } from '../../src/engine/model/open-files.js';
 
-const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+const lab = useLab();
 
-function underLimit(limit: number, args: string[], tmp: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`virtune ${args.join(' ')} timed out\n${stderr}`)); }, 90_000);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
-}
+/** The CLI under bash's `ulimit -n` (soft and hard), its demo tree under `tmp`. */
+const underLimit = (limit: number, args: string[], tmp: string): Promise<CliResult> =>
+  runCli(args, { via: `ulimit -n ${limit} && exec "$0" "$@"`, env: { TMPDIR: tmp }, timeoutMs: 90_000 });
 
 describe('parseOpenFileLimits', () => {
   it('reads the soft and hard limits of the "Max open files" line, unlimited as null', () => {
@@ -58,8 +45,7 @@ describe('descriptor budgets of the demo', () => {
 
 describe('--demo N under a hard open-file limit of 1024 (real processes)', () => {
   it('more guests than fit: one line, exit 2, the JSON error, and no simulator started', async () => {
-    const tmp = mkdtempSync(path.join(tmpdir(), 'vt-fd-'));
-    dirs.push(tmp);
+    const tmp = lab.tmpdir('vt-fd');
     const r = await underLimit(1024, ['--demo', '1000', 'snapshot', '--json'], tmp);
     expect(r.code, r.stderr).toBe(2);
     const lines = r.stderr.trim().split('\n');
@@ -71,8 +57,7 @@ describe('--demo N under a hard open-file limit of 1024 (real processes)', () =>
   }, 60_000);
 
   it('as many guests as fit: every guest is read, QMP included, with no error', async () => {
-    const tmp = mkdtempSync(path.join(tmpdir(), 'vt-fd-'));
-    dirs.push(tmp);
+    const tmp = lab.tmpdir('vt-fd');
     const r = await underLimit(1024, ['--demo', '384', 'snapshot', '--json'], tmp);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('EMFILE');

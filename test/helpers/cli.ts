@@ -8,9 +8,16 @@ export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
-export function runCli(args: string[], opts: { timeoutMs?: number; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+/**
+ * Run the CLI with `args`. `via`: a bash script that runs it, where `"$0" "$@"` is the CLI command line
+ * (e.g. `ulimit -n 1024 && exec "$0" "$@"`, or a pipeline into a slow reader).
+ */
+export function runCli(args: string[], opts: { timeoutMs?: number; input?: string; env?: Record<string, string>; via?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const [cmd, argv] = opts.via === undefined
+      ? [process.execPath, [CLI, ...args]]
+      : ['bash', ['-c', opts.via, process.execPath, CLI, ...args]];
+    const child = spawn(cmd, argv, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...opts.env },
     });

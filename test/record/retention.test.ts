@@ -3,21 +3,18 @@
 // a sample before it counts in them, even when each downsampling pass holds one block of one sample
 // (`record --commit 1`): its rates come from the last sample of the pass before. Synthetic 3-guest samples
 // 1 s apart (the bench's generator: counters that move every second).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticSample } from '../../src/bench/synthetic.js';
 import { createRecording, openRecording } from '../../src/engine/node/sqlite-recording.js';
 import { Recorder } from '../../src/engine/record/recorder.js';
+import { useLab } from '../helpers/lab.js';
 
-const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+const lab = useLab();
 
 describe('Recorder retention (real SQLite file)', () => {
   it('a block per sample: every downsampled sample but the first is in the per-minute aggregates', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'vt-ret-'));
-    dirs.push(dir);
+    const dir = lab.tmpdir('vt-ret');
     const file = path.join(dir, 'r.vtr');
     const store = createRecording(file, { hostname: null, demo: true, intervalSec: 1, nowWallMs: syntheticSample(0, 0).wallMs });
     const rec = new Recorder(store, { blockSamples: 1, fullSec: 4 });

@@ -22,8 +22,8 @@ export function clientConfigPath(isRoot: boolean, env: { XDG_CONFIG_HOME?: strin
 
 /**
  * The URI a client opens: the one named (--libvirt-uri), else LIBVIRT_DEFAULT_URI, else the
- * configuration's uri_default (`readConf` gives its text, null when there is none); null when none of them names one (libvirt then probes: root's
- * qemu:///system, a user's qemu:///session).
+ * configuration's uri_default (`readConf` gives its text, null when there is none); null when none of
+ * them names one (libvirt then probes: root's qemu:///system, a user's qemu:///session).
  */
 export function effectiveLibvirtUri(named: string | null, envUri: string | undefined, readConf: () => string | null): string | null {
   if (named !== null) return named;

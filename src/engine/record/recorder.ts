@@ -150,9 +150,10 @@ export class Recorder {
     const old = this.store.blocksBefore(nowWallMs - fullSec * 1000);
     if (old.length === 0) return;
     const samples = old.map((b) => decodeBlock(this.store.readBlock(b.id)));
+    const flat = samples.flat();
     // the first sample of each minute stays, so replay can play the stretch (derived over ~60 s)
     const kept = new BlockBuilder();
-    for (const s of samples.flat()) {
+    for (const s of flat) {
       const minute = Math.floor(s.wallMs / MINUTE_MS) * MINUTE_MS;
       if (minute <= this.keptMinute) continue;
       this.keptMinute = minute;
@@ -162,9 +163,7 @@ export class Recorder {
       info: { firstWallMs: kept.firstWallMs, lastWallMs: kept.lastWallMs, samples: kept.count, guestSamples: kept.guestSamples },
       block: kept.take(),
     };
-    const rows = minuteAggregates(samples, this.aggregatedLast);
-    const flat = samples.flat();
-    this.store.downsample(old.map((b) => b.id), rows, minuteBlock);
+    this.store.downsample(old.map((b) => b.id), minuteAggregates(samples, this.aggregatedLast), minuteBlock);
     this.aggregatedLast = flat[flat.length - 1] ?? this.aggregatedLast;
   }
 }

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { checkCommandWord } from './argv-check.js';
-import { buildProgram, normaliseArgv } from './program.js';
+import { buildProgram, normaliseArgv, usageLine } from './program.js';
 import { reportError } from './runtime.js';
 
 function packageVersion(): string {
@@ -23,7 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      if (json) process.stdout.write(JSON.stringify({ error: { code: 2, message: e.message.replace(/^error: /, '') } }) + '\n');
+      if (json) process.stdout.write(JSON.stringify({ error: { code: 2, message: usageLine(e.message) } }) + '\n');
       return 2; // commander already printed the one-line message
     }
     return reportError(e, json);

@@ -2,6 +2,7 @@
 // error handling mapped to the contract's exit codes. Commands live in commands/*.ts, one owner each.
 
 import { Command, Option } from 'commander';
+import { VirtuneError } from '../engine/model/errors.js';
 import { examplesHelp } from './examples.js';
 import { collect, parseGlobals } from './runtime.js';
 import { registerAdvise } from './commands/advise.js';
@@ -36,8 +37,8 @@ export function buildProgram(version: string): Command {
     .addHelpText('after', examplesHelp())
     .exitOverride();
   program.configureOutput({
-    // commander prints errors itself; keep them to one line
-    outputError: (str, write) => write(str.split('\n').find((l) => l.trim() !== '') + '\n'),
+    // commander prints errors itself: one line, prefixed like every other error
+    outputError: (str, write) => write(`virtune: ${usageLine(str)}\n`),
   });
   registerTui(program);
   registerSnapshot(program);
@@ -49,10 +50,35 @@ export function buildProgram(version: string): Command {
   registerAudit(program);
   registerDesktop(program);
   registerRecording(program);
-  for (const c of program.commands) c.exitOverride();
-  // validate the global options before any command runs (exit 2 on a bad value)
-  program.hook('preAction', (_root, action) => { parseGlobals(action); });
+  // an argument too many is named by the hook below (commander's own message does not say which)
+  for (const c of program.commands) c.exitOverride().allowExcessArguments(true);
+  // validate the arguments and the global options before any command runs (exit 2 on a bad value)
+  program.hook('preAction', (_root, action) => {
+    checkExcessArguments(action);
+    parseGlobals(action);
+  });
   return program;
+}
+
+/**
+ * A commander error as one line without its `error: ` prefix; a suggestion commander puts on a line of
+ * its own ("(Did you mean --cpu-weight?)") is kept on that line.
+ */
+export function usageLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const first = (lines[0] ?? 'bad usage').replace(/^error: /, '');
+  const hint = lines.slice(1).find((l) => /^\(Did you mean /.test(l));
+  return hint ? `${first} ${hint.replace('(Did you mean', '(did you mean')}` : first;
+}
+
+/** Exit 2 naming the first operand a command does not take (`virtune snapshot extra`). */
+export function checkExcessArguments(cmd: Command): void {
+  const declared = cmd.registeredArguments;
+  if (declared.length > 0 && declared[declared.length - 1]?.variadic) return;
+  const extra = cmd.args.slice(declared.length);
+  if (extra.length === 0) return;
+  const takes = declared.length === 0 ? 'takes no arguments' : `takes ${declared.map((a) => a.name()).join(' ')}`;
+  throw new VirtuneError(2, `${cmd.name()}: unexpected argument '${extra[0]}' (${cmd.name()} ${takes}; see virtune ${cmd.name()} --help)`);
 }
 
 /** `--demo` takes an optional count; `--demo snapshot` must not eat the command name. */

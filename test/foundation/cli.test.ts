@@ -27,6 +27,21 @@ describe('virtune CLI', () => {
     expect(r.stderr).toContain('--no-such-option');
   });
 
+  it('a misspelt option is one line that names it and suggests the near one', async () => {
+    const r = await runCli(['tune', 'web-01', '--demo', '2', '--cpu-wieght', '200']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(["virtune: unknown option '--cpu-wieght' (did you mean --cpu-weight?)"]);
+  });
+
+  it('an operand a command does not take is named (exit 2, nothing run), in --json too', async () => {
+    const tune = await runCli(['tune', 'web-01', 'cpu.weight=200', '--demo', '2']);
+    expect(tune.code).toBe(2);
+    expect(tune.stderr.trim().split('\n')).toEqual(["virtune: tune: unexpected argument 'cpu.weight=200' (tune takes GUEST; see virtune tune --help)"]);
+    const snap = await runCli(['snapshot', '--demo', '2', 'extra', '--json']);
+    expect(snap.code).toBe(2);
+    expect(JSON.parse(snap.stdout)).toEqual({ error: { code: 2, message: expect.stringContaining("unexpected argument 'extra'") } });
+  });
+
   it('a bad global value exits 2 and, with --json, prints the error object', async () => {
     const r = await runCli(['snapshot', '--interval', '0.01', '--json']);
     expect(r.code).toBe(2);

@@ -7,6 +7,7 @@ import { examplesHelp } from './examples.js';
 import { collect, parseGlobals } from './runtime.js';
 import { registerAdvise } from './commands/advise.js';
 import { registerAudit } from './commands/audit.js';
+import { registerChanges } from './commands/changes.js';
 import { registerDesktop } from './commands/desktop.js';
 import { registerRecording } from './commands/record.js';
 import { registerServe } from './commands/serve.js';
@@ -48,6 +49,7 @@ export function buildProgram(version: string): Command {
   registerWhy(program);
   registerServe(program);
   registerAudit(program);
+  registerChanges(program);
   registerDesktop(program);
   registerRecording(program);
   // an argument too many is named by the hook below (commander's own message does not say which)

@@ -101,7 +101,7 @@ export function makeOut(json: boolean): Out {
 /** The command a protocol method serves, for messages that come back from the engine's validation. */
 const COMMAND_OF: Record<string, string> = {
   previewTuning: 'tune', applyTuning: 'tune', undo: 'undo', keep: 'keep', advise: 'advise', adviseHost: 'advise --host',
-  lint: 'advise --lint', auditLog: 'audit', changes: 'undo', history: 'watch', snapshot: 'snapshot', subscribe: 'watch',
+  lint: 'advise --lint', auditLog: 'audit', changes: 'changes', history: 'watch', snapshot: 'snapshot', subscribe: 'watch',
 };
 
 /** `invalid params for previewTuning: req.changes.0.count: …` → `tune: invalid input (changes.0.count: …)`. */

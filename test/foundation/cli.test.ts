@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
-const COMMANDS = ['tui', 'desktop', 'serve', 'snapshot', 'watch', 'tune', 'undo', 'advise', 'record', 'replay', 'report'];
+const COMMANDS = ['tui', 'desktop', 'serve', 'snapshot', 'watch', 'tune', 'undo', 'changes', 'advise', 'record', 'replay', 'report'];
 
 describe('virtune CLI', () => {
   it('--help lists every command of the contract', async () => {

@@ -3,7 +3,8 @@
 // tune … --yes` (measured ≤ 35 %), brought back above 80 % by `virtune undo`; the cpuset follows to the
 // vCPU threads; without a terminal and without --yes nothing is applied (exit 2); --dry-run changes
 // nothing; bad input is exit 2 with nothing changed; keep cancels a revert timer; a corrupt journal record
-// (garbage written into its file) does not stop the other changes from being undone or reverted.
+// (garbage written into its file) does not stop the other changes from being undone or reverted;
+// `virtune changes` lists the journal as each step leaves it.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,11 +38,21 @@ describe('virtune tune / undo through the CLI on the real host', () => {
     const audit = readFileSync(path.join(dir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ action: 'apply', guest: `qemu:${q.name}`, changeId: plan.changeId, old: '-1', new: '25000', result: 'ok', uid: 0 });
+    // the journal as `virtune changes` shows it: applied, then undone
+    const listed = await runCli([...globals, 'changes']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^CHANGE +GUEST +APPLIED +STATE +STEPS +REVERT IN$/),
+      expect.stringMatching(new RegExp(`^${plan.changeId} +qemu:${q.name} +\\S+ +applied +1$`)),
+    ]);
     const u = await runCli([...globals, 'undo']);
     expect(u.code).toBe(0);
     expect(u.stdout).toMatch(new RegExp(`undid change ${plan.changeId}`));
     expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('-1');
     expect(await measureCpuPct(q.pid, 3000)).toBeGreaterThan(80);
+    const after = await runCli([...globals, '--json', 'changes']);
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout)).toEqual([expect.objectContaining({ changeId: plan.changeId, guest: `qemu:${q.name}`, state: 'undone' })]);
   });
 
   it("cpuset to one CPU: the vCPU threads' Cpus_allowed_list follows", async () => {
@@ -80,6 +91,11 @@ describe('virtune tune / undo through the CLI on the real host', () => {
     const idB = (JSON.parse(b.stdout) as { changeId: string }).changeId;
     const changes = path.join(dir, 'state', 'changes');
     writeFileSync(path.join(changes, `${idA}.json`), '\u0000garbage{{');
+    // listed: the valid change, and the corrupt record named in one line on stderr
+    const listed = await runCli([...globals, '--json', 'changes']);
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as Array<{ changeId: string }>).map((c) => c.changeId)).toEqual([idB]);
+    expect(listed.stderr.trim().split('\n')).toEqual([expect.stringContaining(`${path.join(changes, idA)}.json is corrupt (not valid JSON)`)]);
     // "the last change" is not known while a record is corrupt: refused, naming the file and why
     const last = await runCli([...globals, 'undo']);
     expect(last.code).toBe(1);
@@ -107,18 +123,25 @@ describe('virtune tune / undo through the CLI on the real host', () => {
   it('--revert-after with keep from another shell keeps the change', async () => {
     const { cg, q, globals, dir } = await guestInGroup();
     const tune = runCli([...globals, 'tune', q.name, '--cpu-quota', '50%', '--yes', '--revert-after', '20'], { timeoutMs: 60_000 });
-    const stateDir = path.join(dir, 'state', 'changes');
+    // the operator in another shell finds the pending change with `virtune changes`
     let id: string | null = null;
     for (let i = 0; i < 100 && id === null; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      try { id = (await import('node:fs')).readdirSync(stateDir).find((f) => f.endsWith('.json'))?.replace(/\.json$/, '') ?? null; } catch { /* not yet */ }
+      const l = await runCli([...globals, '--json', 'changes']);
+      expect(l.code).toBe(0);
+      id = (JSON.parse(l.stdout) as Array<{ changeId: string; state: string; revertAt: string | null }>)
+        .find((c) => c.state === 'applied' && c.revertAt !== null)?.changeId ?? null;
     }
     expect(id).not.toBeNull();
+    const shown = await runCli([...globals, 'changes']);
+    expect(shown.stdout).toMatch(new RegExp(`^${id} .* applied +1  0:[0-2]\\d$`, 'm'));
     const k = await runCli([...globals, 'keep', id as string]);
     expect(k.code).toBe(0);
     const t = await tune;
     expect(t.code).toBe(0);
     expect(t.stderr).toMatch(new RegExp(`change ${id} kept`));
     expect(cg.read('cpu', 'cpu.cfs_quota_us').trim()).toBe('50000');
+    const kept = await runCli([...globals, '--json', 'changes']);
+    expect(JSON.parse(kept.stdout)).toEqual([expect.objectContaining({ changeId: id, state: 'kept', revertAt: null })]);
   });
 });

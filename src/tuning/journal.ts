@@ -9,6 +9,7 @@
 
 import { CHANGE_STATES, type AuditEntry, type ChangeRecord, type PlanStep } from '../engine/model/tuning.js';
 import type { HostFs } from '../engine/ports/host-fs.js';
+import { HostError } from '../engine/model/errors.js';
 
 /** finished records (undone, reverted, rolled back) kept for `changes`; older ones are deleted */
 export const KEEP_FINISHED = 200;
@@ -100,14 +101,27 @@ export class Journal {
    * otherwise only files not seen before are parsed (the per-tick revert check).
    */
   list(fresh = false): ChangeRecord[] {
-    this.sync(fresh);
+    this.sync(fresh, fresh);
     return [...this.index.values()].map((r) => structuredClone(r)).sort(byTime);
   }
 
-  /** List the directory; parse files not seen before (all of them when `fresh`). */
-  private sync(fresh: boolean): void {
-    if (!this.fs.exists(this.dir())) { this.index.clear(); this.bad.clear(); return; }
-    const files = this.fs.readDir(this.dir()).filter((f) => f.endsWith('.json'));
+  /**
+   * List the directory; parse files not seen before (all of them when `fresh`). `strict`: only a
+   * directory that does not exist is an empty journal; one that cannot be listed (permission) throws,
+   * so `virtune changes` or `undo` run by a user who may not read it says so instead of "no changes".
+   * The per-tick checks are not strict: an engine that may not read the journal has nothing to revert.
+   */
+  private sync(fresh: boolean, strict = false): void {
+    const empty = (): void => { this.index.clear(); this.bad.clear(); };
+    if (!strict && !this.fs.exists(this.dir())) { empty(); return; }
+    let listed: string[];
+    try {
+      listed = this.fs.readDir(this.dir());
+    } catch (e) {
+      if (e instanceof HostError && e.kind === 'missing') { empty(); return; }
+      throw e;
+    }
+    const files = listed.filter((f) => f.endsWith('.json'));
     if (!fresh && files.length === this.index.size + this.bad.size && files.every((f) => this.index.has(f.slice(0, -5)) || this.bad.has(f))) return;
     const present = new Set(files.map((f) => f.slice(0, -5)));
     for (const id of [...this.index.keys()]) if (!present.has(id)) this.index.delete(id);

@@ -6,7 +6,7 @@
 // Write access (a Tuner) is wired only when asked for; otherwise tuning answers code 4 (read-only).
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { resolve as pathResolve } from 'node:path';
 import { createAdvisor } from '../engine/advisor/index.js';
@@ -140,6 +140,21 @@ export function buildTuner(g: GlobalOptions, fs: NodeHostFs, ports: { runner: Co
     auditLog: absolute(g.auditLog, '--audit-log') ?? '/var/log/virtune/audit.log',
     libvirtUri: g.libvirtUri,
   });
+}
+
+/**
+ * The tuner of this host (or --root) alone, no engine and no sample: for the commands that only act on
+ * the change journal (`revert-due`, `changes`). A --root that does not exist is bad input (exit 2).
+ */
+export async function withLocalTuner<T>(g: GlobalOptions, fn: (tuner: RecoveringTuner, clock: SystemClock) => Promise<T>): Promise<T> {
+  if (!existsSync(g.root)) throw new VirtuneError(2, `--root: '${g.root}' does not exist`);
+  const fs = new NodeHostFs(g.root);
+  try {
+    const clock = new SystemClock();
+    return await fn(buildTuner(g, fs, { runner: new ExecRunner(), clock, qmp: new SocketQmpConnector(), demo: false }), clock);
+  } finally {
+    fs.close();
+  }
 }
 
 /** An explicit path option made absolute (relative to the working directory), or null when not given. */

@@ -61,7 +61,6 @@ const WRITE_SLICE = 16;
 const MAX_GUESTS = 5000;
 const SUN_PATH_MAX = 107;
 
-/** Where demo trees go: $TMPDIR when the user set one, else /dev/shm (fast), else the OS temp dir. */
 /** This process's soft open-file limit (null: unknown or unlimited). */
 function openFileSoftLimit(): number | null {
   try {
@@ -71,6 +70,7 @@ function openFileSoftLimit(): number | null {
   }
 }
 
+/** Where demo trees go: $TMPDIR when the user set one, else /dev/shm (fast), else the OS temp dir. */
 function defaultParent(): string {
   if (process.env.TMPDIR) return os.tmpdir();
   try {

@@ -109,17 +109,18 @@ export class Journal {
    * List the directory; parse files not seen before (all of them when `fresh`). `strict`: only a
    * directory that does not exist is an empty journal; one that cannot be listed (permission) throws,
    * so `virtune changes` or `undo` run by a user who may not read it says so instead of "no changes".
-   * The per-tick checks are not strict: an engine that may not read the journal has nothing to revert.
+   * The per-tick checks are not strict (a directory that cannot be listed, for any reason, is an empty
+   * journal): an engine that may not read the journal has nothing to revert.
    */
   private sync(fresh: boolean, strict = false): void {
-    const empty = (): void => { this.index.clear(); this.bad.clear(); };
-    if (!strict && !this.fs.exists(this.dir())) { empty(); return; }
     let listed: string[];
     try {
       listed = this.fs.readDir(this.dir());
     } catch (e) {
-      if (e instanceof HostError && e.kind === 'missing') { empty(); return; }
-      throw e;
+      if (strict && !(e instanceof HostError && e.kind === 'missing')) throw e;
+      this.index.clear();
+      this.bad.clear();
+      return;
     }
     const files = listed.filter((f) => f.endsWith('.json'));
     if (!fresh && files.length === this.index.size + this.bad.size && files.every((f) => this.index.has(f.slice(0, -5)) || this.bad.has(f))) return;

@@ -3,14 +3,9 @@
 // first finishes any change a dead process left half-done, then reverts every change whose deadline has
 // passed, and exits. It takes the state lock like any engine and samples nothing.
 
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { VirtuneError } from '../../engine/model/errors.js';
-import { ExecRunner } from '../../engine/node/exec-runner.js';
-import { NodeHostFs } from '../../engine/node/node-host-fs.js';
-import { SocketQmpConnector } from '../../engine/node/socket-qmp.js';
-import { SystemClock } from '../../engine/node/system-clock.js';
-import { buildTuner } from '../engine-factory.js';
+import { withLocalTuner } from '../engine-factory.js';
 import { makeOut, parseGlobals } from '../runtime.js';
 
 export function registerRevertDue(program: Command): void {
@@ -21,11 +16,7 @@ export function registerRevertDue(program: Command): void {
       const out = makeOut(g.json);
       if (g.connect) throw new VirtuneError(2, 'revert-due runs on this host (the daemon reverts its own timers); drop --connect');
       if (g.demo !== null) throw new VirtuneError(2, 'revert-due acts on the journal of this host (or --root), not on the demo');
-      if (!existsSync(g.root)) throw new VirtuneError(2, `--root: '${g.root}' does not exist`);
-      const fs = new NodeHostFs(g.root);
-      try {
-        const clock = new SystemClock();
-        const tuner = buildTuner(g, fs, { runner: new ExecRunner(), clock, qmp: new SocketQmpConnector(), demo: false });
+      await withLocalTuner(g, async (tuner, clock) => {
         const recovered = await tuner.recover();
         const reverted = await tuner.revertDue(clock.wallMs());
         if (out.json) {
@@ -35,8 +26,6 @@ export function registerRevertDue(program: Command): void {
           for (const p of reverted) out.text(`reverted change ${p.changeId} on ${p.guest}`);
           if (recovered.length + reverted.length === 0) out.text('nothing due');
         }
-      } finally {
-        fs.close();
-      }
+      });
     });
 }

@@ -46,6 +46,17 @@ export function cell(text: string, width: number, right = false): string {
   return right ? t.padStart(width) : t.padEnd(width);
 }
 
+/**
+ * A table as text lines: the head, then the rows, each column padded to its widest cell (`right(i)`:
+ * column i right-aligned), two spaces between columns, no trailing blanks.
+ */
+export function alignColumns(head: readonly string[], rows: readonly (readonly string[])[], right: (col: number) => boolean): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (right(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)];
+}
+
 const SHORT_UNITS = ['', 'K', 'M', 'G', 'T', 'P'];
 
 /** Compact bytes for dense tables (1024-based, at most 5 characters): '512', '1.5K', '15M', '2.6G'. */

@@ -15,6 +15,7 @@ import { LibvirtRpcClient } from '../collector/libvirt/rpc-client.js';
 import { createQmpEnricher } from '../collector/qmp/enricher.js';
 import { VirshSession } from '../collector/qmp/virsh-channel.js';
 import { createTcEnricher } from '../collector/tc/enricher.js';
+import { createDemoShapingEnricher } from '../demo/shaping-enricher.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { NodeProcessStarter } from '../engine/node/process-starter.js';
@@ -75,6 +76,8 @@ export function buildSampler(cfg: SamplerConfig, shared: { qmp?: QmpConnector } 
   if (session) enrichers.push(createLibvirtEnricher({ fs, runner, clock, uri: cfg.libvirtUri, exec: virshExec, rpc }));
   // tc shaping of the taps: only on this host (a captured tree's or the demo's taps are not here)
   if (!cfg.demo && fs.root === '/' && runner.has('tc')) enrichers.push(createTcEnricher({ runner, fs }));
+  // the demo's simulated tc publishes its taps' limits in the demo tree (no program is run)
+  if (cfg.demo) enrichers.push(createDemoShapingEnricher(fs));
   // static inventory (systeminformation) describes THIS machine: only for the real host at /
   const inventory = !cfg.demo && fs.root === '/' ? createSiInventory() : null;
   const sampler = createHostSampler({ fs, clock, enrichers, demo: cfg.demo, extraQmpSockets: cfg.extraQmpSockets, inventory });

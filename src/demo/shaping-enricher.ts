@@ -1,0 +1,59 @@
+// Owns the demo host's tc shaping as the collector sees it (RawNic.shaping): the demo's simulated tc
+// keeps no state the sampler could ask (it lives with the tuner, possibly in another thread or
+// process), but it publishes each tap's effective limits in the demo tree's shaping file, which the
+// simulation itself obeys. Read on the first tick and on settings and discovery ticks, carried in
+// between, as the real tc enricher does on a host. A demo starts with no qdisc anywhere, so a tap the
+// file does not name (or no file yet) is known to be unshaped ({ null, null }); a file that cannot be
+// read leaves shaping unknown (null) and says so in `errors`.
+
+import { HostError } from '../engine/model/errors.js';
+import type { RawGuest, RawNic } from '../engine/model/sample.js';
+import type { HostFs } from '../engine/ports/host-fs.js';
+import type { EnrichContext, GuestEnricher } from '../engine/ports/sources.js';
+import { parseShaping, SHAPING_FILE, type TapShaping } from './net-shaping.js';
+
+type Shaping = NonNullable<RawNic['shaping']>;
+
+/** The shaping file's taps, an empty map when there is no file yet; throws HostError otherwise. */
+export function readDemoShaping(fs: HostFs): Map<string, TapShaping> {
+  try {
+    return parseShaping(fs.readText(SHAPING_FILE));
+  } catch (e) {
+    if (e instanceof HostError && e.kind === 'missing') return new Map();
+    throw e;
+  }
+}
+
+export function createDemoShapingEnricher(fs: HostFs): GuestEnricher {
+  let taps: Map<string, TapShaping> | null = null; // null: not read, or unreadable
+  let read = false;
+
+  const refresh = (ctx: EnrichContext): void => {
+    read = true;
+    try {
+      taps = readDemoShaping(fs);
+    } catch (e) {
+      taps = null;
+      ctx.errors.push({ source: 'tc', guest: null, message: `demo shaping: ${e instanceof Error ? e.message : String(e)}; shaping unknown`, kind: 'io' });
+    }
+  };
+
+  return {
+    name: 'demo-tc',
+    async enrich(guests: RawGuest[], ctx: EnrichContext): Promise<void> {
+      if (!read || ctx.tasks.has('settings') || ctx.tasks.has('discovery')) refresh(ctx);
+      for (const g of guests) {
+        for (const n of g.nics) {
+          if (n.shaping !== null || n.macvtap) continue;
+          if (taps === null) continue;
+          const t = taps.get(n.ifname);
+          const s: Shaping = { inKbitPerSec: t?.inKbit ?? null, outKbitPerSec: t?.outKbit ?? null };
+          n.shaping = s;
+        }
+      }
+    },
+    async close(): Promise<void> {
+      taps = null;
+    },
+  };
+}

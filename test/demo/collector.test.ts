@@ -5,6 +5,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHostSampler } from '../../src/collector/host-sampler.js';
 import { createQmpEnricher } from '../../src/collector/qmp/enricher.js';
+import { LATENCY_BOUNDARIES_NS } from '../../src/collector/qmp/parse.js';
+import { derive } from '../../src/engine/core/derive.js';
 import { startDemoHost, type DemoHost } from '../../src/demo/host.js';
 import type { SampleTask } from '../../src/engine/ports/sources.js';
 import { NodeHostFs } from '../../src/engine/node/node-host-fs.js';
@@ -61,7 +63,20 @@ describe('collector on the demo host (simulated host)', () => {
       expect(g.state).toBe('running');
       expect(g.vcpus.map((v) => v.tid)).toEqual([0, 1, 2, 3].map((v) => g.pid + 3 + v));
       expect(g.disks.filter((d) => d.source === 'qmp')).toHaveLength(2);
+      // the histograms virtune turned on at attach are in this first sample as QEMU created them: empty
+      for (const d of g.disks.filter((x) => x.source === 'qmp')) {
+        for (const h of [d.latencyHistograms?.read, d.latencyHistograms?.write, d.latencyHistograms?.flush]) {
+          expect(h?.boundariesNs).toEqual(LATENCY_BOUNDARIES_NS);
+          expect(h?.bins).toEqual(new Array(LATENCY_BOUNDARIES_NS.length + 1).fill(0));
+        }
+      }
     }
+    demo.advance(1000);
+    const next = await sampler.sample({ tasks: new Set<SampleTask>(['counters', 'qmp']) });
+    // so the first interval already has percentiles (what a one-shot `virtune snapshot` prints)
+    const snap = derive(s, next);
+    const web = snap.guests.find((g) => g.name === 'web-01')!;
+    for (const d of web.disks) expect(d.latencyMs.read?.p50 ?? null, `${d.name} ${JSON.stringify(d.latencyMs)}`).toBeGreaterThan(0);
     await sampler.close();
   });
 

@@ -74,13 +74,11 @@ describe('virtune why on real QEMU guests', () => {
   it('a disk-loop guest under a QMP iops_rd limit: disk-limit; its read latency p50/p99 are known and ordered', async () => {
     const q = await startQemu(lab, { kind: 'ioloop' });
     await qmp(q, 'block_set_io_throttle', { device: 'disk0', bps: 0, bps_rd: 0, bps_wr: 0, iops: 0, iops_rd: 20, iops_wr: 0 });
-    const d = await why(q, 8);
-    expect(d.verdict, JSON.stringify(d)).toBe('disk-limit');
-    expect(d.causes[0]).toMatchObject({ evidence: { disk: 'disk0', limit: 'readIops', limitValue: 20 }, fix: `virtune tune qemu:${q.name} --disk-throttle disk0:iops_rd=40` });
-    // two snapshots: the histograms are turned on at attach, the second interval has both readings
-    const r = await runCli(['watch', '--count', '2', '--json'], { timeoutMs: 40_000 });
+    // the first virtune to attach, one-shot: it turns the histograms on (QEMU creates them empty), so
+    // the one snapshot of `virtune snapshot` (two samples) already has an interval to take percentiles over
+    const r = await runCli(['snapshot', '--json'], { timeoutMs: 40_000 });
     expect(r.code, r.stderr).toBe(0);
-    const last = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Snapshot;
+    const last = JSON.parse(r.stdout) as Snapshot;
     const disk = last.guests.find((g) => g.pid === q.pid)?.disks.find((x) => x.name === 'disk0');
     const read = disk?.latencyMs.read;
     expect(read, JSON.stringify(disk)).not.toBeNull();
@@ -88,6 +86,9 @@ describe('virtune why on real QEMU guests', () => {
     expect(read?.p50 as number).toBeLessThanOrEqual(read?.p90 as number);
     expect(read?.p90 as number).toBeLessThanOrEqual(read?.p99 as number);
     expect(disk?.latencyMs.flush).toBeNull(); // the loop never flushes: nothing measured, nothing made up
+    const d = await why(q, 8);
+    expect(d.verdict, JSON.stringify(d)).toBe('disk-limit');
+    expect(d.causes[0]).toMatchObject({ evidence: { disk: 'disk0', limit: 'readIops', limitValue: 20 }, fix: `virtune tune qemu:${q.name} --disk-throttle disk0:iops_rd=40` });
   });
 
   it('a stopped guest: paused', async () => {

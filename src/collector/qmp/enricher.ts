@@ -12,7 +12,7 @@
 // ({source:'qmp'}), never an exception.
 
 import { HostError } from '../../engine/model/errors.js';
-import type { RawDiskLimits, RawGuest, RawGuestMemory, RawLatencyHistograms, SourceErrorInfo } from '../../engine/model/sample.js';
+import type { RawDisk, RawDiskLimits, RawGuest, RawGuestMemory, RawLatencyHistograms, SourceErrorInfo } from '../../engine/model/sample.js';
 import type { Clock } from '../../engine/ports/clock.js';
 import type { CommandRunner } from '../../engine/ports/command-runner.js';
 import type { HostFs } from '../../engine/ports/host-fs.js';
@@ -20,7 +20,7 @@ import type { QmpChannel, QmpConnector, QmpEvent } from '../../engine/ports/qmp.
 import type { EnrichContext, GuestEnricher, SampleTask } from '../../engine/ports/sources.js';
 import { applyDisks, applyIothreads, applyNics, applyVcpus, buildBackends, resolveNics, type NicLink } from './guest-apply.js';
 import { GuestReader, type FastReading, type SlowReading } from './guest-read.js';
-import { carryHistograms, qNum, type QmpIothread, type QmpVcpu } from './parse.js';
+import { carryHistograms, EMPTY_LATENCY_HISTOGRAMS, qNum, type QmpIothread, type QmpVcpu } from './parse.js';
 import { VirshQmpChannel, type VirshExec } from './virsh-channel.js';
 import { runVirsh } from '../libvirt/virsh.js';
 
@@ -251,19 +251,29 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
           const names = new Set(fast.disks.map((x) => x.name));
           for (const k of [...last.keys()]) if (!names.has(k)) last.delete(k);
         }
-        applyDisks(guest, fast.disks, cache.limits);
-        for (const d of guest.disks) if (d.source === 'qmp') d.atMonoMs = fastAt;
         const viaVirsh = path === null;
         if (histograms === 'all' || (histograms === 'direct' && !viaVirsh)) {
           // QEMU finds the disk by its device's qdev id or QOM path (a -drive name alone is not found)
-          let ids: string[] | null = null; // built only when a disk still has to be asked (rarely)
+          const idOf = (x: RawDisk): string => (x.qdev?.startsWith('/') ? x.qdev : x.name);
+          let ask: RawDisk[] | null = null; // built only when a disk still has to be asked (rarely)
           for (const x of fast.disks) {
             if (x.latencyHistograms || cache.histograms.has(x.name)) continue;
             cache.histograms.add(x.name);
-            (ids ??= []).push(x.qdev?.startsWith('/') ? x.qdev : x.name);
+            (ask ??= []).push(x);
           }
-          if (ids !== null && !expired()) await reader.enableLatencyHistograms(ids);
+          if (ask !== null && !expired()) {
+            const on = await reader.enableLatencyHistograms(ask.map(idOf));
+            // QEMU created them empty just now: that is this sample's reading, so the next sample
+            // already has an interval to take percentiles over (a one-shot `snapshot` shows them)
+            for (const x of ask) {
+              if (!on.has(idOf(x))) continue;
+              x.latencyHistograms = EMPTY_LATENCY_HISTOGRAMS;
+              last.set(x.name, EMPTY_LATENCY_HISTOGRAMS);
+            }
+          }
         }
+        applyDisks(guest, fast.disks, cache.limits);
+        for (const d of guest.disks) if (d.source === 'qmp') d.atMonoMs = fastAt;
       }
       const { broken, refused } = reader.problems;
       if (guest.qmp) guest.qmp.reachable = broken === null;

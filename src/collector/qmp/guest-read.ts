@@ -108,11 +108,15 @@ export class GuestReader {
   }
 
   /**
-   * Turn on QEMU's block latency histograms (virtune's boundaries) for these disks. A refusal (an old
-   * QEMU, a disk id QEMU does not know) is not a problem: that disk simply has no percentiles.
+   * Turn on QEMU's block latency histograms (virtune's boundaries) for these disks; the ids QEMU
+   * accepted. A refusal (an old QEMU, a disk id QEMU does not know) is not a problem: that disk simply
+   * has no percentiles.
    */
-  async enableLatencyHistograms(ids: readonly string[]): Promise<void> {
-    await Promise.all(ids.map((id) => attempt(this.ch.execute('block-latency-histogram-set', { id, boundaries: LATENCY_BOUNDARIES_NS }, this.opts))));
+  async enableLatencyHistograms(ids: readonly string[]): Promise<Set<string>> {
+    const res = await Promise.all(ids.map((id) => attempt(this.ch.execute('block-latency-histogram-set', { id, boundaries: LATENCY_BOUNDARIES_NS }, this.opts))));
+    const on = new Set<string>();
+    res.forEach((r, i) => { if (r.ok) on.add(ids[i] as string); });
+    return on;
   }
 
   async slow(): Promise<SlowReading> {

@@ -169,6 +169,18 @@ export const LATENCY_BOUNDARIES_NS: number[] = (() => {
   return Object.freeze(out) as number[];
 })();
 
+/**
+ * The histograms of a disk at the moment block-latency-histogram-set with virtune's boundaries was
+ * accepted: QEMU removes any it had and creates empty ones for reads, writes and flushes. One frozen
+ * object (the recorder and the range check skip it).
+ */
+export const EMPTY_LATENCY_HISTOGRAMS: RawLatencyHistograms = (() => {
+  const empty = (): RawLatencyHistogram => Object.freeze({
+    boundariesNs: LATENCY_BOUNDARIES_NS, bins: Object.freeze(new Array<number>(LATENCY_BOUNDARIES_NS.length + 1).fill(0)) as number[],
+  });
+  return Object.freeze({ read: empty(), write: empty(), flush: empty() });
+})();
+
 /** query-blockstats -> one RawDisk per virtual disk (counters cumulative; times in µs). */
 export function parseBlockstats(ret: unknown): RawDisk[] {
   const out: RawDisk[] = [];

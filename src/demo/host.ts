@@ -14,7 +14,7 @@ import { DemoQmpServer } from './qmp-server.js';
 import { writeGuestDynamic } from './render-guest.js';
 import { writeHostDynamic } from './render-host.js';
 import { parseOpenFileLimits } from '../engine/model/open-files.js';
-import { parseShaping, SHAPING_FILE } from './net-shaping.js';
+import { formatShaping, parseShaping, SHAPING_FILE } from './net-shaping.js';
 import { applyScenarios } from './scenarios.js';
 import { ksmTarget, recomputeEffective, step } from './sim.js';
 import { makeGuestSpecs, makeHostSpec, QMP_DIR } from './spec.js';
@@ -133,6 +133,13 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
     writeHostDynamic(w, host, guests);
     writeLastPid(w, [...HOST_PIDS, ...specs.flatMap((s) => [s.tids.main, ...s.tids.vcpus, s.tids.vhost])]);
     w.creating = false;
+    // the scenarios' tc shaping, where the simulated tc starts from and the simulation reads it back
+    const shapedTaps = new Map(guests.map((g) => [g.spec.nic.ifname, { inKbit: g.shaping.inKbit, outKbit: g.shaping.outKbit }]));
+    const shapingText = formatShaping(shapedTaps);
+    if (shapingText !== '') {
+      fs.mkdirSync(path.dirname(root + SHAPING_FILE), { recursive: true });
+      fs.writeFileSync(root + SHAPING_FILE, shapingText);
+    }
 
     const poller = new ControlPoller(root);
     guests.forEach((g, i) => {

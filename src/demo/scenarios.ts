@@ -8,7 +8,10 @@
 //   disk-limit   db-04's data disk (virtio-disk1) has a QMP iops_rd limit of 1500 under a read load
 //                of 2500-4500 per second
 //   remote-numa  idle-03 runs on node 0's CPUs while three quarters of its memory sit on node 1
-// Pure: changes the state objects only.
+//   network-limit  batch-02's tap is shaped to 1 Mbit/s towards the guest (a root HTB, as `virtune tune
+//        --net vnet1:in=1mbit` makes it) while about 1.6 Mbit/s, and 80 Mbit/s in bursts, arrive for it
+// Pure: changes the state objects only (the host writes the shaping into the tree's shaping file, which
+// the simulated tc starts from).
 
 import { recomputeEffective } from './sim.js';
 import type { HostSpec } from './spec.js';
@@ -18,6 +21,9 @@ export const SHARED_CPU_GUESTS = [5, 6, 7];
 export const QUOTA_GUEST = 4;
 export const DISK_LIMIT_GUEST = 3;
 export const REMOTE_MEMORY_GUEST = 2;
+export const NET_LIMIT_GUEST = 1;
+/** batch-02's shaping towards the guest, kbit/s */
+export const NET_LIMIT_IN_KBIT = 1000;
 
 export function applyScenarios(guests: GuestState[], host: HostSpec): void {
   if (host.nodes < 2) return;
@@ -41,5 +47,7 @@ export function applyScenarios(guests: GuestState[], host: HostSpec): void {
     r.mem.baseFrac = [...frac];
     r.mem.nodeFrac = [...frac];
   }
+  const shaped = guests[NET_LIMIT_GUEST];
+  if (shaped) shaped.shaping = { inKbit: NET_LIMIT_IN_KBIT, outKbit: null };
   for (const g of guests) recomputeEffective(g, host);
 }

@@ -2,9 +2,10 @@
 // keeps no state the sampler could ask (it lives with the tuner, possibly in another thread or
 // process), but it publishes each tap's effective limits in the demo tree's shaping file, which the
 // simulation itself obeys. Read on the first tick and on settings and discovery ticks, carried in
-// between, as the real tc enricher does on a host. A demo starts with no qdisc anywhere, so a tap the
-// file does not name (or no file yet) is known to be unshaped ({ null, null }); a file that cannot be
-// read leaves shaping unknown (null) and says so in `errors`.
+// between, as the real tc enricher does on a host. The file names every shaped tap (the demo's built-in
+// scenarios write it before the simulated tc starts from it), so a tap it does not name, or no file at
+// all, is known to be unshaped ({ null, null }); a file that cannot be read leaves shaping unknown (null)
+// and says so in `errors`.
 
 import { HostError } from '../engine/model/errors.js';
 import type { RawGuest, RawNic } from '../engine/model/sample.js';

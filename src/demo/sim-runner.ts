@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandRunner, RunOptions, RunResult } from '../engine/ports/command-runner.js';
-import { formatShaping, SHAPING_FILE, type TapShaping } from './net-shaping.js';
+import { formatShaping, parseShaping, SHAPING_FILE, type TapShaping } from './net-shaping.js';
 
 interface HtbClassState { rateKbit: number; ceilKbit: number; burst: string }
 interface FilterState { policeKbit: number | null; burst: string; redirect: string | null }
@@ -72,6 +72,22 @@ export class SimulatedRunner implements CommandRunner {
     try { names = fs.readdirSync(path.join(root, 'sys/class/net')); } catch { /* no NICs */ }
     for (const n of names) if (n !== 'lo') host.set(n, newDev('tap'));
     this.nets.set('', host);
+    // the demo's own shaping (its scenarios, or what an earlier engine of this demo left): the qdiscs
+    // `virtune tune --net` would have made for it, so tc shows them and a change or undo starts there
+    let shaped = new Map<string, TapShaping>();
+    try { shaped = parseShaping(fs.readFileSync(root + SHAPING_FILE, 'latin1')); } catch { /* none yet */ }
+    for (const [name, lim] of shaped) {
+      const d = host.get(name);
+      if (!d || d.kind !== 'tap') continue;
+      if (lim.inKbit !== null) {
+        d.root = { kind: 'htb', handle: '1:' };
+        d.classes.set('1:1', { rateKbit: lim.inKbit, ceilKbit: lim.inKbit, burst: '1600b' });
+      }
+      if (lim.outKbit !== null) {
+        d.ingress = true;
+        d.filters.push({ policeKbit: lim.outKbit, burst: '16Kb', redirect: null });
+      }
+    }
   }
 
   has(program: string): boolean {

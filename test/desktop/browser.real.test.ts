@@ -191,7 +191,7 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
 
   it('S puts who suffers most on top: one of the demo\'s troubled guests, SUFF% descending', async () => {
     // 8 guests: the demo's trouble needs them (db-04 at its disk limit, proxy-05 under its quota,
-    // cache-06 / web-07 on overcommitted CPUs)
+    // cache-06 / web-07 on overcommitted CPUs, batch-02 at its tc shaping rate)
     const d = await serveDemo(lab, 8);
     const { page, errors } = await launchChromium(lab);
     await page.goto(d.url);
@@ -203,7 +203,7 @@ describe('browser face in headless Chromium against virtune serve --demo --http 
       return rs.length === 8 && sf.every((x, i) => Number.isFinite(x) && (i === 0 || x <= (sf[i - 1] as number))) ? rs : null;
     });
     expect(await page.textContent('th[data-key="suffer"]')).toBe('SUFF% ▼');
-    expect(['db-04', 'proxy-05', 'cache-06', 'web-07']).toContain(rows[0]?.[0]);
+    expect(['batch-02', 'db-04', 'proxy-05', 'cache-06', 'web-07']).toContain(rows[0]?.[0]);
     expect(Number(rows[0]?.[1])).toBeGreaterThanOrEqual(50);
     expect(Number(rows.find((r) => r[0] === 'web-01')?.[1])).toBeLessThan(Number(rows[0]?.[1]));
     expect(errors).toEqual([]);

@@ -1,7 +1,8 @@
 // The demo host (simulated) shows every cause it simulates, through the in-process engine and
 // EngineApi.diagnose as a face would ask: shared overcommitted CPUs (cache-06 waits, web-07 and
 // batch-08 are its CPU neighbours), a quota (proxy-05), a disk at its QMP limit (db-04, with latency
-// percentiles from the demo QMP server's histograms), memory on the remote node (idle-03).
+// percentiles from the demo QMP server's histograms), memory on the remote node (idle-03), a tap at its
+// tc shaping rate (batch-02, shaped as the demo's simulated tc shows it).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/cli/engine-factory.js';
@@ -59,6 +60,15 @@ describe('diagnosis on the demo host (simulated)', () => {
     expect(d.verdict).toBe('remote-numa');
     expect(d.causes[0]).toMatchObject({ evidence: { vcpuNodes: '0' }, fix: 'virtune advise libvirt:idle-03 --apply' });
     expect(d.causes[0]?.evidence.remotePct as number).toBeGreaterThan(60);
+  });
+
+  it('batch-02 held at its 1 Mbit/s shaping towards the guest: network-limit, the tap shows it, the fix doubles it', async () => {
+    const nic = last.guests.find((g) => g.name === 'batch-02')?.nics.find((n) => n.ifname === 'vnet1');
+    expect(nic?.shaping).toEqual({ inKbitPerSec: 1000, outKbitPerSec: null, active: true });
+    expect(nic?.rxBytesPerSec as number).toBeLessThanOrEqual(1000 * 125 * 1.1);
+    const d = await api.diagnose('batch-02', 3);
+    expect(d.verdict).toBe('network-limit');
+    expect(d.causes[0]).toMatchObject({ evidence: { nic: 'vnet1', direction: 'in', shapingKbitPerSec: 1000 }, fix: 'virtune tune libvirt:batch-02 --net vnet1:in=2000kbit' });
   });
 
   it('an unknown guest is code 3', async () => {

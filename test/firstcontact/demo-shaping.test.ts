@@ -1,6 +1,6 @@
 // The demo simulates tc shaping (it never runs tc): `--net IF:in=RATE,out=RATE` applied to a demo
 // guest caps the simulated tap's traffic in both directions in the following snapshots, shows as the
-// tap's shaping (known unshaped before: a demo starts without qdiscs) and as the network-limit cause,
+// tap's shaping (known unshaped before: web-01 has no qdisc at the start) and as the network-limit cause,
 // and undo lifts it again. Through the in-process engine a CLI command builds (openEngine).
 import { describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/cli/engine-factory.js';
@@ -46,6 +46,31 @@ describe('demo tc shaping (simulated, no tc run)', () => {
       const lifted = (await snapshots(api, 6)).slice(3).map(nic);
       expect(Math.max(...lifted.map((n) => n.rxBytesPerSec ?? 0))).toBeGreaterThan(200_000);
       for (const n of lifted) expect(n.shaping).toEqual({ inKbitPerSec: null, outKbitPerSec: null, active: false });
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
+
+  it("batch-02's built-in 1 Mbit/s shaping is a real qdisc of the simulated tc: removing it lifts the cap, undo puts it back", async () => {
+    const api = await openEngine(G, { write: true });
+    const vnet1 = (s: Snapshot) => s.guests.find((g) => g.name === 'batch-02')!.nics.find((n) => n.ifname === 'vnet1')!;
+    try {
+      const before = (await snapshots(api, 3)).slice(1).map(vnet1);
+      for (const n of before) {
+        expect(n.shaping).toEqual({ inKbitPerSec: 1000, outKbitPerSec: null, active: true });
+        expect(n.rxBytesPerSec).toBeLessThanOrEqual(125_000 * 1.1);
+      }
+      const plan = await api.applyTuning({ guest: 'batch-02', changes: [{ kind: 'net', ifname: 'vnet1', in: 'none' }] });
+      expect(plan.steps).toEqual([expect.objectContaining({ kind: 'exec', argv: ['tc', 'qdisc', 'del', 'dev', 'vnet1', 'root'] })]);
+      const free = (await snapshots(api, 5)).slice(2).map(vnet1);
+      for (const n of free) expect(n.shaping).toEqual({ inKbitPerSec: null, outKbitPerSec: null, active: false });
+      expect(Math.max(...free.map((n) => n.rxBytesPerSec ?? 0))).toBeGreaterThan(125_000 * 1.1);
+      await api.undo(plan.changeId);
+      const back = (await snapshots(api, 5)).slice(2).map(vnet1);
+      for (const n of back) {
+        expect(n.shaping).toEqual({ inKbitPerSec: 1000, outKbitPerSec: null, active: true });
+        expect(n.rxBytesPerSec).toBeLessThanOrEqual(125_000 * 1.1);
+      }
     } finally {
       await api.close();
     }

@@ -80,7 +80,8 @@ export function createMetrics(engine: MetricsSource): MetricsEndpoint {
   const memMax = gauge('virtune_guest_memory_limit_bytes', 'memory hard limit; absent when unlimited', GUEST);
   const dLimOps = gauge('virtune_guest_disk_limit_iops', 'disk IOPS limit by direction (read, write, total)', [...DISK, 'op']);
   const dLimBytes = gauge('virtune_guest_disk_limit_bytes_per_second', 'disk bandwidth limit by direction', [...DISK, 'op']);
-  const shaping = gauge('virtune_guest_network_shaping_bits_per_second', "tc rate on the guest's tap (in = to the guest)", [...NIC, 'direction']);
+  // in bytes like the traffic counters (promtool takes bits for a non-base unit)
+  const shaping = gauge('virtune_guest_network_shaping_bytes_per_second', "tc rate on the guest's tap (in = to the guest)", [...NIC, 'direction']);
   // engine
   const samples = counter('virtune_engine_samples_total', 'samples taken since the engine started');
   const sampleCost = gauge('virtune_engine_last_sample_seconds', 'wall time of the last sample');
@@ -116,8 +117,8 @@ export function createMetrics(engine: MetricsSource): MetricsEndpoint {
       nBytes({ ...nl, direction: 'rx' }, n.rxBytes); nBytes({ ...nl, direction: 'tx' }, n.txBytes);
       nPkts({ ...nl, direction: 'rx' }, n.rxPackets); nPkts({ ...nl, direction: 'tx' }, n.txPackets);
       nDrop({ ...nl, direction: 'rx' }, n.rxDropped); nDrop({ ...nl, direction: 'tx' }, n.txDropped);
-      shaping({ ...nl, direction: 'in' }, n.shaping?.inKbitPerSec, 1000);
-      shaping({ ...nl, direction: 'out' }, n.shaping?.outKbitPerSec, 1000);
+      shaping({ ...nl, direction: 'in' }, n.shaping?.inKbitPerSec, 125); // kbit/s (1000-based) → bytes/s
+      shaping({ ...nl, direction: 'out' }, n.shaping?.outKbitPerSec, 125);
     }
     mem(l, g.memory.currentBytes);
     rss(l, g.memory.rssBytes);

@@ -67,6 +67,8 @@ describe('Prometheus scrapes virtune serve --demo --http (real prometheus and pr
     expect(body).toMatch(/^# TYPE virtune_guest_cpu_seconds_total counter$/m);
     expect(body).toMatch(/^# TYPE virtune_guest_disk_bytes_total counter$/m);
     expect(body).toMatch(/^virtune_hugepages\{size="2097152",state="total"\} \d+/m);
+    // a configured limit as a gauge in base units: the demo's batch-02 is shaped to 1 Mbit/s towards it
+    expect(body).toMatch(/^virtune_guest_network_shaping_bytes_per_second\{guest="batch-02",[^}]*device="vnet1",direction="in"\} 125000$/m);
     expect(body).not.toMatch(/_per_sec\b|_pct\b/); // rates and percents are Prometheus' job now
 
     const pport = await freePort();

@@ -100,7 +100,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
     const qmp: QmpConnector = worker ? worker.qmpConnector() : new SharingQmpConnector(new SocketQmpConnector());
     const built: BuiltSampler = worker ? { sampler: worker, close: () => worker.close() } : buildSampler(samplerCfg, { qmp });
     const sampler = built.sampler;
-    const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp, demo: demo !== null }) : null;
+    const tuner: Tuner | null = opts.write || opts.journal ? buildTuner(g, fs, { runner, clock, qmp }) : null;
     const engine = createEngine({
       sampler, clock, tuner, advisor: createAdvisor(),
       readOnly: !opts.write, demo: demo !== null, root, intervalSec: g.intervalSec,
@@ -126,16 +126,15 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
 
 /**
  * The write side: journal, audit log and state lock. The defaults live under --root (a captured tree
- * keeps its own journal); a path the operator names is taken as written (the demo keeps everything
- * inside its own tree).
+ * keeps its own journal) or in the demo's tree; a path the operator names is taken as written, on the
+ * demo host too (the one place a demo writes outside its tree is where the operator asked it to).
  */
-export function buildTuner(g: GlobalOptions, fs: NodeHostFs, ports: { runner: CommandRunner; clock: SystemClock; qmp: QmpConnector; demo: boolean }): RecoveringTuner {
-  const asWritten = (p: string | null): boolean => p !== null && !ports.demo;
+export function buildTuner(g: GlobalOptions, fs: NodeHostFs, ports: { runner: CommandRunner; clock: SystemClock; qmp: QmpConnector }): RecoveringTuner {
   const hostRootFs = fs.root === '/' ? fs : new NodeHostFs('/');
   return createTuner({
     fs, runner: ports.runner, clock: ports.clock, qmp: ports.qmp, lock: new FlockStateLock(),
-    stateFs: asWritten(g.stateDir) ? hostRootFs : fs,
-    auditFs: asWritten(g.auditLog) ? hostRootFs : fs,
+    stateFs: g.stateDir !== null ? hostRootFs : fs,
+    auditFs: g.auditLog !== null ? hostRootFs : fs,
     stateDir: absolute(g.stateDir, '--state-dir') ?? '/var/lib/virtune',
     auditLog: absolute(g.auditLog, '--audit-log') ?? '/var/log/virtune/audit.log',
     libvirtUri: g.libvirtUri,
@@ -151,14 +150,14 @@ export async function withLocalTuner<T>(g: GlobalOptions, fn: (tuner: Recovering
   const fs = new NodeHostFs(g.root);
   try {
     const clock = new SystemClock();
-    return await fn(buildTuner(g, fs, { runner: new ExecRunner(), clock, qmp: new SocketQmpConnector(), demo: false }), clock);
+    return await fn(buildTuner(g, fs, { runner: new ExecRunner(), clock, qmp: new SocketQmpConnector() }), clock);
   } finally {
     fs.close();
   }
 }
 
 /** An explicit path option made absolute (relative to the working directory), or null when not given. */
-function absolute(p: string | null, flag: string): string | null {
+export function absolute(p: string | null, flag: string): string | null {
   if (p === null) return null;
   if (p.trim() === '') throw new VirtuneError(2, `${flag}: an empty path`);
   return pathResolve(p);

@@ -41,9 +41,11 @@ describe('websocket roles and tokens (real daemon, demo host)', () => {
   it('viewer reads, operator tunes; /metrics behind the token; no token in any client argv', async () => {
     const dir = openDir(lab, 'virtune-ws');
     const rw = path.join(dir, 'rw.sock');
-    const d = await startServe(lab, ['--demo', '2', '--interval', '0.5', '--json', '--state-dir', '/var/lib/virtune'],
+    const state = path.join(dir, 'state');
+    const d = await startServe(lab, ['--demo', '2', '--interval', '0.5', '--json', '--state-dir', state],
       ['--listen', `unix:${rw}`, '--http', '127.0.0.1:0'], /"serving"/);
     const s = serving(d.out());
+    expect(s.tokenFiles).toEqual({ viewer: path.join(state, 'http-viewer.token'), operator: path.join(state, 'http-operator.token') });
     for (const f of [s.tokenFiles.viewer, s.tokenFiles.operator]) expect(statSync(f).mode & 0o777).toBe(0o600);
     const viewer = readFileSync(s.tokenFiles.viewer, 'utf8').trim();
     const operator = readFileSync(s.tokenFiles.operator, 'utf8').trim();

@@ -285,12 +285,12 @@ describe('state and audit paths (fixture tree)', () => {
       stateDir: path.join(mine, 'state'), auditLog: path.join(mine, 'log', 'audit.log'), tokenFile: null };
     const fs = new NodeHostFs(t.root);
     lab.defer(() => fs.close());
-    const tuner = buildTuner(g, fs, { runner: new ExecRunner(), clock: new SystemClock(), qmp: new SocketQmpConnector(), demo: false });
+    const tuner = buildTuner(g, fs, { runner: new ExecRunner(), clock: new SystemClock(), qmp: new SocketQmpConnector() });
     const a = await tuner.apply({ guest: 'web01', changes: [FIVE[1]!] }, sample(), CALLER);
     expect(existsSync(path.join(mine, 'state', 'changes', `${a.changeId}.json`))).toBe(true);
     expect(readFileSync(path.join(mine, 'log', 'audit.log'), 'utf8')).toContain(String(a.changeId));
     expect(existsSync(path.join(t.root, mine))).toBe(false);
-    const d = buildTuner({ ...g, stateDir: null, auditLog: null }, fs, { runner: new ExecRunner(), clock: new SystemClock(), qmp: new SocketQmpConnector(), demo: false });
+    const d = buildTuner({ ...g, stateDir: null, auditLog: null }, fs, { runner: new ExecRunner(), clock: new SystemClock(), qmp: new SocketQmpConnector() });
     const b = await d.apply({ guest: 'web01', changes: [{ kind: 'cpuWeight', value: 50, flag: 'cpu-weight' }] }, sample(), CALLER);
     expect(existsSync(path.join(t.root, STATE, 'changes', `${b.changeId}.json`))).toBe(true);
   });

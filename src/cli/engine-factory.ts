@@ -8,7 +8,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { resolve as pathResolve } from 'node:path';
+import { join as pathJoin, resolve as pathResolve } from 'node:path';
 import { createAdvisor } from '../engine/advisor/index.js';
 import { createEngine, type Engine } from '../engine/core/engine.js';
 import { createTuner, type RecoveringTuner } from '../tuning/tuner.js';
@@ -42,7 +42,7 @@ import { WorkerSampleSource } from '../engine/node/worker-sampler.js';
 /** the undo journal and token directory when --state-dir is not given (under --root / the demo tree) */
 export const DEFAULT_STATE_DIR = '/var/lib/virtune';
 /** the audit log when --audit-log is not given (under --root / the demo tree) */
-export const DEFAULT_AUDIT_LOG = '/var/log/virtune/audit.log';
+const DEFAULT_AUDIT_LOG = '/var/log/virtune/audit.log';
 
 export interface OpenOptions {
   /** allow tuning (a Tuner is wired); default: g.write */
@@ -135,8 +135,8 @@ export function buildTuner(g: GlobalOptions, fs: NodeHostFs, ports: { runner: Co
     fs, runner: ports.runner, clock: ports.clock, qmp: ports.qmp, lock: new FlockStateLock(),
     stateFs: g.stateDir !== null ? hostRootFs : fs,
     auditFs: g.auditLog !== null ? hostRootFs : fs,
-    stateDir: absolute(g.stateDir, '--state-dir') ?? '/var/lib/virtune',
-    auditLog: absolute(g.auditLog, '--audit-log') ?? '/var/log/virtune/audit.log',
+    stateDir: absolute(g.stateDir, '--state-dir') ?? DEFAULT_STATE_DIR,
+    auditLog: absolute(g.auditLog, '--audit-log') ?? DEFAULT_AUDIT_LOG,
     libvirtUri: g.libvirtUri,
   });
 }
@@ -156,8 +156,17 @@ export async function withLocalTuner<T>(g: GlobalOptions, fn: (tuner: Recovering
   }
 }
 
+/**
+ * Where the state directory is on this machine (serve's token files go there, beside the journal that
+ * buildTuner puts in the same place): a --state-dir the operator named, as written; else the default
+ * under `root` (--root, or the demo's tree).
+ */
+export function stateDirOnHost(g: GlobalOptions, root: string): string {
+  return absolute(g.stateDir, '--state-dir') ?? pathJoin(root, DEFAULT_STATE_DIR);
+}
+
 /** An explicit path option made absolute (relative to the working directory), or null when not given. */
-export function absolute(p: string | null, flag: string): string | null {
+function absolute(p: string | null, flag: string): string | null {
   if (p === null) return null;
   if (p.trim() === '') throw new VirtuneError(2, `${flag}: an empty path`);
   return pathResolve(p);

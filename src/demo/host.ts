@@ -134,8 +134,7 @@ export async function startDemoHost(opts: DemoHostOptions): Promise<DemoHost> {
     writeLastPid(w, [...HOST_PIDS, ...specs.flatMap((s) => [s.tids.main, ...s.tids.vcpus, s.tids.vhost])]);
     w.creating = false;
     // the scenarios' tc shaping, where the simulated tc starts from and the simulation reads it back
-    const shapedTaps = new Map(guests.map((g) => [g.spec.nic.ifname, { inKbit: g.shaping.inKbit, outKbit: g.shaping.outKbit }]));
-    const shapingText = formatShaping(shapedTaps);
+    const shapingText = formatShaping(new Map(guests.map((g) => [g.spec.nic.ifname, g.shaping])));
     if (shapingText !== '') {
       fs.mkdirSync(path.dirname(root + SHAPING_FILE), { recursive: true });
       fs.writeFileSync(root + SHAPING_FILE, shapingText);

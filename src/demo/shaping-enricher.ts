@@ -25,14 +25,19 @@ export function readDemoShaping(fs: HostFs): Map<string, TapShaping> {
   }
 }
 
+/** a tap the file does not name: one frozen object every such NIC shares, tick after tick */
+const UNSHAPED: Shaping = Object.freeze({ inKbitPerSec: null, outKbitPerSec: null });
+
 export function createDemoShapingEnricher(fs: HostFs): GuestEnricher {
-  let taps: Map<string, TapShaping> | null = null; // null: not read, or unreadable
+  // per tap, the frozen shaping handed over until the next read (null: not read yet, or unreadable;
+  // a tap not in the map is unshaped)
+  let taps: Map<string, Shaping> | null = null;
   let read = false;
 
   const refresh = (ctx: EnrichContext): void => {
     read = true;
     try {
-      taps = readDemoShaping(fs);
+      taps = new Map([...readDemoShaping(fs)].map(([ifname, t]) => [ifname, Object.freeze({ inKbitPerSec: t.inKbit, outKbitPerSec: t.outKbit })]));
     } catch (e) {
       taps = null;
       ctx.errors.push({ source: 'tc', guest: null, message: `demo shaping: ${e instanceof Error ? e.message : String(e)}; shaping unknown`, kind: 'io' });
@@ -43,14 +48,9 @@ export function createDemoShapingEnricher(fs: HostFs): GuestEnricher {
     name: 'demo-tc',
     async enrich(guests: RawGuest[], ctx: EnrichContext): Promise<void> {
       if (!read || ctx.tasks.has('settings') || ctx.tasks.has('discovery')) refresh(ctx);
+      if (taps === null) return;
       for (const g of guests) {
-        for (const n of g.nics) {
-          if (n.shaping !== null || n.macvtap) continue;
-          if (taps === null) continue;
-          const t = taps.get(n.ifname);
-          const s: Shaping = { inKbitPerSec: t?.inKbit ?? null, outKbitPerSec: t?.outKbit ?? null };
-          n.shaping = s;
-        }
+        for (const n of g.nics) if (n.shaping === null && !n.macvtap) n.shaping = taps.get(n.ifname) ?? UNSHAPED;
       }
     },
     async close(): Promise<void> {

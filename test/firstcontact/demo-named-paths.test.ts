@@ -1,7 +1,8 @@
 // On the demo host, a --state-dir or --audit-log the operator names is taken as written, as on any
 // host (README, "Tuning"): the change journal, the audit log and serve's token files go exactly there
 // (they used to be moved into the demo's tree, which is deleted when the demo stops), and a later demo
-// process given the same paths lists the change. Through the real CLI.
+// process given the same paths lists the change, and `audit` under any --root reads the named log.
+// Through the real CLI.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,10 @@ describe('--state-dir and --audit-log on the demo host (simulated host, real CLI
     const c = await runCli([...named, '--json', 'changes']);
     expect(c.code, c.stderr).toBe(0);
     expect((JSON.parse(c.stdout) as Array<{ changeId: string; state: string }>).map((r) => [r.changeId, r.state])).toEqual([[id, 'applied']]);
+    // read back without the demo, under another --root: the named log is still the one written
+    const a = await runCli(['--root', dir, '--audit-log', audit, '--json', 'audit']);
+    expect(a.code, a.stderr).toBe(0);
+    expect((JSON.parse(a.stdout) as Array<{ changeId: string | null }>).map((e) => e.changeId)).toContain(id);
   });
 
   it("serve --http writes its token files into the named --state-dir, mode 0600", async () => {

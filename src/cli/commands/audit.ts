@@ -1,14 +1,13 @@
 // Owns `virtune audit [--limit N] [--json]`: the audit log, newest last. Through a daemon
 // (`--connect`) it needs `audit.read` (the read-only socket and the viewer role refuse it: exit 4) and
-// shows only the guests the caller may read; without one it reads the log file itself (mode 0600: a
-// user who may not read it gets exit 4), with a bounded tail read.
+// shows only the guests the caller may read; without one it reads the log file through this host's
+// tuner (the same path the changes are audited to: --audit-log as written, else the default under
+// --root; mode 0600: a user who may not read it gets exit 4), with a bounded tail read.
 
 import type { Command } from 'commander';
 import { usageError } from '../../engine/model/errors.js';
 import type { AuditEntry, PlanStep } from '../../engine/model/tuning.js';
-import { NodeHostFs } from '../../engine/node/node-host-fs.js';
-import { AuditLog } from '../../tuning/journal.js';
-import { DEFAULT_AUDIT_LOG, openEngine } from '../engine-factory.js';
+import { openEngine, withLocalTuner } from '../engine-factory.js';
 import { makeOut, parseGlobals } from '../runtime.js';
 
 function parseLimit(v: string | undefined): number {
@@ -54,8 +53,7 @@ export function registerAudit(program: Command): void {
         const api = await openEngine(g, { write: true });
         try { entries = await api.auditLog(limit); } finally { await api.close(); }
       } else {
-        const fs = new NodeHostFs(g.root);
-        try { entries = new AuditLog(fs, g.auditLog ?? DEFAULT_AUDIT_LOG).read(limit); } finally { fs.close(); }
+        entries = await withLocalTuner(g, (tuner) => tuner.audit(limit));
       }
       if (out.json) { out.data(entries); return; }
       if (entries.length === 0) out.text('(the audit log is empty)');

@@ -24,7 +24,7 @@ import { PROTOCOL_VERSION, type CallerInfo } from '../../engine/protocol/api.js'
 import { DEFAULT_PEER_LIMITS, PeerLimits, type PeerLimitSettings, type PeerSlot } from '../../engine/rpc/peer-limits.js';
 import { serveEngine, type RequestGuard, type ServedConnection } from '../../engine/rpc/server.js';
 import type { Transport } from '../../engine/rpc/transport.js';
-import { DEFAULT_STATE_DIR, absolute, buildLocalEngine, packageVersion, type LocalEngine } from '../engine-factory.js';
+import { buildLocalEngine, packageVersion, stateDirOnHost, type LocalEngine } from '../engine-factory.js';
 import { makeOut, parseGlobals, type GlobalOptions } from '../runtime.js';
 import { buildReplayEngine, startRecording, type ReplayEngine } from '../recording.js';
 import { Access, loadAcl } from '../serve-access.js';
@@ -197,8 +197,7 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
     if (roPath) d.ro = await listenUnix(roPath, { mode: 0o666, onConnection: onUnix(true) });
     if (http) {
       const tokens = { viewer: opts.tokens?.viewer ?? newToken(), operator: opts.tokens?.operator ?? newToken() };
-      // beside the journal: a --state-dir the operator names as written, else the default under the root
-      const stateDir = absolute(g.stateDir, '--state-dir') ?? path.join(local.demo ? local.demo.root : g.root, DEFAULT_STATE_DIR);
+      const stateDir = stateDirOnHost(g, local.demo ? local.demo.root : g.root);
       const files = { viewer: path.join(stateDir, 'http-viewer.token'), operator: path.join(stateDir, 'http-operator.token') };
       try {
         writeSecret(files.viewer, tokens.viewer);

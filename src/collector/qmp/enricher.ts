@@ -113,6 +113,9 @@ const newCache = (pid: number): GuestCache => ({
   dedicatedPath: null, lastHistograms: new Map(),
 });
 
+/** The id block-latency-histogram-set finds a disk by: its device's QOM path, else its name (qdev id). */
+const histogramId = (x: RawDisk): string => (x.qdev?.startsWith('/') ? x.qdev : x.name);
+
 export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
   const timeoutMs = deps.timeoutMs ?? 500;
   const virshTimeoutMs = deps.virshTimeoutMs ?? 3000;
@@ -253,8 +256,6 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
         }
         const viaVirsh = path === null;
         if (histograms === 'all' || (histograms === 'direct' && !viaVirsh)) {
-          // QEMU finds the disk by its device's qdev id or QOM path (a -drive name alone is not found)
-          const idOf = (x: RawDisk): string => (x.qdev?.startsWith('/') ? x.qdev : x.name);
           let ask: RawDisk[] | null = null; // built only when a disk still has to be asked (rarely)
           for (const x of fast.disks) {
             if (x.latencyHistograms || cache.histograms.has(x.name)) continue;
@@ -262,11 +263,11 @@ export function createQmpEnricher(deps: QmpEnricherDeps): GuestEnricher {
             (ask ??= []).push(x);
           }
           if (ask !== null && !expired()) {
-            const on = await reader.enableLatencyHistograms(ask.map(idOf));
+            const on = await reader.enableLatencyHistograms(ask.map(histogramId));
             // QEMU created them empty just now: that is this sample's reading, so the next sample
             // already has an interval to take percentiles over (a one-shot `snapshot` shows them)
             for (const x of ask) {
-              if (!on.has(idOf(x))) continue;
+              if (!on.has(histogramId(x))) continue;
               x.latencyHistograms = EMPTY_LATENCY_HISTOGRAMS;
               last.set(x.name, EMPTY_LATENCY_HISTOGRAMS);
             }

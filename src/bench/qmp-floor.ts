@@ -3,7 +3,8 @@
 // (connected once before timing — greeting read, capabilities answered — as the sampler holds a
 // dedicated monitor between ticks; then per pass the batch in one write, replies counted by their
 // newlines, never parsed), all guests in parallel as the enricher does. What a sample's QMP cannot go
-// below.
+// below. Beside the wall time of a pass: this process's CPU per pass, and the QMP servers' (the demo
+// host's process) when the caller can read it — the pass waits for whichever side is slower.
 
 import { connect, type Socket } from 'node:net';
 import type { QmpChannel, QmpConnectOptions, QmpConnector } from '../engine/ports/qmp.js';
@@ -95,12 +96,32 @@ export async function openQmpFloor(rec: RecordingQmp): Promise<QmpFloorPass> {
   };
 }
 
-/** µs per whole pass over every recorded socket (all in parallel, on connections held across passes). */
-export async function measureQmpFloor(rec: RecordingQmp, runs: number, warmup: number): Promise<{ sockets: number; commands: number; pass: Stat }> {
+export interface QmpFloor {
+  sockets: number;
+  commands: number;
+  /** wall time of a whole pass, µs */
+  pass: Stat;
+  /** this process's CPU time per pass, µs (mean over the measured passes) */
+  clientCpuUs: number;
+  /** the QMP servers' CPU time per pass, µs (mean); null when not given a way to read it */
+  serverCpuUs: number | null;
+}
+
+/**
+ * µs per whole pass over every recorded socket (all in parallel, on connections held across passes),
+ * then the CPU per pass of this process and of the servers (`serverCpuSec`: their process's CPU
+ * seconds so far) over the same number of passes.
+ */
+export async function measureQmpFloor(rec: RecordingQmp, runs: number, warmup: number, serverCpuSec?: () => number): Promise<QmpFloor> {
   const q = await openQmpFloor(rec);
   try {
     const pass = await timeRuns(() => q.pass(), { runs, warmup });
-    return { sockets: q.sockets, commands: q.commands, pass };
+    const s0 = serverCpuSec?.();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < runs; i++) await q.pass();
+    const c = process.cpuUsage(c0);
+    const server = serverCpuSec && s0 !== undefined ? ((serverCpuSec() - s0) * 1e6) / Math.max(1, runs) : null;
+    return { sockets: q.sockets, commands: q.commands, pass, clientCpuUs: (c.user + c.system) / Math.max(1, runs), serverCpuUs: server };
   } finally {
     q.close();
   }

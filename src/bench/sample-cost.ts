@@ -13,7 +13,8 @@ import { DemoProcess } from './demo-process.js';
 import { measureFloor, type FloorResult } from './floor.js';
 import { loadQmpEnricher, loadSampler, loadSocketQmp, missing } from './parts.js';
 import { RecordingFs } from './recording-fs.js';
-import { measureQmpFloor, RecordingQmp } from './qmp-floor.js';
+import { measureQmpFloor, RecordingQmp, type QmpFloor } from './qmp-floor.js';
+import { cpuSec } from './daemon-cost.js';
 import { timeRuns, type Stat } from './stats.js';
 import { PLAIN_TICK } from './task-sets.js';
 
@@ -26,6 +27,8 @@ export interface SampleCost {
   cached: Stat;
   /** CPU time of this process per cached sample, µs (mean): what the sample costs the host itself */
   cachedCpuUs: number;
+  /** CPU time of the demo host's process (its QMP servers answering) per cached sample, µs (mean) */
+  simulatorCpuUs: number;
   discovery: Stat;
   /** files read by one cached sample, and total reads (a file may be read twice) */
   files: number;
@@ -33,7 +36,7 @@ export interface SampleCost {
   dirListings: number;
   floor: FloorResult;
   /** the same QMP request bytes on every guest's socket, replies read but not parsed (null without QMP) */
-  qmpFloor: { sockets: number; commands: number; pass: Stat } | null;
+  qmpFloor: QmpFloor | null;
   /** two consecutive samples, 1 s apart, for the derivation benchmark */
   pair: [RawSample, RawSample];
   errors: number;
@@ -85,14 +88,19 @@ export async function measureSampleCost(
     await advance();
     const cached = await timeRuns(() => sampler.sample({ tasks: PLAIN_TICK }), { runs, warmup, before: advance });
     let cpu = 0;
+    let simulator = 0;
+    const simulatorSec = (): number => cpuSec(demo.pid);
     for (let i = 0; i < runs; i++) {
       await advance();
+      const s0 = simulatorSec();
       const c0 = process.cpuUsage();
       await sampler.sample({ tasks: PLAIN_TICK });
       const c = process.cpuUsage(c0);
+      simulator += simulatorSec() - s0;
       cpu += c.user + c.system;
     }
     const cachedCpuUs = cpu / Math.max(1, runs);
+    const simulatorCpuUs = (simulator * 1e6) / Math.max(1, runs);
     const discovery = await timeRuns(() => sampler.sample({ tasks: WITH_DISCOVERY }), { runs, warmup, before: advance });
     await advance();
     fs.start();
@@ -107,9 +115,9 @@ export async function measureSampleCost(
     // release the sampler's cached descriptors first: the floor keeps its own open
     await closeSampler();
     const floor = await measureFloor(files.map((p) => fs.resolve(p)), runs, warmup);
-    const qmpFloor = qmpRec && qmpRec.batches.size > 0 ? await measureQmpFloor(qmpRec, runs, warmup) : null;
+    const qmpFloor = qmpRec && qmpRec.batches.size > 0 ? await measureQmpFloor(qmpRec, runs, warmup, simulatorSec) : null;
     return {
-      guests, found: first.guests.length, qmpIncluded: enrichers.length > 0, cached, cachedCpuUs, discovery,
+      guests, found: first.guests.length, qmpIncluded: enrichers.length > 0, cached, cachedCpuUs, simulatorCpuUs, discovery,
       files: files.length, reads, dirListings, floor, qmpFloor, pair: [prev, cur], errors: cur.errors.length,
       errorSamples: errorKinds(cur),
     };

@@ -67,6 +67,13 @@ describe('npm run bench -- --quick --json (real processes)', () => {
       const floor = (out.detail as Record<string, Record<string, unknown>>).engineFloor;
       expect(floor?.found).toBe(10); // the quick run's demo guests, all read by the collector before its files were held
       expect(floor?.qmpSockets).toBe(10);
+      // the QMP floor's pass is split into this process's CPU and the demo's QMP servers' (which side
+      // the wall time waits for), and the sample says what the demo spent answering it
+      const detail = out.detail as Record<string, Record<string, unknown>>;
+      const qmpFloor = detail.floor?.qmp as Record<string, unknown> | null;
+      expect(qmpFloor?.clientCpuUsPerGuest).toBeGreaterThan(0);
+      expect(qmpFloor?.serverCpuUsPerGuest).toEqual(expect.any(Number));
+      expect((detail.sample?.['10'] as Record<string, unknown>).simulatorCpuUsPerGuest).toEqual(expect.any(Number));
       // minutes of warm-up are the full run's only: quick says so instead of a figure
       expect(out.engineCpuPct100Steady).toBeNull();
       expect(out.notes).toContain('quick: the engine is not measured again after minutes (engineCpuPct100Steady)');

@@ -2,7 +2,8 @@
 // mode, counters advanced 1 s between samples, the demo's QMP servers included) at a given guest
 // count — with discovery cached and with discovery — and, in the same run, the floor: the same files
 // re-read by the minimal pread loop and by readFileSync, and the same QMP request bytes replayed on
-// every guest's socket without parsing (qmp-floor.ts).
+// every guest's socket without parsing (qmp-floor.ts). Beside this process's CPU per sample, the demo
+// process's over the same samples (its QMP servers answering, as QEMU's monitors would elsewhere).
 
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
 import { SystemClock } from '../engine/node/system-clock.js';

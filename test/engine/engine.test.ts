@@ -91,20 +91,52 @@ describe('Engine loop', () => {
     await flush();
     clock.advance(2500); // first sample finishes
     await started;
-    // the sample took longer than the interval: the next starts right away, not several at once
+    // the first interval counts from the end of the first sample
     await flush();
-    expect(src.requests).toHaveLength(2);
+    expect(src.requests).toHaveLength(1);
     clock.advance(1000);
     await flush();
     expect(src.requests).toHaveLength(2);
-    clock.advance(1500);
+    clock.advance(2500); // the second sample finishes, 1.5 s later than its interval
+    await flush();
+    // it took longer than the interval: the next starts right away, not several at once
+    expect(src.requests).toHaveLength(3);
+    clock.advance(1000);
     await flush();
     expect(src.requests).toHaveLength(3);
+    clock.advance(1500);
+    await flush();
+    expect(src.requests).toHaveLength(4);
     const st = await engine.status();
     expect(st.lastSampleCostUsec).toBe(2_500_000);
     const stopping = engine.stop();
     clock.advance(5000);
     await stopping;
+  });
+
+  it('counts the first interval from the end of the slow first sample, so the first rates cover the interval', async () => {
+    const clock = new ManualClock();
+    // the first sample (discovery, inventory, NUMA) takes 400 ms and reads its counters at its end
+    const src = new FakeSampleSource(clock, ['qemu:a'], { firstDelayMs: 400 });
+    const engine = createEngine(deps(clock, src));
+    const snaps: Snapshot[] = [];
+    await engine.subscribe((s) => snaps.push(s));
+    const started = engine.start();
+    await flush();
+    clock.advance(400);
+    await started;
+    clock.advance(600); // 1 s after the first sample started: not yet
+    await flush();
+    expect(src.requests).toHaveLength(1);
+    clock.advance(400); // 1 s after it ended
+    await flush();
+    expect(src.requests).toHaveLength(2);
+    expect(snaps[1]!.intervalSec).toBe(1);
+    // then a fixed rate from start to start
+    for (let i = 0; i < 3; i++) { clock.advance(1000); await flush(); }
+    expect(src.requests).toHaveLength(5);
+    expect(snaps[4]!.intervalSec).toBe(1);
+    await engine.stop();
   });
 
   it('keeps history per guest and metric in a fixed window', async () => {

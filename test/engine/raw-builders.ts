@@ -78,11 +78,12 @@ export class FakeSampleSource implements SampleSource {
   readonly requests: Array<Set<SampleTask>> = [];
   closed = false;
   constructor(private readonly clock: Clock, private readonly guestIds: string[] = ['qemu:alpha', 'qemu:beta'],
-    private readonly opts: { delayMs?: number } = {}) {}
+    private readonly opts: { delayMs?: number; firstDelayMs?: number } = {}) {}
 
   async sample(req: SampleRequest): Promise<RawSample> {
     this.requests.push(new Set(req.tasks));
-    if (this.opts.delayMs) await this.clock.sleep(this.opts.delayMs);
+    const delayMs = this.requests.length === 1 && this.opts.firstDelayMs !== undefined ? this.opts.firstDelayMs : this.opts.delayMs;
+    if (delayMs) await this.clock.sleep(delayMs);
     const t = this.clock.monoMs();
     const s = t / 1000;
     const guests = this.guestIds.map((id, i) => {

@@ -130,6 +130,11 @@ class EngineImpl implements Engine {
       }
     }
     await this.tick();
+    // the first interval counts from the end of the first sample, which is the slow one (discovery,
+    // the inventory, NUMA, everything read the first time) and reads its counters late: counted from
+    // its start, the first rates (all `snapshot` prints) would cover less than the interval asked for.
+    // Later ticks keep a fixed rate from start to start.
+    if (!this.deps.replay) this.lastTickStartMs = this.deps.clock.monoMs();
     this.loopDone = this.loop(this.abort.signal);
   }
 

@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { DemoProcess } from './demo-process.js';
+import { cpuSec, threadCpuSec } from './proc-cpu.js';
 import type { BenchOptions } from './options.js';
 import { missing } from './parts.js';
 
@@ -35,7 +36,6 @@ export interface DaemonCost {
   rssMbAfter: number | null;
 }
 
-const CLK_TCK = 100; // USER_HZ on Linux x86 and arm64
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function freePort(): Promise<number> {
@@ -50,13 +50,6 @@ function freePort(): Promise<number> {
   });
 }
 
-/** utime + stime of a process, in seconds. */
-export function cpuSec(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state); utime is field 14, stime field 15
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
 
 function rssMb(pid: number): number | null {
   try {
@@ -67,25 +60,15 @@ function rssMb(pid: number): number | null {
   }
 }
 
-/** utime + stime of a process's main thread (its first task), in seconds; null when unreadable. */
-function mainThreadCpuSec(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
 
 /** CPU share (% of one core) of pid, and of its main thread, over windowMs. */
 async function cpuShare(pid: number, windowMs: number): Promise<{ all: number; main: number | null }> {
   const c0 = cpuSec(pid);
-  const m0 = mainThreadCpuSec(pid);
+  const m0 = threadCpuSec(pid);
   const t0 = performance.now();
   await sleep(windowMs);
   const c1 = cpuSec(pid);
-  const m1 = mainThreadCpuSec(pid);
+  const m1 = threadCpuSec(pid);
   const sec = (performance.now() - t0) / 1000;
   return { all: ((c1 - c0) / sec) * 100, main: m0 === null || m1 === null ? null : ((m1 - m0) / sec) * 100 };
 }

@@ -16,8 +16,8 @@ import {
   LIBVIRT_URI, acquireLibvirtLock, domainXml, pidAlive, releaseLibvirtLock, removeMachineDirs, run, setupLibvirtHost,
   startLibvirtd, stopLibvirtd, virsh,
 } from './libvirt-host.js';
+import { statTimes } from './proc-cpu.js';
 
-const CLK_TCK = 100;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface LibvirtToolCost {
@@ -57,16 +57,8 @@ export interface SideBySide {
   ownRatio: number | null;
 }
 
-/** utime, stime, cutime, cstime of a process in seconds (null when gone). */
-function times(pid: number): { own: number; reaped: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { own: (Number(f[11]) + Number(f[12])) / CLK_TCK, reaped: (Number(f[13]) + Number(f[14])) / CLK_TCK };
-  } catch {
-    return null;
-  }
-}
+/** utime + stime and cutime + cstime of a process in seconds (null when gone). */
+const times = (pid: number): { own: number; reaped: number } | null => statTimes(`/proc/${pid}/stat`);
 
 /** live descendants of pid (one /proc pass) */
 function descendants(pid: number): number[] {

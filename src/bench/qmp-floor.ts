@@ -109,19 +109,19 @@ export interface QmpFloor {
 
 /**
  * µs per whole pass over every recorded socket (all in parallel, on connections held across passes),
- * then the CPU per pass of this process and of the servers (`serverCpuSec`: their process's CPU
- * seconds so far) over the same number of passes.
+ * and the CPU per pass of this process and of the servers (`serverCpuSec`: their process's CPU seconds
+ * so far) over the same passes (the warm-up ones too: on held connections every pass is the same work).
  */
 export async function measureQmpFloor(rec: RecordingQmp, runs: number, warmup: number, serverCpuSec?: () => number): Promise<QmpFloor> {
   const q = await openQmpFloor(rec);
   try {
-    const pass = await timeRuns(() => q.pass(), { runs, warmup });
     const s0 = serverCpuSec?.();
     const c0 = process.cpuUsage();
-    for (let i = 0; i < runs; i++) await q.pass();
+    const pass = await timeRuns(() => q.pass(), { runs, warmup });
     const c = process.cpuUsage(c0);
-    const server = serverCpuSec && s0 !== undefined ? ((serverCpuSec() - s0) * 1e6) / Math.max(1, runs) : null;
-    return { sockets: q.sockets, commands: q.commands, pass, clientCpuUs: (c.user + c.system) / Math.max(1, runs), serverCpuUs: server };
+    const passes = Math.max(1, runs + warmup);
+    const server = serverCpuSec && s0 !== undefined ? ((serverCpuSec() - s0) * 1e6) / passes : null;
+    return { sockets: q.sockets, commands: q.commands, pass, clientCpuUs: (c.user + c.system) / passes, serverCpuUs: server };
   } finally {
     q.close();
   }

@@ -15,7 +15,7 @@ import { measureFloor, type FloorResult } from './floor.js';
 import { loadQmpEnricher, loadSampler, loadSocketQmp, missing } from './parts.js';
 import { RecordingFs } from './recording-fs.js';
 import { measureQmpFloor, RecordingQmp, type QmpFloor } from './qmp-floor.js';
-import { cpuSec } from './daemon-cost.js';
+import { cpuSec } from './proc-cpu.js';
 import { timeRuns, type Stat } from './stats.js';
 import { PLAIN_TICK } from './task-sets.js';
 

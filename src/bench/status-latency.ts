@@ -7,13 +7,14 @@
 // sensitive to the machine's load than the latencies).
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROTOCOL_VERSION } from '../engine/protocol/api.js';
 import { DemoProcess } from './demo-process.js';
+import { threadCpuSec } from './proc-cpu.js';
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
 export interface StatusLatency {
@@ -22,16 +23,6 @@ export interface StatusLatency {
   mainThreadCpuMsPerTick: number | null;
 }
 
-/** utime + stime of one thread, ms (clock ticks of 10 ms); null when it cannot be read. */
-function threadCpuMs(pid: number): number | null {
-  try {
-    const st = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return null;
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -83,7 +74,7 @@ export async function measureStatusLatency(guests: number, windowSec: number, wa
     await sleep(warmupSec * 1000);
     const lat: number[] = [];
     await ask();
-    const cpu0 = threadCpuMs(child.pid as number);
+    const cpu0 = threadCpuSec(child.pid as number);
     const samples0 = samples;
     const end = Date.now() + windowSec * 1000;
     while (Date.now() < end) {
@@ -91,9 +82,9 @@ export async function measureStatusLatency(guests: number, windowSec: number, wa
       await sleep(10);
     }
     await ask();
-    const cpu1 = threadCpuMs(child.pid as number);
+    const cpu1 = threadCpuSec(child.pid as number);
     const ticks = samples - samples0;
-    const mainThreadCpuMsPerTick = cpu0 === null || cpu1 === null || ticks <= 0 ? null : round((cpu1 - cpu0) / ticks, 1);
+    const mainThreadCpuMsPerTick = cpu0 === null || cpu1 === null || ticks <= 0 ? null : round(((cpu1 - cpu0) * 1000) / ticks, 1);
     lat.sort((a, b) => a - b);
     const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] as number;
     return { guests, windowSec, requests: lat.length, p50Ms: round(q(0.5), 2), p99Ms: round(q(0.99), 2), maxMs: round(lat[lat.length - 1] as number, 2), mainThreadCpuMsPerTick };

@@ -14,7 +14,7 @@ import blessed from 'blessed';
 import { derive } from '../engine/core/derive.js';
 import type { Snapshot } from '../engine/model/snapshot.js';
 import { TuiApp } from '../tui/app.js';
-import { cpuSec } from './daemon-cost.js';
+import { cpuSec } from './proc-cpu.js';
 import { summarize, type Stat } from './stats.js';
 import { syntheticSample } from './synthetic.js';
 

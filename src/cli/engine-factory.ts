@@ -92,6 +92,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
     const samplerCfg: SamplerConfig = {
       root, demo: demo !== null, libvirtUri: g.libvirtUri, extraQmpSockets: g.qmp,
       latencyHistograms: g.latencyHistograms === true ? 'all' : 'direct',
+      ...(g.qmpTimeoutMs != null ? { qmpTimeoutMs: g.qmpTimeoutMs } : {}),
       ...(parts ? { maxCached: parts.maxCached } : {}),
     };
     const worker = opts.samplerInWorker ? new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg) : null;

@@ -33,6 +33,7 @@ export function buildProgram(version: string): Command {
     .option('--libvirt-uri <URI>', 'libvirt connection URI (default: virsh default)')
     .option('--state-dir <DIR>', 'undo journal directory, taken as written (default /var/lib/virtune under --root)')
     .option('--latency-histograms', 'also turn on QEMU block latency histograms for libvirt guests (through their monitor; on by default for guests virtune reaches directly)')
+    .option('--qmp-timeout <MS>', 'how long a guest\'s QMP exchange may take in a tick through its own socket before it is reported unreachable (default 500)')
     .option('--audit-log <FILE>', 'audit log, taken as written (default /var/log/virtune/audit.log under --root)')
     .showHelpAfterError(false)
     .addHelpText('after', examplesHelp())

@@ -20,6 +20,8 @@ export interface GlobalOptions {
   auditLog: string | null;
   /** block latency histograms for libvirt guests too (--latency-histograms) */
   latencyHistograms?: boolean;
+  /** --qmp-timeout: a guest's QMP deadline per tick through its own socket, ms (null: the default, 500) */
+  qmpTimeoutMs?: number | null;
 }
 
 export function parseGlobals(cmd: Command): GlobalOptions {
@@ -36,6 +38,13 @@ export function parseGlobals(cmd: Command): GlobalOptions {
       throw new VirtuneError(2, `--demo: '${String(o.demo)}' is not a guest count from 0 to 5000`);
     }
   }
+  let qmpTimeoutMs: number | null = null;
+  if (o.qmpTimeout !== undefined) {
+    qmpTimeoutMs = Number(o.qmpTimeout);
+    if (!Number.isInteger(qmpTimeoutMs) || qmpTimeoutMs < MIN_QMP_TIMEOUT_MS || qmpTimeoutMs > MAX_QMP_TIMEOUT_MS) {
+      throw new VirtuneError(2, `--qmp-timeout: '${String(o.qmpTimeout)}' is not a whole number of milliseconds from ${MIN_QMP_TIMEOUT_MS} to ${MAX_QMP_TIMEOUT_MS}`);
+    }
+  }
   return {
     root: typeof o.root === 'string' ? o.root : '/',
     demo,
@@ -49,8 +58,13 @@ export function parseGlobals(cmd: Command): GlobalOptions {
     stateDir: typeof o.stateDir === 'string' ? o.stateDir : null,
     auditLog: typeof o.auditLog === 'string' ? o.auditLog : null,
     latencyHistograms: o.latencyHistograms === true,
+    qmpTimeoutMs,
   };
 }
+
+/** --qmp-timeout's range: below 50 ms a healthy monitor misses it; above a minute a hung one stalls every tick */
+export const MIN_QMP_TIMEOUT_MS = 50;
+export const MAX_QMP_TIMEOUT_MS = 60_000;
 
 /** The longest sampling interval (an hour): a longer one is a typo, and overflows Node's timers. */
 export const MAX_INTERVAL_SEC = 3600;
@@ -67,7 +81,7 @@ function givenOnCommandLine(cmd: Command, name: string): boolean {
 /** --connect talks to a daemon that has its own host and interval: the local-engine options conflict. */
 function refuseWithConnect(cmd: Command, o: Record<string, unknown>): void {
   if (typeof o.connect !== 'string') return;
-  const clash = [['demo', '--demo'], ['root', '--root'], ['interval', '--interval']]
+  const clash = [['demo', '--demo'], ['root', '--root'], ['interval', '--interval'], ['qmpTimeout', '--qmp-timeout']]
     .filter(([k]) => givenOnCommandLine(cmd, k as string)).map(([, flag]) => flag as string);
   if (clash.length > 0) {
     throw new VirtuneError(2, `--connect: ${clash.join(' and ')} cannot be used with --connect (the daemon has its own host and interval; give them to 'virtune serve')`);

@@ -33,6 +33,8 @@ export interface SamplerConfig {
   extraQmpSockets: string[];
   /** QEMU block latency histograms (see createQmpEnricher); 'all' also asks libvirt guests' monitors */
   latencyHistograms: 'direct' | 'all' | 'off';
+  /** a guest's QMP deadline per tick through its own socket (ms; absent: the enricher's default) */
+  qmpTimeoutMs?: number;
   /** cached descriptors the sampler may keep (the demo leaves room for every guest's QMP connection) */
   maxCached?: number;
 }
@@ -66,7 +68,7 @@ export function buildSampler(cfg: SamplerConfig, shared: { qmp?: QmpConnector } 
   // one long-lived virsh session for everything asked of libvirt (never a process per tick or guest)
   const session = useVirsh && runner.has('virsh') ? new VirshSession({ starter: new NodeProcessStarter(), uri: cfg.libvirtUri }) : null;
   const virshExec = session?.exec;
-  const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec, latencyHistograms: cfg.latencyHistograms })];
+  const enrichers: GuestEnricher[] = [createQmpEnricher({ fs, qmp, runner, clock, libvirtUri: cfg.libvirtUri, useVirsh, virshExec, latencyHistograms: cfg.latencyHistograms, ...(cfg.qmpTimeoutMs !== undefined ? { timeoutMs: cfg.qmpTimeoutMs } : {}) })];
   // the URI virsh uses: --libvirt-uri, else LIBVIRT_DEFAULT_URI, else libvirt.conf's uri_default, else
   // root's default (the system daemon); the RPC socket is read only when that is this host's system daemon
   const isRoot = process.getuid?.() === 0;

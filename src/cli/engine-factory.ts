@@ -34,6 +34,7 @@ import type { DemoProcessHost } from '../demo/process.js';
 import { APPENDED_CONTROLS } from '../demo/controls.js';
 import type { CommandRunner } from '../engine/ports/command-runner.js';
 import type { QmpConnector } from '../engine/ports/qmp.js';
+import type { SampleBlockEncoder } from '../engine/ports/recording.js';
 import type { GlobalOptions } from './runtime.js';
 import { buildSampler, type BuiltSampler, type SamplerConfig } from './sampler-factory.js';
 import { WorkerSampleSource } from '../engine/node/worker-sampler.js';
@@ -74,6 +75,11 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
   journal?: boolean;
   /** every raw sample as read (the recorder) */
   onRawSample?: (raw: RawSample) => void;
+  /**
+   * with the sampler in a worker: the recorder's blocks are built there (`encodeWith` gets the worker's
+   * encoder before the engine starts) and onRawSample reads only the samples' heads
+   */
+  recordBeside?: (encoder: SampleBlockEncoder) => void;
 }): Promise<LocalEngine> {
   const demoCount = opts.demoGuests !== undefined ? opts.demoGuests : g.demo;
   const parts = demoCount !== null ? await startDemo(demoCount, g.intervalSec) : null;
@@ -96,6 +102,8 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
       ...(parts ? { maxCached: parts.maxCached } : {}),
     };
     const worker = opts.samplerInWorker ? new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg) : null;
+    const recordBeside = worker !== null && opts.recordBeside !== undefined;
+    if (worker !== null && opts.recordBeside) opts.recordBeside(worker.blockEncoder());
     // one connection per QMP socket, shared by sampler and tuner (QEMU serves one monitor client at a
     // time): the tuner stays in this thread and, with the sampler in a worker, leases the worker's
     const qmp: QmpConnector = worker ? worker.qmpConnector() : new SharingQmpConnector(new SocketQmpConnector());
@@ -107,6 +115,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
       readOnly: !opts.write, demo: demo !== null, root, intervalSec: g.intervalSec,
       historySec: opts.historySec, version: opts.version, caller: localCaller('cli'),
       onRawSample: opts.onRawSample ?? null,
+      ...(recordBeside ? { onRawSampleReadsGuests: false } : {}),
       // the daemon derives and appends to the history in steps, answering requests in between
       yieldToLoop: opts.samplerInWorker ? () => nextTurn() : null,
     });

@@ -9,7 +9,7 @@ import { usageError } from '../engine/model/errors.js';
 import type { RawSample } from '../engine/model/sample.js';
 import { createRecording, openRecording } from '../engine/node/sqlite-recording.js';
 import { SystemClock } from '../engine/node/system-clock.js';
-import type { RecordingStore } from '../engine/ports/recording.js';
+import type { RecordingStore, SampleBlockEncoder } from '../engine/ports/recording.js';
 import { Recorder, type EventFeed, type RecorderOptions } from '../engine/record/recorder.js';
 import { ReplaySource, type ReplayOptions } from '../engine/record/replay-source.js';
 import { localCaller } from './engine-factory.js';
@@ -19,6 +19,8 @@ export interface RecordingSession {
   store: RecordingStore;
   /** the engine's raw-sample hook */
   onRawSample(raw: RawSample): void;
+  /** build the blocks with this encoder (the daemon's sampler worker) instead of here; before the first sample */
+  encodeWith(encoder: SampleBlockEncoder): void;
   /** start polling the event feed (changes, audit) once per second */
   attach(feed: EventFeed): void;
   /** last events poll, commit the open block, close the file */
@@ -64,6 +66,7 @@ export function startRecording(o: RecordingSettings): RecordingSession {
       try { recorder.add(raw); } catch (e) { fail(e); }
       recorder.drain().catch(fail);
     },
+    encodeWith(encoder) { recorder.encodeWith(encoder); },
     attach(f) {
       feed = f;
       poll(); // learns what existed before the recording

@@ -4,7 +4,9 @@
 // worker-sampler.ts) — with `derive`, also the snapshot derived here against the previous sample this
 // worker read, as JSON text in parts (its one serialisation), and with `keepGuests` the raw sample
 // without its guests, which stay here for a later {kind:'rawGuests'} (the last two samples are kept)
-// — QMP leases for the engine thread's tuner (qmpOpen / qmpExec / qmpClose: leases on the same shared
+// — with `record`, the sample is also added (after the reply is posted) to the recording block this
+// worker builds, whose bytes a {kind:'recordTake'} fetches and restarts —
+// QMP leases for the engine thread's tuner (qmpOpen / qmpExec / qmpClose: leases on the same shared
 // connections the sampler holds), and {kind:'close'} by closing everything.
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -16,6 +18,7 @@ import { snapshotJsonParts } from '../engine/protocol/snapshot-json.js';
 import type { SampleTask } from '../engine/ports/sources.js';
 import { derive } from '../engine/core/derive.js';
 import type { RawSample } from '../engine/model/sample.js';
+import { BlockBuilder } from '../engine/record/codec.js';
 import { buildSampler, type SamplerConfig } from './sampler-factory.js';
 
 const port = parentPort;
@@ -28,6 +31,10 @@ if (port) {
   let prev: RawSample | null = null;
   /** the raw samples of the last KEPT_SAMPLES sample requests, for rawGuests requests */
   const kept = new Map<number, RawSample>();
+  /** the recording block being built from the samples read with `record` (null: none yet) */
+  let block: BlockBuilder | null = null;
+  /** why the block was dropped since the last take (the take reports it) */
+  let blockLost: string | null = null;
   port.on('message', (m: SamplerWorkerRequest) => {
     void (async () => {
       let reply: SamplerWorkerReply;
@@ -57,13 +64,25 @@ if (port) {
         leases.delete(m.handle);
         await ch?.close().catch(() => undefined);
         reply = { id: m.id, closed: true };
+      } else if (m.kind === 'recordTake') {
+        const n = block?.count ?? 0;
+        try {
+          if (blockLost !== null) throw new Error(blockLost);
+          reply = { id: m.id, samples: n, block: block !== null && n > 0 ? block.take() : null };
+        } catch (e) {
+          blockLost = null;
+          block = null; // its state is unknown after a failed take: the next sample starts a new one
+          reply = { id: m.id, error: `recording block: ${e instanceof Error ? e.message : String(e)}` };
+        }
       } else if (m.kind === 'rawGuests') {
         const raw = kept.get(m.of);
         // only the guests: the head went with the sample reply
         reply = raw ? { id: m.id, sample: encodeRawSample({ guests: raw.guests }) } : { id: m.id, error: `the sampler worker no longer holds sample ${m.of}` };
       } else {
+        let recorded: RawSample | null = null;
         try {
           const raw = await built.sampler.sample({ tasks: new Set<SampleTask>(m.tasks) });
+          if (m.record === true) recorded = raw;
           kept.set(m.id, raw);
           for (const k of kept.keys()) if (kept.size > KEPT_SAMPLES) kept.delete(k);
           if (m.derive === true) {
@@ -80,11 +99,25 @@ if (port) {
           } else {
             reply = { id: m.id, sample: encodeRawSample(raw) };
           }
+          reply.guestCount = raw.guests.length;
         } catch (e) {
           reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
+          recorded = null;
         }
+        port.postMessage(reply, reply.sample ? transferables(reply.sample) : []);
+        // the recording's encoding after the reply: the engine's tick does not wait for it
+        if (recorded !== null) {
+          try {
+            (block ??= new BlockBuilder()).add(recorded);
+          } catch (e) {
+            block = null;
+            blockLost ??= e instanceof Error ? e.message : String(e);
+          }
+        }
+        return;
       }
-      port.postMessage(reply, reply.sample ? transferables(reply.sample) : []);
+      const bytes = reply.block;
+      port.postMessage(reply, [...(reply.sample ? transferables(reply.sample) : []), ...(bytes ? transferables({ head: bytes, parts: [] }) : [])]);
     })();
   });
 }

@@ -5,13 +5,19 @@
 // snapshot, and the raw sample's guests (kept encoded) read back whole; with raw: false they stay in
 // the worker until loadRawGuests fetches them (reading them before throws instead of giving none).
 // The tuner's QMP connector leases the worker's own connections, which the sampler holds between ticks.
+// A recording's block encoder in the worker: the block it builds from the samples it read decodes to
+// exactly those samples (fetched here whole to compare), while the engine's side saw only their heads
+// and guest counts; closing the worker keeps its open block for the last take; a worker that died
+// mid-block makes take() reject instead of storing a block that misses samples.
 
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { derive } from '../../src/engine/core/derive.js';
-import { WorkerSampleSource } from '../../src/engine/node/worker-sampler.js';
+import { guestCountOf, WorkerSampleSource } from '../../src/engine/node/worker-sampler.js';
+import { decodeBlock } from '../../src/engine/record/codec.js';
+import type { RawSample } from '../../src/engine/model/sample.js';
 import { SocketQmpConnector } from '../../src/engine/node/socket-qmp.js';
 import { HostError } from '../../src/engine/model/errors.js';
 import { QmpCommandError } from '../../src/engine/ports/qmp.js';
@@ -59,6 +65,49 @@ describe('the sampler worker (real worker thread, demo host in its own process)'
     expect(third.raw.guests.map((g) => g.id).sort()).toEqual(demo.guests.map((g) => g.id).sort());
     expect(third.snapshot).toEqual(derive(second.raw, third.raw)); // the very sample the worker derived from
     expect(second.loadRawGuests ?? null).toBeNull(); // asked whole: nothing to fetch
+  });
+
+  it('builds a recording block in the worker from the samples it read, which never crossed whole', async () => {
+    const demo = await startDemoProcess({ guests: 5, dir: lab.tmpdir('virtune-wsampler-rec') });
+    lab.defer(() => demo.stop());
+    const w = new WorkerSampleSource(ENTRY, {
+      root: demo.root, demo: false, libvirtUri: null, extraQmpSockets: [], latencyHistograms: 'direct',
+    });
+    lab.defer(() => w.close());
+    const enc = w.blockEncoder();
+    const all = new Set(['counters', 'discovery', 'settings', 'qmp', 'qmpSlow', 'numa', 'static'] as const);
+    const read: RawSample[] = [];
+    let added = 0;
+    for (let i = 0; i < 4; i++) {
+      const d = await w.sampleDerived({ tasks: i === 0 ? all : new Set(['counters', 'qmp'] as const) }, { raw: false });
+      expect(() => d.raw.guests).toThrow(/not fetched/); // only the head crossed
+      expect(enc.add(d.raw)).toBe(5); // the guest count came with the head
+      expect(guestCountOf(d.raw)).toBe(5);
+      added++;
+      await d.loadRawGuests?.(); // fetched only to compare with the block
+      read.push(d.raw);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const block = await enc.take(added);
+    expect(decodeBlock(block)).toEqual(JSON.parse(JSON.stringify(read)));
+    // the next block starts empty: one more sample, one sample in it
+    const next = await w.sampleDerived({ tasks: new Set(['counters'] as const) }, { raw: false });
+    enc.add(next.raw);
+    await next.loadRawGuests?.();
+    expect(decodeBlock(await enc.take(1))).toEqual(JSON.parse(JSON.stringify([next.raw])));
+    // closing the worker (the daemon's shutdown: the engine stops, then the recording commits) keeps
+    // its open block for the recorder's last take
+    const last = await w.sampleDerived({ tasks: new Set(['counters'] as const) }, { raw: false });
+    enc.add(last.raw);
+    await last.loadRawGuests?.();
+    const lastRaw = JSON.parse(JSON.stringify(last.raw)) as RawSample;
+    await w.close();
+    expect(decodeBlock(await enc.take(1))).toEqual([lastRaw]);
+    // a worker that died mid-block (terminated here, no close) took its samples with it: take rejects
+    enc.add((await w.sampleDerived({ tasks: all }, { raw: false })).raw); // a new worker
+    await (w as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    enc.add((await w.sampleDerived({ tasks: all }, { raw: false })).raw); // another new worker: 1 sample
+    await expect(enc.take(2)).rejects.toThrow(/holds 1 of the block's 2 samples/);
   });
 
   it('the tuner\'s QMP goes over the worker\'s own connections, which the sampler holds between ticks', async () => {

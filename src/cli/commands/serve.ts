@@ -24,6 +24,7 @@ import { PROTOCOL_VERSION, type CallerInfo } from '../../engine/protocol/api.js'
 import { DEFAULT_PEER_LIMITS, PeerLimits, type PeerLimitSettings, type PeerSlot } from '../../engine/rpc/peer-limits.js';
 import { serveEngine, type RequestGuard, type ServedConnection } from '../../engine/rpc/server.js';
 import type { Transport } from '../../engine/rpc/transport.js';
+import type { SampleBlockEncoder } from '../../engine/ports/recording.js';
 import { buildLocalEngine, packageVersion, stateDirOnHost, type LocalEngine } from '../engine-factory.js';
 import { makeOut, parseGlobals, type GlobalOptions } from '../runtime.js';
 import { buildReplayEngine, startRecording, type ReplayEngine } from '../recording.js';
@@ -135,6 +136,8 @@ export async function startDaemon(g: GlobalOptions, opts: DaemonOptions): Promis
       ? replayAsLocal(buildReplayEngine(opts.replay, packageVersion()))
       : await buildLocalEngine(g, {
         write: true, version: packageVersion(), onRawSample: recording?.onRawSample,
+        // the recording's blocks are built in the sampler worker: the samples do not cross whole
+        ...(recording ? { recordBeside: (e: SampleBlockEncoder) => recording.encodeWith(e) } : {}),
         // the sampler runs in a worker thread (VIRTUNE_SAMPLER_THREAD=0 keeps it on this thread, for comparison)
         samplerInWorker: process.env.VIRTUNE_SAMPLER_THREAD !== '0',
       });

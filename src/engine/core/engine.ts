@@ -50,6 +50,11 @@ export interface EngineDeps {
   /** every raw sample as it was read, before derivation (the recorder's feed); must not throw */
   onRawSample?: ((raw: RawSample) => void) | null;
   /**
+   * false: onRawSample reads only the sample's head (times, errors), never its guests (a recorder whose
+   * blocks are built beside the sampler), so a sampler that keeps the guests where it read them may
+   */
+  onRawSampleReadsGuests?: boolean;
+  /**
    * Let the host's event loop run (resolves on a later turn, e.g. setImmediate): given, a tick derives
    * and appends to the history in steps between which requests are answered (the daemon).
    */
@@ -188,7 +193,7 @@ class EngineImpl implements Engine {
     this.lastTickStartMs = t0;
     const tasks = this.cadences.due(t0);
     const yieldToLoop = this.deps.yieldToLoop ?? null;
-    const derived = yieldToLoop !== null && sampler.sampleDerived && !this.deps.replay ? await sampler.sampleDerived({ tasks }, { raw: this.deps.onRawSample != null }) : null;
+    const derived = yieldToLoop !== null && sampler.sampleDerived && !this.deps.replay ? await sampler.sampleDerived({ tasks }, { raw: this.deps.onRawSample != null && this.deps.onRawSampleReadsGuests !== false }) : null;
     const raw = derived ? derived.raw : await sampler.sample({ tasks });
     if (this.deps.onRawSample) {
       try { this.deps.onRawSample(raw); } catch { /* the recorder's failure is its own */ }

@@ -10,6 +10,11 @@
 // snapshot is serialised once per tick, in the worker, whatever the number of clients. The raw sample
 // then stays encoded (buffers outside the JS heap) and its guests are decoded only if something reads
 // them (tuning, advice, the guest list, /metrics).
+// blockEncoder(): a recording's sample blocks built in the worker from the samples it reads (every sample
+// request then carries `record`; the worker adds the sample after its reply is posted), so a recording
+// daemon's raw samples need not cross whole: the engine's thread gets the block's bytes when the
+// recorder commits it (`recordTake`), and the samples keep the sampler's shared frozen parts, which the
+// encoder skips (a sample decoded here is all new objects: every value would be compared).
 // qmpConnector(): the worker's QMP connections serve the engine thread's tuner too (QEMU's monitor
 // serves one client at a time and the worker's sampler holds a dedicated socket open between ticks):
 // a channel here is a lease on the worker's channel, its commands and their errors cross as messages.
@@ -24,6 +29,7 @@ import type { RawSample } from '../model/sample.js';
 import { QmpCommandError, type QmpChannel, type QmpConnectOptions, type QmpConnector, type QmpEvent } from '../ports/qmp.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { DerivedSample, SampleRequest, SampleSource, SampleTask } from '../ports/sources.js';
+import type { SampleBlockEncoder } from '../ports/recording.js';
 import { joinSnapshotJson, type SnapshotJsonParts } from '../protocol/snapshot-json.js';
 
 /** A RawSample or Snapshot as it crosses threads: `head` is it with no guests, `parts` its guests in order. */
@@ -36,7 +42,9 @@ export interface EncodedSample { head: Uint8Array; parts: Uint8Array[] }
  * the worker keeps the raw samples of its last two sample requests.
  */
 export type SamplerWorkerRequest =
-  | { kind: 'sample'; id: number; tasks: SampleTask[]; derive?: boolean; keepGuests?: boolean }
+  | { kind: 'sample'; id: number; tasks: SampleTask[]; derive?: boolean; keepGuests?: boolean; record?: boolean }
+  /** the recording block built from the samples read with `record` since the last take, and a new one */
+  | { kind: 'recordTake'; id: number }
   | { kind: 'rawGuests'; id: number; of: number }
   | { kind: 'qmpOpen'; id: number; socket: string; timeoutMs?: number }
   | { kind: 'qmpExec'; id: number; handle: number; command: string; args?: Record<string, unknown>; timeoutMs?: number }
@@ -44,6 +52,8 @@ export type SamplerWorkerRequest =
   | { kind: 'close'; id: number };
 export type SamplerWorkerReply = {
   id: number; sample?: EncodedSample; guestsKept?: true; snapshot?: SnapshotJsonParts; deriveUsec?: number; error?: string; closed?: true;
+  /** sample: its number of guests; recordTake: the block's bytes (null: no sample) and its number of samples */
+  guestCount?: number; block?: Uint8Array | null; samples?: number;
   /** qmpOpen: the lease's handle; qmpExec: the command's return value, or `fault` */
   handle?: number; value?: unknown; fault?: WireFault;
 };
@@ -116,8 +126,9 @@ export function decodeSnapshotJson(e: SnapshotJsonParts): Promise<Snapshot> {
  * The sample with its guests left encoded until `guests` is first read (then decoded at once, kept).
  * With `elsewhere`, the guests are not in `e` at all: reading them before `fill(parts)` gave them throws.
  */
-export function lazyRawSample(e: EncodedSample, elsewhere = false): RawSample & { fill?: (parts: Uint8Array[]) => void } {
+export function lazyRawSample(e: EncodedSample, elsewhere = false, guestCount?: number): RawSample & { fill?: (parts: Uint8Array[]) => void } {
   const raw = deserialize(e.head) as RawSample & { fill?: (parts: Uint8Array[]) => void };
+  if (guestCount !== undefined) Object.defineProperty(raw, GUEST_COUNT, { enumerable: false, value: guestCount });
   let parts: Uint8Array[] | null = elsewhere ? null : e.parts;
   let guests: RawSample['guests'] | null = null;
   Object.defineProperty(raw, 'guests', {
@@ -137,9 +148,21 @@ export function lazyRawSample(e: EncodedSample, elsewhere = false): RawSample & 
   return raw;
 }
 
+const GUEST_COUNT = Symbol('guestCount');
+
+/** The number of guests of a sample, without decoding guests a lazy sample has not decoded yet. */
+export function guestCountOf(raw: RawSample): number {
+  const n = (raw as { [GUEST_COUNT]?: number })[GUEST_COUNT];
+  return n ?? raw.guests.length;
+}
+
 export class WorkerSampleSource implements SampleSource {
   private worker: Worker | null = null;
   private seq = 0;
+  /** a recording's blocks are built in the worker: every sample request says so */
+  private recording = false;
+  /** the worker's open block, fetched when it was closed (the recorder commits it after the engine stopped) */
+  private closedBlock: SamplerWorkerReply | null = null;
   private readonly pending = new Map<number, { resolve: (r: SamplerWorkerReply) => void; reject: (e: Error) => void }>();
 
   constructor(private readonly entry: URL, private readonly config: unknown) {}
@@ -172,7 +195,7 @@ export class WorkerSampleSource implements SampleSource {
   }
 
   async sample(req: SampleRequest): Promise<RawSample> {
-    const r = await this.ask({ kind: 'sample', id: ++this.seq, tasks: [...req.tasks] });
+    const r = await this.ask({ kind: 'sample', id: ++this.seq, tasks: [...req.tasks], ...(this.recording ? { record: true } : {}) });
     if (r.error !== undefined || !r.sample) throw new Error(r.error ?? 'the sampler worker sent no sample');
     return decodeRawSample(r.sample);
   }
@@ -184,10 +207,10 @@ export class WorkerSampleSource implements SampleSource {
   async sampleDerived(req: SampleRequest, opts: { raw?: boolean } = {}): Promise<DerivedSample> {
     const id = ++this.seq;
     const keepGuests = opts.raw === false;
-    const r = await this.ask({ kind: 'sample', id, tasks: [...req.tasks], derive: true, keepGuests });
+    const r = await this.ask({ kind: 'sample', id, tasks: [...req.tasks], derive: true, keepGuests, ...(this.recording ? { record: true } : {}) });
     if (r.error !== undefined || !r.sample || !r.snapshot) throw new Error(r.error ?? 'the sampler worker sent no sample');
     const parts = r.snapshot;
-    const raw = lazyRawSample(r.sample, r.guestsKept === true);
+    const raw = lazyRawSample(r.sample, r.guestsKept === true, r.guestCount);
     let loading: Promise<void> | null = null;
     const loadRawGuests = r.guestsKept !== true ? null : (): Promise<void> => {
       loading ??= this.ask({ kind: 'rawGuests', id: ++this.seq, of: id }).then((g) => {
@@ -199,6 +222,29 @@ export class WorkerSampleSource implements SampleSource {
     return {
       raw, snapshot: await decodeSnapshotJson(parts), deriveUsec: r.deriveUsec ?? 0,
       snapshotJson: () => joinSnapshotJson(parts), loadRawGuests,
+    };
+  }
+
+  /**
+   * A recording's block encoder in the worker (see the file's first comment): from now on every sample
+   * the worker reads is added to its block; add() here only counts the guests, take() fetches the bytes.
+   * A worker that restarted holds fewer samples than the recorder added: take() rejects (the recording
+   * stops with that reason rather than store a block whose times and counts are not its samples').
+   * close() fetches the open block before the worker goes: the next take() returns it.
+   */
+  blockEncoder(): SampleBlockEncoder {
+    this.recording = true;
+    return {
+      add: (raw) => guestCountOf(raw),
+      take: async (samples) => {
+        const r = this.closedBlock ?? await this.ask({ kind: 'recordTake', id: ++this.seq });
+        this.closedBlock = null;
+        if (r.error !== undefined) throw new Error(r.error);
+        if (r.samples !== samples || !r.block) {
+          throw new Error(`the sampler worker holds ${r.samples ?? 0} of the block's ${samples} samples (it restarted?): the block is lost`);
+        }
+        return r.block;
+      },
     };
   }
 
@@ -222,6 +268,10 @@ export class WorkerSampleSource implements SampleSource {
   async close(): Promise<void> {
     const w = this.worker;
     if (!w) return;
+    try {
+      // a recording's open block goes with the worker: fetch it first, for the recorder's last commit
+      if (this.recording) this.closedBlock = await this.ask({ kind: 'recordTake', id: ++this.seq });
+    } catch { /* the worker is gone: its block with it (take() says so) */ }
     try {
       await Promise.race([this.ask({ kind: 'close', id: ++this.seq }), new Promise((r) => setTimeout(r, 5000))]);
     } catch { /* it is going anyway */ }

@@ -3,6 +3,22 @@
 // implements it; the format of a block's text is engine/record/codec.ts.
 
 import type { RecordedEvent } from '../model/recording.js';
+import type { RawSample } from '../model/sample.js';
+
+/**
+ * Where a recording's sample blocks are built: in the recorder's thread (the codec's BlockBuilder), or
+ * where the samples are read (the daemon's sampler worker: the samples then never cross whole to the
+ * recorder's thread). Samples are added in the order they were read; take() ends the block.
+ */
+export interface SampleBlockEncoder {
+  /** the sample just read is part of the block; returns its number of guests */
+  add(raw: RawSample): number;
+  /**
+   * The block's bytes (format 3 of engine/record/codec.ts) and a new empty block. `samples` is how many
+   * the recorder added: an encoder that holds another number (its thread restarted) rejects.
+   */
+  take(samples: number): Uint8Array | Promise<Uint8Array>;
+}
 
 export interface RecordingMeta {
   /** format version of the file */

@@ -1,5 +1,5 @@
 // Owns the Recorder: raw samples in (from the engine's onRawSample feed), sample blocks out to a
-// RecordingStore, plus the tuning changes and audit lines an EventFeed reports, plus retention: blocks
+// RecordingStore (built by a SampleBlockEncoder: the codec's BlockBuilder here, or one beside the sampler), plus the tuning changes and audit lines an EventFeed reports, plus retention: blocks
 // older than the full-resolution span become per-minute aggregates (derived by the same `derive`) plus
 // one raw sample per minute (a block of step 60, what replay plays there), and everything older than
 // the retention span is dropped. A block is committed when it holds
@@ -8,7 +8,7 @@
 import type { RecordedEvent } from '../model/recording.js';
 import type { RawSample } from '../model/sample.js';
 import type { AuditEntry, ChangeRecord } from '../model/tuning.js';
-import type { MinuteRow, RecordingStore } from '../ports/recording.js';
+import type { MinuteRow, RecordingStore, SampleBlockEncoder } from '../ports/recording.js';
 import { derive } from '../core/derive.js';
 import { BlockBuilder, decodeBlock } from './codec.js';
 import { emitSnapshot } from './series.js';
@@ -47,8 +47,22 @@ export function auditKey(a: AuditEntry): string {
   return `${a.time}|${a.changeId ?? ''}|${a.action}|${a.result}|${a.step ? JSON.stringify(a.step) : ''}`;
 }
 
+/** The codec's BlockBuilder as a SampleBlockEncoder (blocks built in the recorder's thread). */
+export function localBlockEncoder(): SampleBlockEncoder {
+  const b = new BlockBuilder();
+  return {
+    add: (raw) => { b.add(raw); return raw.guests.length; },
+    take: (samples) => {
+      if (b.count !== samples) throw new Error(`recording encoder: the block holds ${b.count} samples, the recorder added ${samples}`);
+      return b.take();
+    },
+  };
+}
+
 export class Recorder {
-  private readonly block = new BlockBuilder();
+  private block: SampleBlockEncoder = localBlockEncoder();
+  /** the open block: samples, first and last wall ms, guest-samples */
+  private open = { count: 0, firstWallMs: 0, lastWallMs: 0, guestSamples: 0 };
   private readonly seen = new Set<string>();
   /** the minute (wall ms) of the last sample kept for a downsampled stretch */
   private keptMinute = -Infinity;
@@ -73,15 +87,28 @@ export class Recorder {
     };
   }
 
+  /**
+   * Build the blocks with `encoder` instead (the sampler's worker, which adds each sample it reads):
+   * before the first sample only.
+   */
+  encodeWith(encoder: SampleBlockEncoder): void {
+    if (this.stats.samples > 0) throw new Error('recorder: the block encoder is chosen before the first sample');
+    this.block = encoder;
+  }
+
   /** One raw sample, as read. Commits a block when it is full (written in the background). */
   add(raw: RawSample): void {
     if (this.failure) throw this.failure;
-    this.block.add(raw);
+    const guests = this.block.add(raw);
+    const b = this.open;
+    if (b.count === 0) b.firstWallMs = raw.wallMs;
+    b.count++;
+    b.lastWallMs = raw.wallMs;
+    b.guestSamples += guests;
     this.stats.samples++;
-    this.stats.guestSamples += raw.guests.length;
+    this.stats.guestSamples += guests;
     this.stats.firstWallMs ??= raw.wallMs;
     this.stats.lastWallMs = raw.wallMs;
-    const b = this.block;
     if (b.count >= this.opts.blockSamples || b.lastWallMs - b.firstWallMs >= this.opts.blockSec * 1000) {
       this.flush().catch(() => undefined); // a failure is kept and thrown by the next add() or drain()
     }
@@ -92,14 +119,18 @@ export class Recorder {
    * the returned promise (or drain()) resolves; blocks are written one after the other.
    */
   flush(): Promise<void> {
-    const b = this.block;
+    const b = this.open;
     if (b.count > 0) {
       const info = { firstWallMs: b.firstWallMs, lastWallMs: b.lastWallMs, samples: b.count, guestSamples: b.guestSamples };
-      const block = b.take();
+      this.open = { count: 0, firstWallMs: 0, lastWallMs: 0, guestSamples: 0 };
+      // taken now (the next sample starts the next block), awaited in turn
+      let taken: Promise<Uint8Array>;
+      try { taken = Promise.resolve(this.block.take(info.samples)); } catch (e) { taken = Promise.reject(e); }
+      taken.catch(() => undefined); // a rejection is met below, in its turn
       this.writing = this.writing.then(async () => {
         if (this.failure) return;
         try {
-          await this.store.appendBlock(info, block);
+          await this.store.appendBlock(info, await taken);
           this.stats.blocks++;
           this.retain(info.lastWallMs);
         } catch (e) {

@@ -38,7 +38,7 @@ export interface DaemonCost {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -62,7 +62,7 @@ function rssMb(pid: number): number | null {
 
 
 /** CPU share (% of one core) of pid, and of its main thread, over windowMs. */
-async function cpuShare(pid: number, windowMs: number): Promise<{ all: number; main: number | null }> {
+export async function cpuShare(pid: number, windowMs: number): Promise<{ all: number; main: number | null }> {
   const c0 = cpuSec(pid);
   const m0 = threadCpuSec(pid);
   const t0 = performance.now();
@@ -74,9 +74,9 @@ async function cpuShare(pid: number, windowMs: number): Promise<{ all: number; m
 }
 
 /** Start the daemon; resolves with its websocket URL (token included) once it printed it. */
-function startDaemon(hostArgs: string[], port: number): Promise<{ child: ChildProcess; url: string } | null> {
+export function startDaemon(hostArgs: string[], port: number, serveArgs: string[] = []): Promise<{ child: ChildProcess; url: string } | null> {
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-  const child = spawn(process.execPath, [cli, ...hostArgs, 'serve', '--http', `127.0.0.1:${port}`], {
+  const child = spawn(process.execPath, [cli, ...hostArgs, 'serve', '--http', `127.0.0.1:${port}`, ...serveArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -129,6 +129,16 @@ function connectClient(url: string, id: number): Promise<Client> {
   });
 }
 
+/** SIGTERM, and SIGKILL after 10 s; resolves with the exit code once it exited. */
+export async function stopDaemon(child: ChildProcess): Promise<number | null> {
+  const gone = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const code = await gone;
+  clearTimeout(t);
+  return code;
+}
+
 /** ownDemo: serve --root of a demo host in its own process instead of serve --demo. */
 export async function measureDaemon(o: BenchOptions, ownDemo = false): Promise<DaemonCost | null> {
   const port = await freePort();
@@ -166,11 +176,7 @@ export async function measureDaemon(o: BenchOptions, ownDemo = false): Promise<D
     };
   } finally {
     for (const c of clients) c.ws.terminate();
-    const gone = new Promise<void>((r) => daemon.child.once('exit', () => r()));
-    daemon.child.kill('SIGTERM');
-    const t = setTimeout(() => daemon.child.kill('SIGKILL'), 10_000);
-    await gone;
-    clearTimeout(t);
+    await stopDaemon(daemon.child);
     await demo?.stop();
   }
 }

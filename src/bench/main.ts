@@ -16,6 +16,7 @@ import { measureDaemon } from './daemon-cost.js';
 import { measureTuiCpu, measureTuiFrame } from './tui-cost.js';
 import { measureKernelFloor } from './floor.js';
 import { measureRecorder } from './recorder-cost.js';
+import { measureServeRecord } from './serve-record-cost.js';
 import { measureRenderer } from './renderer-cost.js';
 import { round, scale } from './stats.js';
 import { runLibvirtPart } from './libvirt-part.js';
@@ -249,12 +250,17 @@ const jc = await step('journal: per-tick revert check with 200 records', () => m
 if (jc) r.detail.journal = { ...jc, goal: 'revertCheckUs well below rereadAllUs (the index, not a re-read, every tick)' };
 
 // 7. the recorder: bytes per guest-sample and time per sample
-const rc = await step(`recorder, ${opts.recorderGuests} guests, ${opts.recorderSamples} samples`, () => measureRecorder(opts.recorderGuests, opts.recorderSamples));
+const rc = await step(`recorder, ${opts.recorderGuests} guests, ${opts.recorderSamples} samples ${opts.recorderPaceMs} ms apart`, () => measureRecorder(opts.recorderGuests, opts.recorderSamples, opts.recorderPaceMs));
 if (rc) {
   r.recorderBytesPerGuestSample = round(rc.bytesPerGuestSample, 1);
   if (rc.guests === 100) r.recorderMsPerSample100 = round(rc.msPerSample, 3);
   else r.notes.push(`recorder measured with ${rc.guests} guests (quick): recorderMsPerSample100 not measured`);
   r.detail.recorder = { ...rc, perSample: statJson(rc.perSample) };
+  // the method until session 12: samples back to back (warm caches), for comparison
+  const bb = await step(`recorder, ${opts.recorderGuests} guests, ${opts.recorderBackToBackSamples} samples back to back`, () => measureRecorder(opts.recorderGuests, opts.recorderBackToBackSamples, 0));
+  if (bb) (r.detail.recorder as Record<string, unknown>).backToBack = { msPerSample: round(bb.msPerSample, 3), wallMsPerSample: round(bb.wallMsPerSample, 3), samples: bb.samples };
 }
+const sr = await step(`recording while serving: daemon --demo ${opts.recorderGuests} without, then with --record`, () => measureServeRecord(opts.recorderGuests, opts.serveRecordWarmupSec, opts.serveRecordWindowSec));
+if (sr) r.detail.serveRecord = sr;
 for (const m of missing) r.notes.push(`not measured: ${m}`);
 finish();

@@ -36,6 +36,12 @@ export interface BenchOptions {
   /** the recorder benchmark: demo guests and samples recorded */
   recorderGuests: number;
   recorderSamples: number;
+  /** real time between the recorder's samples (its pace), and samples of the back-to-back run */
+  recorderPaceMs: number;
+  recorderBackToBackSamples: number;
+  /** recording while serving: warm-up and window of each daemon (without, then with --record) */
+  serveRecordWarmupSec: number;
+  serveRecordWindowSec: number;
   /** --libvirt-only: run the libvirt section alone (it needs root and a libvirtd-free machine) */
   libvirtOnly: boolean;
   /** --status-only: run the daemon status-latency part alone */
@@ -91,7 +97,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       libvirtOnly, statusOnly, costOnly, libvirtGuests: libvirtSizes(true), libvirtWindowSec: 5, libvirtWarmupSec: 3,
       tuiFrameGuests: 200, tuiFrameRuns: 50, tuiGuests: 10, tuiWindowSec: 3, tuiWarmupSec: 3,
       diagnoseGuests: 100, diagnoseSeconds: 60,
-      recorderGuests: 10, recorderSamples: 40,
+      recorderGuests: 10, recorderSamples: 40, recorderPaceMs: 250, recorderBackToBackSamples: 20,
+      serveRecordWarmupSec: 1, serveRecordWindowSec: 3,
     };
   }
   return {
@@ -102,6 +109,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     libvirtOnly, statusOnly, costOnly, libvirtGuests: libvirtSizes(false), libvirtWindowSec: 60, libvirtWarmupSec: 10,
     tuiFrameGuests: 200, tuiFrameRuns: 300, tuiGuests: 50, tuiWindowSec: 30, tuiWarmupSec: 5,
     diagnoseGuests: 1000, diagnoseSeconds: 600,
-    recorderGuests: 100, recorderSamples: 360,
+    recorderGuests: 100, recorderSamples: 240, recorderPaceMs: 1000, recorderBackToBackSamples: 240,
+    serveRecordWarmupSec: 20, serveRecordWindowSec: 60,
   };
 }

@@ -2,7 +2,13 @@
 // samples, its QMP servers included, engine-like cadences: settings every 5 ticks) is sampled one
 // sample at a time, and each raw sample is handed to the Recorder writing a real recording file and
 // then dropped, as `virtune record` sees them (sample -> record -> drop: the heap holds what a live
-// recorder holds, not the whole run). Only the recorder is timed: CPU time of the process (user +
+// recorder holds, not the whole run), at the recorder's pace: one sample per `paceMs` of real time
+// (1 s: what `virtune record` does; the machine's caches are cold again after an idle second, which
+// more than doubles the encoder's time on this machine against samples taken back to back, paceMs 0).
+// The floor of that work is measured on the same samples after the recorder is done with each (warm,
+// outside its windows, so a lower bound): one plain visit of every value the sample may have changed
+// (all but the containers the sampler carries over as the same frozen object, which the encoder skips
+// too), and v8.serialize of the whole sample (native: what the daemon's worker does to hand a sample over). Only the recorder is timed: CPU time of the process (user +
 // system) across each `add`, and across the wait for a committed block (brotli on the thread pool and
 // the SQLite write: process CPU counts every thread), so block commits and compression are included
 // and the sampler's own work is not. Wall time, inflated by a busy machine, is in the detail. Bytes per
@@ -14,6 +20,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { serialize } from 'node:v8';
 import type { RawSample } from '../engine/model/sample.js';
 import { ExecRunner } from '../engine/node/exec-runner.js';
 import { NodeHostFs } from '../engine/node/node-host-fs.js';
@@ -37,15 +44,32 @@ export interface RecorderCost {
   /** CPU time per sample, block commits included (ms) */
   msPerSample: number;
   wallMsPerSample: number;
+  /** real time from one sample's start to the next (0: back to back) */
+  paceMs: number;
+  /** the floor, per sample (ms of CPU, measured warm after the recorder's window): see the file's first comment */
+  floor: { visitMsPerSample: number; valuesVisited: number; serializeMsPerSample: number } | null;
+}
+
+/** Values in `v` outside containers that are the same frozen object as in `prev` (what an encoder must look at). */
+function visitChanged(v: unknown, prev: unknown): number {
+  if (v === null || typeof v !== 'object') return 1;
+  if (v === prev && Object.isFrozen(v)) return 0;
+  const p = (prev !== null && typeof prev === 'object' ? prev : {}) as Record<string, unknown>;
+  let n = 0;
+  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) n += visitChanged(v[i], (p as unknown as unknown[])[i]);
+  else for (const k in v as Record<string, unknown>) n += visitChanged((v as Record<string, unknown>)[k], p[k]);
+  return n;
 }
 
 
 /** Live method: sample -> record -> drop, only the recorder's calls (and its block writes) timed. */
-export async function measureRecorder(guests: number, samples: number): Promise<RecorderCost | null> {
-  return withRecording(guests, async (rec) => {
+export async function measureRecorder(guests: number, samples: number, paceMs = 0): Promise<RecorderCost | null> {
+  return withRecording(guests, paceMs, async (rec) => {
     const times: number[] = [];
     let cpuUs = 0;
     let gs = 0;
+    const floor = { visitUs: 0, values: 0, serializeUs: 0, n: 0 };
+    let prev: RawSample | null = null;
     const ok = await eachDemoSample(guests, samples, async (raw) => {
       gs += raw.guests.length;
       const c0 = process.cpuUsage();
@@ -55,7 +79,19 @@ export async function measureRecorder(guests: number, samples: number): Promise<
       times.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpuUs += c.user + c.system;
-    });
+      // the floor, after the recorder's window (the first sample has no sample before it)
+      if (prev !== null) {
+        const v0 = process.cpuUsage();
+        floor.values += visitChanged(raw, prev);
+        const v1 = process.cpuUsage(v0);
+        serialize(raw);
+        const v2 = process.cpuUsage(v0);
+        floor.visitUs += v1.user + v1.system;
+        floor.serializeUs += v2.user + v2.system - (v1.user + v1.system);
+        floor.n++;
+      }
+      prev = raw;
+    }, paceMs);
     if (!ok) return null;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -63,7 +99,10 @@ export async function measureRecorder(guests: number, samples: number): Promise<
     times[times.length - 1] = (times[times.length - 1] ?? 0) + (performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpuUs += c.user + c.system;
-    return { times, cpuUs, guestSamples: gs };
+    const f = floor.n === 0 ? null : {
+      visitMsPerSample: floor.visitUs / 1000 / floor.n, valuesVisited: Math.round(floor.values / floor.n), serializeMsPerSample: floor.serializeUs / 1000 / floor.n,
+    };
+    return { times, cpuUs, guestSamples: gs, floor: f };
   });
 }
 
@@ -75,9 +114,10 @@ export async function measureRecorderHeld(guests: number, samples: number): Prom
 
 /**
  * Sample the demo host `samples` times as the engine does, handing each raw sample to `each` before
- * reading the next (false when the sampler is absent).
+ * reading the next, sample starts `paceMs` of real time apart (0: back to back); false when the sampler
+ * is absent.
  */
-async function eachDemoSample(guests: number, samples: number, each: (raw: RawSample) => Promise<void>): Promise<boolean> {
+async function eachDemoSample(guests: number, samples: number, each: (raw: RawSample) => Promise<void>, paceMs = 0): Promise<boolean> {
   const samplerMod = await loadSampler();
   const qmpMod = await loadQmpEnricher();
   const sockMod = await loadSocketQmp();
@@ -90,8 +130,11 @@ async function eachDemoSample(guests: number, samples: number, each: (raw: RawSa
   const sampler = samplerMod.createHostSampler({ fs, clock, enrichers, demo: true });
   try {
     for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
       await each(await sampler.sample({ tasks: i === 0 ? EVERY_TASK : i % 5 === 0 ? SETTINGS_TICK : PLAIN_TICK }));
       await demo.advance(1000);
+      const left = paceMs - (performance.now() - t0);
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
     }
   } finally {
     await sampler.close();
@@ -104,7 +147,8 @@ async function eachDemoSample(guests: number, samples: number, each: (raw: RawSa
 /** A fresh recording file with the defaults of `virtune record`; `run` records into it. */
 async function withRecording(
   guests: number,
-  run: (rec: Recorder) => Promise<{ times: number[]; cpuUs: number; guestSamples: number } | null>,
+  paceMs: number,
+  run: (rec: Recorder) => Promise<{ times: number[]; cpuUs: number; guestSamples: number; floor?: RecorderCost['floor'] } | null>,
 ): Promise<RecorderCost | null> {
   const dir = mkdtempSync(path.join(tmpdir(), 'virtune-bench-rec-'));
   try {
@@ -123,7 +167,7 @@ async function withRecording(
     const total = r.times.reduce((a, b) => a + b, 0);
     return {
       guests, samples: n, guestSamples: r.guestSamples, bytes, bytesPerGuestSample: bytes / r.guestSamples,
-      perSample: summarize(r.times), msPerSample: r.cpuUs / 1000 / n, wallMsPerSample: total / n,
+      perSample: summarize(r.times), msPerSample: r.cpuUs / 1000 / n, wallMsPerSample: total / n, paceMs, floor: r.floor ?? null,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -139,7 +183,7 @@ export async function demoRawSamples(guests: number, samples: number): Promise<R
 
 /** Record `raws` (held alive) into a fresh recording file as `virtune record` does, timing it all. */
 export async function recordCost(guests: number, raws: RawSample[]): Promise<RecorderCost> {
-  const r = await withRecording(guests, async (rec) => {
+  const r = await withRecording(guests, 0, async (rec) => {
     const times: number[] = [];
     const c0 = process.cpuUsage();
     for (const raw of raws) {

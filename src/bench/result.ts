@@ -99,7 +99,8 @@ const fmt = (x: number | null | undefined): string => {
   return x.toFixed(2);
 };
 
-function p95Of(detail: Record<string, unknown>, path: string[]): number | null {
+/** the number at `path` in the detail (a p95, a sub-figure), null when absent */
+function numberAt(detail: Record<string, unknown>, path: string[]): number | null {
   let cur: unknown = detail;
   for (const k of path) {
     if (cur === null || typeof cur !== 'object') return null;
@@ -116,7 +117,7 @@ export function rows(r: BenchResult): Row[] {
     out.push({
       figure: `sample, discovery cached, ${k} guests`, value: r.sampleUsPerGuest[k], unit: 'µs/guest',
       goal: k === '1000' ? '≤ 100' : '', ok: k === '1000' ? le(r.sampleUsPerGuest[k], 100) : null,
-      p95: p95Of(d, ['sample', k, 'cachedUsPerGuest', 'p95']),
+      p95: numberAt(d, ['sample', k, 'cachedUsPerGuest', 'p95']),
     });
   }
   for (const k of SIZE_KEYS) {
@@ -127,23 +128,23 @@ export function rows(r: BenchResult): Row[] {
   for (const k of SIZE_KEYS) {
     out.push({
       figure: `sample with discovery, ${k} guests`, value: r.sampleWithDiscoveryUsPerGuest[k], unit: 'µs/guest', goal: '', ok: null,
-      p95: p95Of(d, ['sample', k, 'discoveryUsPerGuest', 'p95']),
+      p95: numberAt(d, ['sample', k, 'discoveryUsPerGuest', 'p95']),
     });
   }
   const at = r.floorGuests === null ? '' : `, ${r.floorGuests} guests`;
   out.push({ figure: `floor: pread on cached fds${at}`, value: r.floorPreadUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
-    p95: p95Of(d, ['floor', 'preadUsPerGuest', 'p95']) });
+    p95: numberAt(d, ['floor', 'preadUsPerGuest', 'p95']) });
   out.push({ figure: `floor: readFileSync${at}`, value: r.floorReadFileUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
-    p95: p95Of(d, ['floor', 'readFileUsPerGuest', 'p95']) });
+    p95: numberAt(d, ['floor', 'readFileUsPerGuest', 'p95']) });
   out.push({ figure: `floor: QMP round trip, same bytes, unparsed${at}`, value: r.floorQmpUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
-    p95: p95Of(d, ['floor', 'qmp', 'usPerGuest', 'p95']) });
+    p95: numberAt(d, ['floor', 'qmp', 'usPerGuest', 'p95']) });
   out.push({ figure: `sample / (pread + QMP floor)${at}`, value: r.sampleToFloorRatio, unit: '×', goal: '≤ 1.5', ok: le(r.sampleToFloorRatio, 1.5) });
   out.push({ figure: 'derive, 1000 guests', value: r.deriveUsPerGuest, unit: 'µs/guest', goal: '≤ 5', ok: le(r.deriveUsPerGuest, 5),
-    p95: p95Of(d, ['derive', 'deriveUsPerGuest', 'p95']) });
+    p95: numberAt(d, ['derive', 'deriveUsPerGuest', 'p95']) });
   out.push({ figure: 'history append, 1000 guests', value: r.historyAppendUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
-    p95: p95Of(d, ['derive', 'historyAppendUsPerGuest', 'p95']) });
+    p95: numberAt(d, ['derive', 'historyAppendUsPerGuest', 'p95']) });
   out.push({ figure: 'snapshot JSON.stringify, 1000 guests', value: r.serializeUsPerGuest, unit: 'µs/guest', goal: '', ok: null,
-    p95: p95Of(d, ['derive', 'serializeUsPerGuest', 'p95']) });
+    p95: numberAt(d, ['derive', 'serializeUsPerGuest', 'p95']) });
   out.push({ figure: 'engine CPU, 1 Hz, 100 guests', value: r.engineCpuPct100, unit: '% of a core', goal: '≤ 1', ok: le(r.engineCpuPct100, 1) });
   out.push({ figure: 'the same engine after minutes (JIT settled)', value: r.engineCpuPct100Steady, unit: '% of a core', goal: '', ok: null });
   out.push({ figure: 'floor of that tick at 1 Hz (pread + QMP bytes, nothing decoded)', value: r.engineFloorCpuPct100, unit: '% of a core', goal: '', ok: null });
@@ -156,10 +157,15 @@ export function rows(r: BenchResult): Row[] {
   out.push({ figure: 'renderer frame (table + chart), 200 guests, headless Chromium', value: r.rendererFrameMs200, unit: 'ms', goal: '< 16', ok: r.rendererFrameMs200 === null ? null : r.rendererFrameMs200 < 16 });
   out.push({ figure: 'TUI CPU, 1 Hz, 50 guests (attached)', value: r.tuiCpuPct50, unit: '% of a core', goal: '≤ 3', ok: le(r.tuiCpuPct50, 3) });
   out.push({ figure: 'recorder, bytes per guest-sample', value: r.recorderBytesPerGuestSample, unit: 'B', goal: '≤ 100', ok: le(r.recorderBytesPerGuestSample, 100) });
-  out.push({ figure: 'recorder, time per sample, 100 guests', value: r.recorderMsPerSample100, unit: 'ms', goal: '< 1', ok: r.recorderMsPerSample100 === null ? null : r.recorderMsPerSample100 < 1 });
+  out.push({ figure: 'recorder, time per sample, 100 guests (1 Hz)', value: r.recorderMsPerSample100, unit: 'ms', goal: '< 1', ok: r.recorderMsPerSample100 === null ? null : r.recorderMsPerSample100 < 1 });
+  out.push({ figure: 'floor of it: one visit of the values a sample may have changed (warm)', value: numberAt(d, ['recorder', 'floor', 'visitMsPerSample']), unit: 'ms', goal: '', ok: null });
+  out.push({ figure: 'floor of it: v8.serialize of the sample (warm)', value: numberAt(d, ['recorder', 'floor', 'serializeMsPerSample']), unit: 'ms', goal: '', ok: null });
+  out.push({ figure: 'recorder, the same, samples back to back', value: numberAt(d, ['recorder', 'backToBack', 'msPerSample']), unit: 'ms', goal: '', ok: null });
+  const srg = numberAt(d, ['serveRecord', 'guests']);
+  out.push({ figure: `recording while serving (daemon, 1 Hz, ${srg ?? 100} guests): CPU per sample`, value: numberAt(d, ['serveRecord', 'msPerSample']), unit: 'ms', goal: '', ok: null });
   out.push({ figure: 'diagnose every guest, 1000 guests, 10 min history', value: r.diagnoseUsPerGuest, unit: 'µs/guest', goal: '< 50', ok: r.diagnoseUsPerGuest === null ? null : r.diagnoseUsPerGuest < 50,
-    p95: p95Of(d, ['diagnose', 'usPerGuest', 'p95']) });
-  const sg = p95Of(d, ['statusLatency', 'guests']);
+    p95: numberAt(d, ['diagnose', 'usPerGuest', 'p95']) });
+  const sg = numberAt(d, ['statusLatency', 'guests']);
   out.push({ figure: `daemon: status p99 while sampling ${sg ?? 1000} demo guests`, value: r.statusP99MsDuring1000, unit: 'ms', goal: '≤ 20', ok: le(r.statusP99MsDuring1000, 20) });
   const lv = r.libvirtCpuPctPerGuest;
   out.push({ figure: 'libvirt: virtune CPU per guest (own+children+libvirtd)', value: lv.virtune, unit: '% of a core', goal: '', ok: null });

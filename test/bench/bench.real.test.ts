@@ -80,6 +80,18 @@ describe('npm run bench -- --quick --json (real processes)', () => {
     }
     if (landed('demo/host.js') && landed('engine/record/recorder.js')) {
       expect(out.recorderBytesPerGuestSample, JSON.stringify(out.notes)).toEqual(expect.any(Number));
+      // the recorder at its pace (quick: 250 ms), again back to back, and a recording daemon against a
+      // plain one: it exits 0 on SIGTERM with its last block committed
+      const detail = out.detail as Record<string, Record<string, unknown>>;
+      expect(detail.recorder?.paceMs).toBe(250);
+      const floor = detail.recorder?.floor as Record<string, number> | null;
+      expect(floor?.visitMsPerSample).toBeGreaterThan(0);
+      expect(floor?.serializeMsPerSample).toBeGreaterThan(0);
+      expect(floor?.valuesVisited).toBeGreaterThan(0);
+      expect((detail.recorder?.backToBack as Record<string, unknown>).msPerSample).toBeGreaterThan(0);
+      expect(detail.serveRecord?.msPerSample, JSON.stringify(out.notes)).toEqual(expect.any(Number));
+      expect(detail.serveRecord?.exitCode).toBe(0);
+      expect(detail.serveRecord?.fileBytes).toBeGreaterThan(0);
     }
     if (landed('demo/host.js') && landed('engine/node/ws-server.js')) {
       expect(out.daemonCpuPct50Clients, JSON.stringify(out.notes)).toEqual(expect.any(Number));
@@ -93,7 +105,7 @@ describe('npm run bench -- --quick --json (real processes)', () => {
     expect(r.stderr).toMatch(/^machine: .+ cores, .+ Node v\d+/m);
     expect(r.stderr).toMatch(/^\| figure \| median \| p95 \| unit \| goal \| met \|$/m);
     expect(r.stderr).toContain('| derive, 1000 guests |');
-  }, 120_000);
+  }, 200_000);
 
   it('an unknown option exits 2 with one line', async () => {
     const r = await runBench(['--no-such']);

@@ -51,7 +51,8 @@ export interface EngineDeps {
   onRawSample?: ((raw: RawSample) => void) | null;
   /**
    * false: onRawSample reads only the sample's head (times, errors), never its guests (a recorder whose
-   * blocks are built beside the sampler), so a sampler that keeps the guests where it read them may
+   * blocks are built beside the sampler), so a sampler that can keep the guests where it read them does
+   * (they cross only if something else reads them)
    */
   onRawSampleReadsGuests?: boolean;
   /**

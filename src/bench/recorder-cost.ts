@@ -61,6 +61,36 @@ function visitChanged(v: unknown, prev: unknown): number {
   return n;
 }
 
+/** CPU µs of this process while `f` runs. */
+function cpuUsOf(f: () => void): number {
+  const c0 = process.cpuUsage();
+  f();
+  const c = process.cpuUsage(c0);
+  return c.user + c.system;
+}
+
+/** The recorder's floor, summed over samples (each against the one before it). */
+class FloorMeter {
+  private visitUs = 0;
+  private serializeUs = 0;
+  private values = 0;
+  private n = 0;
+  private prev: RawSample | null = null;
+
+  measure(raw: RawSample): void {
+    const prev = this.prev;
+    this.prev = raw;
+    if (prev === null) return; // the first sample has none before it
+    this.visitUs += cpuUsOf(() => { this.values += visitChanged(raw, prev); });
+    this.serializeUs += cpuUsOf(() => { serialize(raw); });
+    this.n++;
+  }
+
+  result(): RecorderCost['floor'] {
+    const n = this.n;
+    return n === 0 ? null : { visitMsPerSample: this.visitUs / 1000 / n, valuesVisited: Math.round(this.values / n), serializeMsPerSample: this.serializeUs / 1000 / n };
+  }
+}
 
 /** Live method: sample -> record -> drop, only the recorder's calls (and its block writes) timed. */
 export async function measureRecorder(guests: number, samples: number, paceMs = 0): Promise<RecorderCost | null> {
@@ -68,8 +98,7 @@ export async function measureRecorder(guests: number, samples: number, paceMs = 
     const times: number[] = [];
     let cpuUs = 0;
     let gs = 0;
-    const floor = { visitUs: 0, values: 0, serializeUs: 0, n: 0 };
-    let prev: RawSample | null = null;
+    const floor = new FloorMeter();
     const ok = await eachDemoSample(guests, samples, async (raw) => {
       gs += raw.guests.length;
       const c0 = process.cpuUsage();
@@ -79,18 +108,7 @@ export async function measureRecorder(guests: number, samples: number, paceMs = 
       times.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       cpuUs += c.user + c.system;
-      // the floor, after the recorder's window (the first sample has no sample before it)
-      if (prev !== null) {
-        const v0 = process.cpuUsage();
-        floor.values += visitChanged(raw, prev);
-        const v1 = process.cpuUsage(v0);
-        serialize(raw);
-        const v2 = process.cpuUsage(v0);
-        floor.visitUs += v1.user + v1.system;
-        floor.serializeUs += v2.user + v2.system - (v1.user + v1.system);
-        floor.n++;
-      }
-      prev = raw;
+      floor.measure(raw); // after the recorder's window
     }, paceMs);
     if (!ok) return null;
     const c0 = process.cpuUsage();
@@ -99,10 +117,7 @@ export async function measureRecorder(guests: number, samples: number, paceMs = 
     times[times.length - 1] = (times[times.length - 1] ?? 0) + (performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpuUs += c.user + c.system;
-    const f = floor.n === 0 ? null : {
-      visitMsPerSample: floor.visitUs / 1000 / floor.n, valuesVisited: Math.round(floor.values / floor.n), serializeMsPerSample: floor.serializeUs / 1000 / floor.n,
-    };
-    return { times, cpuUs, guestSamples: gs, floor: f };
+    return { times, cpuUs, guestSamples: gs, floor: floor.result() };
   });
 }
 

@@ -7,6 +7,7 @@
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as path from 'node:path';
 import { cpuShare, freePort, startDaemon, stopDaemon } from './daemon-cost.js';
 
@@ -26,18 +27,18 @@ export interface ServeRecordCost {
   exitCode: number | null;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 async function daemonShare(guests: number, warmupSec: number, windowSec: number, serveArgs: string[]): Promise<{ all: number; main: number | null; exitCode: number | null } | null> {
   const d = await startDaemon(['--demo', String(guests)], await freePort(), serveArgs);
   if (!d) return null;
+  let share: { all: number; main: number | null };
   try {
     await sleep(warmupSec * 1000);
-    const share = await cpuShare(d.child.pid as number, windowSec * 1000);
-    return { ...share, exitCode: await stopDaemon(d.child) };
-  } finally {
-    if (d.child.exitCode === null && d.child.signalCode === null) await stopDaemon(d.child);
+    share = await cpuShare(d.child.pid as number, windowSec * 1000);
+  } catch (e) {
+    await stopDaemon(d.child);
+    throw e;
   }
+  return { ...share, exitCode: await stopDaemon(d.child) };
 }
 
 export async function measureServeRecord(guests: number, warmupSec: number, windowSec: number): Promise<ServeRecordCost | null> {

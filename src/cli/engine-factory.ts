@@ -103,7 +103,7 @@ export async function buildLocalEngine(g: GlobalOptions, opts: {
     };
     const worker = opts.samplerInWorker ? new WorkerSampleSource(new URL('./sampler-worker.js', import.meta.url), samplerCfg) : null;
     const recordBeside = worker !== null && opts.recordBeside !== undefined;
-    if (worker !== null && opts.recordBeside) opts.recordBeside(worker.blockEncoder());
+    if (recordBeside) opts.recordBeside?.(worker.blockEncoder());
     // one connection per QMP socket, shared by sampler and tuner (QEMU serves one monitor client at a
     // time): the tuner stays in this thread and, with the sampler in a worker, leases the worker's
     const qmp: QmpConnector = worker ? worker.qmpConnector() : new SharingQmpConnector(new SocketQmpConnector());

@@ -10,7 +10,7 @@
 // connections the sampler holds), and {kind:'close'} by closing everything.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeRawSample, GUESTS_PER_PART, KEPT_SAMPLES, toWireFault, transferables, type SamplerWorkerReply, type SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
+import { encodeRawSample, GUESTS_PER_PART, KEPT_SAMPLES, replyTransferables, toWireFault, type SamplerWorkerReply, type SamplerWorkerRequest } from '../engine/node/worker-sampler.js';
 import { SharingQmpConnector } from '../engine/node/sharing-qmp.js';
 import { SocketQmpConnector } from '../engine/node/socket-qmp.js';
 import type { QmpChannel } from '../engine/ports/qmp.js';
@@ -38,6 +38,8 @@ if (port) {
   port.on('message', (m: SamplerWorkerRequest) => {
     void (async () => {
       let reply: SamplerWorkerReply;
+      /** a sample read with `record`: added to the block once the reply is posted */
+      let recorded: RawSample | null = null;
       if (m.kind === 'close') {
         for (const ch of leases.values()) await ch.close().catch(() => undefined);
         leases.clear();
@@ -65,21 +67,18 @@ if (port) {
         await ch?.close().catch(() => undefined);
         reply = { id: m.id, closed: true };
       } else if (m.kind === 'recordTake') {
-        const n = block?.count ?? 0;
-        try {
-          if (blockLost !== null) throw new Error(blockLost);
-          reply = { id: m.id, samples: n, block: block !== null && n > 0 ? block.take() : null };
-        } catch (e) {
+        if (blockLost !== null) {
+          reply = { id: m.id, error: `recording block: ${blockLost}` };
           blockLost = null;
-          block = null; // its state is unknown after a failed take: the next sample starts a new one
-          reply = { id: m.id, error: `recording block: ${e instanceof Error ? e.message : String(e)}` };
+        } else {
+          const n = block?.count ?? 0;
+          reply = { id: m.id, samples: n, block: block !== null && n > 0 ? block.take() : null };
         }
       } else if (m.kind === 'rawGuests') {
         const raw = kept.get(m.of);
         // only the guests: the head went with the sample reply
         reply = raw ? { id: m.id, sample: encodeRawSample({ guests: raw.guests }) } : { id: m.id, error: `the sampler worker no longer holds sample ${m.of}` };
       } else {
-        let recorded: RawSample | null = null;
         try {
           const raw = await built.sampler.sample({ tasks: new Set<SampleTask>(m.tasks) });
           if (m.record === true) recorded = raw;
@@ -104,20 +103,17 @@ if (port) {
           reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
           recorded = null;
         }
-        port.postMessage(reply, reply.sample ? transferables(reply.sample) : []);
-        // the recording's encoding after the reply: the engine's tick does not wait for it
-        if (recorded !== null) {
-          try {
-            (block ??= new BlockBuilder()).add(recorded);
-          } catch (e) {
-            block = null;
-            blockLost ??= e instanceof Error ? e.message : String(e);
-          }
-        }
-        return;
       }
-      const bytes = reply.block;
-      port.postMessage(reply, [...(reply.sample ? transferables(reply.sample) : []), ...(bytes ? transferables({ head: bytes, parts: [] }) : [])]);
+      port.postMessage(reply, replyTransferables(reply));
+      // the recording's encoding after the reply: the engine's tick does not wait for it
+      if (recorded !== null) {
+        try {
+          (block ??= new BlockBuilder()).add(recorded);
+        } catch (e) {
+          block = null;
+          blockLost ??= e instanceof Error ? e.message : String(e);
+        }
+      }
     })();
   });
 }

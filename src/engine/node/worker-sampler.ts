@@ -89,14 +89,28 @@ export function encodeRawSample(raw: { guests: readonly unknown[] }, perPart = G
   return { head: serialize({ ...raw, guests: [] }), parts };
 }
 
+/** The buffer a Uint8Array can hand over instead of copying: only when it owns the whole of it. */
+function ownBuffer(b: Uint8Array): ArrayBuffer | null {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer ? b.buffer : null;
+}
+
 /** The ArrayBuffers encoded samples can hand over instead of copying (each owned by one buffer). */
 export function transferables(...es: EncodedSample[]): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   for (const e of es) {
     for (const b of [e.head, ...e.parts]) {
-      if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) out.push(b.buffer);
+      const own = ownBuffer(b);
+      if (own) out.push(own);
     }
   }
+  return out;
+}
+
+/** What a worker reply can hand over: its sample's buffers and a recording block's. */
+export function replyTransferables(r: SamplerWorkerReply): ArrayBuffer[] {
+  const out = r.sample ? transferables(r.sample) : [];
+  const block = r.block ? ownBuffer(r.block) : null;
+  if (block) out.push(block);
   return out;
 }
 
